@@ -1,0 +1,616 @@
+/*
+ * app.c: from an accepted FastCGI request to a sent response.  Reads the
+ * request (http.c), routes it (router.c), lets the handler decide, then
+ * writes the decision.  Also holds the steps handlers share, so no handler
+ * repeats body parsing, authentication, validation or pagination.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+#include "log.h"
+#include "util.h"
+
+#define RESPONSE_MAX		(16u * 1024 * 1024)
+#define HEADERS_MAX		(16u * 1024)
+#define MESSAGE_MAX		512
+
+static const struct route_table *const tables[] = {
+	&handlers_health,
+	&handlers_auth,
+	&handlers_me,
+	&handlers_users,
+};
+
+#define NTABLES	(sizeof(tables) / sizeof(tables[0]))
+
+
+enum lk_err
+app_worker_init(struct worker *w, const struct lk_config *cfg)
+{
+	unsigned char pw[PASSWORD_MIN_LEN * 2];
+	enum lk_err e;
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->jwt.current = (const unsigned char *)cfg->jwt_secret;
+	w->jwt.current_len = strlen(cfg->jwt_secret);
+	if (cfg->jwt_secret_previous[0] != '\0') {
+		w->jwt.previous =
+		    (const unsigned char *)cfg->jwt_secret_previous;
+		w->jwt.previous_len = strlen(cfg->jwt_secret_previous);
+	}
+	buf_init(&w->out, RESPONSE_MAX);
+	buf_init(&w->headers, HEADERS_MAX);
+	if ((w->db = db_new(cfg->database_url)) == NULL ||
+	    (w->arena = arena_new(APP_ARENA_LIMIT)) == NULL) {
+		app_worker_free(w);
+		return LK_ENOMEM;
+	}
+	/*
+	 * Login of an unknown email verifies against this hash, so it costs
+	 * exactly what a wrong password costs and tells nothing.
+	 */
+	if (RAND_bytes(pw, sizeof(pw)) != 1) {
+		app_worker_free(w);
+		return LK_ECRYPTO;
+	}
+	for (size_t i = 0; i < sizeof(pw); i++) {
+		pw[i] = (unsigned char)('a' + pw[i] % 26);
+	}
+	e = password_hash((const char *)pw, sizeof(pw), cfg->bcrypt_cost,
+	    w->dummy_hash);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (e != LK_OK) {
+		app_worker_free(w);
+		return e;
+	}
+	return LK_OK;
+}
+
+void
+app_worker_free(struct worker *w)
+{
+	db_free(w->db);
+	arena_free(w->arena);
+	buf_free(&w->out);
+	buf_free(&w->headers);
+	w->db = NULL;
+	w->arena = NULL;
+}
+
+void
+reply(struct lk_ctx *ctx, int status, json_object *body)
+{
+	json_object_put(ctx->reply);
+	ctx->status = status;
+	ctx->reply = body;
+	ctx->err_code = NULL;
+}
+
+void
+reply_error(struct lk_ctx *ctx, int status, const char *code,
+    const char *fmt, ...)
+{
+	char msg[MESSAGE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		msg[0] = '\0';
+	}
+	json_object_put(ctx->reply);
+	ctx->reply = NULL;
+	ctx->status = status;
+	ctx->err_code = code;
+	ctx->err_message = arena_strdup(ctx->arena, msg);
+	if (ctx->err_message == NULL) {
+		ctx->err_message = "";
+	}
+}
+
+void
+reply_db_error(struct lk_ctx *ctx, enum lk_err e)
+{
+	int status = http_status_for(e);
+
+	switch (status) {
+	case 503:
+		reply_error(ctx, 503, "database_unavailable",
+		    "the database is unavailable; retry later");
+		break;
+	case 409:
+		reply_error(ctx, 409, "conflict",
+		    "the request conflicts with the current state");
+		break;
+	case 422:
+		reply_error(ctx, 422, "validation_failed",
+		    "a value was rejected by the database");
+		break;
+	case 404:
+		reply_error(ctx, 404, "not_found", "no such resource");
+		break;
+	default:
+		log_err("request %s: %s", ctx->req->request_id,
+		    lk_err_str(e));
+		reply_error(ctx, 500, "internal_error",
+		    "internal error; the request id identifies it in the log");
+		break;
+	}
+}
+
+static void
+own(struct lk_ctx *ctx, json_object *o)
+{
+	if (ctx->nowned < APP_OWNED_MAX) {
+		ctx->owned[ctx->nowned++] = o;
+	} else {
+		/* Unreachable with the handlers we have; leak-free anyway. */
+		log_err("too many owned JSON objects");
+		json_object_put(o);
+	}
+}
+
+int
+body_object(struct lk_ctx *ctx, json_object **out)
+{
+	const char *ct = ctx->req->content_type;
+	struct json_tokener *tok;
+	json_object *o;
+	size_t n;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+		reply_error(ctx, 415, "unsupported_media_type",
+		    "send the body as Content-Type: application/json");
+		return -1;
+	}
+	n = ctx->req->body.len;
+	if (n == 0) {
+		reply_error(ctx, 400, "malformed_json", "the body is empty");
+		return -1;
+	}
+	if ((tok = json_tokener_new_ex(APP_JSON_DEPTH)) == NULL) {
+		reply_error(ctx, 500, "internal_error", "out of memory");
+		return -1;
+	}
+	o = json_tokener_parse_ex(tok, ctx->req->body.p, (int)n);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != n) {
+		json_object_put(o);
+		json_tokener_free(tok);
+		reply_error(ctx, 400, "malformed_json",
+		    "the body is not valid JSON");
+		return -1;
+	}
+	json_tokener_free(tok);
+	own(ctx, o);
+	if (!json_object_is_type(o, json_type_object)) {
+		reply_error(ctx, 400, "malformed_json",
+		    "the body must be a JSON object");
+		return -1;
+	}
+	*out = o;
+	return 0;
+}
+
+void
+field_error(struct lk_ctx *ctx, const char *field, const char *msg)
+{
+	json_object *list;
+
+	if (ctx->err_fields == NULL &&
+	    (ctx->err_fields = json_object_new_object()) == NULL) {
+		return;
+	}
+	if (!json_object_object_get_ex(ctx->err_fields, field, &list)) {
+		list = json_object_new_array();
+		json_object_object_add(ctx->err_fields, field, list);
+	}
+	json_object_array_add(list, json_object_new_string(msg));
+}
+
+int
+fields_check(struct lk_ctx *ctx)
+{
+	if (ctx->err_fields == NULL) {
+		return 0;
+	}
+	reply_error(ctx, 422, "validation_failed",
+	    "some fields are invalid; see fields");
+	return -1;
+}
+
+void
+field_string(struct lk_ctx *ctx, json_object *obj, const char *name,
+    int required, size_t minlen, size_t maxlen, const char **out)
+{
+	json_object *v;
+	const char *s;
+	size_t len;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, name, &v) || v == NULL) {
+		if (required) {
+			field_error(ctx, name, "is required");
+		}
+		return;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		field_error(ctx, name, "must be a string");
+		return;
+	}
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if (memchr(s, '\0', len) != NULL) {
+		field_error(ctx, name, "must not contain NUL characters");
+		return;
+	}
+	if (len < minlen || len > maxlen) {
+		char msg[96];
+
+		if (snprintf(msg, sizeof(msg), "must be %zu to %zu bytes long",
+		    minlen, maxlen) < 0) {
+			msg[0] = '\0';
+		}
+		field_error(ctx, name, msg);
+		return;
+	}
+	*out = s;
+}
+
+void
+field_bool(struct lk_ctx *ctx, json_object *obj, const char *name, int *out)
+{
+	json_object *v;
+
+	*out = -1;
+	if (!json_object_object_get_ex(obj, name, &v) || v == NULL) {
+		return;
+	}
+	if (!json_object_is_type(v, json_type_boolean)) {
+		field_error(ctx, name, "must be true or false");
+		return;
+	}
+	*out = json_object_get_boolean(v) ? 1 : 0;
+}
+
+void
+fields_only(struct lk_ctx *ctx, json_object *obj, const char *const *allowed)
+{
+	size_t i;
+
+	json_object_object_foreach(obj, key, val) {
+		(void)val;	/* only the names matter here */
+		for (i = 0; allowed[i] != NULL; i++) {
+			if (strcmp(key, allowed[i]) == 0) {
+				break;
+			}
+		}
+		if (allowed[i] == NULL) {
+			field_error(ctx, key, "is not a known field");
+		}
+	}
+}
+
+int
+page_parse(struct lk_ctx *ctx, struct page *pg)
+{
+	const char *v, *dot;
+	enum lk_err e;
+	long us;
+
+	pg->limit = APP_LIST_DEFAULT;
+	pg->after_us = NULL;
+	pg->after_id = NULL;
+	e = http_query(ctx->req, ctx->arena, "limit", &v, NULL);
+	if (e == LK_OK && parse_long(v, strlen(v), 1, APP_LIST_MAX,
+	    &pg->limit) != LK_OK) {
+		reply_error(ctx, 400, "invalid_limit",
+		    "limit must be an integer from 1 to %d", APP_LIST_MAX);
+		return -1;
+	}
+	if (e != LK_OK && e != LK_ENOTFOUND) {
+		reply_error(ctx, 400, "invalid_limit", "limit is malformed");
+		return -1;
+	}
+	e = http_query(ctx->req, ctx->arena, "cursor", &v, NULL);
+	if (e == LK_ENOTFOUND) {
+		return 0;
+	}
+	if (e != LK_OK || (dot = strchr(v, '.')) == NULL ||
+	    parse_long(v, (size_t)(dot - v), 0, LONG_MAX, &us) != LK_OK ||
+	    !uuid_valid(dot + 1, strlen(dot + 1))) {
+		reply_error(ctx, 400, "invalid_cursor",
+		    "cursor must be a next_cursor value from a previous page");
+		return -1;
+	}
+	pg->after_us = arena_strndup(ctx->arena, v, (size_t)(dot - v));
+	pg->after_id = dot + 1;
+	if (pg->after_us == NULL) {
+		reply_error(ctx, 500, "internal_error", "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+json_object *
+page_wrap(json_object *data, const struct page *pg,
+    const char *const *cursors)
+{
+	json_object *o = json_object_new_object();
+	size_t n = json_object_array_length(data);
+	int more = n > (size_t)pg->limit;
+
+	if (more) {
+		json_object_array_del_idx(data, (size_t)pg->limit, 1);
+	}
+	json_object_object_add(o, "data", data);
+	json_object_object_add(o, "has_more", json_object_new_boolean(more));
+	json_object_object_add(o, "next_cursor", more ?
+	    json_object_new_string(cursors[pg->limit - 1]) : NULL);
+	return o;
+}
+
+const char *
+path_param(struct lk_ctx *ctx, const char *name)
+{
+	struct lk_str v = router_param(&ctx->match, name);
+
+	return arena_strndup(ctx->arena, v.p, v.len);
+}
+
+json_object *
+json_str_or_null(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+void
+json_add_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_str_or_null(value));
+}
+
+void
+json_add_bool(json_object *o, const char *key, const char *pg_bool)
+{
+	json_object_object_add(o, key, json_object_new_boolean(
+	    pg_bool != NULL && strcmp(pg_bool, "t") == 0));
+}
+
+int
+require_auth(struct lk_ctx *ctx)
+{
+	struct auth_input in;
+	struct credential cred;
+	struct auth_fail fail;
+	struct auth_env env;
+	struct timespec ts;
+	enum lk_err e;
+	int r;
+
+	if (ctx->authenticated) {
+		return 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.authorization = http_param(ctx->req, "HTTP_AUTHORIZATION");
+	in.x_api_key = http_param(ctx->req, "HTTP_X_API_KEY");
+	e = http_query(ctx->req, ctx->arena, "token", &in.q_token,
+	    &in.q_token_count);
+	if (e == LK_ENOTFOUND) {
+		in.q_token = NULL;
+	} else if (e != LK_OK) {
+		reply_error(ctx, 400, "malformed_query",
+		    "the token parameter is not valid percent-encoding");
+		return -1;
+	}
+	e = http_query(ctx->req, ctx->arena, "accesskey", &in.q_accesskey,
+	    &in.q_accesskey_count);
+	if (e == LK_ENOTFOUND) {
+		in.q_accesskey = NULL;
+	} else if (e != LK_OK) {
+		reply_error(ctx, 400, "malformed_query",
+		    "the accesskey parameter is not valid percent-encoding");
+		return -1;
+	}
+	if ((r = auth_extract(&in, &cred, &fail)) == -1) {
+		reply_error(ctx, fail.status, fail.code, "%s", fail.message);
+		return -1;
+	}
+	if (r == 0) {
+		reply_error(ctx, 401, "missing_credentials",
+		    "send a credential: Authorization: Bearer <token or API "
+		    "key>, X-API-Key, ?token= or ?accesskey=");
+		return -1;
+	}
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
+		ts.tv_sec = 0;
+	}
+	if ((e = auth_load_roles(ctx->db, &ctx->w->roles,
+	    (int64_t)ts.tv_sec + 1)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	env.db = ctx->db;
+	env.jwt = &ctx->w->jwt;
+	env.leeway = ctx->cfg->jwt_leeway;
+	env.now = (int64_t)time(NULL);
+	env.roles = &ctx->w->roles;
+	e = auth_resolve(&env, &cred, &ctx->id, &fail);
+	if (e == LK_EDENIED) {
+		reply_error(ctx, fail.status, fail.code, "%s", fail.message);
+		return -1;
+	}
+	if (e != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	ctx->authenticated = 1;
+	return 0;
+}
+
+int
+require_perm(struct lk_ctx *ctx, const char *perm)
+{
+	if (require_auth(ctx) == -1) {
+		return -1;
+	}
+	if (!perm_set_allows(&ctx->id.perms, perm)) {
+		reply_error(ctx, 403, "permission_denied",
+		    "this credential lacks the permission %s", perm);
+		return -1;
+	}
+	return 0;
+}
+
+/* Appends a header line after checking the value for injection. */
+static void
+add_header(struct worker *w, const char *name, const char *value)
+{
+	if (!http_header_safe(value, strlen(value))) {
+		log_err("dropping unsafe %s header", name);
+		return;
+	}
+	buf_printf(&w->headers, "%s: %s\r\n", name, value);
+}
+
+/* Renders the decision into w->out and sends it. */
+static void
+send_decision(struct lk_ctx *ctx)
+{
+	struct worker *w = ctx->w;
+	const char *s;
+	enum lk_err e;
+
+	buf_reset(&w->out);
+	if (ctx->status == 0) {
+		log_err("request %s: handler decided nothing",
+		    ctx->req->request_id);
+		reply_error(ctx, 500, "internal_error", "no response");
+	}
+	if (ctx->err_code != NULL) {
+		buf_puts(&w->out, "{\"error\":{\"code\":");
+		buf_json_str(&w->out, ctx->err_code, strlen(ctx->err_code));
+		buf_puts(&w->out, ",\"message\":");
+		buf_json_str(&w->out, ctx->err_message,
+		    strlen(ctx->err_message));
+		if (ctx->err_fields != NULL) {
+			s = json_object_to_json_string_ext(ctx->err_fields,
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE);
+			buf_puts(&w->out, ",\"fields\":");
+			buf_puts(&w->out, s);
+		}
+		buf_puts(&w->out, ",\"request_id\":");
+		buf_json_str(&w->out, ctx->req->request_id,
+		    strlen(ctx->req->request_id));
+		buf_puts(&w->out, "}}");
+	} else if (ctx->reply != NULL && ctx->status != 204) {
+		buf_puts(&w->out, json_object_to_json_string_ext(ctx->reply,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	if (buf_failed(&w->out) || buf_failed(&w->headers)) {
+		log_err("request %s: response too large",
+		    ctx->req->request_id);
+		buf_reset(&w->headers);
+		buf_reset(&w->out);
+		buf_puts(&w->out, "{\"error\":{\"code\":\"internal_error\","
+		    "\"message\":\"response too large\"}}");
+		ctx->status = 500;
+	}
+	e = http_send(ctx->req, ctx->status, buf_cstr(&w->headers),
+	    buf_cstr(&w->out), w->out.len);
+	if (e != LK_OK) {
+		log_warn("request %s: client went away",
+		    ctx->req->request_id);
+	}
+}
+
+static void
+route(struct lk_ctx *ctx)
+{
+	struct http_req *req = ctx->req;
+	unsigned allowed = 0;
+
+	if (req->body_too_big) {
+		reply_error(ctx, 413, "body_too_large",
+		    "the body is larger than %zu bytes",
+		    ctx->cfg->max_body_bytes);
+		return;
+	}
+	switch (router_match(tables, NTABLES, req->method, req->path.p,
+	    req->path.len, &ctx->match, &allowed)) {
+	case ROUTER_FOUND:
+		ctx->match.route->handler(ctx);
+		return;
+	case ROUTER_BAD_METHOD: {
+		struct lk_buf allow;
+
+		buf_init(&allow, 128);
+		http_methods_join(allowed, &allow);
+		add_header(ctx->w, "Allow", buf_cstr(&allow));
+		buf_free(&allow);
+		reply_error(ctx, 405, "method_not_allowed",
+		    "%s is not allowed here", req->method_str);
+		return;
+	}
+	case ROUTER_NOT_FOUND:
+		reply_error(ctx, 404, "not_found",
+		    "no such path: %.*s", (int)(req->path.len > 200 ?
+		    200 : req->path.len), req->path.p);
+		return;
+	}
+}
+
+void
+app_handle(struct worker *w, struct FCGX_Request *f)
+{
+	struct http_req req;
+	struct lk_ctx ctx;
+	size_t i;
+	enum lk_err e;
+
+	arena_reset(w->arena);
+	buf_reset(&w->headers);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.w = w;
+	ctx.cfg = w->cfg;
+	ctx.req = &req;
+	ctx.arena = w->arena;
+	ctx.db = w->db;
+	e = http_read(&req, f, w->arena, w->cfg->mount_prefix,
+	    w->cfg->max_body_bytes);
+	if (e != LK_OK) {
+		log_err("cannot read request: %s", lk_err_str(e));
+		if (e == LK_EIO) {
+			return;
+		}
+		reply_error(&ctx, 500, "internal_error", "cannot read request");
+	} else {
+		route(&ctx);
+	}
+	add_header(w, "X-Frame-Options", "DENY");
+	send_decision(&ctx);
+	db_rollback(w->db);	/* a handler that failed mid-transaction */
+	json_object_put(ctx.reply);
+	json_object_put(ctx.err_fields);
+	for (i = 0; i < ctx.nowned; i++) {
+		json_object_put(ctx.owned[i]);
+	}
+}

@@ -1,0 +1,141 @@
+/*
+ * app.h: a request's context and the steps every handler shares: parse the
+ * body, authenticate, require a permission, validate fields, paginate,
+ * reply.  Handlers decide; app.c sends.
+ */
+#ifndef LK_APP_H
+#define LK_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "conf.h"
+#include "err.h"
+#include "http.h"
+#include "jwt.h"
+#include "password.h"
+#include "router.h"
+
+#define APP_JSON_DEPTH		16
+#define APP_LIST_DEFAULT	50
+#define APP_LIST_MAX		100
+#define APP_OWNED_MAX		8
+#define APP_ARENA_LIMIT		(64u * 1024 * 1024)
+
+struct db;
+
+/* What lives as long as a worker. */
+struct worker {
+	const struct lk_config	*cfg;
+	struct db		*db;
+	struct lk_arena		*arena;
+	struct jwt_keys		 jwt;
+	struct role_perms	 roles;
+	char			 dummy_hash[PASSWORD_HASH_MAX];
+	struct lk_buf		 out;		/* response body */
+	struct lk_buf		 headers;	/* extra response headers */
+};
+
+/* What lives as long as a request. */
+struct lk_ctx {
+	struct worker		*w;
+	const struct lk_config	*cfg;
+	struct http_req		*req;
+	struct lk_arena		*arena;
+	struct db		*db;
+	struct route_match	 match;
+	struct identity		 id;		/* valid once authenticated */
+	int			 authenticated;
+	/* The decision. */
+	int			 status;
+	json_object		*reply;		/* success body; owned */
+	const char		*err_code;	/* error body, when set */
+	const char		*err_message;	/* arena or static */
+	json_object		*err_fields;	/* 422 field errors; owned */
+	json_object		*owned[APP_OWNED_MAX];	/* parsed bodies */
+	size_t			 nowned;
+};
+
+/* Sets up the worker (database handle, dummy hash).  Errors: LK_ENOMEM,
+ * LK_ECRYPTO. */
+enum lk_err	 app_worker_init(struct worker *, const struct lk_config *)
+		    LK_MUST_CHECK;
+void		 app_worker_free(struct worker *);
+/* Answers one accepted FastCGI request. */
+void		 app_handle(struct worker *, struct FCGX_Request *);
+
+/* Decides a success response; takes ownership of body (may be NULL for
+ * 204). */
+void	 reply(struct lk_ctx *, int status, json_object *body);
+/* Decides an error response; message is copied. */
+void	 reply_error(struct lk_ctx *, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Maps a failed database call to 503/409/422/500. */
+void	 reply_db_error(struct lk_ctx *, enum lk_err);
+
+/*
+ * Authenticates the request with any credential kind.  Returns 0, or -1
+ * with the error response decided.
+ */
+int	 require_auth(struct lk_ctx *) LK_MUST_CHECK;
+/* require_auth() plus a permission: 403 permission_denied naming it. */
+int	 require_perm(struct lk_ctx *, const char *perm) LK_MUST_CHECK;
+
+/*
+ * Parses the body as a JSON object: 415 unless the content type is JSON,
+ * 400 on an empty or malformed body or one that is not an object.  *out is
+ * owned by the context (freed after the response).
+ */
+int	 body_object(struct lk_ctx *, json_object **out) LK_MUST_CHECK;
+
+/* Field validation: collect messages, then fail once with 422. */
+void	 field_error(struct lk_ctx *, const char *field, const char *msg);
+/* Returns -1 (and decides the 422) if any field error was recorded. */
+int	 fields_check(struct lk_ctx *) LK_MUST_CHECK;
+
+/*
+ * Reads an optional string member: absent or null leaves *out NULL;
+ * wrong type or length outside [minlen, maxlen] records a field error.
+ * required turns absence into a field error too.
+ */
+void	 field_string(struct lk_ctx *, json_object *obj, const char *name,
+	    int required, size_t minlen, size_t maxlen, const char **out);
+/* Reads an optional boolean member into *out (-1 if absent). */
+void	 field_bool(struct lk_ctx *, json_object *obj, const char *name,
+	    int *out);
+/* Records a field error for members of obj not in the NULL-terminated
+ * list allowed. */
+void	 fields_only(struct lk_ctx *, json_object *obj,
+	    const char *const *allowed);
+
+/* Pagination: ?limit= (1..APP_LIST_MAX) and ?cursor= ("<micros>.<uuid>").
+ * Returns -1 with a 400 decided on a bad value. */
+struct page {
+	long		 limit;
+	const char	*after_us;	/* NULL for the first page */
+	const char	*after_id;
+};
+int	 page_parse(struct lk_ctx *, struct page *) LK_MUST_CHECK;
+/*
+ * Wraps data (a JSON array of up to limit + 1 items, cursors[i] being the
+ * cursor of item i, "<micros>.<uuid>") in {"data", "has_more",
+ * "next_cursor"}, dropping the extra item.  Takes ownership of data.
+ */
+json_object *page_wrap(json_object *data, const struct page *,
+	    const char *const *cursors);
+
+/* Returns the path parameter name as a NUL-terminated arena string. */
+const char *path_param(struct lk_ctx *, const char *name);
+
+/* json-c helpers: a new string, or JSON null for NULL. */
+json_object *json_str_or_null(const char *);
+/* Adds key: value, or key: null when value is NULL. */
+void	 json_add_str(json_object *, const char *key, const char *value);
+/* Adds key: true/false from a PostgreSQL boolean ("t"/"f"). */
+void	 json_add_bool(json_object *, const char *key, const char *pg_bool);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * auth.c: credential extraction (pure) and resolution (one database round
+ * trip at most).  Decides only: the caller turns a failure into a response.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apikey.h"
+#include "auth.h"
+#include "db.h"
+#include "jwt.h"
+#include "log.h"
+#include "util.h"
+
+#define ROLES_TTL_S	60
+
+static const char *const role_names[] = {
+	[ROLE_NONE] = "none",
+	[ROLE_VIEWER] = "viewer",
+	[ROLE_MEMBER] = "member",
+	[ROLE_ADMIN] = "admin",
+	[ROLE_OWNER] = "owner",
+};
+
+enum role
+role_parse(const char *s)
+{
+	int r;
+
+	if (s == NULL) {
+		return ROLE_NONE;
+	}
+	for (r = ROLE_VIEWER; r <= ROLE_OWNER; r++) {
+		if (strcmp(s, role_names[r]) == 0) {
+			return (enum role)r;
+		}
+	}
+	return ROLE_NONE;
+}
+
+const char *
+role_str(enum role r)
+{
+	if ((unsigned)r > ROLE_OWNER) {
+		return "none";
+	}
+	return role_names[r];
+}
+
+static int
+refuse(struct auth_fail *f, int status, const char *code, const char *msg)
+{
+	f->status = status;
+	f->code = code;
+	f->message = msg;
+	return -1;
+}
+
+int
+auth_extract(const struct auth_input *in, struct credential *cred,
+    struct auth_fail *fail)
+{
+	const char *v = NULL;
+	enum cred_kind kind = CRED_NONE;
+	int sources = 0;
+
+	if (in->q_token_count > 1 || in->q_accesskey_count > 1) {
+		return refuse(fail, 400, "duplicate_credentials",
+		    "a credential parameter appears more than once");
+	}
+	sources = (in->authorization != NULL) + (in->x_api_key != NULL) +
+	    (in->q_token != NULL) + (in->q_accesskey != NULL);
+	if (sources == 0) {
+		return 0;
+	}
+	if (sources > 1) {
+		return refuse(fail, 400, "multiple_credentials",
+		    "send exactly one credential: Authorization, X-API-Key, "
+		    "?token= or ?accesskey=");
+	}
+	if (in->authorization != NULL) {
+		const char *a = in->authorization;
+
+		if (strncasecmp(a, "Bearer ", 7) != 0) {
+			return refuse(fail, 401, "invalid_authorization",
+			    "the Authorization header must be "
+			    "\"Bearer <token or API key>\"");
+		}
+		v = a + 7;
+		while (*v == ' ') {
+			v++;
+		}
+		kind = apikey_looks_like(v, strlen(v)) ? CRED_KEY : CRED_JWT;
+	} else if (in->x_api_key != NULL) {
+		v = in->x_api_key;
+		kind = CRED_KEY;
+	} else if (in->q_token != NULL) {
+		v = in->q_token;
+		if (apikey_looks_like(v, strlen(v))) {
+			return refuse(fail, 401, "wrong_parameter",
+			    "an API key was sent in ?token=; send API keys "
+			    "in ?accesskey=, X-API-Key or "
+			    "Authorization: Bearer");
+		}
+		kind = CRED_JWT;
+	} else {
+		v = in->q_accesskey;
+		if (jwt_looks_like(v, strlen(v))) {
+			return refuse(fail, 401, "wrong_parameter",
+			    "a login token was sent in ?accesskey=; send "
+			    "tokens in ?token= or Authorization: Bearer");
+		}
+		kind = CRED_KEY;
+	}
+	if (*v == '\0') {
+		return refuse(fail, 401, "missing_credentials",
+		    "the credential is empty");
+	}
+	cred->kind = kind;
+	cred->value = v;
+	cred->len = strlen(v);
+	return 1;
+}
+
+enum lk_err
+auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono)
+{
+	static const struct db_stmt st = {
+		"auth_role_permissions",
+		"SELECT role, pattern FROM latchkey.role_permissions "
+		    "ORDER BY role, pattern",
+		0
+	};
+	struct role_perms fresh;
+	struct db_res *res;
+	enum lk_err e;
+	size_t i;
+
+	if (rp->loaded_at != 0 && now_mono - rp->loaded_at < ROLES_TTL_S) {
+		return LK_OK;
+	}
+	if ((e = db_exec(db, &st, NULL, &res)) != LK_OK) {
+		return e;
+	}
+	memset(&fresh, 0, sizeof(fresh));
+	for (i = 0; i < db_nrows(res); i++) {
+		enum role r = role_parse(db_get(res, i, 0));
+		const char *pat = db_get(res, i, 1);
+
+		if (r == ROLE_NONE || pat == NULL ||
+		    perm_set_add(&fresh.sets[r], pat) != LK_OK) {
+			log_warn("ignoring role permission %s/%s",
+			    db_get(res, i, 0), pat != NULL ? pat : "");
+		}
+	}
+	db_res_free(res);
+	fresh.loaded_at = now_mono;
+	*rp = fresh;
+	return LK_OK;
+}
+
+static const struct db_stmt user_for_token = {
+	"auth_user_for_token",
+	"SELECT email, role, token_version, disabled, org_active "
+	    "FROM latchkey.user_for_token($1, $2)",
+	2
+};
+
+static enum lk_err
+resolve_jwt(const struct auth_env *env, const struct credential *cred,
+    struct identity *id, struct auth_fail *fail)
+{
+	struct jwt_claims c;
+	struct db_res *res = NULL;
+	const char *params[2];
+	const char *email, *ver;
+	enum lk_err e;
+	enum role role;
+	long v;
+
+	e = jwt_verify(cred->value, cred->len, env->jwt, env->now,
+	    env->leeway, &c);
+	if (e == LK_EEXPIRED) {
+		refuse(fail, 401, "expired_token", "the token has expired");
+		return LK_EDENIED;
+	}
+	if (e != LK_OK) {
+		refuse(fail, 401, "invalid_token",
+		    "the token is malformed or its signature does not match");
+		return LK_EDENIED;
+	}
+	if (strcmp(c.typ, "user") != 0) {
+		refuse(fail, 401, "invalid_token",
+		    "this kind of token is not accepted here");
+		return LK_EDENIED;
+	}
+	if (!uuid_valid(c.sub, strlen(c.sub)) ||
+	    !uuid_valid(c.org, strlen(c.org))) {
+		refuse(fail, 401, "invalid_token", "the token is malformed");
+		return LK_EDENIED;
+	}
+	params[0] = c.sub;
+	params[1] = c.org;
+	if ((e = db_exec(env->db, &user_for_token, params, &res)) != LK_OK) {
+		return e;
+	}
+	e = LK_EDENIED;
+	if (db_nrows(res) != 1) {
+		refuse(fail, 401, "invalid_token",
+		    "the token's user no longer exists");
+		goto done;
+	}
+	ver = db_get(res, 0, 2);
+	if (ver == NULL || parse_long(ver, strlen(ver), 0, 2147483647L, &v) !=
+	    LK_OK || v != c.ver) {
+		refuse(fail, 401, "revoked_token",
+		    "the token was revoked (password or role changed); "
+		    "log in again");
+		goto done;
+	}
+	if (strcmp(db_get(res, 0, 3), "t") == 0) {
+		refuse(fail, 401, "account_disabled",
+		    "the account is disabled");
+		goto done;
+	}
+	if (strcmp(db_get(res, 0, 4), "t") != 0) {
+		refuse(fail, 401, "org_inactive",
+		    "the organization is inactive");
+		goto done;
+	}
+	role = role_parse(db_get(res, 0, 1));
+	email = db_get(res, 0, 0);
+	if (role == ROLE_NONE || email == NULL ||
+	    strlen(email) > AUTH_EMAIL_MAX) {
+		log_err("user %s has an unusable row", c.sub);
+		e = LK_EDB;
+		goto done;
+	}
+	memset(id, 0, sizeof(*id));
+	id->kind = CRED_JWT;
+	memcpy(id->org_id, c.org, sizeof(id->org_id));
+	memcpy(id->user_id, c.sub, sizeof(id->user_id));
+	memcpy(id->mode, "live", 5);
+	id->role = role;
+	memcpy(id->email, email, strlen(email) + 1);
+	id->perms = env->roles->sets[role];
+	e = LK_OK;
+done:
+	db_res_free(res);
+	return e;
+}
+
+enum lk_err
+auth_resolve(const struct auth_env *env, const struct credential *cred,
+    struct identity *id, struct auth_fail *fail)
+{
+	switch (cred->kind) {
+	case CRED_JWT:
+		return resolve_jwt(env, cred, id, fail);
+	case CRED_KEY:
+	case CRED_SERVICE:
+	case CRED_DIRECT:
+	case CRED_NONE:
+		break;
+	}
+	refuse(fail, 401, "invalid_api_key",
+	    "API keys are not accepted by this deployment yet");
+	return LK_EDENIED;
+}

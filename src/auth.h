@@ -1,0 +1,115 @@
+/*
+ * auth.h: who is calling.  Finds the one credential of a request, checks it
+ * and resolves it to an identity with effective permissions.
+ *
+ * auth_extract() is pure: from the transport values it decides which
+ * credential was sent, or precisely what is wrong with how it was sent.
+ * auth_resolve() verifies it, touching the database at most once.
+ */
+#ifndef LK_AUTH_H
+#define LK_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "perm.h"
+
+#define AUTH_EMAIL_MAX	254
+
+enum cred_kind {
+	CRED_NONE,
+	CRED_JWT,	/* user login token */
+	CRED_KEY,	/* API key */
+	CRED_SERVICE,	/* internal service key */
+	CRED_DIRECT	/* direct (resource-scoped) token */
+};
+
+enum role {
+	ROLE_NONE = 0,
+	ROLE_VIEWER = 1,
+	ROLE_MEMBER = 2,
+	ROLE_ADMIN = 3,
+	ROLE_OWNER = 4
+};
+
+/* The transport values of a request, as received (NULL if absent). */
+struct auth_input {
+	const char	*authorization;	/* Authorization header */
+	const char	*x_api_key;	/* X-API-Key header */
+	const char	*q_token;	/* ?token= */
+	const char	*q_accesskey;	/* ?accesskey= */
+	int		 q_token_count;
+	int		 q_accesskey_count;
+};
+
+struct credential {
+	enum cred_kind	 kind;		/* CRED_JWT or CRED_KEY */
+	const char	*value;		/* points into the input */
+	size_t		 len;
+};
+
+/* Why a request is refused; code and message are static strings. */
+struct auth_fail {
+	int		 status;	/* 400, 401, 403, 503 */
+	const char	*code;
+	const char	*message;
+};
+
+struct identity {
+	enum cred_kind	 kind;
+	char		 org_id[37];
+	char		 user_id[37];	/* JWT: the user; key: its creator */
+	char		 key_id[37];
+	char		 mode[5];	/* "live" or "test" */
+	enum role	 role;		/* user's role (key: creator's) */
+	char		 email[AUTH_EMAIL_MAX + 1];
+	struct perm_set	 perms;		/* effective permissions */
+};
+
+/* Returns the role named s, or ROLE_NONE. */
+enum role	 role_parse(const char *s);
+const char	*role_str(enum role);
+
+/*
+ * Decides which credential in carries.  Returns 1 and fills *cred, 0 when
+ * there is none (not an error by itself), -1 and fills *fail when the
+ * request is malformed: two credentials, a parameter used twice, a
+ * credential in the wrong parameter, an Authorization scheme other than
+ * Bearer.
+ */
+int		 auth_extract(const struct auth_input *in,
+		    struct credential *cred, struct auth_fail *fail);
+
+struct db;
+struct jwt_keys;
+
+/* Role -> permission patterns, loaded from latchkey.role_permissions. */
+struct role_perms {
+	int64_t		 loaded_at;	/* seconds, monotonic; 0 = never */
+	struct perm_set	 sets[ROLE_OWNER + 1];
+};
+
+struct auth_env {
+	struct db		*db;
+	const struct jwt_keys	*jwt;
+	int64_t			 leeway;
+	int64_t			 now;	/* wall clock, seconds */
+	struct role_perms	*roles;
+};
+
+/*
+ * Verifies cred and fills *id.  Errors: LK_EDENIED with *fail set (401:
+ * invalid, expired, revoked credentials...), LK_EUNAVAIL (database down),
+ * LK_EDB.
+ */
+enum lk_err	 auth_resolve(const struct auth_env *,
+		    const struct credential *, struct identity *id,
+		    struct auth_fail *fail) LK_MUST_CHECK;
+
+/* Loads the role permissions if older than a minute.  Errors: those of
+ * db_exec(). */
+enum lk_err	 auth_load_roles(struct db *, struct role_perms *,
+		    int64_t now_mono) LK_MUST_CHECK;
+
+#endif

@@ -1,0 +1,361 @@
+/*
+ * buf.c: string views, bounded buffers and the request arena.  Pure: no I/O.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+#define BUF_MIN_CAP	256
+#define ARENA_CHUNK	(64 * 1024)
+#define ARENA_ALIGN	16
+
+struct lk_str
+lk_str_c(const char *s)
+{
+	struct lk_str v = { "", 0 };
+
+	if (s != NULL) {
+		v.p = s;
+		v.len = strlen(s);
+	}
+	return v;
+}
+
+int
+lk_str_eq(struct lk_str a, const char *s)
+{
+	size_t n = strlen(s);
+
+	return a.len == n && memcmp(a.p, s, n) == 0;
+}
+
+void
+buf_init(struct lk_buf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+	b->failed = 0;
+}
+
+void
+buf_free(struct lk_buf *b)
+{
+	free(b->p);
+	buf_init(b, b->max);
+}
+
+void
+buf_reset(struct lk_buf *b)
+{
+	b->len = 0;
+	b->failed = 0;
+	if (b->p != NULL) {
+		b->p[0] = '\0';
+	}
+}
+
+/* Makes room for n more bytes plus the terminating NUL. */
+static int
+reserve(struct lk_buf *b, size_t n)
+{
+	size_t need, cap;
+	char *p;
+
+	if (b->failed) {
+		return -1;
+	}
+	if (n > b->max || b->len > b->max - n) {
+		b->failed = 1;
+		return -1;
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap) {
+		return 0;
+	}
+	cap = b->cap < BUF_MIN_CAP ? BUF_MIN_CAP : b->cap;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2) {
+			b->failed = 1;
+			return -1;
+		}
+		cap *= 2;
+	}
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void
+buf_append(struct lk_buf *b, const void *data, size_t n)
+{
+	if (reserve(b, n) == -1) {
+		return;
+	}
+	if (n > 0) {
+		memcpy(b->p + b->len, data, n);
+	}
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+buf_puts(struct lk_buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+void
+buf_putc(struct lk_buf *b, char c)
+{
+	buf_append(b, &c, 1);
+}
+
+void
+buf_vprintf(struct lk_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		b->failed = 1;
+		return;
+	}
+	if (reserve(b, (size_t)n) == -1) {
+		return;
+	}
+	if (vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap) != n) {
+		b->failed = 1;
+		return;
+	}
+	b->len += (size_t)n;
+}
+
+void
+buf_printf(struct lk_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+buf_json_str(struct lk_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run;
+
+	buf_putc(b, '"');
+	for (i = 0; i < len; i = run) {
+		unsigned char c = (unsigned char)s[i];
+
+		for (run = i; run < len; run++) {
+			c = (unsigned char)s[run];
+			if (c < 0x20 || c == '"' || c == '\\') {
+				break;
+			}
+		}
+		buf_append(b, s + i, run - i);
+		if (run == len) {
+			break;
+		}
+		switch (c) {
+		case '"':
+			buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			buf_puts(b, "\\n");
+			break;
+		case '\r':
+			buf_puts(b, "\\r");
+			break;
+		case '\t':
+			buf_puts(b, "\\t");
+			break;
+		default: {
+			char esc[6] = { '\\', 'u', '0', '0',
+			    hex[c >> 4], hex[c & 0xf] };
+
+			buf_append(b, esc, sizeof(esc));
+			break;
+		}
+		}
+		run++;
+	}
+	buf_putc(b, '"');
+}
+
+int
+buf_failed(const struct lk_buf *b)
+{
+	return b->failed;
+}
+
+const char *
+buf_cstr(const struct lk_buf *b)
+{
+	return b->p != NULL ? b->p : "";
+}
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 size;
+	size_t		 used;
+	_Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+struct lk_arena {
+	struct chunk	*head;
+	size_t		 total;		/* bytes in chunks */
+	size_t		 limit;
+};
+
+struct lk_arena *
+arena_new(size_t limit)
+{
+	struct lk_arena *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		return NULL;
+	}
+	a->limit = limit;
+	return a;
+}
+
+static void
+free_chunks(struct chunk *c)
+{
+	struct chunk *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+}
+
+void
+arena_free(struct lk_arena *a)
+{
+	if (a == NULL) {
+		return;
+	}
+	free_chunks(a->head);
+	free(a);
+}
+
+void
+arena_reset(struct lk_arena *a)
+{
+	/* Keep the first chunk, which is the one most requests fit in. */
+	struct chunk *keep;
+
+	if (a->head == NULL) {
+		return;
+	}
+	for (keep = a->head; keep->next != NULL; keep = keep->next) {
+		;
+	}
+	if (keep != a->head) {
+		struct chunk *c, *next;
+
+		for (c = a->head; c != keep; c = next) {
+			next = c->next;
+			free(c);
+		}
+	}
+	keep->used = 0;
+	a->head = keep;
+	a->total = keep->size;
+}
+
+void *
+arena_alloc(struct lk_arena *a, size_t n)
+{
+	struct chunk *c = a->head;
+	size_t size;
+	void *p;
+
+	if (n > SIZE_MAX - ARENA_ALIGN) {
+		return NULL;
+	}
+	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (c == NULL || c->size - c->used < n) {
+		size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		if (size > a->limit || a->total > a->limit - size) {
+			return NULL;
+		}
+		if ((c = malloc(sizeof(*c) + size)) == NULL) {
+			return NULL;
+		}
+		c->size = size;
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+		a->total += size;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *
+arena_strndup(struct lk_arena *a, const char *s, size_t n)
+{
+	char *p;
+
+	if (n == SIZE_MAX || (p = arena_alloc(a, n + 1)) == NULL) {
+		return NULL;
+	}
+	if (n > 0) {
+		memcpy(p, s, n);
+	}
+	p[n] = '\0';
+	return p;
+}
+
+char *
+arena_strdup(struct lk_arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *
+arena_printf(struct lk_arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (p = arena_alloc(a, (size_t)n + 1)) == NULL) {
+		return NULL;
+	}
+	va_start(ap, fmt);
+	if (vsnprintf(p, (size_t)n + 1, fmt, ap) != n) {
+		p = NULL;
+	}
+	va_end(ap);
+	return p;
+}

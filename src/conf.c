@@ -1,0 +1,413 @@
+/*
+ * conf.c: parsing, environment overrides and validation of the
+ * configuration.  config_parse() is pure; config_load() reads the file.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "apikey.h"
+#include "conf.h"
+#include "jwt.h"
+#include "password.h"
+#include "util.h"
+
+#define MAX_BODY_LIMIT		(16L * 1024 * 1024)
+#define TTL_MAX			(30L * 24 * 3600)
+#define LEEWAY_MAX		600L
+#define SHUTDOWN_MAX		600L
+
+void
+config_defaults(struct lk_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen_kind = CONFIG_LISTEN_TCP;
+	(void)snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+	c->listen_port = 9000;
+	c->listen_mode = 0660;
+	c->workers = 0;
+	c->shutdown_timeout = 10;
+	c->jwt_ttl = 86400;
+	c->jwt_leeway = 60;
+	c->bcrypt_cost = PASSWORD_COST_DEFAULT;
+	c->max_body_bytes = 64 * 1024;
+	(void)snprintf(c->api_key_prefix, sizeof(c->api_key_prefix), "lk");
+}
+
+static enum lk_err fail(char [CONFIG_ERR_MAX], size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+static enum lk_err
+fail(char err[CONFIG_ERR_MAX], size_t line, const char *fmt, ...)
+{
+	char msg[CONFIG_ERR_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		msg[0] = '\0';
+	}
+	if (line > 0) {
+		n = snprintf(err, CONFIG_ERR_MAX, "line %zu: %s", line, msg);
+	} else {
+		n = snprintf(err, CONFIG_ERR_MAX, "%s", msg);
+	}
+	if (n < 0) {
+		err[0] = '\0';
+	}
+	return LK_EINVAL;
+}
+
+static int
+copy(char *dst, size_t dstsz, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= dstsz) {
+		return -1;
+	}
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+static enum lk_err
+set_listen(struct lk_config *c, const char *v)
+{
+	const char *colon;
+	long port;
+
+	if (strcmp(v, "stdin") == 0) {
+		c->listen_kind = CONFIG_LISTEN_STDIN;
+		return LK_OK;
+	}
+	if (strncmp(v, "unix:", 5) == 0) {
+		if (v[5] != '/' || copy(c->listen_path,
+		    sizeof(c->listen_path), v + 5) == -1) {
+			return LK_EINVAL;
+		}
+		c->listen_kind = CONFIG_LISTEN_UNIX;
+		return LK_OK;
+	}
+	if ((colon = strrchr(v, ':')) == NULL || colon == v ||
+	    (size_t)(colon - v) >= sizeof(c->listen_host)) {
+		return LK_EINVAL;
+	}
+	if (parse_long(colon + 1, strlen(colon + 1), 1, 65535, &port) !=
+	    LK_OK) {
+		return LK_EINVAL;
+	}
+	memcpy(c->listen_host, v, (size_t)(colon - v));
+	c->listen_host[colon - v] = '\0';
+	c->listen_port = (int)port;
+	c->listen_kind = CONFIG_LISTEN_TCP;
+	return LK_OK;
+}
+
+static enum lk_err
+set_prefix(struct lk_config *c, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || v[0] != '/') {
+		return LK_EINVAL;
+	}
+	while (n > 0 && v[n - 1] == '/') {
+		n--;		/* "/" becomes "", "/api/" becomes "/api" */
+	}
+	if (n >= sizeof(c->mount_prefix) || memchr(v, '?', n) != NULL) {
+		return LK_EINVAL;
+	}
+	memcpy(c->mount_prefix, v, n);
+	c->mount_prefix[n] = '\0';
+	return LK_OK;
+}
+
+static enum lk_err
+set_int(const char *v, long min, long max, int *out)
+{
+	long x;
+
+	if (parse_long(v, strlen(v), min, max, &x) != LK_OK) {
+		return LK_EINVAL;
+	}
+	*out = (int)x;
+	return LK_OK;
+}
+
+static enum lk_err
+set_mode(const char *v, unsigned *out)
+{
+	char *end;
+	unsigned long m;
+
+	if (v[0] < '0' || v[0] > '7') {
+		return LK_EINVAL;
+	}
+	errno = 0;
+	m = strtoul(v, &end, 8);
+	if (errno != 0 || *end != '\0' || m > 0777) {
+		return LK_EINVAL;
+	}
+	*out = (unsigned)m;
+	return LK_OK;
+}
+
+/* Applies one key = value; returns a message on error, NULL on success. */
+static const char *
+set(struct lk_config *c, const char *k, const char *v)
+{
+	long body;
+
+	if (strcmp(k, "listen") == 0) {
+		return set_listen(c, v) == LK_OK ? NULL :
+		    "listen: expected HOST:PORT, unix:/PATH or stdin";
+	} else if (strcmp(k, "listen_mode") == 0) {
+		return set_mode(v, &c->listen_mode) == LK_OK ? NULL :
+		    "listen_mode: expected an octal mode such as 0660";
+	} else if (strcmp(k, "workers") == 0) {
+		return set_int(v, 1, CONFIG_WORKERS_MAX, &c->workers) ==
+		    LK_OK ? NULL : "workers: expected 1..256";
+	} else if (strcmp(k, "shutdown_timeout") == 0) {
+		return set_int(v, 1, SHUTDOWN_MAX, &c->shutdown_timeout) ==
+		    LK_OK ? NULL : "shutdown_timeout: expected 1..600 seconds";
+	} else if (strcmp(k, "database_url") == 0) {
+		return copy(c->database_url, sizeof(c->database_url), v) ==
+		    0 ? NULL : "database_url: too long";
+	} else if (strcmp(k, "mount_prefix") == 0) {
+		return set_prefix(c, v) == LK_OK ? NULL :
+		    "mount_prefix: expected a path such as / or /auth";
+	} else if (strcmp(k, "jwt_secret") == 0) {
+		return copy(c->jwt_secret, sizeof(c->jwt_secret), v) == 0 ?
+		    NULL : "jwt_secret: longer than 255 bytes";
+	} else if (strcmp(k, "jwt_secret_previous") == 0) {
+		return copy(c->jwt_secret_previous,
+		    sizeof(c->jwt_secret_previous), v) == 0 ? NULL :
+		    "jwt_secret_previous: longer than 255 bytes";
+	} else if (strcmp(k, "jwt_ttl") == 0) {
+		return set_int(v, 60, TTL_MAX, &c->jwt_ttl) == LK_OK ? NULL :
+		    "jwt_ttl: expected 60..2592000 seconds";
+	} else if (strcmp(k, "jwt_leeway") == 0) {
+		return set_int(v, 0, LEEWAY_MAX, &c->jwt_leeway) == LK_OK ?
+		    NULL : "jwt_leeway: expected 0..600 seconds";
+	} else if (strcmp(k, "bcrypt_cost") == 0) {
+		return set_int(v, PASSWORD_COST_MIN, PASSWORD_COST_MAX,
+		    &c->bcrypt_cost) == LK_OK ? NULL :
+		    "bcrypt_cost: expected 4..31";
+	} else if (strcmp(k, "max_body_bytes") == 0) {
+		if (parse_long(v, strlen(v), 1024, MAX_BODY_LIMIT, &body) !=
+		    LK_OK) {
+			return "max_body_bytes: expected 1024..16777216";
+		}
+		c->max_body_bytes = (size_t)body;
+		return NULL;
+	} else if (strcmp(k, "api_key_prefix") == 0) {
+		if (!apikey_prefix_valid(v)) {
+			return "api_key_prefix: expected 1..16 letters or digits";
+		}
+		return copy(c->api_key_prefix, sizeof(c->api_key_prefix), v)
+		    == 0 ? NULL : "api_key_prefix: too long";
+	}
+	return "unknown key";
+}
+
+static void
+trim(char **s, char **e)
+{
+	while (*s < *e && isspace((unsigned char)**s)) {
+		(*s)++;
+	}
+	while (*e > *s && isspace((unsigned char)(*e)[-1])) {
+		(*e)--;
+	}
+}
+
+enum lk_err
+config_parse(struct lk_config *c, const char *text, size_t len,
+    char err[CONFIG_ERR_MAX])
+{
+	char line[CONFIG_VALUE_MAX + 64 + 2];
+	const char *p = text, *end = text + len, *nl;
+	const char *msg;
+	size_t lineno = 0, n;
+	char *ks, *ke, *vs, *ve, *eq;
+	enum lk_err e = LK_OK;
+
+	/* Every exit wipes line: it may hold a secret, even a misspelt one. */
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n >= sizeof(line)) {
+			e = fail(err, lineno, "%s", "line too long");
+			goto done;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl != NULL ? nl + 1 : end;
+		if (memchr(line, '\0', n) != NULL) {
+			e = fail(err, lineno, "%s", "NUL byte in line");
+			goto done;
+		}
+		ks = line;
+		ve = line + n;
+		trim(&ks, &ve);
+		if (ks == ve || *ks == '#') {
+			continue;
+		}
+		*ve = '\0';
+		if ((eq = strchr(ks, '=')) == NULL) {
+			e = fail(err, lineno, "%s", "expected key = value");
+			goto done;
+		}
+		ke = eq;
+		vs = eq + 1;
+		trim(&ks, &ke);
+		trim(&vs, &ve);
+		*ke = '\0';
+		*ve = '\0';
+		if (*ks == '\0') {
+			e = fail(err, lineno, "%s", "empty key");
+			goto done;
+		}
+		if ((msg = set(c, ks, vs)) != NULL) {
+			if (strcmp(msg, "unknown key") == 0) {
+				e = fail(err, lineno, "unknown key \"%s\"",
+				    ks);
+			} else {
+				e = fail(err, lineno, "%s", msg);
+			}
+			goto done;
+		}
+	}
+done:
+	OPENSSL_cleanse(line, sizeof(line));
+	return e;
+}
+
+enum lk_err
+config_apply_env(struct lk_config *c, const char *(*getenv_fn)(const char *),
+    char err[CONFIG_ERR_MAX])
+{
+	static const struct {
+		const char	*var;
+		const char	*key;
+	} vars[] = {
+		{ "LK_JWT_SECRET", "jwt_secret" },
+		{ "LK_JWT_SECRET_PREVIOUS", "jwt_secret_previous" },
+		{ "LK_DATABASE_URL", "database_url" },
+	};
+	const char *v, *msg;
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		if ((v = getenv_fn(vars[i].var)) == NULL || *v == '\0') {
+			continue;
+		}
+		if ((msg = set(c, vars[i].key, v)) != NULL) {
+			return fail(err, 0, "%s (from the environment)", msg);
+		}
+	}
+	return LK_OK;
+}
+
+enum lk_err
+config_validate(const struct lk_config *c, char err[CONFIG_ERR_MAX])
+{
+	size_t prev = strlen(c->jwt_secret_previous);
+
+	if (c->database_url[0] == '\0') {
+		return fail(err, 0, "%s", "database_url is not set "
+		    "(config file or LK_DATABASE_URL)");
+	}
+	if (strlen(c->jwt_secret) < JWT_SECRET_MIN) {
+		return fail(err, 0, "%s", "jwt_secret must be at least 32 "
+		    "bytes (config file or LK_JWT_SECRET)");
+	}
+	if (prev > 0 && prev < JWT_SECRET_MIN) {
+		return fail(err, 0, "%s",
+		    "jwt_secret_previous must be at least 32 bytes");
+	}
+	return LK_OK;
+}
+
+static const char *
+env_get(const char *name)
+{
+	return getenv(name);
+}
+
+enum lk_err
+config_load(struct lk_config *c, const char *path, char err[CONFIG_ERR_MAX])
+{
+	char *text = NULL;
+	size_t len = 0;
+	ssize_t n;
+	enum lk_err e = LK_EIO;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		(void)snprintf(err, CONFIG_ERR_MAX, "%s: %s", path,
+		    strerror(errno));
+		return LK_EIO;
+	}
+	if ((text = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
+		e = LK_ENOMEM;
+		(void)snprintf(err, CONFIG_ERR_MAX, "out of memory");
+		goto done;
+	}
+	for (;;) {
+		n = read(fd, text + len, CONFIG_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR) {
+			continue;
+		}
+		if (n == -1) {
+			(void)snprintf(err, CONFIG_ERR_MAX, "%s: %s", path,
+			    strerror(errno));
+			goto done;
+		}
+		if (n == 0) {
+			break;
+		}
+		len += (size_t)n;
+		if (len > CONFIG_FILE_MAX) {
+			e = LK_ETOOBIG;
+			(void)snprintf(err, CONFIG_ERR_MAX,
+			    "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+			goto done;
+		}
+	}
+	config_defaults(c);
+	if ((e = config_parse(c, text, len, err)) != LK_OK ||
+	    (e = config_apply_env(c, env_get, err)) != LK_OK ||
+	    (e = config_validate(c, err)) != LK_OK) {
+		goto done;
+	}
+	e = LK_OK;
+done:
+	if (text != NULL) {
+		OPENSSL_cleanse(text, CONFIG_FILE_MAX + 1);
+		free(text);
+	}
+	(void)close(fd);
+	return e;
+}
+
+void
+config_wipe(struct lk_config *c)
+{
+	OPENSSL_cleanse(c->jwt_secret, sizeof(c->jwt_secret));
+	OPENSSL_cleanse(c->jwt_secret_previous, sizeof(c->jwt_secret_previous));
+	OPENSSL_cleanse(c->database_url, sizeof(c->database_url));
+}

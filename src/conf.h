@@ -1,0 +1,77 @@
+/*
+ * conf.h: the configuration of latchkeyd and latchkeyctl.
+ *
+ * The file format is "key = value" lines with "#" comments (see
+ * latchkey.conf.example).  Secrets may come from the environment instead,
+ * which wins over the file.  Parsing is pure; config_load() adds the file
+ * read and the environment.  The loaded config is read-only afterwards.
+ */
+#ifndef LK_CONF_H
+#define LK_CONF_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define CONFIG_FILE_MAX		(64 * 1024)
+#define CONFIG_VALUE_MAX	1023
+#define CONFIG_SECRET_MAX	255
+#define CONFIG_ERR_MAX		256
+#define CONFIG_WORKERS_MAX	256
+
+enum config_listen {
+	CONFIG_LISTEN_TCP,	/* listen_host:listen_port */
+	CONFIG_LISTEN_UNIX,	/* listen_path */
+	CONFIG_LISTEN_STDIN	/* inherited socket on fd 0 */
+};
+
+struct lk_config {
+	enum config_listen listen_kind;
+	char	 listen_host[64];
+	int	 listen_port;
+	char	 listen_path[108];	/* sizeof(sun_path) */
+	unsigned listen_mode;
+	int	 workers;		/* 0: 2 x cores, resolved at start */
+	int	 shutdown_timeout;	/* seconds */
+	char	 database_url[CONFIG_VALUE_MAX + 1];
+	char	 mount_prefix[256];	/* "" for "/", else "/x" w/o slash */
+	char	 jwt_secret[CONFIG_SECRET_MAX + 1];
+	char	 jwt_secret_previous[CONFIG_SECRET_MAX + 1];
+	int	 jwt_ttl;
+	int	 jwt_leeway;
+	int	 bcrypt_cost;
+	size_t	 max_body_bytes;
+	char	 api_key_prefix[17];
+};
+
+/* Fills in the defaults. */
+void		config_defaults(struct lk_config *);
+
+/*
+ * Parses text (len bytes) over the values already in cfg.  On error writes
+ * "line N: message" into err and returns LK_EINVAL.
+ */
+enum lk_err	config_parse(struct lk_config *, const char *text, size_t len,
+		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
+/*
+ * Applies LK_JWT_SECRET, LK_JWT_SECRET_PREVIOUS and LK_DATABASE_URL as
+ * returned by getenv_fn (getenv in production, a table in tests).
+ */
+enum lk_err	config_apply_env(struct lk_config *,
+		    const char *(*getenv_fn)(const char *),
+		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
+/* Checks that the values make a usable configuration. */
+enum lk_err	config_validate(const struct lk_config *,
+		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
+/* Reads path (at most CONFIG_FILE_MAX bytes), parses it, applies the
+ * environment and validates.  Errors: LK_EIO, LK_ETOOBIG, LK_EINVAL. */
+enum lk_err	config_load(struct lk_config *, const char *path,
+		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
+/* Wipes the secrets. */
+void		config_wipe(struct lk_config *);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * db.h: a worker's PostgreSQL connection.  The only module that touches
+ * libpq.
+ *
+ * One connection per worker, opened lazily and reopened after a failure
+ * with exponential back-off; while it is down every call fails fast with
+ * LK_EUNAVAIL (the caller answers 503) and the worker stays up.
+ * Statements are static tables of SQL with $n parameters, prepared on a
+ * connection the first time they are used there.  Org-scoped work runs in
+ * a transaction that sets latchkey.org_id (and latchkey.mode) with
+ * set_config(..., true), which row-level security reads.
+ */
+#ifndef LK_DB_H
+#define LK_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define DB_MAX_PARAMS		16
+#define DB_STMTS_MAX		128	/* distinct statements per worker */
+
+struct db;
+struct db_res;
+
+struct db_stmt {
+	const char	*name;		/* unique, "users_list" */
+	const char	*sql;
+	int		 nparams;
+};
+
+/* Creates an unconnected handle; caller frees with db_free().  NULL on
+ * allocation failure. */
+struct db	*db_new(const char *conninfo);
+void		 db_free(struct db *);
+
+/* Connects now unless connected or backing off.  Errors: LK_EUNAVAIL. */
+enum lk_err	 db_connect(struct db *) LK_MUST_CHECK;
+
+/*
+ * Runs st with params (st->nparams strings, NULL for SQL NULL).  *out, if
+ * out is not NULL, receives the result, which the caller frees with
+ * db_res_free().  Errors: LK_EUNAVAIL (connection lost), LK_ECONFLICT
+ * (unique or exclusion violation, serialization failure), LK_EINVAL (check
+ * or foreign-key violation, invalid text representation), LK_EDENIED
+ * (insufficient privilege or row-level security), LK_EDB (anything else,
+ * logged).
+ */
+enum lk_err	 db_exec(struct db *, const struct db_stmt *st,
+		    const char *const *params, struct db_res **out)
+		    LK_MUST_CHECK;
+
+/* Starts a transaction scoped to org_id and mode (mode may be NULL). */
+enum lk_err	 db_begin(struct db *, const char *org_id, const char *mode)
+		    LK_MUST_CHECK;
+/* Starts a transaction with no org: only SECURITY DEFINER look-ups and
+ * unscoped tables answer. */
+enum lk_err	 db_begin_plain(struct db *) LK_MUST_CHECK;
+enum lk_err	 db_commit(struct db *) LK_MUST_CHECK;
+/* Rolls back if a transaction is open; harmless otherwise. */
+void		 db_rollback(struct db *);
+
+/* Name of the constraint the last failed statement violated, or "". */
+const char	*db_last_constraint(const struct db *);
+
+size_t		 db_nrows(const struct db_res *);
+/* Returns the value at row, col (NUL-terminated text) or NULL for SQL NULL
+ * or out-of-range; owned by the result. */
+const char	*db_get(const struct db_res *, size_t row, int col);
+/* Rows affected by an INSERT/UPDATE/DELETE. */
+size_t		 db_affected(const struct db_res *);
+void		 db_res_free(struct db_res *);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * login.c: POST /v1/auth/signup and POST /v1/auth/login.  Need no
+ * credential; they are how a caller gets one.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+#include "log.h"
+#include "util.h"
+
+static const struct db_stmt org_insert = {
+	"signup_org_insert",
+	"INSERT INTO latchkey.orgs (id, name) VALUES ($1, $2) "
+	    "RETURNING " SQL_TS("created_at"),
+	2
+};
+
+static const struct db_stmt owner_insert = {
+	"signup_owner_insert",
+	"INSERT INTO latchkey.users (org_id, email, password_hash, role) "
+	    "VALUES ($1, $2, $3, 'owner') RETURNING id, token_version",
+	3
+};
+
+static const struct db_stmt user_for_login = {
+	"login_user_for_login",
+	"SELECT user_id, org_id, email, password_hash, role, token_version, "
+	    "disabled, org_active FROM latchkey.user_for_login($1)",
+	1
+};
+
+/* Adds token, token_type and expires_at for a user to o. */
+static int
+add_token(struct lk_ctx *ctx, json_object *o, const char *user_id,
+    const char *org_id, long ver)
+{
+	struct jwt_claims c;
+	char token[JWT_MAX_LEN], exp[RFC3339_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.sub, user_id, UUID_LEN);
+	memcpy(c.org, org_id, UUID_LEN);
+	memcpy(c.typ, "user", 5);
+	c.ver = ver;
+	c.iat = now;
+	c.exp = now + ctx->cfg->jwt_ttl;
+	if (jwt_sign(&c, ctx->w->jwt.current, ctx->w->jwt.current_len,
+	    token, sizeof(token)) != LK_OK ||
+	    time_format(c.exp, exp) != LK_OK) {
+		return -1;
+	}
+	json_add_str(o, "token", token);
+	json_add_str(o, "token_type", "Bearer");
+	json_add_str(o, "expires_at", exp);
+	OPENSSL_cleanse(token, sizeof(token));
+	return 0;
+}
+
+static json_object *
+user_json(const char *id, const char *email, const char *role,
+    const char *org_id)
+{
+	json_object *u = json_object_new_object();
+
+	json_add_str(u, "id", id);
+	json_add_str(u, "email", email);
+	json_add_str(u, "role", role);
+	json_add_str(u, "org_id", org_id);
+	return u;
+}
+
+/* Records a field error for a password that breaks the policy. */
+static void
+check_password(struct lk_ctx *ctx, const char *field, const char *pw)
+{
+	switch (password_check(pw, strlen(pw))) {
+	case LK_OK:
+		break;
+	case LK_ETOOBIG:
+		field_error(ctx, field, "must be at most 72 bytes");
+		break;
+	default:
+		field_error(ctx, field, "must be at least 8 bytes");
+		break;
+	}
+}
+
+static void
+signup(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "org_name", "email",
+	    "password", NULL };
+	const char *org_name, *email, *password, *params[3];
+	char hash[PASSWORD_HASH_MAX], org_id[UUID_LEN + 1];
+	struct db_res *res = NULL, *ures = NULL;
+	json_object *body, *o, *org;
+	enum lk_err e;
+	long ver;
+
+	if (body_object(ctx, &body) == -1) {
+		return;
+	}
+	fields_only(ctx, body, allowed);
+	field_string(ctx, body, "org_name", 1, 1, 200, &org_name);
+	field_string(ctx, body, "email", 1, 3, 254, &email);
+	field_string(ctx, body, "password", 1, 0, 4096, &password);
+	if (email != NULL && !email_valid(email)) {
+		field_error(ctx, "email", "is not an email address");
+	}
+	if (password != NULL) {
+		check_password(ctx, "password", password);
+	}
+	if (fields_check(ctx) == -1) {
+		return;
+	}
+	e = password_hash(password, strlen(password), ctx->cfg->bcrypt_cost,
+	    hash);
+	if (e != LK_OK || uuid_v4(org_id) != LK_OK) {
+		OPENSSL_cleanse(hash, sizeof(hash));
+		reply_db_error(ctx, e != LK_OK ? e : LK_ECRYPTO);
+		return;
+	}
+	if ((e = db_begin(ctx->db, org_id, "live")) != LK_OK) {
+		goto fail;
+	}
+	params[0] = org_id;
+	params[1] = org_name;
+	if ((e = db_exec(ctx->db, &org_insert, params, &res)) != LK_OK) {
+		goto fail;
+	}
+	params[1] = email;
+	params[2] = hash;
+	if ((e = db_exec(ctx->db, &owner_insert, params, &ures)) != LK_OK) {
+		goto fail;
+	}
+	if ((e = db_commit(ctx->db)) != LK_OK) {
+		goto fail;
+	}
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (parse_long(db_get(ures, 0, 1), strlen(db_get(ures, 0, 1)), 0,
+	    2147483647L, &ver) != LK_OK) {
+		ver = 1;
+	}
+	o = json_object_new_object();
+	org = json_object_new_object();
+	json_add_str(org, "id", org_id);
+	json_add_str(org, "name", org_name);
+	json_add_str(org, "created_at", db_get(res, 0, 0));
+	json_object_object_add(o, "org", org);
+	json_object_object_add(o, "user", user_json(db_get(ures, 0, 0),
+	    email, "owner", org_id));
+	if (add_token(ctx, o, db_get(ures, 0, 0), org_id, ver) == -1) {
+		json_object_put(o);
+		e = LK_ECRYPTO;
+		goto fail;
+	}
+	db_res_free(res);
+	db_res_free(ures);
+	reply(ctx, 201, o);
+	return;
+fail:
+	OPENSSL_cleanse(hash, sizeof(hash));
+	db_rollback(ctx->db);
+	db_res_free(res);
+	db_res_free(ures);
+	if (e == LK_ECONFLICT &&
+	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0) {
+		reply_error(ctx, 409, "email_taken",
+		    "an account with this email already exists");
+		return;
+	}
+	reply_db_error(ctx, e);
+}
+
+static void
+login(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "email", "password", NULL };
+	const char *email, *password, *hash, *ver;
+	struct db_res *res = NULL;
+	json_object *body, *o;
+	enum lk_err e;
+	int match = 0;
+	long v;
+
+	if (body_object(ctx, &body) == -1) {
+		return;
+	}
+	fields_only(ctx, body, allowed);
+	field_string(ctx, body, "email", 1, 1, 254, &email);
+	field_string(ctx, body, "password", 1, 1, 4096, &password);
+	if (fields_check(ctx) == -1) {
+		return;
+	}
+	if ((e = db_exec(ctx->db, &user_for_login, &email, &res)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return;
+	}
+	/* An unknown email runs bcrypt too: same cost, same answer. */
+	hash = db_nrows(res) == 1 ? db_get(res, 0, 3) : ctx->w->dummy_hash;
+	e = password_verify(password, strlen(password), hash, &match);
+	if (e != LK_OK) {
+		log_err("request %s: password verification failed: %s",
+		    ctx->req->request_id, lk_err_str(e));
+		db_res_free(res);
+		reply_db_error(ctx, e);
+		return;
+	}
+	if (db_nrows(res) != 1 || !match) {
+		db_res_free(res);
+		reply_error(ctx, 401, "invalid_credentials",
+		    "the email or password is wrong");
+		return;
+	}
+	if (strcmp(db_get(res, 0, 6), "t") == 0) {
+		db_res_free(res);
+		reply_error(ctx, 401, "account_disabled",
+		    "the account is disabled");
+		return;
+	}
+	if (strcmp(db_get(res, 0, 7), "t") != 0) {
+		db_res_free(res);
+		reply_error(ctx, 401, "org_inactive",
+		    "the organization is inactive");
+		return;
+	}
+	ver = db_get(res, 0, 5);
+	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK) {
+		db_res_free(res);
+		reply_db_error(ctx, LK_EDB);
+		return;
+	}
+	o = json_object_new_object();
+	if (add_token(ctx, o, db_get(res, 0, 0), db_get(res, 0, 1), v) ==
+	    -1) {
+		json_object_put(o);
+		db_res_free(res);
+		reply_db_error(ctx, LK_ECRYPTO);
+		return;
+	}
+	json_object_object_add(o, "user", user_json(db_get(res, 0, 0),
+	    db_get(res, 0, 2), db_get(res, 0, 4), db_get(res, 0, 1)));
+	db_res_free(res);
+	reply(ctx, 200, o);
+}
+
+static const struct route routes[] = {
+	{ HTTP_POST, "/v1/auth/signup", signup,
+	    "Create an org, its owner and a login token" },
+	{ HTTP_POST, "/v1/auth/login", login,
+	    "Exchange email and password for a login token" },
+};
+
+const struct route_table handlers_auth = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};

@@ -1,0 +1,490 @@
+/*
+ * users.c: the members of the caller's org: GET/POST /v1/users and
+ * GET/PATCH/DELETE /v1/users/{id}.
+ *
+ * Rules: reading needs users.read, changing needs users.write; nobody
+ * manages a user ranked above themselves or grants a role above their own;
+ * the org's last active owner can be neither demoted, disabled nor
+ * removed (409).  Row-level security keeps every statement inside the
+ * caller's org, so another org's id is simply not found.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+#include "log.h"
+#include "util.h"
+
+#define USER_COLS \
+	"id, org_id, email, role, disabled, " SQL_TS("created_at") ", " \
+	SQL_TS("updated_at") ", " SQL_CURSOR("created_at", "id")
+
+enum { C_ID, C_ORG, C_EMAIL, C_ROLE, C_DISABLED, C_CREATED, C_UPDATED,
+    C_CURSOR };
+
+static const struct db_stmt users_list = {
+	"users_list",
+	"SELECT " USER_COLS " FROM latchkey.users WHERE "
+	    SQL_AFTER("created_at", "id", "$1", "$2")
+	    " ORDER BY created_at, id LIMIT $3",
+	3
+};
+
+static const struct db_stmt users_get = {
+	"users_get",
+	"SELECT " USER_COLS " FROM latchkey.users WHERE id = $1",
+	1
+};
+
+static const struct db_stmt users_insert = {
+	"users_insert",
+	"INSERT INTO latchkey.users (org_id, email, password_hash, role) "
+	    "VALUES (latchkey.current_org_id(), $1, $2, $3) "
+	    "RETURNING " USER_COLS,
+	3
+};
+
+/* Serialises user management within one org, so two requests cannot
+ * each remove one of the last two owners. */
+static const struct db_stmt org_lock = {
+	"users_org_lock",
+	"SELECT 1 FROM latchkey.orgs WHERE id = latchkey.current_org_id() "
+	    "FOR UPDATE",
+	0
+};
+
+static const struct db_stmt active_owners = {
+	"users_active_owners",
+	"SELECT count(*) FROM latchkey.users "
+	    "WHERE role = 'owner' AND NOT disabled",
+	0
+};
+
+static const struct db_stmt users_update = {
+	"users_update",
+	"UPDATE latchkey.users SET email = coalesce($2, email), "
+	    "role = coalesce($3, role), "
+	    "disabled = coalesce($4::boolean, disabled), "
+	    "password_hash = coalesce($5, password_hash), "
+	    "token_version = token_version + "
+	    "CASE WHEN $6::boolean THEN 1 ELSE 0 END, "
+	    "updated_at = now() WHERE id = $1 RETURNING " USER_COLS,
+	6
+};
+
+static const struct db_stmt users_delete = {
+	"users_delete",
+	"DELETE FROM latchkey.users WHERE id = $1",
+	1
+};
+
+static json_object *
+user_json(const struct db_res *res, size_t row)
+{
+	json_object *u = json_object_new_object();
+
+	json_add_str(u, "id", db_get(res, row, C_ID));
+	json_add_str(u, "org_id", db_get(res, row, C_ORG));
+	json_add_str(u, "email", db_get(res, row, C_EMAIL));
+	json_add_str(u, "role", db_get(res, row, C_ROLE));
+	json_add_bool(u, "disabled", db_get(res, row, C_DISABLED));
+	json_add_str(u, "created_at", db_get(res, row, C_CREATED));
+	json_add_str(u, "updated_at", db_get(res, row, C_UPDATED));
+	return u;
+}
+
+/* Opens the caller's org-scoped transaction; decides the error if not. */
+static int
+begin(struct lk_ctx *ctx)
+{
+	enum lk_err e;
+
+	if ((e = db_begin(ctx->db, ctx->id.org_id, ctx->id.mode)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	return 0;
+}
+
+/* Commits and replies, or decides the database error. */
+static void
+commit_reply(struct lk_ctx *ctx, int status, json_object *o)
+{
+	enum lk_err e;
+
+	if ((e = db_commit(ctx->db)) != LK_OK) {
+		json_object_put(o);
+		reply_db_error(ctx, e);
+		return;
+	}
+	reply(ctx, status, o);
+}
+
+static void
+fail(struct lk_ctx *ctx, enum lk_err e)
+{
+	db_rollback(ctx->db);
+	if (e == LK_ECONFLICT &&
+	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0) {
+		reply_error(ctx, 409, "email_taken",
+		    "an account with this email already exists");
+		return;
+	}
+	reply_db_error(ctx, e);
+}
+
+static void
+list(struct lk_ctx *ctx)
+{
+	struct page pg;
+	struct db_res *res;
+	const char *params[3], **cursors;
+	json_object *data;
+	char limit[24];
+	enum lk_err e;
+	size_t i, n;
+
+	if (require_perm(ctx, "users.read") == -1 ||
+	    page_parse(ctx, &pg) == -1 || begin(ctx) == -1) {
+		return;
+	}
+	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
+		limit[0] = '\0';
+	}
+	params[0] = pg.after_us;
+	params[1] = pg.after_id;
+	params[2] = limit;
+	if ((e = db_exec(ctx->db, &users_list, params, &res)) != LK_OK) {
+		fail(ctx, e);
+		return;
+	}
+	n = db_nrows(res);
+	data = json_object_new_array();
+	cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors));
+	for (i = 0; i < n && cursors != NULL; i++) {
+		json_object_array_add(data, user_json(res, i));
+		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, C_CURSOR));
+	}
+	db_res_free(res);
+	if (cursors == NULL) {
+		json_object_put(data);
+		fail(ctx, LK_ENOMEM);
+		return;
+	}
+	commit_reply(ctx, 200, page_wrap(data, &pg, cursors));
+}
+
+/* Fetches one user of the org; decides 404 when absent. */
+static struct db_res *
+fetch(struct lk_ctx *ctx, const char *id)
+{
+	struct db_res *res;
+	enum lk_err e;
+
+	if ((e = db_exec(ctx->db, &users_get, &id, &res)) != LK_OK) {
+		fail(ctx, e);
+		return NULL;
+	}
+	if (db_nrows(res) != 1) {
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 404, "not_found", "no such user");
+		return NULL;
+	}
+	return res;
+}
+
+static void
+get(struct lk_ctx *ctx)
+{
+	struct db_res *res;
+	json_object *o;
+
+	if (require_perm(ctx, "users.read") == -1 || begin(ctx) == -1) {
+		return;
+	}
+	if ((res = fetch(ctx, path_param(ctx, "id"))) == NULL) {
+		return;
+	}
+	o = user_json(res, 0);
+	db_res_free(res);
+	commit_reply(ctx, 200, o);
+}
+
+/* Returns the role a field names, recording a field error if invalid. */
+static enum role
+role_field(struct lk_ctx *ctx, const char *s)
+{
+	enum role r = role_parse(s);
+
+	if (s != NULL && r == ROLE_NONE) {
+		field_error(ctx, "role",
+		    "must be one of owner, admin, member, viewer");
+	}
+	return r;
+}
+
+static void
+password_field(struct lk_ctx *ctx, const char *pw)
+{
+	enum lk_err e;
+
+	if (pw == NULL) {
+		return;
+	}
+	e = password_check(pw, strlen(pw));
+	if (e == LK_ETOOBIG) {
+		field_error(ctx, "password", "must be at most 72 bytes");
+	} else if (e != LK_OK) {
+		field_error(ctx, "password", "must be at least 8 bytes");
+	}
+}
+
+static void
+email_field(struct lk_ctx *ctx, const char *email)
+{
+	if (email != NULL && !email_valid(email)) {
+		field_error(ctx, "email", "is not an email address");
+	}
+}
+
+static void
+create(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "email", "password", "role",
+	    NULL };
+	const char *email, *password, *role_s, *params[3];
+	char hash[PASSWORD_HASH_MAX];
+	struct db_res *res;
+	json_object *body, *o;
+	enum role role;
+	enum lk_err e;
+
+	if (require_perm(ctx, "users.write") == -1 ||
+	    body_object(ctx, &body) == -1) {
+		return;
+	}
+	fields_only(ctx, body, allowed);
+	field_string(ctx, body, "email", 1, 3, 254, &email);
+	field_string(ctx, body, "password", 1, 0, 4096, &password);
+	field_string(ctx, body, "role", 0, 1, 16, &role_s);
+	email_field(ctx, email);
+	password_field(ctx, password);
+	role = role_s != NULL ? role_field(ctx, role_s) : ROLE_MEMBER;
+	if (fields_check(ctx) == -1) {
+		return;
+	}
+	if (role > ctx->id.role) {
+		reply_error(ctx, 403, "role_too_high",
+		    "you cannot grant the role %s, above your own (%s)",
+		    role_str(role), role_str(ctx->id.role));
+		return;
+	}
+	e = password_hash(password, strlen(password), ctx->cfg->bcrypt_cost,
+	    hash);
+	if (e != LK_OK) {
+		reply_db_error(ctx, e);
+		return;
+	}
+	if (begin(ctx) == -1) {
+		OPENSSL_cleanse(hash, sizeof(hash));
+		return;
+	}
+	params[0] = email;
+	params[1] = hash;
+	params[2] = role_str(role);
+	e = db_exec(ctx->db, &users_insert, params, &res);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (e != LK_OK) {
+		fail(ctx, e);
+		return;
+	}
+	o = user_json(res, 0);
+	db_res_free(res);
+	commit_reply(ctx, 201, o);
+}
+
+/*
+ * Locks the org and the target, and checks the caller may act on it.
+ * Returns the target's row, or NULL with the response decided.
+ */
+static struct db_res *
+lock_target(struct lk_ctx *ctx, const char *id, long *owners)
+{
+	struct db_res *res, *cnt;
+	const char *n;
+	enum role cur;
+	enum lk_err e;
+
+	if ((e = db_exec(ctx->db, &org_lock, NULL, NULL)) != LK_OK) {
+		fail(ctx, e);
+		return NULL;
+	}
+	if ((res = fetch(ctx, id)) == NULL) {
+		return NULL;
+	}
+	cur = role_parse(db_get(res, 0, C_ROLE));
+	if (cur > ctx->id.role) {
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 403, "role_too_high",
+		    "you cannot manage a user whose role (%s) is above yours",
+		    role_str(cur));
+		return NULL;
+	}
+	if ((e = db_exec(ctx->db, &active_owners, NULL, &cnt)) != LK_OK) {
+		db_res_free(res);
+		fail(ctx, e);
+		return NULL;
+	}
+	n = db_get(cnt, 0, 0);
+	if (n == NULL || parse_long(n, strlen(n), 0, LONG_MAX, owners) !=
+	    LK_OK) {
+		*owners = 0;
+	}
+	db_res_free(cnt);
+	return res;
+}
+
+/* Returns 1 if the target is the org's last active owner. */
+static int
+last_owner(const struct db_res *res, long owners)
+{
+	return strcmp(db_get(res, 0, C_ROLE), "owner") == 0 &&
+	    strcmp(db_get(res, 0, C_DISABLED), "t") != 0 && owners <= 1;
+}
+
+static void
+patch(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "email", "password", "role",
+	    "disabled", NULL };
+	const char *id, *email, *password, *role_s, *params[6];
+	char hash[PASSWORD_HASH_MAX];
+	struct db_res *res, *upd;
+	json_object *body, *o;
+	enum role role = ROLE_NONE;
+	enum lk_err e;
+	int disabled, self;
+	long owners;
+
+	if (require_auth(ctx) == -1 || body_object(ctx, &body) == -1) {
+		return;
+	}
+	id = path_param(ctx, "id");
+	fields_only(ctx, body, allowed);
+	field_string(ctx, body, "email", 0, 3, 254, &email);
+	field_string(ctx, body, "password", 0, 0, 4096, &password);
+	field_string(ctx, body, "role", 0, 1, 16, &role_s);
+	field_bool(ctx, body, "disabled", &disabled);
+	email_field(ctx, email);
+	password_field(ctx, password);
+	if (role_s != NULL) {
+		role = role_field(ctx, role_s);
+	}
+	if (email == NULL && password == NULL && role_s == NULL &&
+	    disabled == -1 && ctx->err_fields == NULL) {
+		field_error(ctx, "body", "name at least one field to change");
+	}
+	if (fields_check(ctx) == -1) {
+		return;
+	}
+	/* Users may change their own email and password without
+	 * users.write; everything else needs it. */
+	self = ctx->id.kind == CRED_JWT && strcmp(id, ctx->id.user_id) == 0 &&
+	    role_s == NULL && disabled == -1;
+	if (!self && require_perm(ctx, "users.write") == -1) {
+		return;
+	}
+	if (role != ROLE_NONE && role > ctx->id.role) {
+		reply_error(ctx, 403, "role_too_high",
+		    "you cannot grant the role %s, above your own (%s)",
+		    role_str(role), role_str(ctx->id.role));
+		return;
+	}
+	hash[0] = '\0';
+	if (password != NULL && (e = password_hash(password,
+	    strlen(password), ctx->cfg->bcrypt_cost, hash)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return;
+	}
+	if (begin(ctx) == -1 || (res = lock_target(ctx, id, &owners)) ==
+	    NULL) {
+		OPENSSL_cleanse(hash, sizeof(hash));
+		return;
+	}
+	if (last_owner(res, owners) && ((role != ROLE_NONE &&
+	    role != ROLE_OWNER) || disabled == 1)) {
+		OPENSSL_cleanse(hash, sizeof(hash));
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 409, "last_owner",
+		    "the org's last owner cannot be demoted or disabled");
+		return;
+	}
+	db_res_free(res);
+	params[0] = id;
+	params[1] = email;
+	params[2] = role != ROLE_NONE ? role_str(role) : NULL;
+	params[3] = disabled == -1 ? NULL : disabled ? "true" : "false";
+	params[4] = password != NULL ? hash : NULL;
+	/* New password or disabled: every token of the user dies. */
+	params[5] = password != NULL || disabled == 1 ? "true" : "false";
+	e = db_exec(ctx->db, &users_update, params, &upd);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (e != LK_OK) {
+		fail(ctx, e);
+		return;
+	}
+	o = user_json(upd, 0);
+	db_res_free(upd);
+	commit_reply(ctx, 200, o);
+}
+
+static void
+del(struct lk_ctx *ctx)
+{
+	struct db_res *res;
+	const char *id;
+	enum lk_err e;
+	long owners;
+
+	if (require_perm(ctx, "users.write") == -1 || begin(ctx) == -1) {
+		return;
+	}
+	id = path_param(ctx, "id");
+	if ((res = lock_target(ctx, id, &owners)) == NULL) {
+		return;
+	}
+	if (last_owner(res, owners)) {
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 409, "last_owner",
+		    "the org's last owner cannot be removed");
+		return;
+	}
+	db_res_free(res);
+	if ((e = db_exec(ctx->db, &users_delete, &id, NULL)) != LK_OK) {
+		fail(ctx, e);
+		return;
+	}
+	commit_reply(ctx, 204, NULL);
+}
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/users", list, "List the members of the org" },
+	{ HTTP_POST, "/v1/users", create, "Add a member to the org" },
+	{ HTTP_GET, "/v1/users/{id}", get, "Read one member" },
+	{ HTTP_PATCH, "/v1/users/{id}", patch,
+	    "Change a member's email, password, role or disabled flag" },
+	{ HTTP_DELETE, "/v1/users/{id}", del, "Remove a member" },
+};
+
+const struct route_table handlers_users = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};

@@ -1,0 +1,375 @@
+/*
+ * http.c: the FastCGI side of a request.  The only file that includes
+ * fcgiapp.h.  Copies what the rest of latchkey needs out of the FCGX
+ * request into the arena, so nothing refers to FCGX memory after
+ * FCGX_Finish_r() frees it.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <fastcgi.h>
+#include <fcgiapp.h>
+
+#include "buf.h"
+#include "http.h"
+#include "router.h"
+#include "util.h"
+
+#define DRAIN_CHUNK	4096
+
+static const struct {
+	int		 status;
+	const char	*reason;
+} reasons[] = {
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 204, "No Content" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 409, "Conflict" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Content" },
+	{ 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
+};
+
+const char *
+http_reason(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if (reasons[i].status == status) {
+			return reasons[i].reason;
+		}
+	}
+	return "Unknown";
+}
+
+int64_t
+http_now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
+		return 0;
+	}
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+http_header_safe(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+const char *
+http_param(const struct http_req *req, const char *name)
+{
+	return FCGX_GetParam(name, req->fcgx->envp);
+}
+
+/* An incoming X-Request-Id is kept if it is short and plain. */
+static int
+request_id_sane(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > HTTP_REQUEST_ID_MAX) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '-' && c != '_' && c != '.' &&
+		    c != ':') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static const char *
+copy_param(struct FCGX_Request *f, struct lk_arena *a, const char *name)
+{
+	const char *v = FCGX_GetParam(name, f->envp);
+
+	if (v == NULL) {
+		return NULL;
+	}
+	return arena_strndup(a, v, strnlen(v, HTTP_HEADER_MAX));
+}
+
+/* Reads and discards the rest of the body so the connection stays sane. */
+static void
+drain(struct FCGX_Request *f)
+{
+	char scratch[DRAIN_CHUNK];
+
+	while (FCGX_GetStr(scratch, sizeof(scratch), f->in) > 0) {
+		;
+	}
+}
+
+static enum lk_err
+read_body(struct http_req *req, struct lk_arena *a, size_t max_body)
+{
+	struct FCGX_Request *f = req->fcgx;
+	char *body;
+	size_t len = 0;
+	int n;
+
+	if (req->content_length <= 0) {
+		req->body.p = "";
+		req->body.len = 0;
+		return LK_OK;
+	}
+	if ((size_t)req->content_length > max_body) {
+		req->body_too_big = 1;
+		drain(f);
+		return LK_OK;
+	}
+	if ((body = arena_alloc(a, (size_t)req->content_length + 1)) == NULL) {
+		return LK_ENOMEM;
+	}
+	while (len < (size_t)req->content_length) {
+		n = FCGX_GetStr(body + len,
+		    (int)((size_t)req->content_length - len), f->in);
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (len < (size_t)req->content_length) {
+		return LK_EIO;	/* the web server hung up mid-body */
+	}
+	body[len] = '\0';
+	req->body.p = body;
+	req->body.len = len;
+	return LK_OK;
+}
+
+enum lk_err
+http_read(struct http_req *req, struct FCGX_Request *f, struct lk_arena *a,
+    const char *mount_prefix, size_t max_body)
+{
+	const char *uri, *q, *cl, *rid;
+	size_t plen = strlen(mount_prefix), ulen;
+	long n;
+
+	memset(req, 0, sizeof(*req));
+	req->fcgx = f;
+	req->start_us = http_now_us();
+	req->role = f->role == FCGI_AUTHORIZER ? HTTP_AUTHORIZER :
+	    HTTP_RESPONDER;
+	req->method_str = copy_param(f, a, "REQUEST_METHOD");
+	if (req->method_str == NULL) {
+		req->method_str = "";
+	}
+	req->method = http_method_parse(req->method_str);
+	if ((uri = copy_param(f, a, "REQUEST_URI")) == NULL) {
+		uri = "/";
+	}
+	req->uri = uri;
+	req->content_type = copy_param(f, a, "CONTENT_TYPE");
+	req->remote_addr = copy_param(f, a, "REMOTE_ADDR");
+	req->user_agent = copy_param(f, a, "HTTP_USER_AGENT");
+	rid = FCGX_GetParam("HTTP_X_REQUEST_ID", f->envp);
+	if (rid != NULL && request_id_sane(rid)) {
+		memcpy(req->request_id, rid, strlen(rid) + 1);
+	} else if (uuid_v4(req->request_id) != LK_OK) {
+		return LK_ECRYPTO;
+	}
+
+	ulen = strlen(uri);
+	if ((q = memchr(uri, '?', ulen)) != NULL) {
+		req->query.p = q + 1;
+		req->query.len = ulen - (size_t)(q - uri) - 1;
+		ulen = (size_t)(q - uri);
+	} else {
+		req->query.p = "";
+	}
+	req->path.p = uri;
+	req->path.len = ulen;
+	/* Strip the mount prefix only at a segment boundary. */
+	if (plen > 0 && ulen >= plen && memcmp(uri, mount_prefix, plen) == 0 &&
+	    (ulen == plen || uri[plen] == '/')) {
+		req->path.p = uri + plen;
+		req->path.len = ulen - plen;
+	}
+	if (req->path.len == 0) {
+		req->path.p = "/";
+		req->path.len = 1;
+	}
+
+	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
+	if (cl != NULL && *cl != '\0') {
+		if (parse_long(cl, strlen(cl), 0, LONG_MAX, &n) != LK_OK) {
+			/* The web server vouches for this value; treat junk
+			 * as too big rather than guess. */
+			req->body_too_big = 1;
+			drain(f);
+			return LK_OK;
+		}
+		req->content_length = n;
+	}
+	return read_body(req, a, max_body);
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* Percent-decodes s (len bytes) into the arena; '+' is a space. */
+static enum lk_err
+decode(struct lk_arena *a, const char *s, size_t len, const char **out)
+{
+	char *d;
+	size_t i, o = 0;
+
+	if ((d = arena_alloc(a, len + 1)) == NULL) {
+		return LK_ENOMEM;
+	}
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len) {
+				return LK_EINVAL;
+			}
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0) {
+				return LK_EINVAL;
+			}
+			d[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '+') {
+			d[o++] = ' ';
+		} else {
+			d[o++] = s[i];
+		}
+	}
+	d[o] = '\0';
+	if (memchr(d, '\0', o) != NULL) {
+		return LK_EINVAL;	/* %00 has no business in a value */
+	}
+	*out = d;
+	return LK_OK;
+}
+
+enum lk_err
+http_query(const struct http_req *req, struct lk_arena *a, const char *name,
+    const char **value, int *count)
+{
+	const char *p = req->query.p, *end = p + req->query.len;
+	const char *first = NULL;
+	size_t nlen = strlen(name), firstlen = 0;
+	int seen = 0;
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *pe = amp != NULL ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(pe - p));
+		const char *ke = eq != NULL ? eq : pe;
+
+		if ((size_t)(ke - p) == nlen && memcmp(p, name, nlen) == 0) {
+			if (seen++ == 0) {
+				first = eq != NULL ? eq + 1 : pe;
+				firstlen = (size_t)(pe - first);
+			}
+		}
+		p = amp != NULL ? amp + 1 : end;
+	}
+	if (count != NULL) {
+		*count = seen;
+	}
+	if (seen == 0) {
+		return LK_ENOTFOUND;
+	}
+	return decode(a, first, firstlen, value);
+}
+
+enum lk_err
+http_send(struct http_req *req, int status, const char *extra_headers,
+    const char *body, size_t len)
+{
+	FCGX_Stream *out = req->fcgx->out;
+
+	if (FCGX_FPrintF(out, "Status: %d %s\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Request-Id: %s\r\n"
+	    "%s\r\n", status, http_reason(status), req->request_id,
+	    extra_headers != NULL ? extra_headers : "") < 0) {
+		return LK_EIO;
+	}
+	if (len > 0 && len <= (size_t)INT32_MAX &&
+	    FCGX_PutStr(body, (int)len, out) != (int)len) {
+		return LK_EIO;
+	}
+	return LK_OK;
+}
+
+int
+http_status_for(enum lk_err e)
+{
+	switch (e) {
+	case LK_OK:
+		return 200;
+	case LK_EINVAL:
+		return 422;
+	case LK_ETOOBIG:
+		return 413;
+	case LK_ENOTFOUND:
+		return 404;
+	case LK_EEXPIRED:
+	case LK_EREVOKED:
+		return 401;
+	case LK_EDENIED:
+		return 403;
+	case LK_ECONFLICT:
+		return 409;
+	case LK_EUNAVAIL:
+		return 503;
+	case LK_ENOMEM:
+	case LK_EDB:
+	case LK_ECRYPTO:
+	case LK_EIO:
+	case LK_ERR_COUNT:
+		break;
+	}
+	return 500;
+}

@@ -1,0 +1,91 @@
+/*
+ * http.h: one FastCGI request and its response.
+ *
+ * The only module that touches FCGX.  It reads the parameters latchkey
+ * needs (copied into the request arena, so they outlive FCGX_Finish_r()),
+ * enforces the body limit, and writes a response: a status, headers and a
+ * JSON body.  Every response carries X-Request-Id and a JSON content type.
+ */
+#ifndef LK_HTTP_H
+#define LK_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define HTTP_REQUEST_ID_MAX	64
+#define HTTP_QUERY_MAX		8192	/* longer query strings: 414 */
+#define HTTP_HEADER_MAX		8192	/* a header value we copy */
+
+struct FCGX_Request;
+struct lk_arena;
+
+enum http_role {
+	HTTP_RESPONDER,
+	HTTP_AUTHORIZER
+};
+
+struct http_req {
+	struct FCGX_Request	*fcgx;
+	enum http_role		 role;
+	unsigned		 method;	/* enum http_method bit, 0 if unknown */
+	const char		*method_str;
+	const char		*uri;		/* REQUEST_URI as received */
+	struct lk_str		 path;		/* mount prefix and query removed */
+	struct lk_str		 query;		/* without '?' */
+	const char		*content_type;	/* NULL if absent */
+	long			 content_length;
+	const char		*remote_addr;
+	const char		*user_agent;
+	char			 request_id[HTTP_REQUEST_ID_MAX + 1];
+	struct lk_str		 body;		/* arena-owned, NUL-terminated */
+	int			 body_too_big;	/* over max_body_bytes: 413 */
+	int64_t			 start_us;	/* monotonic, for durations */
+};
+
+/*
+ * Reads the request's parameters and body into req, allocating from arena.
+ * The body is read only if it fits max_body; otherwise body_too_big is
+ * set and the body is drained unread.  Errors: LK_ENOMEM, LK_EIO (the web
+ * server hung up).
+ */
+enum lk_err	 http_read(struct http_req *, struct FCGX_Request *,
+		    struct lk_arena *, const char *mount_prefix,
+		    size_t max_body) LK_MUST_CHECK;
+
+/* Returns a FastCGI parameter such as "HTTP_X_API_KEY", or NULL. */
+const char	*http_param(const struct http_req *, const char *name);
+
+/*
+ * Finds query parameter name and percent-decodes its first value into the
+ * arena.  *count, if not NULL, receives how many times it occurs.
+ * Errors: LK_ENOTFOUND, LK_EINVAL (bad percent-encoding), LK_ENOMEM.
+ */
+enum lk_err	 http_query(const struct http_req *, struct lk_arena *,
+		    const char *name, const char **value, int *count)
+		    LK_MUST_CHECK;
+
+/* Returns the reason phrase of a status code. */
+const char	*http_reason(int status);
+
+/*
+ * Writes the response: status, the fixed headers, extra_headers (zero or
+ * more "Name: value\r\n" lines, already checked for CR/LF injection),
+ * and body.  Errors: LK_EIO when the web server is gone.
+ */
+enum lk_err	 http_send(struct http_req *, int status,
+		    const char *extra_headers, const char *body, size_t len)
+		    LK_MUST_CHECK;
+
+/* Returns 1 if s may appear in a header value (no CR, LF or NUL; printable). */
+int		 http_header_safe(const char *s, size_t len);
+
+/* Microseconds of the monotonic clock. */
+int64_t		 http_now_us(void);
+
+/* The one mapping of an error to an HTTP status (500 for the unexpected). */
+int		 http_status_for(enum lk_err);
+
+#endif

@@ -1,0 +1,582 @@
+/*
+ * jwt.c: HS256 JSON Web Tokens: unpadded base64url, HMAC-SHA256 signing,
+ * and verification of the header and of every claim latchkey relies on.
+ *
+ * Pure: no I/O, no globals, no clock (the time is an argument).  Knows
+ * nothing of HTTP, of the database or of where the keys come from.  A
+ * token is measured against JWT_MAX_LEN before anything else; the header
+ * is checked before the signature (so "alg" cannot be chosen by the
+ * sender) and the signature before the payload is parsed.  MACs are
+ * compared with CRYPTO_memcmp() and wiped with the decoded buffers.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "buf.h"
+#include "err.h"
+#include "jwt.h"
+
+#define MAC_LEN		32	/* HMAC-SHA256 output */
+#define JSON_DEPTH	8	/* header and payload are flat objects */
+/* Largest decoding of a segment of a token within JWT_MAX_LEN. */
+#define DECODED_MAX	(JWT_MAX_LEN / 4 * 3 + 2)
+
+static const char b64url_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Returns the 6-bit value of a base64url character, or -1. */
+static int
+b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') {
+		return c - 'A';
+	}
+	if (c >= 'a' && c <= 'z') {
+		return c - 'a' + 26;
+	}
+	if (c >= '0' && c <= '9') {
+		return c - '0' + 52;
+	}
+	if (c == '-') {
+		return 62;
+	}
+	if (c == '_') {
+		return 63;
+	}
+	return -1;
+}
+
+/* Returns the length of the unpadded base64url encoding of n bytes. */
+static size_t
+b64url_len(size_t n)
+{
+	return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+}
+
+/*
+ * Appends the unpadded base64url encoding of in (n bytes) to out at *pos,
+ * keeping room for a NUL within outsz.  Returns 0, or -1 if it would not
+ * fit (out and *pos are then unchanged).
+ */
+static int
+b64url_append(const unsigned char *in, size_t n, char *out, size_t outsz,
+    size_t *pos)
+{
+	size_t i, o = *pos, need = b64url_len(n);
+	uint32_t v;
+
+	if (o >= outsz || need > outsz - o - 1) {
+		return -1;
+	}
+	for (i = 0; n - i >= 3; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
+		out[o++] = b64url_chars[v >> 18 & 63];
+		out[o++] = b64url_chars[v >> 12 & 63];
+		out[o++] = b64url_chars[v >> 6 & 63];
+		out[o++] = b64url_chars[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = b64url_chars[v >> 18 & 63];
+		out[o++] = b64url_chars[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = b64url_chars[v >> 18 & 63];
+		out[o++] = b64url_chars[v >> 12 & 63];
+		out[o++] = b64url_chars[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	*pos = o;
+	return 0;
+}
+
+/*
+ * Decodes unpadded base64url (inlen bytes) into out.  Rejects '='
+ * padding, characters outside the alphabet, lengths no byte count encodes
+ * to, and non-zero trailing bits, so each byte string has exactly one
+ * accepted encoding.  Returns 0, or -1 if the input is invalid or does not
+ * fit in outsz bytes.
+ */
+static int
+b64url_decode(const char *in, size_t inlen, unsigned char *out,
+    size_t outsz, size_t *outlen)
+{
+	size_t i, n = 0;
+	uint32_t acc = 0;
+	int bits = 0, v;
+
+	if (inlen % 4 == 1) {
+		return -1;
+	}
+	if (inlen / 4 * 3 + (inlen % 4 == 0 ? 0 : inlen % 4 - 1) > outsz) {
+		return -1;
+	}
+	for (i = 0; i < inlen; i++) {
+		if ((v = b64url_value((unsigned char)in[i])) == -1) {
+			return -1;
+		}
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (UINT32_C(1) << bits) - 1;
+		}
+	}
+	if (acc != 0) {
+		return -1;
+	}
+	*outlen = n;
+	return 0;
+}
+
+/* Appends a '.' to out at *pos, keeping room for a NUL.  Returns 0 or -1. */
+static int
+put_dot(char *out, size_t outsz, size_t *pos)
+{
+	if (*pos >= outsz || outsz - *pos < 2) {
+		return -1;
+	}
+	out[(*pos)++] = '.';
+	out[*pos] = '\0';
+	return 0;
+}
+
+/* Returns 1 if s (len bytes) is a non-empty run of base64url characters. */
+static int
+b64url_run(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0) {
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if (b64url_value((unsigned char)s[i]) == -1) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Finds the two dots of header.payload.signature.  Returns 0 and sets *d1
+ * and *d2, or -1 unless there are exactly two dots and three non-empty
+ * segments.
+ */
+static int
+split(const char *s, size_t len, size_t *d1, size_t *d2)
+{
+	const char *p, *q;
+	size_t a, b;
+
+	if ((p = memchr(s, '.', len)) == NULL) {
+		return -1;
+	}
+	a = (size_t)(p - s);
+	if ((q = memchr(p + 1, '.', len - a - 1)) == NULL) {
+		return -1;
+	}
+	b = (size_t)(q - s);
+	if (memchr(q + 1, '.', len - b - 1) != NULL) {
+		return -1;
+	}
+	if (a == 0 || b == a + 1 || b + 1 == len) {
+		return -1;
+	}
+	*d1 = a;
+	*d2 = b;
+	return 0;
+}
+
+/*
+ * Parses n bytes of strict JSON that must be exactly one object.  On
+ * success *out holds a reference the caller puts.  Errors: LK_EINVAL,
+ * LK_ENOMEM.
+ */
+static enum lk_err
+parse_object(const unsigned char *p, size_t n, struct json_object **out)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum lk_err err = LK_EINVAL;
+
+	/* json-c would stop at a NUL; a NUL is never valid JSON text. */
+	if (n == 0 || n > INT_MAX || memchr(p, '\0', n) != NULL) {
+		return LK_EINVAL;
+	}
+	if ((tok = json_tokener_new_ex(JSON_DEPTH)) == NULL) {
+		return LK_ENOMEM;
+	}
+	json_tokener_set_flags(tok,
+	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, (const char *)p, (int)n);
+	if (o != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+	    json_tokener_get_parse_end(tok) == n &&
+	    json_object_is_type(o, json_type_object)) {
+		*out = o;
+		o = NULL;
+		err = LK_OK;
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	return err;
+}
+
+/* Returns 1 if v is a JSON string equal to s (and holds no NUL). */
+static int
+json_str_is(struct json_object *v, const char *s)
+{
+	size_t n = strlen(s);
+	int len;
+
+	if (!json_object_is_type(v, json_type_string)) {
+		return 0;
+	}
+	len = json_object_get_string_len(v);
+	return len >= 0 && (size_t)len == n &&
+	    memcmp(json_object_get_string(v), s, n) == 0;
+}
+
+/*
+ * Accepts only {"alg":"HS256"}, with "typ" "JWT" if present.  "crit"
+ * names extensions the verifier must understand; latchkey knows none.
+ */
+static enum lk_err
+check_header(struct json_object *h)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(h, "alg", &v) ||
+	    !json_str_is(v, "HS256")) {
+		return LK_EINVAL;
+	}
+	if (json_object_object_get_ex(h, "typ", &v) && !json_str_is(v, "JWT")) {
+		return LK_EINVAL;
+	}
+	if (json_object_object_get_ex(h, "crit", NULL)) {
+		return LK_EINVAL;
+	}
+	return LK_OK;
+}
+
+/*
+ * Copies the string claim key into dst (dstsz bytes with the NUL) after
+ * checking its type and that it fits.  An absent optional claim leaves
+ * dst alone; a required one must be present and non-empty.
+ */
+static enum lk_err
+get_str(struct json_object *p, const char *key, int required, char *dst,
+    size_t dstsz)
+{
+	struct json_object *v;
+	const char *s;
+	int n;
+
+	if (!json_object_object_get_ex(p, key, &v)) {
+		return required ? LK_EINVAL : LK_OK;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		return LK_EINVAL;
+	}
+	s = json_object_get_string(v);
+	n = json_object_get_string_len(v);
+	if (n < 0 || (size_t)n >= dstsz || (required && n == 0) ||
+	    memchr(s, '\0', (size_t)n) != NULL) {
+		return LK_EINVAL;
+	}
+	memcpy(dst, s, (size_t)n);
+	dst[n] = '\0';
+	return LK_OK;
+}
+
+/* Reads the integer claim key into *dst; as get_str() otherwise. */
+static enum lk_err
+get_int(struct json_object *p, const char *key, int required, int64_t *dst)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(p, key, &v)) {
+		return required ? LK_EINVAL : LK_OK;
+	}
+	if (!json_object_is_type(v, json_type_int)) {
+		return LK_EINVAL;
+	}
+	*dst = json_object_get_int64(v);
+	return LK_OK;
+}
+
+static enum lk_err
+get_claims(struct json_object *p, struct jwt_claims *c)
+{
+	enum lk_err err;
+
+	memset(c, 0, sizeof(*c));
+	if ((err = get_str(p, "sub", 1, c->sub, sizeof(c->sub))) != LK_OK ||
+	    (err = get_str(p, "org", 1, c->org, sizeof(c->org))) != LK_OK ||
+	    (err = get_str(p, "typ", 1, c->typ, sizeof(c->typ))) != LK_OK) {
+		return err;
+	}
+	if (strcmp(c->typ, "user") != 0 && strcmp(c->typ, "direct") != 0) {
+		return LK_EINVAL;
+	}
+	if ((err = get_int(p, "ver", strcmp(c->typ, "user") == 0,
+	    &c->ver)) != LK_OK ||
+	    (err = get_int(p, "iat", 1, &c->iat)) != LK_OK ||
+	    (err = get_int(p, "exp", 1, &c->exp)) != LK_OK ||
+	    (err = get_str(p, "mode", 0, c->mode, sizeof(c->mode))) != LK_OK ||
+	    (err = get_str(p, "rtype", 0, c->rtype,
+	    sizeof(c->rtype))) != LK_OK ||
+	    (err = get_str(p, "rid", 0, c->rid, sizeof(c->rid))) != LK_OK) {
+		return err;
+	}
+	return LK_OK;
+}
+
+/*
+ * Checks iat and exp against now with leeway seconds of skew, without
+ * signed overflow: a sum past INT64_MAX (or a difference below
+ * INT64_MIN) is beyond any claim and so decides the comparison.
+ */
+static enum lk_err
+check_times(const struct jwt_claims *c, int64_t now, int64_t leeway)
+{
+	if (leeway < 0) {
+		leeway = 0;
+	}
+	if (now <= INT64_MAX - leeway && c->iat > now + leeway) {
+		return LK_EINVAL;
+	}
+	if (now >= INT64_MIN + leeway && c->exp <= now - leeway) {
+		return LK_EEXPIRED;
+	}
+	return LK_OK;
+}
+
+/* Returns 1 if the key can be used: present, long enough, fits an int. */
+static int
+key_usable(const unsigned char *key, size_t len)
+{
+	return key != NULL && len >= JWT_SECRET_MIN && len <= INT_MAX;
+}
+
+/* Computes HMAC-SHA256 of msg under key into mac.  Returns 0 or -1. */
+static int
+hmac(const unsigned char *key, size_t keylen, const void *msg, size_t n,
+    unsigned char mac[MAC_LEN])
+{
+	unsigned int maclen = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, n, mac,
+	    &maclen) == NULL || maclen != MAC_LEN) {
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns 1 if sig is the MAC of msg under key, 0 if not, -1 on failure. */
+static int
+mac_matches(const unsigned char *key, size_t keylen, const char *msg,
+    size_t n, const unsigned char sig[MAC_LEN])
+{
+	unsigned char mac[MAC_LEN];
+	int r;
+
+	if (hmac(key, keylen, msg, n, mac) == -1) {
+		r = -1;
+	} else {
+		r = CRYPTO_memcmp(mac, sig, MAC_LEN) == 0;
+	}
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return r;
+}
+
+/* Returns 1 if field (size bytes) holds a NUL-terminated string. */
+static int
+terminated(const char *field, size_t size)
+{
+	return strnlen(field, size) < size;
+}
+
+/* Accepts only claims that jwt_verify() would accept back. */
+static enum lk_err
+check_claims(const struct jwt_claims *c)
+{
+	if (!terminated(c->sub, sizeof(c->sub)) || c->sub[0] == '\0' ||
+	    !terminated(c->org, sizeof(c->org)) || c->org[0] == '\0' ||
+	    !terminated(c->typ, sizeof(c->typ)) ||
+	    !terminated(c->mode, sizeof(c->mode)) ||
+	    !terminated(c->rtype, sizeof(c->rtype)) ||
+	    !terminated(c->rid, sizeof(c->rid))) {
+		return LK_EINVAL;
+	}
+	if (strcmp(c->typ, "user") != 0 && strcmp(c->typ, "direct") != 0) {
+		return LK_EINVAL;
+	}
+	return LK_OK;
+}
+
+/* Appends ,"key":"value" (JSON-escaped) unless value is empty. */
+static void
+put_str(struct lk_buf *b, const char *key, const char *value)
+{
+	if (value[0] == '\0') {
+		return;
+	}
+	buf_printf(b, ",\"%s\":", key);
+	buf_json_str(b, value, strlen(value));
+}
+
+enum lk_err
+jwt_sign(const struct jwt_claims *c, const unsigned char *secret,
+    size_t secret_len, char *out, size_t outsz)
+{
+	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	char tok[JWT_MAX_LEN + 1];
+	unsigned char mac[MAC_LEN];
+	struct lk_buf payload;
+	size_t len = 0;
+	enum lk_err err;
+
+	buf_init(&payload, JWT_MAX_LEN);
+	if (c == NULL || out == NULL || !key_usable(secret, secret_len)) {
+		err = LK_EINVAL;
+		goto done;
+	}
+	if ((err = check_claims(c)) != LK_OK) {
+		goto done;
+	}
+	buf_puts(&payload, "{\"sub\":");
+	buf_json_str(&payload, c->sub, strlen(c->sub));
+	buf_puts(&payload, ",\"org\":");
+	buf_json_str(&payload, c->org, strlen(c->org));
+	buf_puts(&payload, ",\"typ\":");
+	buf_json_str(&payload, c->typ, strlen(c->typ));
+	buf_printf(&payload, ",\"ver\":%" PRId64 ",\"iat\":%" PRId64
+	    ",\"exp\":%" PRId64, c->ver, c->iat, c->exp);
+	put_str(&payload, "mode", c->mode);
+	put_str(&payload, "rtype", c->rtype);
+	put_str(&payload, "rid", c->rid);
+	buf_putc(&payload, '}');
+	if (buf_failed(&payload)) {
+		/* The claims' sizes keep the payload far below the limit. */
+		err = LK_ENOMEM;
+		goto done;
+	}
+
+	/* tok is JWT_MAX_LEN + 1 bytes, so what fits verifies. */
+	if (b64url_append((const unsigned char *)header, sizeof(header) - 1,
+	    tok, sizeof(tok), &len) == -1 ||
+	    put_dot(tok, sizeof(tok), &len) == -1 ||
+	    b64url_append((const unsigned char *)buf_cstr(&payload),
+	    payload.len, tok, sizeof(tok), &len) == -1) {
+		err = LK_ETOOBIG;
+		goto done;
+	}
+	if (hmac(secret, secret_len, tok, len, mac) == -1) {
+		err = LK_ECRYPTO;
+		goto done;
+	}
+	if (put_dot(tok, sizeof(tok), &len) == -1 ||
+	    b64url_append(mac, sizeof(mac), tok, sizeof(tok), &len) == -1) {
+		err = LK_ETOOBIG;
+		goto done;
+	}
+	if (len >= outsz) {
+		err = LK_ETOOBIG;
+		goto done;
+	}
+	memcpy(out, tok, len + 1);
+	err = LK_OK;
+
+done:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	OPENSSL_cleanse(tok, sizeof(tok));
+	buf_free(&payload);
+	return err;
+}
+
+enum lk_err
+jwt_verify(const char *token, size_t len, const struct jwt_keys *keys,
+    int64_t now, int64_t leeway, struct jwt_claims *out)
+{
+	unsigned char hbuf[DECODED_MAX], pbuf[DECODED_MAX], sig[MAC_LEN];
+	struct json_object *header = NULL, *payload = NULL;
+	struct jwt_claims c;
+	size_t d1, d2, hlen, plen, slen;
+	enum lk_err err;
+	int r;
+
+	if (len > JWT_MAX_LEN) {
+		return LK_ETOOBIG;
+	}
+	if (token == NULL || keys == NULL || out == NULL ||
+	    split(token, len, &d1, &d2) == -1) {
+		return LK_EINVAL;
+	}
+
+	if (b64url_decode(token, d1, hbuf, sizeof(hbuf), &hlen) == -1 ||
+	    b64url_decode(token + d1 + 1, d2 - d1 - 1, pbuf, sizeof(pbuf),
+	    &plen) == -1 ||
+	    b64url_decode(token + d2 + 1, len - d2 - 1, sig, sizeof(sig),
+	    &slen) == -1 || slen != MAC_LEN) {
+		err = LK_EINVAL;
+		goto done;
+	}
+	if ((err = parse_object(hbuf, hlen, &header)) != LK_OK ||
+	    (err = check_header(header)) != LK_OK) {
+		goto done;
+	}
+
+	/* The signing input is the token up to its second dot. */
+	r = 0;
+	if (key_usable(keys->current, keys->current_len)) {
+		r = mac_matches(keys->current, keys->current_len, token, d2,
+		    sig);
+	}
+	if (r == 0 && key_usable(keys->previous, keys->previous_len)) {
+		r = mac_matches(keys->previous, keys->previous_len, token, d2,
+		    sig);
+	}
+	if (r != 1) {
+		err = r == -1 ? LK_ECRYPTO : LK_EDENIED;
+		goto done;
+	}
+
+	if ((err = parse_object(pbuf, plen, &payload)) != LK_OK ||
+	    (err = get_claims(payload, &c)) != LK_OK ||
+	    (err = check_times(&c, now, leeway)) != LK_OK) {
+		goto done;
+	}
+	*out = c;
+
+done:
+	json_object_put(payload);
+	json_object_put(header);
+	OPENSSL_cleanse(sig, sizeof(sig));
+	OPENSSL_cleanse(pbuf, sizeof(pbuf));
+	OPENSSL_cleanse(hbuf, sizeof(hbuf));
+	return err;
+}
+
+int
+jwt_looks_like(const char *s, size_t len)
+{
+	size_t d1, d2;
+
+	if (s == NULL || split(s, len, &d1, &d2) == -1) {
+		return 0;
+	}
+	return b64url_run(s, d1) && b64url_run(s + d1 + 1, d2 - d1 - 1) &&
+	    b64url_run(s + d2 + 1, len - d2 - 1);
+}

@@ -1,0 +1,252 @@
+/*
+ * util.c: checked number parsing, UUIDs, email shape and RFC 3339 time.
+ * Pure but for uuid_v4(), which reads the CSPRNG.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "util.h"
+
+#define NUM_MAX_LEN	32
+
+enum lk_err
+parse_long(const char *s, size_t len, long min, long max, long *out)
+{
+	char tmp[NUM_MAX_LEN + 1], *end;
+	long v;
+
+	if (len == 0 || len > NUM_MAX_LEN) {
+		return LK_EINVAL;
+	}
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	/* strtol accepts leading spaces and '+'; we do not. */
+	if (!(isdigit((unsigned char)tmp[0]) ||
+	    (tmp[0] == '-' && len > 1 && isdigit((unsigned char)tmp[1])))) {
+		return LK_EINVAL;
+	}
+	errno = 0;
+	v = strtol(tmp, &end, 10);
+	/* end, not *end: a NUL inside s must not end the number early. */
+	if (errno != 0 || end != tmp + len || v < min || v > max) {
+		return LK_EINVAL;
+	}
+	*out = v;
+	return LK_OK;
+}
+
+int
+uuid_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != UUID_LEN) {
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-') {
+				return 0;
+			}
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+#define TIME_MIN	(-62167219200LL)	/* 0000-01-01T00:00:00Z */
+#define TIME_MAX	253402300799LL		/* 9999-12-31T23:59:59Z */
+
+enum lk_err
+time_format(int64_t t, char out[RFC3339_LEN + 1])
+{
+	int64_t days, secs, y, m, d;
+	int n;
+
+	if (t < TIME_MIN || t > TIME_MAX) {
+		return LK_EINVAL;
+	}
+	days = t / 86400;
+	secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &d);
+	n = snprintf(out, RFC3339_LEN + 1, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+	    (long long)y, (long long)m, (long long)d, (long long)(secs / 3600),
+	    (long long)(secs / 60 % 60), (long long)(secs % 60));
+	if (n != RFC3339_LEN) {
+		return LK_EINVAL;
+	}
+	return LK_OK;
+}
+
+/* Reads exactly n digits at *p into *v. */
+static int
+digits(const char **p, const char *end, int n, int64_t *v)
+{
+	int64_t x = 0;
+	int i;
+
+	if (end - *p < n) {
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i])) {
+			return -1;
+		}
+		x = x * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*v = x;
+	return 0;
+}
+
+static int
+expect(const char **p, const char *end, const char *set)
+{
+	if (*p >= end || strchr(set, **p) == NULL || **p == '\0') {
+		return -1;
+	}
+	(*p)++;
+	return 0;
+}
+
+enum lk_err
+time_parse(const char *s, size_t len, int64_t *out)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	const char *p = s, *end = s + len;
+	int64_t y, mo, d, h, mi, sec, oh = 0, om = 0, t;
+	int sign = 0;
+
+	if (digits(&p, end, 4, &y) == -1 || expect(&p, end, "-") == -1 ||
+	    digits(&p, end, 2, &mo) == -1 || expect(&p, end, "-") == -1 ||
+	    digits(&p, end, 2, &d) == -1 || expect(&p, end, "Tt") == -1 ||
+	    digits(&p, end, 2, &h) == -1 || expect(&p, end, ":") == -1 ||
+	    digits(&p, end, 2, &mi) == -1 || expect(&p, end, ":") == -1 ||
+	    digits(&p, end, 2, &sec) == -1) {
+		return LK_EINVAL;
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || !isdigit((unsigned char)*p)) {
+			return LK_EINVAL;
+		}
+		while (p < end && isdigit((unsigned char)*p)) {
+			p++;
+		}
+	}
+	if (p < end && (*p == 'Z' || *p == 'z')) {
+		p++;
+	} else if (p < end && (*p == '+' || *p == '-')) {
+		sign = *p == '-' ? -1 : 1;
+		p++;
+		if (digits(&p, end, 2, &oh) == -1 ||
+		    expect(&p, end, ":") == -1 ||
+		    digits(&p, end, 2, &om) == -1 || oh > 23 || om > 59) {
+			return LK_EINVAL;
+		}
+	} else {
+		return LK_EINVAL;
+	}
+	if (p != end || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h > 23 || mi > 59 || sec > 60) {
+		return LK_EINVAL;
+	}
+	if (mo == 2 && d == 29 &&
+	    !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) {
+		return LK_EINVAL;
+	}
+	if (sec == 60) {
+		sec = 59;	/* a leap second counts as the one before */
+	}
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	t -= sign * (oh * 3600 + om * 60);
+	*out = t;
+	return LK_OK;
+}
+
+int
+email_valid(const char *s)
+{
+	const char *at, *dot;
+	size_t i, n = strlen(s);
+
+	if (n < 3 || n > 254 || (at = strchr(s, '@')) == NULL ||
+	    at == s || strchr(at + 1, '@') != NULL) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c == 0x7f) {
+			return 0;
+		}
+	}
+	dot = strrchr(at + 1, '.');
+	return dot != NULL && dot > at + 1 && dot[1] != '\0';
+}
+
+enum lk_err
+uuid_v4(char out[UUID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[16];
+	size_t i, o = 0;
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		return LK_ECRYPTO;
+	}
+	r[6] = (r[6] & 0x0f) | 0x40;	/* version 4 */
+	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	for (i = 0; i < sizeof(r); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10) {
+			out[o++] = '-';
+		}
+		out[o++] = hex[r[i] >> 4];
+		out[o++] = hex[r[i] & 0xf];
+	}
+	out[o] = '\0';
+	return LK_OK;
+}

@@ -1,0 +1,862 @@
+/*
+ * test_config.c: unit tests of the configuration parser, the environment
+ * overrides, validation and config_load().
+ *
+ * Parsing is driven through tables of (input, expected outcome) so that a
+ * new key gets its boundaries by adding rows.  config_load() is tried on
+ * temporary files; the real environment is cleared of LK_* first.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "conf.h"
+#include "password.h"
+
+#define ERR_NONE	"(none)"
+
+/* Builds "key = " followed by n copies of c into a static buffer. */
+static const char *
+repeat(const char *key, char c, size_t n)
+{
+	static char line[4096];
+	size_t k = strlen(key);
+
+	cr_assert(k + 3 + n < sizeof(line));
+	memcpy(line, key, k);
+	memcpy(line + k, " = ", 3);
+	memset(line + k + 3, c, n);
+	line[k + 3 + n] = '\0';
+	return line;
+}
+
+/* Parses text over the defaults; returns the result and fills err. */
+static enum lk_err
+parse(struct lk_config *c, const char *text, char err[CONFIG_ERR_MAX])
+{
+	config_defaults(c);
+	err[0] = '\0';
+	return config_parse(c, text, strlen(text), err);
+}
+
+Test(config, defaults_are_documented_values)
+{
+	struct lk_config c;
+
+	memset(&c, 0xa5, sizeof(c));
+	config_defaults(&c);
+	cr_expect_eq(c.listen_kind, CONFIG_LISTEN_TCP);
+	cr_expect_str_eq(c.listen_host, "127.0.0.1");
+	cr_expect_eq(c.listen_port, 9000);
+	cr_expect_str_eq(c.listen_path, "");
+	cr_expect_eq(c.listen_mode, 0660u);
+	cr_expect_eq(c.workers, 0);
+	cr_expect_eq(c.shutdown_timeout, 10);
+	cr_expect_str_eq(c.database_url, "");
+	cr_expect_str_eq(c.mount_prefix, "");
+	cr_expect_str_eq(c.jwt_secret, "");
+	cr_expect_str_eq(c.jwt_secret_previous, "");
+	cr_expect_eq(c.jwt_ttl, 86400);
+	cr_expect_eq(c.jwt_leeway, 60);
+	cr_expect_eq(c.bcrypt_cost, PASSWORD_COST_DEFAULT);
+	cr_expect_eq(c.max_body_bytes, (size_t)65536);
+	cr_expect_str_eq(c.api_key_prefix, "lk");
+}
+
+Test(config, empty_text_keeps_the_defaults)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_assert_eq(parse(&c, "", err), LK_OK);
+	cr_expect_eq(c.listen_port, 9000);
+	cr_assert_eq(parse(&c, "\n\n   \n\t\n", err), LK_OK);
+	cr_expect_eq(c.jwt_ttl, 86400);
+}
+
+/* One integer key, its field, and its inclusive bounds. */
+static const struct int_key {
+	const char	*key;
+	size_t		 off;
+	long		 min;
+	long		 max;
+} int_keys[] = {
+	{ "workers", offsetof(struct lk_config, workers), 1, 256 },
+	{ "shutdown_timeout", offsetof(struct lk_config, shutdown_timeout),
+	    1, 600 },
+	{ "jwt_ttl", offsetof(struct lk_config, jwt_ttl), 60, 2592000 },
+	{ "jwt_leeway", offsetof(struct lk_config, jwt_leeway), 0, 600 },
+	{ "bcrypt_cost", offsetof(struct lk_config, bcrypt_cost),
+	    PASSWORD_COST_MIN, PASSWORD_COST_MAX },
+};
+
+Test(config, integer_keys_accept_their_bounds_and_refuse_one_past)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[128];
+	size_t i;
+	int n, v;
+
+	for (i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++) {
+		const struct int_key *k = &int_keys[i];
+		const long ok[] = { k->min, k->max };
+		const long bad[] = { k->min - 1, k->max + 1 };
+		size_t j;
+
+		for (j = 0; j < 2; j++) {
+			n = snprintf(text, sizeof(text), "%s = %ld\n",
+			    k->key, ok[j]);
+			cr_assert(n > 0 && (size_t)n < sizeof(text));
+			cr_expect_eq(parse(&c, text, err), LK_OK,
+			    "%s: %s", text, err);
+			memcpy(&v, (char *)&c + k->off, sizeof(v));
+			cr_expect_eq(v, ok[j], "%s gave %d", text, v);
+
+			n = snprintf(text, sizeof(text), "%s = %ld",
+			    k->key, bad[j]);
+			cr_assert(n > 0 && (size_t)n < sizeof(text));
+			cr_expect_eq(parse(&c, text, err), LK_EINVAL,
+			    "%s accepted", text);
+			cr_expect(strncmp(err, "line 1: ", 8) == 0 &&
+			    strstr(err, k->key) != NULL, "%s: %s", text, err);
+		}
+	}
+}
+
+Test(config, integer_keys_refuse_non_numbers)
+{
+	static const char *const values[] = {
+		"", "abc", "1a", "+5", " 5x", "0x10", "5.0", "1e3",
+		"99999999999999999999999", "--5",
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[128];
+	size_t i, j;
+	int n;
+
+	for (i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++) {
+		for (j = 0; j < sizeof(values) / sizeof(values[0]); j++) {
+			n = snprintf(text, sizeof(text), "%s = %s",
+			    int_keys[i].key, values[j]);
+			cr_assert(n > 0 && (size_t)n < sizeof(text));
+			cr_expect_eq(parse(&c, text, err), LK_EINVAL,
+			    "\"%s\" accepted", text);
+		}
+	}
+}
+
+Test(config, max_body_bytes_has_bounds)
+{
+	static const struct {
+		const char	*text;
+		enum lk_err	 want;
+		size_t		 value;
+	} cases[] = {
+		{ "max_body_bytes = 1024", LK_OK, 1024 },
+		{ "max_body_bytes = 16777216", LK_OK, 16777216 },
+		{ "max_body_bytes = 65536", LK_OK, 65536 },
+		{ "max_body_bytes = 1023", LK_EINVAL, 0 },
+		{ "max_body_bytes = 16777217", LK_EINVAL, 0 },
+		{ "max_body_bytes = -1", LK_EINVAL, 0 },
+		{ "max_body_bytes = 64k", LK_EINVAL, 0 },
+		{ "max_body_bytes =", LK_EINVAL, 0 },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(parse(&c, cases[i].text, err), cases[i].want,
+		    "%s: %s", cases[i].text, err);
+		if (cases[i].want == LK_OK) {
+			cr_expect_eq(c.max_body_bytes, cases[i].value,
+			    "%s", cases[i].text);
+		} else {
+			cr_expect(strstr(err, "max_body_bytes") != NULL,
+			    "%s: %s", cases[i].text, err);
+		}
+	}
+}
+
+Test(config, listen_mode_is_octal_up_to_0777)
+{
+	static const struct {
+		const char	*value;
+		enum lk_err	 want;
+		unsigned	 mode;
+	} cases[] = {
+		{ "0660", LK_OK, 0660 },
+		{ "0", LK_OK, 0 },
+		{ "0777", LK_OK, 0777 },
+		{ "600", LK_OK, 0600 },
+		{ "01000", LK_EINVAL, 0 },
+		{ "0888", LK_EINVAL, 0 },
+		{ "0660x", LK_EINVAL, 0 },
+		{ "-1", LK_EINVAL, 0 },
+		{ "+660", LK_EINVAL, 0 },
+		{ "rw", LK_EINVAL, 0 },
+		{ "", LK_EINVAL, 0 },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[64];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(text, sizeof(text), "listen_mode = %s",
+		    cases[i].value);
+		cr_assert(n > 0 && (size_t)n < sizeof(text));
+		cr_expect_eq(parse(&c, text, err), cases[i].want, "%s: %s",
+		    text, err);
+		if (cases[i].want == LK_OK) {
+			cr_expect_eq(c.listen_mode, cases[i].mode, "%s", text);
+		}
+	}
+}
+
+Test(config, listen_takes_host_port_unix_path_or_stdin)
+{
+	static const struct {
+		const char		*value;
+		enum lk_err		 want;
+		enum config_listen	 kind;
+		const char		*host_or_path;
+		int			 port;
+	} cases[] = {
+		{ "127.0.0.1:9000", LK_OK, CONFIG_LISTEN_TCP, "127.0.0.1",
+		    9000 },
+		{ "localhost:1", LK_OK, CONFIG_LISTEN_TCP, "localhost", 1 },
+		{ "0.0.0.0:65535", LK_OK, CONFIG_LISTEN_TCP, "0.0.0.0",
+		    65535 },
+		{ "[::1]:9001", LK_OK, CONFIG_LISTEN_TCP, "[::1]", 9001 },
+		{ "unix:/run/latchkey/latchkey.sock", LK_OK,
+		    CONFIG_LISTEN_UNIX, "/run/latchkey/latchkey.sock", 0 },
+		{ "stdin", LK_OK, CONFIG_LISTEN_STDIN, NULL, 0 },
+		{ "127.0.0.1:0", LK_EINVAL, 0, NULL, 0 },
+		{ "127.0.0.1:65536", LK_EINVAL, 0, NULL, 0 },
+		{ "127.0.0.1:abc", LK_EINVAL, 0, NULL, 0 },
+		{ "127.0.0.1:-1", LK_EINVAL, 0, NULL, 0 },
+		{ "127.0.0.1:+80", LK_EINVAL, 0, NULL, 0 },
+		{ "127.0.0.1:", LK_EINVAL, 0, NULL, 0 },
+		{ ":9000", LK_EINVAL, 0, NULL, 0 },
+		{ "127.0.0.1", LK_EINVAL, 0, NULL, 0 },
+		{ "unix:relative.sock", LK_EINVAL, 0, NULL, 0 },
+		{ "unix:", LK_EINVAL, 0, NULL, 0 },
+		{ "STDIN", LK_EINVAL, 0, NULL, 0 },
+		{ "", LK_EINVAL, 0, NULL, 0 },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[128];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(text, sizeof(text), "listen = %s",
+		    cases[i].value);
+		cr_assert(n > 0 && (size_t)n < sizeof(text));
+		cr_expect_eq(parse(&c, text, err), cases[i].want, "%s: %s",
+		    text, err);
+		if (cases[i].want != LK_OK) {
+			cr_expect(strstr(err, "listen") != NULL, "%s", err);
+			/* A refused value leaves the default in place. */
+			cr_expect_eq(c.listen_kind, CONFIG_LISTEN_TCP);
+			cr_expect_eq(c.listen_port, 9000, "%s", text);
+			continue;
+		}
+		cr_expect_eq(c.listen_kind, cases[i].kind, "%s", text);
+		if (cases[i].kind == CONFIG_LISTEN_TCP) {
+			cr_expect_str_eq(c.listen_host,
+			    cases[i].host_or_path);
+			cr_expect_eq(c.listen_port, cases[i].port);
+		} else if (cases[i].kind == CONFIG_LISTEN_UNIX) {
+			cr_expect_str_eq(c.listen_path,
+			    cases[i].host_or_path);
+		}
+	}
+}
+
+Test(config, listen_host_and_path_lengths_have_limits)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[512];
+	size_t hmax = sizeof(c.listen_host) - 1;
+	size_t pmax = sizeof(c.listen_path) - 1;
+	int n;
+
+	/* The longest host that fits, then one more byte. */
+	n = snprintf(text, sizeof(text), "listen = %.*s:80", (int)hmax,
+	    repeat("", 'h', hmax) + 3);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	cr_expect_eq(parse(&c, text, err), LK_OK, "%s", err);
+	cr_expect_eq(strlen(c.listen_host), hmax);
+	n = snprintf(text, sizeof(text), "listen = %.*s:80", (int)hmax + 1,
+	    repeat("", 'h', hmax + 1) + 3);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	cr_expect_eq(parse(&c, text, err), LK_EINVAL);
+
+	/* "/" followed by pmax - 1 bytes is the longest path. */
+	n = snprintf(text, sizeof(text), "listen = unix:/%.*s",
+	    (int)pmax - 1, repeat("", 'p', pmax - 1) + 3);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	cr_expect_eq(parse(&c, text, err), LK_OK, "%s", err);
+	cr_expect_eq(strlen(c.listen_path), pmax);
+	n = snprintf(text, sizeof(text), "listen = unix:/%.*s",
+	    (int)pmax, repeat("", 'p', pmax) + 3);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	cr_expect_eq(parse(&c, text, err), LK_EINVAL);
+}
+
+Test(config, mount_prefix_is_normalised)
+{
+	static const struct {
+		const char	*value;
+		enum lk_err	 want;
+		const char	*prefix;
+	} cases[] = {
+		{ "/", LK_OK, "" },
+		{ "//", LK_OK, "" },
+		{ "/api", LK_OK, "/api" },
+		{ "/api/", LK_OK, "/api" },
+		{ "/api//", LK_OK, "/api" },
+		{ "/a/b/", LK_OK, "/a/b" },
+		{ "api", LK_EINVAL, NULL },
+		{ "api/", LK_EINVAL, NULL },
+		{ "", LK_EINVAL, NULL },
+		{ "/api?x=1", LK_EINVAL, NULL },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[128];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(text, sizeof(text), "mount_prefix = %s",
+		    cases[i].value);
+		cr_assert(n > 0 && (size_t)n < sizeof(text));
+		cr_expect_eq(parse(&c, text, err), cases[i].want, "%s: %s",
+		    text, err);
+		if (cases[i].want == LK_OK) {
+			cr_expect_str_eq(c.mount_prefix, cases[i].prefix,
+			    "%s", text);
+		} else {
+			cr_expect(strstr(err, "mount_prefix") != NULL, "%s",
+			    err);
+		}
+	}
+}
+
+Test(config, mount_prefix_length_has_a_limit)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[600];
+	size_t max = sizeof(c.mount_prefix) - 1;
+	int n;
+
+	n = snprintf(text, sizeof(text), "mount_prefix = /%.*s", (int)max - 1,
+	    repeat("", 'm', max - 1) + 3);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	cr_expect_eq(parse(&c, text, err), LK_OK, "%s", err);
+	cr_expect_eq(strlen(c.mount_prefix), max);
+	/* Trailing slashes do not count against the limit. */
+	n = snprintf(text, sizeof(text), "mount_prefix = /%.*s///",
+	    (int)max - 1, repeat("", 'm', max - 1) + 3);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	cr_expect_eq(parse(&c, text, err), LK_OK, "%s", err);
+	n = snprintf(text, sizeof(text), "mount_prefix = /%.*s", (int)max,
+	    repeat("", 'm', max) + 3);
+	cr_assert(n > 0 && (size_t)n < sizeof(text));
+	cr_expect_eq(parse(&c, text, err), LK_EINVAL);
+}
+
+/* A string key, its field and size. */
+static const struct str_key {
+	const char	*key;
+	size_t		 off;
+	size_t		 size;
+} str_keys[] = {
+	{ "database_url", offsetof(struct lk_config, database_url),
+	    CONFIG_VALUE_MAX + 1 },
+	{ "jwt_secret", offsetof(struct lk_config, jwt_secret),
+	    CONFIG_SECRET_MAX + 1 },
+	{ "jwt_secret_previous",
+	    offsetof(struct lk_config, jwt_secret_previous),
+	    CONFIG_SECRET_MAX + 1 },
+};
+
+Test(config, string_keys_take_their_maximum_and_refuse_one_more_byte)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(str_keys) / sizeof(str_keys[0]); i++) {
+		const struct str_key *k = &str_keys[i];
+		const char *field = (const char *)&c + k->off;
+
+		cr_expect_eq(parse(&c, repeat(k->key, 's', k->size - 1), err),
+		    LK_OK, "%s: %s", k->key, err);
+		cr_expect_eq(strlen(field), k->size - 1, "%s", k->key);
+		cr_expect_eq(parse(&c, repeat(k->key, 's', k->size), err),
+		    LK_EINVAL, "%s: one byte too long accepted", k->key);
+		cr_expect(strncmp(err, "line 1: ", 8) == 0 &&
+		    strstr(err, k->key) != NULL, "%s", err);
+	}
+}
+
+Test(config, values_keep_inner_spaces_and_equals_signs)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_assert_eq(parse(&c, "database_url =  host=/tmp dbname=lk  \n",
+	    err), LK_OK, "%s", err);
+	cr_expect_str_eq(c.database_url, "host=/tmp dbname=lk");
+	cr_assert_eq(parse(&c, "jwt_secret=a#b c", err), LK_OK, "%s", err);
+	cr_expect_str_eq(c.jwt_secret, "a#b c");
+	/* An empty value is allowed for a string key. */
+	cr_assert_eq(parse(&c, "jwt_secret_previous =", err), LK_OK);
+	cr_expect_str_eq(c.jwt_secret_previous, "");
+}
+
+Test(config, api_key_prefix_is_letters_and_digits)
+{
+	static const struct {
+		const char	*value;
+		enum lk_err	 want;
+	} cases[] = {
+		{ "lk", LK_OK },
+		{ "a", LK_OK },
+		{ "Acme2024", LK_OK },
+		{ "abcdefghijklmnop", LK_OK },		/* 16 */
+		{ "abcdefghijklmnopq", LK_EINVAL },	/* 17 */
+		{ "", LK_EINVAL },
+		{ "a_b", LK_EINVAL },
+		{ "a-b", LK_EINVAL },
+		{ "a b", LK_EINVAL },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[64];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(text, sizeof(text), "api_key_prefix = %s",
+		    cases[i].value);
+		cr_assert(n > 0 && (size_t)n < sizeof(text));
+		cr_expect_eq(parse(&c, text, err), cases[i].want, "%s: %s",
+		    text, err);
+		if (cases[i].want == LK_OK) {
+			cr_expect_str_eq(c.api_key_prefix, cases[i].value);
+		} else {
+			cr_expect_str_eq(c.api_key_prefix, "lk");
+			cr_expect(strstr(err, "api_key_prefix") != NULL);
+		}
+	}
+}
+
+Test(config, errors_name_the_line)
+{
+	static const struct {
+		const char	*text;
+		const char	*err;
+	} cases[] = {
+		{ "bogus = 1", "line 1: unknown key \"bogus\"" },
+		{ "# c\n\nworkers = 2\n  Workers = 2\n",
+		    "line 4: unknown key \"Workers\"" },
+		{ "\n\n\nworkers = 0\n", "line 4: workers: expected 1..256" },
+		{ "workers 4", "line 1: expected key = value" },
+		{ "workers = 2\n= 4", "line 2: empty key" },
+		{ "  \t= 4", "line 1: empty key" },
+		{ "jwt ttl = 60", "line 1: unknown key \"jwt ttl\"" },
+		{ "\r\n\r\nlisten = x\r\n",
+		    "line 3: listen: expected HOST:PORT, unix:/PATH or stdin" },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(parse(&c, cases[i].text, err), LK_EINVAL,
+		    "case %zu accepted", i);
+		cr_expect_str_eq(err, cases[i].err, "case %zu", i);
+	}
+}
+
+Test(config, comments_blank_lines_and_whitespace_are_ignored)
+{
+	static const char text[] =
+	    "# a comment\n"
+	    "   # an indented comment\n"
+	    "\t\n"
+	    "\n"
+	    "  workers\t=\t 3 \t\n"
+	    "jwt_ttl=120\r\n"
+	    "#workers = 9\n"
+	    "shutdown_timeout = 5";	/* no final newline */
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_assert_eq(parse(&c, text, err), LK_OK, "%s", err);
+	cr_expect_eq(c.workers, 3);
+	cr_expect_eq(c.jwt_ttl, 120);
+	cr_expect_eq(c.shutdown_timeout, 5);
+}
+
+Test(config, a_later_line_overrides_an_earlier_one)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_assert_eq(parse(&c, "workers = 2\nworkers = 7\n", err), LK_OK);
+	cr_expect_eq(c.workers, 7);
+}
+
+Test(config, the_example_file_parses)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	FILE *f;
+	char *text;
+	size_t len;
+
+	/* Criterion runs from the build or source tree; try both.  The
+	 * Makefile may name the source tree with -DLK_TOP_SRCDIR. */
+#ifdef LK_TOP_SRCDIR
+	f = fopen(LK_TOP_SRCDIR "/latchkey.conf.example", "r");
+#else
+	f = NULL;
+#endif
+	if (f == NULL &&
+	    (f = fopen("latchkey.conf.example", "r")) == NULL &&
+	    (f = fopen("../latchkey.conf.example", "r")) == NULL &&
+	    (f = fopen("../../latchkey.conf.example", "r")) == NULL) {
+		cr_skip_test("latchkey.conf.example not found from %s",
+		    "the working directory");
+	}
+	cr_assert_not_null(text = malloc(CONFIG_FILE_MAX));
+	len = fread(text, 1, CONFIG_FILE_MAX, f);
+	cr_assert(ferror(f) == 0);
+	cr_assert_eq(fclose(f), 0);
+	config_defaults(&c);
+	cr_expect_eq(config_parse(&c, text, len, err), LK_OK, "%s", err);
+	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
+	free(text);
+}
+
+Test(config, a_line_longer_than_the_buffer_is_refused)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	/* The parser's line buffer holds a maximal value, its key and
+	 * padding: CONFIG_VALUE_MAX + 64 + 1 bytes without the NUL. */
+	const size_t limit = CONFIG_VALUE_MAX + 64 + 1;
+	const size_t urlkey = strlen("database_url = ");
+	char *text;
+
+	cr_assert_not_null(text = malloc(limit + 16));
+	/* Exactly at the limit: leading spaces, then a maximal value. */
+	memset(text, ' ', limit - urlkey - CONFIG_VALUE_MAX);
+	memcpy(text + limit - urlkey - CONFIG_VALUE_MAX, "database_url = ",
+	    urlkey);
+	memset(text + limit - CONFIG_VALUE_MAX, 'u', CONFIG_VALUE_MAX);
+	text[limit] = '\n';
+	config_defaults(&c);
+	cr_expect_eq(config_parse(&c, text, limit + 1, err), LK_OK, "%s",
+	    err);
+	cr_expect_eq(strlen(c.database_url), (size_t)CONFIG_VALUE_MAX);
+
+	/* One byte more. */
+	memmove(text + 1, text, limit + 1);
+	text[0] = ' ';
+	config_defaults(&c);
+	cr_expect_eq(config_parse(&c, text, limit + 2, err), LK_EINVAL);
+	cr_expect_str_eq(err, "line 1: line too long");
+	free(text);
+}
+
+Test(config, a_nul_byte_is_refused)
+{
+	static const char text[] = "workers = 2\nworkers = 4\0junk\n";
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	config_defaults(&c);
+	cr_expect_eq(config_parse(&c, text, sizeof(text) - 1, err),
+	    LK_EINVAL);
+	cr_expect_str_eq(err, "line 2: NUL byte in line");
+	/* A NUL inside a comment is still refused. */
+	config_defaults(&c);
+	cr_expect_eq(config_parse(&c, "#\0\n", 3, err), LK_EINVAL);
+	cr_expect_str_eq(err, "line 1: NUL byte in line");
+}
+
+/* The fake environment of the env tests. */
+static const char *const *fake_env;
+
+static const char *
+fake_getenv(const char *name)
+{
+	size_t i;
+
+	for (i = 0; fake_env[i] != NULL; i += 2) {
+		if (strcmp(fake_env[i], name) == 0) {
+			return fake_env[i + 1];
+		}
+	}
+	return NULL;
+}
+
+Test(config, the_environment_wins_over_the_file)
+{
+	static const char *const env[] = {
+		"LK_JWT_SECRET", "env-secret-env-secret-env-secret-0",
+		"LK_JWT_SECRET_PREVIOUS", "env-previous-env-previous-env-prev",
+		"LK_DATABASE_URL", "dbname=fromenv",
+		"LK_WORKERS", "9",	/* not an override: ignored */
+		NULL,
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_assert_eq(parse(&c, "jwt_secret = file\n"
+	    "jwt_secret_previous = file\ndatabase_url = dbname=file\n"
+	    "workers = 2\n", err), LK_OK);
+	fake_env = env;
+	cr_assert_eq(config_apply_env(&c, fake_getenv, err), LK_OK, "%s",
+	    err);
+	cr_expect_str_eq(c.jwt_secret, "env-secret-env-secret-env-secret-0");
+	cr_expect_str_eq(c.jwt_secret_previous,
+	    "env-previous-env-previous-env-prev");
+	cr_expect_str_eq(c.database_url, "dbname=fromenv");
+	cr_expect_eq(c.workers, 2);
+}
+
+Test(config, absent_or_empty_variables_keep_the_file_values)
+{
+	static const char *const env[] = {
+		"LK_JWT_SECRET", "",
+		NULL,
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_assert_eq(parse(&c, "jwt_secret = file\n"
+	    "database_url = dbname=file\n", err), LK_OK);
+	fake_env = env;
+	cr_assert_eq(config_apply_env(&c, fake_getenv, err), LK_OK);
+	cr_expect_str_eq(c.jwt_secret, "file");
+	cr_expect_str_eq(c.database_url, "dbname=file");
+}
+
+Test(config, an_overlong_environment_value_is_refused)
+{
+	static char big[CONFIG_SECRET_MAX + 2];
+	static const char *env[] = { "LK_JWT_SECRET", big, NULL };
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	memset(big, 'x', sizeof(big) - 1);
+	config_defaults(&c);
+	fake_env = env;
+	cr_expect_eq(config_apply_env(&c, fake_getenv, err), LK_EINVAL);
+	cr_expect(strstr(err, "jwt_secret") != NULL &&
+	    strstr(err, "environment") != NULL, "%s", err);
+	/* And the maximum itself is taken. */
+	big[CONFIG_SECRET_MAX] = '\0';
+	cr_expect_eq(config_apply_env(&c, fake_getenv, err), LK_OK);
+	cr_expect_eq(strlen(c.jwt_secret), (size_t)CONFIG_SECRET_MAX);
+}
+
+/* Fills c with a configuration that validates. */
+static void
+valid(struct lk_config *c)
+{
+	config_defaults(c);
+	(void)snprintf(c->database_url, sizeof(c->database_url), "%s",
+	    "dbname=latchkey");	/* fits: a literal far below the size */
+	memset(c->jwt_secret, 'k', 32);
+	c->jwt_secret[32] = '\0';
+}
+
+Test(config, validate_accepts_a_minimal_configuration)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	valid(&c);
+	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
+}
+
+Test(config, validate_requires_a_database_url)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	valid(&c);
+	c.database_url[0] = '\0';
+	cr_expect_eq(config_validate(&c, err), LK_EINVAL);
+	cr_expect(strstr(err, "database_url") != NULL, "%s", err);
+}
+
+Test(config, validate_requires_a_32_byte_jwt_secret)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	valid(&c);
+	c.jwt_secret[31] = '\0';
+	cr_expect_eq(config_validate(&c, err), LK_EINVAL);
+	cr_expect(strstr(err, "jwt_secret must be") != NULL, "%s", err);
+	c.jwt_secret[0] = '\0';
+	cr_expect_eq(config_validate(&c, err), LK_EINVAL);
+}
+
+Test(config, validate_checks_the_previous_secret_only_when_set)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	valid(&c);
+	memset(c.jwt_secret_previous, 'p', 31);
+	c.jwt_secret_previous[31] = '\0';
+	cr_expect_eq(config_validate(&c, err), LK_EINVAL);
+	cr_expect(strstr(err, "jwt_secret_previous") != NULL, "%s", err);
+	c.jwt_secret_previous[31] = 'p';
+	c.jwt_secret_previous[32] = '\0';
+	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
+	c.jwt_secret_previous[0] = '\0';
+	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
+}
+
+Test(config, wipe_clears_the_secrets)
+{
+	struct lk_config c;
+
+	valid(&c);
+	memset(c.jwt_secret_previous, 'p', 40);
+	config_wipe(&c);
+	cr_expect_eq(c.jwt_secret[0], '\0');
+	cr_expect_eq(c.jwt_secret[31], '\0');
+	cr_expect_eq(c.jwt_secret_previous[39], '\0');
+	cr_expect_eq(c.database_url[0], '\0');
+}
+
+/* Writes len bytes of text to a new temporary file; returns its path. */
+static char *
+tmpfile_with(const char *text, size_t len)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s", "/tmp/lkcfgtestXXXXXX");
+	cr_assert_neq(fd = mkstemp(path), -1);
+	cr_assert_not_null(f = fdopen(fd, "w"));
+	cr_assert_eq(fwrite(text, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+	return path;
+}
+
+static void
+clear_env(void)
+{
+	cr_assert_eq(unsetenv("LK_JWT_SECRET"), 0);
+	cr_assert_eq(unsetenv("LK_JWT_SECRET_PREVIOUS"), 0);
+	cr_assert_eq(unsetenv("LK_DATABASE_URL"), 0);
+}
+
+#define GOOD_FILE \
+	"database_url = dbname=x\n" \
+	"jwt_secret = 0123456789abcdef0123456789abcdef\n"
+
+TestSuite(config_load, .init = clear_env);
+
+Test(config_load, loads_a_valid_file)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX] = "";
+	char *path = tmpfile_with(GOOD_FILE "workers = 3\n",
+	    strlen(GOOD_FILE "workers = 3\n"));
+
+	cr_expect_eq(config_load(&c, path, err), LK_OK, "%s", err);
+	cr_expect_eq(c.workers, 3);
+	cr_expect_str_eq(c.database_url, "dbname=x");
+	cr_expect_eq(unlink(path), 0);
+}
+
+Test(config_load, the_real_environment_wins)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	char *path = tmpfile_with(GOOD_FILE, strlen(GOOD_FILE));
+
+	cr_assert_eq(setenv("LK_DATABASE_URL", "dbname=env", 1), 0);
+	cr_expect_eq(config_load(&c, path, err), LK_OK, "%s", err);
+	cr_expect_str_eq(c.database_url, "dbname=env");
+	cr_expect_eq(unlink(path), 0);
+}
+
+Test(config_load, a_missing_file_is_an_io_error_naming_the_path)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_expect_eq(config_load(&c, "/nonexistent/latchkey.conf", err),
+	    LK_EIO);
+	cr_expect(strstr(err, "/nonexistent/latchkey.conf") != NULL, "%s",
+	    err);
+}
+
+Test(config_load, a_file_at_the_size_limit_loads_and_one_past_does_not)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	char *text, *path;
+	size_t good = strlen(GOOD_FILE);
+
+	cr_assert_not_null(text = malloc(CONFIG_FILE_MAX + 1));
+	memcpy(text, GOOD_FILE, good);
+	/* Pad with blank lines up to exactly CONFIG_FILE_MAX bytes. */
+	memset(text + good, '\n', CONFIG_FILE_MAX + 1 - good);
+	path = tmpfile_with(text, CONFIG_FILE_MAX);
+	cr_expect_eq(config_load(&c, path, err), LK_OK, "%s", err);
+	cr_expect_eq(unlink(path), 0);
+
+	path = tmpfile_with(text, CONFIG_FILE_MAX + 1);
+	cr_expect_eq(config_load(&c, path, err), LK_ETOOBIG);
+	cr_expect(strstr(err, "larger than") != NULL, "%s", err);
+	cr_expect_eq(unlink(path), 0);
+	free(text);
+}
+
+Test(config_load, parse_and_validation_errors_are_reported)
+{
+	static const struct {
+		const char	*text;
+		const char	*err;
+	} cases[] = {
+		{ GOOD_FILE "nope = 1\n", "line 3: unknown key \"nope\"" },
+		{ "jwt_secret = 0123456789abcdef0123456789abcdef\n",
+		    "database_url is not set" },
+		{ "database_url = x\njwt_secret = short\n",
+		    "jwt_secret must be at least 32 bytes" },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	char *path;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		path = tmpfile_with(cases[i].text, strlen(cases[i].text));
+		cr_expect_eq(config_load(&c, path, err), LK_EINVAL,
+		    "case %zu", i);
+		cr_expect(strstr(err, cases[i].err) != NULL, "case %zu: %s",
+		    i, err);
+		cr_expect_eq(unlink(path), 0);
+	}
+}
