@@ -1,6 +1,8 @@
 -- 001: the latchkey schema and the helpers every policy uses.
 
-CREATE SCHEMA latchkey;
+-- IF NOT EXISTS: `latchkeyctl migrate` creates the schema first, to hold
+-- its bookkeeping table latchkey.schema_migrations.
+CREATE SCHEMA IF NOT EXISTS latchkey;
 COMMENT ON SCHEMA latchkey IS 'latchkey: orgs, users, credentials, history';
 
 REVOKE ALL ON SCHEMA latchkey FROM PUBLIC;

@@ -32,6 +32,8 @@ static const struct route_table *const tables[] = {
 	&handlers_auth,
 	&handlers_me,
 	&handlers_users,
+	&handlers_keys,
+	&handlers_catalog,
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))
@@ -452,6 +454,14 @@ require_auth(struct lk_ctx *ctx)
 	env.leeway = ctx->cfg->jwt_leeway;
 	env.now = (int64_t)time(NULL);
 	env.roles = &ctx->w->roles;
+	env.key_prefix = ctx->cfg->api_key_prefix;
+	env.mode = http_param(ctx->req, "HTTP_X_LATCHKEY_MODE");
+	if (env.mode != NULL && strcmp(env.mode, "live") != 0 &&
+	    strcmp(env.mode, "test") != 0) {
+		reply_error(ctx, 400, "invalid_mode",
+		    "X-Latchkey-Mode must be live or test");
+		return -1;
+	}
 	e = auth_resolve(&env, &cred, &ctx->id, &fail);
 	if (e == LK_EDENIED) {
 		reply_error(ctx, fail.status, fail.code, "%s", fail.message);

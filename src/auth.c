@@ -244,10 +244,138 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	id->kind = CRED_JWT;
 	memcpy(id->org_id, c.org, sizeof(id->org_id));
 	memcpy(id->user_id, c.sub, sizeof(id->user_id));
-	memcpy(id->mode, "live", 5);
+	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
+	    "test" : "live", 5);
 	id->role = role;
 	memcpy(id->email, email, strlen(email) + 1);
 	id->perms = env->roles->sets[role];
+	e = LK_OK;
+done:
+	db_res_free(res);
+	return e;
+}
+
+enum lk_err
+auth_parse_perm_array(const char *a, struct perm_set *set)
+{
+	char item[PERM_NAME_MAX + 1];
+	const char *p, *end;
+	size_t n;
+	enum lk_err e;
+
+	memset(set, 0, sizeof(*set));
+	n = strlen(a);
+	if (n < 2 || a[0] != '{' || a[n - 1] != '}') {
+		return LK_EINVAL;
+	}
+	/* Patterns are [a-z0-9_.*]: PostgreSQL never quotes them. */
+	for (p = a + 1, end = a + n - 1; p < end; p++) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t len = (size_t)((comma != NULL ? comma : end) - p);
+
+		if (len == 0 || len > PERM_NAME_MAX) {
+			return LK_EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if ((e = perm_set_add(set, item)) != LK_OK) {
+			return e;
+		}
+		p += len;
+	}
+	return LK_OK;
+}
+
+static const struct db_stmt key_identity = {
+	"auth_api_key_identity",
+	"SELECT key_id, org_id, mode, permissions, expired, revoked, "
+	    "org_active, user_id, user_role, user_disabled, "
+	    "rate_limit_per_min FROM latchkey.api_key_identity($1::bytea)",
+	1
+};
+
+enum { K_ID, K_ORG, K_MODE, K_PERMS, K_EXPIRED, K_REVOKED, K_ORG_ACTIVE,
+    K_USER, K_ROLE, K_USER_DISABLED, K_RATE };
+
+static int
+is_true(const char *v)
+{
+	return v != NULL && strcmp(v, "t") == 0;
+}
+
+static enum lk_err
+resolve_key(const struct auth_env *env, const struct credential *cred,
+    struct identity *id, struct auth_fail *fail)
+{
+	char hex[2 + 2 * APIKEY_HASH_LEN + 1];
+	const char *params[1] = { hex };
+	struct perm_set own;
+	struct apikey k;
+	struct db_res *res = NULL;
+	enum role role;
+	enum lk_err e;
+
+	/* Shape, prefix and checksum first: a mistyped key costs no
+	 * database round trip. */
+	if (apikey_parse(cred->value, cred->len, env->key_prefix, &k) !=
+	    LK_OK) {
+		refuse(fail, 401, "malformed_api_key",
+		    "the API key is malformed: check that it was copied "
+		    "whole");
+		return LK_EDENIED;
+	}
+	hex[0] = '\\';
+	hex[1] = 'x';
+	apikey_hex(k.hash, hex + 2);
+	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
+		return e;
+	}
+	e = LK_EDENIED;
+	if (db_nrows(res) != 1) {
+		refuse(fail, 401, "unknown_api_key", "the API key is not known");
+		goto done;
+	}
+	if (is_true(db_get(res, 0, K_REVOKED))) {
+		refuse(fail, 401, "revoked_api_key",
+		    "the API key has been revoked");
+		goto done;
+	}
+	if (is_true(db_get(res, 0, K_EXPIRED))) {
+		refuse(fail, 401, "expired_api_key", "the API key has expired");
+		goto done;
+	}
+	if (!is_true(db_get(res, 0, K_ORG_ACTIVE))) {
+		refuse(fail, 401, "org_inactive",
+		    "the organization is inactive");
+		goto done;
+	}
+	role = role_parse(db_get(res, 0, K_ROLE));
+	if (db_get(res, 0, K_USER) == NULL || role == ROLE_NONE ||
+	    is_true(db_get(res, 0, K_USER_DISABLED))) {
+		refuse(fail, 401, "api_key_owner_inactive",
+		    "the user who created this API key is disabled or "
+		    "removed, so the key no longer works");
+		goto done;
+	}
+	if (auth_parse_perm_array(db_get(res, 0, K_PERMS), &own) != LK_OK) {
+		log_err("API key %s has unusable permissions",
+		    db_get(res, 0, K_ID));
+		e = LK_EDB;
+		goto done;
+	}
+	memset(id, 0, sizeof(*id));
+	id->kind = CRED_KEY;
+	memcpy(id->org_id, db_get(res, 0, K_ORG), sizeof(id->org_id) - 1);
+	memcpy(id->key_id, db_get(res, 0, K_ID), sizeof(id->key_id) - 1);
+	memcpy(id->user_id, db_get(res, 0, K_USER), sizeof(id->user_id) - 1);
+	memcpy(id->mode, k.mode == APIKEY_TEST ? "test" : "live", 5);
+	id->role = role;
+	/* A key never exceeds its creator's current role. */
+	if (perm_set_intersect(&own, &env->roles->sets[role], &id->perms) !=
+	    LK_OK) {
+		e = LK_EDB;
+		goto done;
+	}
 	e = LK_OK;
 done:
 	db_res_free(res);
@@ -262,12 +390,13 @@ auth_resolve(const struct auth_env *env, const struct credential *cred,
 	case CRED_JWT:
 		return resolve_jwt(env, cred, id, fail);
 	case CRED_KEY:
+		return resolve_key(env, cred, id, fail);
 	case CRED_SERVICE:
 	case CRED_DIRECT:
 	case CRED_NONE:
 		break;
 	}
-	refuse(fail, 401, "invalid_api_key",
-	    "API keys are not accepted by this deployment yet");
+	refuse(fail, 401, "invalid_credentials",
+	    "this kind of credential is not accepted here");
 	return LK_EDENIED;
 }

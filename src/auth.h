@@ -96,7 +96,14 @@ struct auth_env {
 	int64_t			 leeway;
 	int64_t			 now;	/* wall clock, seconds */
 	struct role_perms	*roles;
+	const char		*key_prefix;	/* this deployment's */
+	const char		*mode;	/* JWT callers: requested mode */
 };
+
+/* Parses a PostgreSQL text[] literal of permission patterns into set.
+ * Errors: LK_EINVAL, LK_ETOOBIG. */
+enum lk_err	 auth_parse_perm_array(const char *pg_array, struct perm_set *)
+		    LK_MUST_CHECK;
 
 /*
  * Verifies cred and fills *id.  Errors: LK_EDENIED with *fail set (401:

@@ -934,6 +934,25 @@ get_password(const struct args *a, char pw[PASSWORD_MAX_LEN + 2])
 	return (long)n;
 }
 
+/*
+ * Prints "[latchkeyctl: cmd: ]path: error" for a config_load() error,
+ * whose I/O errors already start with the path.  cmd may be NULL.
+ */
+static void
+config_error(const char *cmd, const char *path, const char *err)
+{
+	size_t plen = strlen(path);
+
+	if (cmd != NULL) {
+		(void)fprintf(stderr, "%s: %s: ", PROG, cmd);
+	}
+	if (strncmp(err, path, plen) == 0 && err[plen] == ':') {
+		(void)fprintf(stderr, "%s\n", err);
+	} else {
+		(void)fprintf(stderr, "%s: %s\n", path, err);
+	}
+}
+
 /* Returns the bcrypt cost of -c CONFIG, the default without it, or -1. */
 static int
 bcrypt_cost(const struct args *a)
@@ -950,7 +969,7 @@ bcrypt_cost(const struct args *a)
 		return -1;
 	}
 	if (config_load(cfg, a->value[OPT_CONFIG], err) != LK_OK) {
-		errmsg("bootstrap: %s: %s", a->value[OPT_CONFIG], err);
+		config_error("bootstrap", a->value[OPT_CONFIG], err);
 		cost = -1;
 	} else {
 		cost = cfg->bcrypt_cost;
@@ -1217,7 +1236,6 @@ cmd_check_config(const struct args *a)
 	struct lk_config *cfg;
 	char err[CONFIG_ERR_MAX];
 	const char *path;
-	size_t plen;
 	int rc = EXIT_FAILURE;
 
 	if (a->value[OPT_CONFIG] != NULL && a->npos == 1) {
@@ -1233,13 +1251,7 @@ cmd_check_config(const struct args *a)
 		return EXIT_FAILURE;
 	}
 	if (config_load(cfg, path, err) != LK_OK) {
-		/* I/O errors already start with the path. */
-		plen = strlen(path);
-		if (strncmp(err, path, plen) == 0 && err[plen] == ':') {
-			(void)fprintf(stderr, "%s\n", err);
-		} else {
-			(void)fprintf(stderr, "%s: %s\n", path, err);
-		}
+		config_error(NULL, path, err);
 		goto done;
 	}
 	if (strstr(cfg->jwt_secret, PLACEHOLDER_MARK) != NULL) {

@@ -5,6 +5,12 @@
 #ifndef LK_HANDLERS_H
 #define LK_HANDLERS_H
 
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "perm.h"
 #include "router.h"
 
 /* A timestamptz column as RFC 3339 UTC text. */
@@ -24,5 +30,20 @@ extern const struct route_table handlers_health;
 extern const struct route_table handlers_auth;
 extern const struct route_table handlers_me;
 extern const struct route_table handlers_users;
+extern const struct route_table handlers_keys;
+extern const struct route_table handlers_catalog;
+
+struct lk_ctx;
+
+/*
+ * Creates an API key for the caller's identity (its user and key become
+ * the creator) inside the caller's open transaction, whose mode must be
+ * mode.  *out receives the key's JSON with the secret under "key", the
+ * only copy there will ever be.  expires_at is seconds since the epoch,
+ * 0 for never.  Errors: those of db_exec(), LK_ECRYPTO.
+ */
+enum lk_err	keys_issue(struct lk_ctx *, const char *mode, const char *name,
+		    const char *detail, const struct perm_set *perms,
+		    int64_t expires_at, json_object **out) LK_MUST_CHECK;
 
 #endif

@@ -102,7 +102,8 @@ signup(struct lk_ctx *ctx)
 	const char *org_name, *email, *password, *params[3];
 	char hash[PASSWORD_HASH_MAX], org_id[UUID_LEN + 1];
 	struct db_res *res = NULL, *ures = NULL;
-	json_object *body, *o, *org;
+	json_object *body, *o, *org, *key = NULL;
+	struct perm_set all;
 	enum lk_err e;
 	long ver;
 
@@ -122,6 +123,7 @@ signup(struct lk_ctx *ctx)
 	if (fields_check(ctx) == -1) {
 		return;
 	}
+	memset(&all, 0, sizeof(all));
 	e = password_hash(password, strlen(password), ctx->cfg->bcrypt_cost,
 	    hash);
 	if (e != LK_OK || uuid_v4(org_id) != LK_OK) {
@@ -129,7 +131,8 @@ signup(struct lk_ctx *ctx)
 		reply_db_error(ctx, e != LK_OK ? e : LK_ECRYPTO);
 		return;
 	}
-	if ((e = db_begin(ctx->db, org_id, "live")) != LK_OK) {
+	/* Test mode: the first key signup hands out is a test key. */
+	if ((e = db_begin(ctx->db, org_id, "test")) != LK_OK) {
 		goto fail;
 	}
 	params[0] = org_id;
@@ -142,7 +145,19 @@ signup(struct lk_ctx *ctx)
 	if ((e = db_exec(ctx->db, &owner_insert, params, &ures)) != LK_OK) {
 		goto fail;
 	}
+	/* The key's creator is the new owner. */
+	memset(&ctx->id, 0, sizeof(ctx->id));
+	ctx->id.kind = CRED_JWT;
+	memcpy(ctx->id.org_id, org_id, sizeof(ctx->id.org_id));
+	memcpy(ctx->id.user_id, db_get(ures, 0, 0), UUID_LEN);
+	ctx->id.role = ROLE_OWNER;
+	if ((e = perm_set_add(&all, "*")) != LK_OK ||
+	    (e = keys_issue(ctx, "test", "Default test key", NULL, &all, 0,
+	    &key)) != LK_OK) {
+		goto fail;
+	}
 	if ((e = db_commit(ctx->db)) != LK_OK) {
+		json_object_put(key);
 		goto fail;
 	}
 	OPENSSL_cleanse(hash, sizeof(hash));
@@ -151,6 +166,7 @@ signup(struct lk_ctx *ctx)
 		ver = 1;
 	}
 	o = json_object_new_object();
+	json_object_object_add(o, "api_key", key);
 	org = json_object_new_object();
 	json_add_str(org, "id", org_id);
 	json_add_str(org, "name", org_name);

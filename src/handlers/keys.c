@@ -1,0 +1,673 @@
+/*
+ * keys.c: API keys of the caller's org and mode: GET/POST /v1/api-keys,
+ * GET/PATCH/DELETE /v1/api-keys/{id}, POST /v1/api-keys/{id}/roll.
+ *
+ * The secret is returned once, by create and roll; the database keeps only
+ * its SHA-256.  A caller cannot give a key a permission it does not hold
+ * itself.  Row-level security scopes every statement to the org and mode
+ * of the transaction, so a test credential never sees a live key.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "apikey.h"
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+#include "log.h"
+#include "util.h"
+
+#define KEY_NAME_MAX		100
+#define KEY_DETAIL_MAX		1000
+#define KEY_EXPIRES_IN_MAX	(10L * 366 * 24 * 3600)
+#define KEY_GRACE_MAX		(7L * 24 * 3600)
+
+#define KEY_COLS \
+	"id, name, detail, display_prefix, last4, mode, permissions, " \
+	SQL_TS("created_at") ", " SQL_TS("updated_at") ", " \
+	SQL_TS("expires_at") ", " SQL_TS("revoked_at") ", " \
+	SQL_TS("last_used_at") ", created_by_user, created_by_key, " \
+	SQL_CURSOR("created_at", "id")
+
+enum { C_ID, C_NAME, C_DETAIL, C_PREFIX, C_LAST4, C_MODE, C_PERMS,
+    C_CREATED, C_UPDATED, C_EXPIRES, C_REVOKED, C_USED, C_BY_USER,
+    C_BY_KEY, C_CURSOR };
+
+static const struct db_stmt keys_insert = {
+	"keys_insert",
+	"INSERT INTO latchkey.api_keys (org_id, mode, name, detail, "
+	    "display_prefix, last4, key_hash, permissions, created_by_user, "
+	    "created_by_key, expires_at) VALUES (latchkey.current_org_id(), "
+	    "$1, $2, coalesce($3, ''), $4, $5, $6::bytea, $7::text[], $8, $9, "
+	    "to_timestamp($10::bigint)) RETURNING " KEY_COLS,
+	10
+};
+
+static const struct db_stmt keys_list = {
+	"keys_list",
+	"SELECT " KEY_COLS " FROM latchkey.api_keys WHERE "
+	    SQL_AFTER("created_at", "id", "$1", "$2")
+	    " ORDER BY created_at, id LIMIT $3",
+	3
+};
+
+static const struct db_stmt keys_get = {
+	"keys_get",
+	"SELECT " KEY_COLS " FROM latchkey.api_keys WHERE id = $1",
+	1
+};
+
+static const struct db_stmt keys_update = {
+	"keys_update",
+	"UPDATE latchkey.api_keys SET name = coalesce($2, name), "
+	    "detail = coalesce($3, detail), "
+	    "permissions = coalesce($4::text[], permissions), "
+	    "updated_at = now() WHERE id = $1 RETURNING " KEY_COLS,
+	4
+};
+
+/* Revoking twice keeps the first time: DELETE is idempotent. */
+static const struct db_stmt keys_revoke = {
+	"keys_revoke",
+	"UPDATE latchkey.api_keys SET revoked_at = coalesce(revoked_at, "
+	    "now()), previous_hash = NULL, previous_expires_at = NULL "
+	    "WHERE id = $1 RETURNING id",
+	1
+};
+
+/* The old secret lives on for the grace period, then dies. */
+static const struct db_stmt keys_roll = {
+	"keys_roll",
+	"UPDATE latchkey.api_keys SET "
+	    "previous_hash = CASE WHEN $3::integer > 0 THEN key_hash END, "
+	    "previous_expires_at = CASE WHEN $3::integer > 0 THEN "
+	    "now() + $3::integer * interval '1 second' END, "
+	    "key_hash = $2::bytea, last4 = $4, updated_at = now() "
+	    "WHERE id = $1 AND revoked_at IS NULL RETURNING " KEY_COLS,
+	4
+};
+
+static const struct db_stmt catalog = {
+	"keys_permission_catalog",
+	"SELECT name FROM latchkey.permissions ORDER BY name",
+	0
+};
+
+/* Builds the JSON of a key row; the secret is added by the caller. */
+static json_object *
+key_json(const struct db_res *res, size_t row)
+{
+	json_object *o = json_object_new_object(), *by, *perms;
+	struct perm_set set;
+	size_t i;
+
+	json_add_str(o, "id", db_get(res, row, C_ID));
+	json_add_str(o, "name", db_get(res, row, C_NAME));
+	json_add_str(o, "detail", db_get(res, row, C_DETAIL));
+	json_add_str(o, "prefix", db_get(res, row, C_PREFIX));
+	json_add_str(o, "last4", db_get(res, row, C_LAST4));
+	json_add_str(o, "mode", db_get(res, row, C_MODE));
+	perms = json_object_new_array();
+	if (auth_parse_perm_array(db_get(res, row, C_PERMS), &set) == LK_OK) {
+		for (i = 0; i < set.n; i++) {
+			json_object_array_add(perms,
+			    json_object_new_string(set.items[i]));
+		}
+	}
+	json_object_object_add(o, "permissions", perms);
+	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
+	json_add_str(o, "updated_at", db_get(res, row, C_UPDATED));
+	json_add_str(o, "expires_at", db_get(res, row, C_EXPIRES));
+	json_add_str(o, "revoked_at", db_get(res, row, C_REVOKED));
+	json_add_str(o, "last_used_at", db_get(res, row, C_USED));
+	by = json_object_new_object();
+	json_add_str(by, "user_id", db_get(res, row, C_BY_USER));
+	json_add_str(by, "api_key_id", db_get(res, row, C_BY_KEY));
+	json_object_object_add(o, "created_by", by);
+	return o;
+}
+
+static int
+begin_mode(struct lk_ctx *ctx, const char *mode)
+{
+	enum lk_err e;
+
+	if ((e = db_begin(ctx->db, ctx->id.org_id, mode)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+commit_reply(struct lk_ctx *ctx, int status, json_object *o)
+{
+	enum lk_err e;
+
+	if ((e = db_commit(ctx->db)) != LK_OK) {
+		json_object_put(o);
+		reply_db_error(ctx, e);
+		return;
+	}
+	reply(ctx, status, o);
+}
+
+static void
+fail(struct lk_ctx *ctx, enum lk_err e)
+{
+	db_rollback(ctx->db);
+	reply_db_error(ctx, e);
+}
+
+/* Writes a PostgreSQL array literal of set into the arena.  Patterns are
+ * [a-z0-9_.*] only, so nothing needs quoting. */
+static const char *
+pg_array(struct lk_ctx *ctx, const struct perm_set *set)
+{
+	struct lk_buf b;
+	const char *s;
+	size_t i;
+
+	buf_init(&b, (PERM_NAME_MAX + 1) * PERM_SET_MAX + 3);
+	buf_putc(&b, '{');
+	for (i = 0; i < set->n; i++) {
+		if (i > 0) {
+			buf_putc(&b, ',');
+		}
+		buf_puts(&b, set->items[i]);
+	}
+	buf_putc(&b, '}');
+	s = buf_failed(&b) ? NULL : arena_strdup(ctx->arena, buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+/*
+ * Reads "permissions" into *want: a JSON array of known names or patterns
+ * the caller holds.  Returns 0, 1 when absent (and not required), or -1
+ * with the response decided (422 for unknown names, 403 for ones the
+ * caller lacks).  Field errors are recorded without deciding.
+ */
+static int
+permissions_field(struct lk_ctx *ctx, json_object *body, int required,
+    struct perm_set *want)
+{
+	struct perm_set missing, known;
+	struct lk_buf names;
+	struct db_res *res;
+	json_object *arr, *v;
+	enum lk_err e;
+	size_t i, j, n;
+
+	memset(want, 0, sizeof(*want));
+	if (!json_object_object_get_ex(body, "permissions", &arr) ||
+	    arr == NULL) {
+		if (required) {
+			field_error(ctx, "permissions", "is required");
+		}
+		return 1;
+	}
+	if (!json_object_is_type(arr, json_type_array) ||
+	    (n = json_object_array_length(arr)) > PERM_SET_MAX) {
+		field_error(ctx, "permissions",
+		    "must be an array of at most 64 permission names");
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(v, json_type_string) ||
+		    !perm_pattern_valid(json_object_get_string(v)) ||
+		    perm_set_add(want, json_object_get_string(v)) != LK_OK) {
+			field_error(ctx, "permissions", "each item must be a "
+			    "permission name such as keys.read, a pattern "
+			    "such as calls.*, or *");
+			return 0;
+		}
+	}
+	if ((e = db_exec(ctx->db, &catalog, NULL, &res)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	memset(&known, 0, sizeof(known));
+	buf_init(&names, 4096);
+	for (i = 0; i < want->n; i++) {
+		const char *w = want->items[i];
+		int found = strcmp(w, "*") == 0;
+
+		for (j = 0; j < db_nrows(res) && !found; j++) {
+			found = perm_covers(w, db_get(res, j, 0));
+		}
+		if (!found) {
+			buf_puts(&names, names.len > 0 ? ", " : "");
+			buf_puts(&names, w);
+		}
+	}
+	db_res_free(res);
+	if (names.len > 0) {
+		field_error(ctx, "permissions", arena_printf(ctx->arena,
+		    "unknown permissions: %s", buf_cstr(&names)));
+		buf_free(&names);
+		return 0;
+	}
+	buf_free(&names);
+	perm_set_missing(&ctx->id.perms, want, &missing);
+	if (missing.n > 0) {
+		buf_init(&names, 4096);
+		for (i = 0; i < missing.n; i++) {
+			buf_puts(&names, i > 0 ? ", " : "");
+			buf_puts(&names, missing.items[i]);
+		}
+		reply_error(ctx, 403, "permission_denied",
+		    "you cannot grant permissions you do not hold: %s",
+		    buf_cstr(&names));
+		buf_free(&names);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads expires_at or expires_in into *at (0: never). */
+static void
+expiry_field(struct lk_ctx *ctx, json_object *body, int64_t *at)
+{
+	json_object *v_at = NULL, *v_in = NULL;
+	int64_t now = (int64_t)time(NULL), t;
+	int has_at, has_in;
+
+	*at = 0;
+	has_at = json_object_object_get_ex(body, "expires_at", &v_at) &&
+	    v_at != NULL;
+	has_in = json_object_object_get_ex(body, "expires_in", &v_in) &&
+	    v_in != NULL;
+	if (has_at && has_in) {
+		field_error(ctx, "expires_at",
+		    "give expires_at or expires_in, not both");
+		return;
+	}
+	if (has_at) {
+		const char *s = json_object_get_string(v_at);
+
+		if (!json_object_is_type(v_at, json_type_string) ||
+		    time_parse(s, strlen(s), &t) != LK_OK) {
+			field_error(ctx, "expires_at",
+			    "must be an RFC 3339 timestamp");
+		} else if (t <= now) {
+			field_error(ctx, "expires_at", "must be in the future");
+		} else if (t - now > KEY_EXPIRES_IN_MAX) {
+			field_error(ctx, "expires_at",
+			    "must be within ten years");
+		} else {
+			*at = t;
+		}
+	} else if (has_in) {
+		if (!json_object_is_type(v_in, json_type_int) ||
+		    (t = json_object_get_int64(v_in)) < 1 ||
+		    t > KEY_EXPIRES_IN_MAX) {
+			field_error(ctx, "expires_in", "must be a number of "
+			    "seconds from 1 to ten years");
+		} else {
+			*at = now + t;
+		}
+	}
+}
+
+/* The mode a new key gets: the key caller's own, or as asked. */
+static const char *
+mode_for_new_key(struct lk_ctx *ctx, const char *asked)
+{
+	if (asked == NULL) {
+		return ctx->id.mode;
+	}
+	if (strcmp(asked, "live") != 0 && strcmp(asked, "test") != 0) {
+		field_error(ctx, "mode", "must be live or test");
+		return NULL;
+	}
+	return asked;
+}
+
+/*
+ * Generates a key and adds "key" to o: the one time the secret leaves
+ * latchkey.  hexhash receives "\x<sha256 hex>" for the database.
+ */
+static int
+new_secret(struct lk_ctx *ctx, const char *mode, char *key, size_t keysz,
+    struct apikey *k, char hexhash[2 + 2 * APIKEY_HASH_LEN + 1])
+{
+	enum apikey_mode m = strcmp(mode, "test") == 0 ? APIKEY_TEST :
+	    APIKEY_LIVE;
+
+	if (apikey_generate(ctx->cfg->api_key_prefix, m, key, keysz, k) !=
+	    LK_OK) {
+		return -1;
+	}
+	hexhash[0] = '\\';
+	hexhash[1] = 'x';
+	apikey_hex(k->hash, hexhash + 2);
+	return 0;
+}
+
+enum lk_err
+keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
+    const char *detail, const struct perm_set *perms, int64_t expires_at,
+    json_object **out)
+{
+	char key[APIKEY_MAX_LEN + 1], hexhash[2 + 2 * APIKEY_HASH_LEN + 1];
+	char expires[24];
+	const char *params[10];
+	struct db_res *res;
+	struct apikey k;
+	enum lk_err e;
+
+	if (new_secret(ctx, mode, key, sizeof(key), &k, hexhash) == -1) {
+		return LK_ECRYPTO;
+	}
+	if (snprintf(expires, sizeof(expires), "%lld",
+	    (long long)expires_at) < 0) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return LK_EINVAL;
+	}
+	params[0] = mode;
+	params[1] = name;
+	params[2] = detail;
+	params[3] = k.display;
+	params[4] = k.last4;
+	params[5] = hexhash;
+	params[6] = pg_array(ctx, perms);
+	params[7] = ctx->id.user_id[0] != '\0' ? ctx->id.user_id : NULL;
+	params[8] = ctx->id.kind == CRED_KEY ? ctx->id.key_id : NULL;
+	params[9] = expires_at > 0 ? expires : NULL;
+	if ((e = db_exec(ctx->db, &keys_insert, params, &res)) != LK_OK) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return e;
+	}
+	*out = key_json(res, 0);
+	db_res_free(res);
+	json_add_str(*out, "key", key);
+	OPENSSL_cleanse(key, sizeof(key));
+	return LK_OK;
+}
+
+static void
+create(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "name", "detail",
+	    "permissions", "expires_at", "expires_in", "mode", NULL };
+	const char *name, *detail, *mode_s, *mode;
+	struct perm_set want;
+	json_object *body, *o;
+	int64_t exp;
+	enum lk_err e;
+
+	if (require_perm(ctx, "keys.write") == -1 ||
+	    body_object(ctx, &body) == -1) {
+		return;
+	}
+	fields_only(ctx, body, allowed);
+	field_string(ctx, body, "name", 1, 1, KEY_NAME_MAX, &name);
+	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
+	field_string(ctx, body, "mode", 0, 1, 16, &mode_s);
+	expiry_field(ctx, body, &exp);
+	mode = mode_for_new_key(ctx, mode_s);
+	if (ctx->err_fields == NULL &&
+	    permissions_field(ctx, body, 1, &want) == -1) {
+		return;
+	}
+	if (fields_check(ctx) == -1) {
+		return;
+	}
+	if (mode == NULL) {
+		return;		/* unreachable: fields_check() caught it */
+	}
+	if (ctx->id.kind != CRED_JWT && strcmp(mode, ctx->id.mode) != 0) {
+		reply_error(ctx, 403, "mode_mismatch",
+		    "a %s credential can only create %s keys", ctx->id.mode,
+		    ctx->id.mode);
+		return;
+	}
+	if (begin_mode(ctx, mode) == -1) {
+		return;
+	}
+	if ((e = keys_issue(ctx, mode, name, detail, &want, exp, &o)) !=
+	    LK_OK) {
+		fail(ctx, e);
+		return;
+	}
+	commit_reply(ctx, 201, o);
+}
+
+static void
+list(struct lk_ctx *ctx)
+{
+	const char *params[3], **cursors;
+	struct db_res *res;
+	struct page pg;
+	json_object *data;
+	char limit[24];
+	enum lk_err e;
+	size_t i, n;
+
+	if (require_perm(ctx, "keys.read") == -1 ||
+	    page_parse(ctx, &pg) == -1 ||
+	    begin_mode(ctx, ctx->id.mode) == -1) {
+		return;
+	}
+	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
+		limit[0] = '\0';
+	}
+	params[0] = pg.after_us;
+	params[1] = pg.after_id;
+	params[2] = limit;
+	if ((e = db_exec(ctx->db, &keys_list, params, &res)) != LK_OK) {
+		fail(ctx, e);
+		return;
+	}
+	n = db_nrows(res);
+	data = json_object_new_array();
+	cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors));
+	for (i = 0; i < n && cursors != NULL; i++) {
+		json_object_array_add(data, key_json(res, i));
+		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, C_CURSOR));
+	}
+	db_res_free(res);
+	if (cursors == NULL) {
+		json_object_put(data);
+		fail(ctx, LK_ENOMEM);
+		return;
+	}
+	commit_reply(ctx, 200, page_wrap(data, &pg, cursors));
+}
+
+/* Runs a one-row statement on the key in the path; 404 when absent. */
+static struct db_res *
+one(struct lk_ctx *ctx, const struct db_stmt *st, const char *const *params)
+{
+	struct db_res *res;
+	enum lk_err e;
+
+	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
+		fail(ctx, e);
+		return NULL;
+	}
+	if (db_nrows(res) != 1) {
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 404, "not_found", "no such API key");
+		return NULL;
+	}
+	return res;
+}
+
+static void
+get(struct lk_ctx *ctx)
+{
+	const char *id;
+	struct db_res *res;
+	json_object *o;
+
+	if (require_perm(ctx, "keys.read") == -1 ||
+	    begin_mode(ctx, ctx->id.mode) == -1) {
+		return;
+	}
+	id = path_param(ctx, "id");
+	if ((res = one(ctx, &keys_get, &id)) == NULL) {
+		return;
+	}
+	o = key_json(res, 0);
+	db_res_free(res);
+	commit_reply(ctx, 200, o);
+}
+
+static void
+patch(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "name", "detail",
+	    "permissions", NULL };
+	const char *name, *detail, *params[4];
+	struct perm_set want;
+	struct db_res *res;
+	json_object *body, *o;
+	int absent = 1;
+
+	if (require_perm(ctx, "keys.write") == -1 ||
+	    body_object(ctx, &body) == -1) {
+		return;
+	}
+	fields_only(ctx, body, allowed);
+	field_string(ctx, body, "name", 0, 1, KEY_NAME_MAX, &name);
+	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
+	if (ctx->err_fields == NULL &&
+	    (absent = permissions_field(ctx, body, 0, &want)) == -1) {
+		return;
+	}
+	if (name == NULL && detail == NULL && absent == 1 &&
+	    ctx->err_fields == NULL) {
+		field_error(ctx, "body", "name at least one field to change");
+	}
+	if (fields_check(ctx) == -1 || begin_mode(ctx, ctx->id.mode) == -1) {
+		return;
+	}
+	params[0] = path_param(ctx, "id");
+	params[1] = name;
+	params[2] = detail;
+	params[3] = absent == 1 ? NULL : pg_array(ctx, &want);
+	if ((res = one(ctx, &keys_update, params)) == NULL) {
+		return;
+	}
+	o = key_json(res, 0);
+	db_res_free(res);
+	commit_reply(ctx, 200, o);
+}
+
+static void
+revoke(struct lk_ctx *ctx)
+{
+	const char *id;
+	struct db_res *res;
+
+	if (require_perm(ctx, "keys.write") == -1 ||
+	    begin_mode(ctx, ctx->id.mode) == -1) {
+		return;
+	}
+	id = path_param(ctx, "id");
+	if ((res = one(ctx, &keys_revoke, &id)) == NULL) {
+		return;
+	}
+	db_res_free(res);
+	commit_reply(ctx, 204, NULL);
+}
+
+static void
+roll(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "grace_seconds", NULL };
+	char key[APIKEY_MAX_LEN + 1], hexhash[2 + 2 * APIKEY_HASH_LEN + 1];
+	char grace_s[24];
+	const char *params[4];
+	struct db_res *res;
+	struct apikey k;
+	json_object *body = NULL, *v, *o;
+	int64_t grace = 0;
+	enum lk_err e;
+
+	if (require_perm(ctx, "keys.write") == -1) {
+		return;
+	}
+	/* The body is optional: an empty POST rolls with no grace. */
+	if (ctx->req->body.len > 0) {
+		if (body_object(ctx, &body) == -1) {
+			return;
+		}
+		fields_only(ctx, body, allowed);
+		if (json_object_object_get_ex(body, "grace_seconds", &v) &&
+		    v != NULL) {
+			if (!json_object_is_type(v, json_type_int) ||
+			    (grace = json_object_get_int64(v)) < 0 ||
+			    grace > KEY_GRACE_MAX) {
+				field_error(ctx, "grace_seconds", "must be "
+				    "a number of seconds from 0 to 604800");
+			}
+		}
+		if (fields_check(ctx) == -1) {
+			return;
+		}
+	}
+	if (new_secret(ctx, ctx->id.mode, key, sizeof(key), &k, hexhash) ==
+	    -1) {
+		reply_db_error(ctx, LK_ECRYPTO);
+		return;
+	}
+	if (snprintf(grace_s, sizeof(grace_s), "%lld", (long long)grace) < 0 ||
+	    begin_mode(ctx, ctx->id.mode) == -1) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return;
+	}
+	params[0] = path_param(ctx, "id");
+	params[1] = hexhash;
+	params[2] = grace_s;
+	params[3] = k.last4;
+	if ((e = db_exec(ctx->db, &keys_roll, params, &res)) != LK_OK) {
+		OPENSSL_cleanse(key, sizeof(key));
+		fail(ctx, e);
+		return;
+	}
+	if (db_nrows(res) != 1) {
+		/* Absent, or revoked: tell which without leaking others. */
+		db_res_free(res);
+		OPENSSL_cleanse(key, sizeof(key));
+		if ((res = one(ctx, &keys_get, params)) == NULL) {
+			return;
+		}
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 409, "api_key_revoked",
+		    "a revoked API key cannot be rolled");
+		return;
+	}
+	o = key_json(res, 0);
+	db_res_free(res);
+	json_add_str(o, "key", key);
+	OPENSSL_cleanse(key, sizeof(key));
+	commit_reply(ctx, 200, o);
+}
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/api-keys", list, "List the API keys of this mode" },
+	{ HTTP_POST, "/v1/api-keys", create,
+	    "Create an API key; the secret is shown once" },
+	{ HTTP_GET, "/v1/api-keys/{id}", get, "Read one API key" },
+	{ HTTP_PATCH, "/v1/api-keys/{id}", patch,
+	    "Rename a key, change its detail or permissions" },
+	{ HTTP_DELETE, "/v1/api-keys/{id}", revoke,
+	    "Revoke a key now; revoking again is harmless" },
+	{ HTTP_POST, "/v1/api-keys/{id}/roll", roll,
+	    "Replace the secret; the old one lives on for grace_seconds" },
+};
+
+const struct route_table handlers_keys = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};

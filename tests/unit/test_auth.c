@@ -1,0 +1,174 @@
+/*
+ * test_auth.c: which credential a request carries, and what is wrong with
+ * how it was sent.  auth_extract() is pure; no database is involved.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "auth.h"
+
+#define JWT "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+#define KEY "lk_test_0123456789abcdefABCDEF012345"
+
+static int
+extract(const struct auth_input *in, struct credential *c,
+    struct auth_fail *f)
+{
+	memset(c, 0, sizeof(*c));
+	memset(f, 0, sizeof(*f));
+	return auth_extract(in, c, f);
+}
+
+Test(auth, finds_no_credential_in_a_bare_request)
+{
+	struct auth_input in = { 0 };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 0);
+}
+
+Test(auth, takes_a_jwt_from_a_bearer_header)
+{
+	struct auth_input in = { .authorization = "Bearer " JWT };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_JWT);
+	cr_assert_str_eq(c.value, JWT);
+}
+
+Test(auth, accepts_the_bearer_scheme_in_any_case)
+{
+	struct auth_input in = { .authorization = "bearer " JWT };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_JWT);
+}
+
+Test(auth, takes_an_api_key_from_a_bearer_header)
+{
+	struct auth_input in = { .authorization = "Bearer " KEY };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_KEY);
+}
+
+Test(auth, takes_an_api_key_from_x_api_key_and_accesskey)
+{
+	struct auth_input h = { .x_api_key = KEY };
+	struct auth_input q = { .q_accesskey = KEY, .q_accesskey_count = 1 };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&h, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_KEY);
+	cr_assert_eq(extract(&q, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_KEY);
+}
+
+Test(auth, takes_a_jwt_from_the_token_parameter)
+{
+	struct auth_input in = { .q_token = JWT, .q_token_count = 1 };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_JWT);
+}
+
+Test(auth, refuses_a_key_in_the_token_parameter_naming_the_right_one)
+{
+	struct auth_input in = { .q_token = KEY, .q_token_count = 1 };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), -1);
+	cr_assert_eq(f.status, 401);
+	cr_assert_str_eq(f.code, "wrong_parameter");
+	cr_assert_not_null(strstr(f.message, "accesskey"));
+}
+
+Test(auth, refuses_a_jwt_in_the_accesskey_parameter_naming_the_right_one)
+{
+	struct auth_input in = { .q_accesskey = JWT, .q_accesskey_count = 1 };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), -1);
+	cr_assert_eq(f.status, 401);
+	cr_assert_str_eq(f.code, "wrong_parameter");
+	cr_assert_not_null(strstr(f.message, "?token="));
+}
+
+Test(auth, refuses_two_credentials_with_400)
+{
+	struct auth_input in = { .authorization = "Bearer " JWT,
+	    .x_api_key = KEY };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), -1);
+	cr_assert_eq(f.status, 400);
+	cr_assert_str_eq(f.code, "multiple_credentials");
+}
+
+Test(auth, refuses_a_repeated_parameter_with_400)
+{
+	struct auth_input in = { .q_token = JWT, .q_token_count = 2 };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), -1);
+	cr_assert_eq(f.status, 400);
+	cr_assert_str_eq(f.code, "duplicate_credentials");
+}
+
+Test(auth, refuses_an_authorization_scheme_other_than_bearer)
+{
+	static const char *const bad[] = { "Basic dXNlcjpwYXNz", "Token x",
+	    "Bearer", "BearerX " JWT, "" };
+	struct credential c;
+	struct auth_fail f;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct auth_input in = { .authorization = bad[i] };
+
+		cr_assert_eq(extract(&in, &c, &f), -1, "%s", bad[i]);
+		cr_assert_eq(f.status, 401);
+		cr_assert_str_eq(f.code, "invalid_authorization");
+	}
+}
+
+Test(auth, refuses_an_empty_credential)
+{
+	struct auth_input in = { .authorization = "Bearer " };
+	struct auth_input k = { .x_api_key = "" };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), -1);
+	cr_assert_str_eq(f.code, "missing_credentials");
+	cr_assert_eq(extract(&k, &c, &f), -1);
+	cr_assert_str_eq(f.code, "missing_credentials");
+}
+
+Test(auth, names_and_parses_roles)
+{
+	cr_assert_eq(role_parse("owner"), ROLE_OWNER);
+	cr_assert_eq(role_parse("viewer"), ROLE_VIEWER);
+	cr_assert_eq(role_parse("Owner"), ROLE_NONE);
+	cr_assert_eq(role_parse(NULL), ROLE_NONE);
+	cr_assert_str_eq(role_str(ROLE_ADMIN), "admin");
+	cr_assert(ROLE_OWNER > ROLE_ADMIN && ROLE_ADMIN > ROLE_MEMBER &&
+	    ROLE_MEMBER > ROLE_VIEWER);
+}
