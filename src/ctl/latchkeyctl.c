@@ -54,7 +54,7 @@
 #define VERSION_DIGITS		3
 #define VERSION_MAX		999
 /* Any fixed bigint shared by every latchkeyctl: "latchkey" in ASCII. */
-#define MIGRATE_LOCK_KEY	"7521983829052908921"
+#define MIGRATE_LOCK_KEY	"7809651199139603833"
 #define KEY_MAX_BYTES		4096	/* hash-key input */
 #define ORG_NAME_MAX		200	/* characters, as orgs_name_check */
 #define DESCRIPTION_MAX		1000
@@ -144,6 +144,22 @@ errmsg(const char *fmt, ...)
 	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	(void)fputc('\n', stderr);
+}
+
+static void	say(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Prints to stdout.  A failure is not checked here: stdout's error flag
+ * is sticky, and main() checks it once, after the command, with fflush().
+ */
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vprintf(fmt, ap);	/* see above */
+	va_end(ap);
 }
 
 static int	usage_error(const char *, ...)
@@ -657,6 +673,11 @@ apply_migration(PGconn *conn, const char *dir, const struct migration *m)
 		goto fail;
 	}
 	free(text);
+	/* A plain SET in one file must not carry over into the next. */
+	if (pg_cmd(conn, "migrate: RESET ALL", "RESET ALL", 0, NULL) == -1 ||
+	    pg_cmd(conn, "migrate: SET", sql_quiet, 0, NULL) == -1) {
+		return -1;
+	}
 	return 0;
 fail:
 	PQclear(res);
@@ -804,11 +825,9 @@ cmd_migrate(const struct args *a)
 		if (apply_migration(conn, dir, &files[i]) == -1) {
 			goto out;
 		}
-		(void)printf("applied %s\n", files[i].name);
-		if (fflush(stdout) == EOF) {
-			errmsg("migrate: stdout: %s", strerror(errno));
-			goto out;
-		}
+		say("applied %s\n", files[i].name);
+		/* Say so at once: a later failure must not hide it. */
+		(void)fflush(stdout);	/* errors: see say() */
 		top = files[i].version;
 		count++;
 	}
@@ -817,10 +836,12 @@ cmd_migrate(const struct args *a)
 		goto out;
 	}
 	PQclear(res);
-	if (count == 0) {
-		(void)printf("up to date (version %03ld)\n", top);
+	if (count == 0 && top == -1) {
+		say("up to date (no migrations in %s)\n", dir);
+	} else if (count == 0) {
+		say("up to date (version %03ld)\n", top);
 	} else {
-		(void)printf("applied %zu migration%s, now at version %03ld\n",
+		say("applied %zu migration%s, now at version %03ld\n",
 		    count, count == 1 ? "" : "s", top);
 	}
 	rc = EXIT_SUCCESS;
@@ -979,6 +1000,22 @@ bcrypt_cost(const struct args *a)
 	return cost;
 }
 
+/* Adds key: val to o.  Returns 0 or -1. */
+static int
+json_add_str(struct json_object *o, const char *key, const char *val)
+{
+	struct json_object *v;
+
+	if ((v = json_object_new_string(val)) == NULL) {
+		return -1;
+	}
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Prints {"org_id":...,"user_id":...,"email":...}. */
 static int
 print_bootstrap(const char *org_id, const char *user_id, const char *email)
@@ -991,21 +1028,15 @@ print_bootstrap(const char *org_id, const char *user_id, const char *email)
 		errmsg("bootstrap: out of memory");
 		return -1;
 	}
-	if (json_object_object_add(o, "org_id",
-	    json_object_new_string(org_id)) != 0 ||
-	    json_object_object_add(o, "user_id",
-	    json_object_new_string(user_id)) != 0 ||
-	    json_object_object_add(o, "email",
-	    json_object_new_string(email)) != 0 ||
+	if (json_add_str(o, "org_id", org_id) == -1 ||
+	    json_add_str(o, "user_id", user_id) == -1 ||
+	    json_add_str(o, "email", email) == -1 ||
 	    (s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL) {
 		errmsg("bootstrap: out of memory");
 		goto done;
 	}
-	if (printf("%s\n", s) < 0) {
-		errmsg("bootstrap: stdout: %s", strerror(errno));
-		goto done;
-	}
+	say("%s\n", s);
 	rc = 0;
 done:
 	json_object_put(o);
@@ -1143,7 +1174,7 @@ static void
 print_clean(const char *s)
 {
 	for (; *s != '\0'; s++) {
-		(void)putchar(is_control((unsigned char)*s) ? ' ' : *s);
+		say("%c", is_control((unsigned char)*s) ? ' ' : *s);
 	}
 }
 
@@ -1157,7 +1188,7 @@ permission_add(PGconn *conn, const struct args *a, const char *name)
 	    -1) {
 		return EXIT_FAILURE;
 	}
-	(void)printf("permission %s saved\n", name);
+	say("permission %s saved\n", name);
 	return EXIT_SUCCESS;
 }
 
@@ -1177,11 +1208,11 @@ permission_list(PGconn *conn)
 		w = n > w ? n : w;
 	}
 	for (i = 0; i < PQntuples(res); i++) {
-		(void)printf("%-*s  %-7s  ", (int)w, PQgetvalue(res, i, 0),
+		say("%-*s  %-7s  ", (int)w, PQgetvalue(res, i, 0),
 		    strcmp(PQgetvalue(res, i, 1), "t") == 0 ? "builtin" :
 		    "custom");
 		print_clean(PQgetvalue(res, i, 2));
-		(void)putchar('\n');
+		say("\n");
 	}
 	PQclear(res);
 	return EXIT_SUCCESS;
@@ -1258,7 +1289,7 @@ cmd_check_config(const struct args *a)
 		(void)fprintf(stderr, "%s: warning: jwt_secret is the example "
 		    "placeholder; use e.g. `openssl rand -base64 48`\n", path);
 	}
-	(void)printf("%s: ok\n", path);
+	say("%s: ok\n", path);
 	rc = EXIT_SUCCESS;
 done:
 	config_wipe(cfg);
@@ -1346,10 +1377,7 @@ cmd_hash_key(const struct args *a)
 		goto done;
 	}
 	apikey_hex(md, hex);
-	if (printf("%s\n", hex) < 0) {
-		errmsg("hash-key: stdout: %s", strerror(errno));
-		goto done;
-	}
+	say("%s\n", hex);
 	rc = EXIT_SUCCESS;
 done:
 	OPENSSL_cleanse(buf, sizeof(buf));
@@ -1361,7 +1389,8 @@ static int
 cmd_help(const struct args *a)
 {
 	(void)a;	/* help needs none of the arguments */
-	return fputs(usage_text, stdout) == EOF ? EXIT_FAILURE : EXIT_SUCCESS;
+	say("%s", usage_text);
+	return EXIT_SUCCESS;
 }
 
 static const struct command {
@@ -1384,6 +1413,7 @@ main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
 	struct args a;
+	unsigned allowed;
 	size_t i, o;
 	int rc;
 
@@ -1409,18 +1439,20 @@ main(int argc, char **argv)
 	if (a.npos > cmd->maxpos) {
 		return usage_error("too many arguments for %s", cmd->name);
 	}
+	allowed = cmd->opts | GLOBAL_OPTS;
 	for (o = 0; o < OPT_COUNT; o++) {
-		if ((a.seen & BIT(o)) && !((cmd->opts | GLOBAL_OPTS) & BIT(o))) {
+		if ((a.seen & BIT(o)) && !(allowed & BIT(o))) {
+			/* Every option has an entry, so the loop ends. */
 			for (i = 0; opt_defs[i].id != o; i++) {
 				;
 			}
-			return usage_error("option %s does not apply here",
-			    opt_defs[i].name);
+			return usage_error("option %s does not apply to %s",
+			    opt_defs[i].name, cmd->name);
 		}
 	}
 	rc = cmd->run(&a);
-	if (fflush(stdout) == EOF) {
-		errmsg("stdout: %s", strerror(errno));
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		errmsg("writing to stdout failed");
 		return EXIT_FAILURE;
 	}
 	return rc;

@@ -516,6 +516,36 @@ Test(config, a_later_line_overrides_an_earlier_one)
 	cr_expect_eq(c.workers, 7);
 }
 
+/*
+ * Opens latchkey.conf.example of the source tree.  __FILE__ is this file
+ * as the compiler was given it, relative to the directory make ran in,
+ * which is also where the tests run (in-tree, build/ or VPATH builds).
+ */
+static FILE *
+open_example(void)
+{
+	static const char self[] = "tests/unit/test_config.c";
+	static const char name[] = "latchkey.conf.example";
+	const char *file = __FILE__;
+	size_t flen = strlen(file), slen = sizeof(self) - 1;
+	char path[4096];
+	FILE *f;
+	int n;
+
+	if (flen >= slen && strcmp(file + flen - slen, self) == 0) {
+		n = snprintf(path, sizeof(path), "%.*s%s",
+		    (int)(flen - slen), file, name);
+		if (n > 0 && (size_t)n < sizeof(path) &&
+		    (f = fopen(path, "r")) != NULL) {
+			return f;
+		}
+	}
+	if ((f = fopen(name, "r")) != NULL) {
+		return f;
+	}
+	return fopen("../latchkey.conf.example", "r");
+}
+
 Test(config, the_example_file_parses)
 {
 	struct lk_config c;
@@ -524,19 +554,9 @@ Test(config, the_example_file_parses)
 	char *text;
 	size_t len;
 
-	/* Criterion runs from the build or source tree; try both.  The
-	 * Makefile may name the source tree with -DLK_TOP_SRCDIR. */
-#ifdef LK_TOP_SRCDIR
-	f = fopen(LK_TOP_SRCDIR "/latchkey.conf.example", "r");
-#else
-	f = NULL;
-#endif
-	if (f == NULL &&
-	    (f = fopen("latchkey.conf.example", "r")) == NULL &&
-	    (f = fopen("../latchkey.conf.example", "r")) == NULL &&
-	    (f = fopen("../../latchkey.conf.example", "r")) == NULL) {
+	if ((f = open_example()) == NULL) {
 		cr_skip_test("latchkey.conf.example not found from %s",
-		    "the working directory");
+		    __FILE__);
 	}
 	cr_assert_not_null(text = malloc(CONFIG_FILE_MAX));
 	len = fread(text, 1, CONFIG_FILE_MAX, f);
