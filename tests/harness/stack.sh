@@ -593,6 +593,9 @@ cmd_start() {
 		[[ -z $p || $p =~ ^[0-9]+$ ]] || die "not a port number: $p"
 	done
 	set_paths
+	# What did start keeps running after a failure, for the log's sake;
+	# `stop` stops it (script/test and bench/run always call it).
+	trap 'log "start failed; stop what did start with: $HARNESS stop $STATE"' EXIT
 
 	pg_prepare_root
 	pg_initdb
@@ -608,7 +611,10 @@ cmd_start() {
 	lighttpd_start
 	apache_start
 	wait_fronts
-	log "ready: $(grep '^LK_URL=' "$STATE/env" | cut -d= -f2-) (env: $STATE/env)"
+	trap - EXIT
+	local url
+	url=$(sed -n 's/^LK_URL=//p' "$STATE/env")
+	log "ready: ${url:-FastCGI on 127.0.0.1:$LK_FCGI_PORT} (env: $STATE/env)"
 }
 
 cmd_stop() {
