@@ -21,6 +21,8 @@
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
+#include "redact.h"
+#include "reqlog.h"
 #include "util.h"
 
 #define RESPONSE_MAX		(16u * 1024 * 1024)
@@ -34,10 +36,43 @@ static const struct route_table *const tables[] = {
 	&handlers_users,
 	&handlers_keys,
 	&handlers_catalog,
+	&handlers_requests,
+	&handlers_activity,
+	&handlers_usage,
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))
 
+
+/* The JSON fields redacted from recorded bodies: the defaults plus the
+ * configured ones. */
+static void
+redact_list(struct worker *w, const char *extra)
+{
+	size_t n = 0, i;
+	char *p, *tok;
+
+	for (i = 0; redact_default_fields[i] != NULL && n < APP_REDACT_MAX;
+	    i++) {
+		w->redact[n++] = redact_default_fields[i];
+	}
+	if (snprintf(w->redact_names, sizeof(w->redact_names), "%s", extra) <
+	    0) {
+		w->redact_names[0] = '\0';
+	}
+	for (p = w->redact_names; *p != '\0' && n < APP_REDACT_MAX; ) {
+		p += strspn(p, ", ");
+		tok = p;
+		p += strcspn(p, ", ");
+		if (*p != '\0') {
+			*p++ = '\0';
+		}
+		if (*tok != '\0') {
+			w->redact[n++] = tok;
+		}
+	}
+	w->redact[n] = NULL;
+}
 
 enum lk_err
 app_worker_init(struct worker *w, const struct lk_config *cfg)
@@ -56,6 +91,13 @@ app_worker_init(struct worker *w, const struct lk_config *cfg)
 	}
 	buf_init(&w->out, RESPONSE_MAX);
 	buf_init(&w->headers, HEADERS_MAX);
+	buf_init(&w->record, REQLOG_MSG_MAX);
+	for (size_t i = 0; i < sizeof(w->scratch) / sizeof(w->scratch[0]);
+	    i++) {
+		buf_init(&w->scratch[i], REQLOG_MSG_MAX);
+	}
+	w->log_fd = -1;
+	redact_list(w, cfg->redact_fields);
 	if ((w->db = db_new(cfg->database_url)) == NULL ||
 	    (w->arena = arena_new(APP_ARENA_LIMIT)) == NULL) {
 		app_worker_free(w);
@@ -89,6 +131,11 @@ app_worker_free(struct worker *w)
 	arena_free(w->arena);
 	buf_free(&w->out);
 	buf_free(&w->headers);
+	buf_free(&w->record);
+	for (size_t i = 0; i < sizeof(w->scratch) / sizeof(w->scratch[0]);
+	    i++) {
+		buf_free(&w->scratch[i]);
+	}
 	w->db = NULL;
 	w->arena = NULL;
 }
@@ -191,6 +238,9 @@ body_object(struct lk_ctx *ctx, json_object **out)
 		reply_error(ctx, 500, "internal_error", "out of memory");
 		return -1;
 	}
+	/* Strict: no comments or other extensions, which the redactor of
+	 * the request history does not understand either. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, ctx->req->body.p, (int)n);
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != n) {
@@ -369,6 +419,60 @@ page_wrap(json_object *data, const struct page *pg,
 	return o;
 }
 
+int
+tx_begin(struct lk_ctx *ctx, const char *mode)
+{
+	enum lk_err e;
+
+	e = db_begin(ctx->db, ctx->id.org_id, mode != NULL ? mode :
+	    ctx->id.mode);
+	if (e != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+tx_reply(struct lk_ctx *ctx, int status, json_object *o)
+{
+	enum lk_err e;
+
+	if ((e = db_commit(ctx->db)) != LK_OK) {
+		json_object_put(o);
+		reply_db_error(ctx, e);
+		return;
+	}
+	reply(ctx, status, o);
+}
+
+void
+tx_fail(struct lk_ctx *ctx, enum lk_err e)
+{
+	db_rollback(ctx->db);
+	reply_db_error(ctx, e);
+}
+
+json_object *
+page_rows(struct lk_ctx *ctx, const struct db_res *res, const struct page *pg,
+    json_object *(*row)(const struct db_res *, size_t), int ccol)
+{
+	const char **cursors;
+	json_object *data;
+	size_t i, n = db_nrows(res);
+
+	cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors));
+	if (cursors == NULL) {
+		return NULL;
+	}
+	data = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object_array_add(data, row(res, i));
+		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, ccol));
+	}
+	return page_wrap(data, pg, cursors);
+}
+
 const char *
 path_param(struct lk_ctx *ctx, const char *name)
 {
@@ -471,8 +575,134 @@ require_auth(struct lk_ctx *ctx)
 		reply_db_error(ctx, e);
 		return -1;
 	}
+	ctx->identified = 1;
+	ratelimit_headers(&ctx->id.rate, &ctx->w->headers);
+	if (ctx->id.rate.present && !ctx->id.rate.allowed) {
+		reply_error(ctx, 429, "rate_limited", "rate limit exceeded; "
+		    "retry in %d s", ratelimit_retry_after(&ctx->id.rate));
+		return -1;
+	}
 	ctx->authenticated = 1;
 	return 0;
+}
+
+static const char *
+kind_name(enum cred_kind k)
+{
+	switch (k) {
+	case CRED_JWT:
+		return "user";
+	case CRED_KEY:
+		return "api_key";
+	case CRED_SERVICE:
+		return "service";
+	case CRED_DIRECT:
+		return "direct";
+	case CRED_NONE:
+		break;
+	}
+	return "none";
+}
+
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static const struct db_stmt audit_insert = {
+	"app_audit_insert",
+	"INSERT INTO latchkey.audit_events (org_id, mode, action, "
+	    "actor_kind, actor_id, user_id, target_type, target_id, detail, "
+	    "client_ip, request_id) VALUES (latchkey.current_org_id(), "
+	    "latchkey.current_mode(), $1, $2, $3, $4, $5, $6, "
+	    "coalesce($7::jsonb, '{}'), $8, $9)",
+	9
+};
+
+/* The columns of an event, in audit_insert's parameter order. */
+static void
+audit_params(struct lk_ctx *ctx, const char *action,
+    const char *target_type, const char *target_id, const char *detail,
+    const char *params[9])
+{
+	const struct identity *id = &ctx->id;
+	const char *actor = id->kind == CRED_KEY ? id->key_id :
+	    id->kind == CRED_JWT ? id->user_id : NULL;
+
+	params[0] = action;
+	params[1] = kind_name(id->kind);
+	params[2] = nonempty(actor);
+	params[3] = nonempty(id->user_id);
+	params[4] = target_type;
+	params[5] = target_id;
+	params[6] = detail;
+	params[7] = ctx->req->remote_addr;
+	params[8] = ctx->req->request_id;
+}
+
+enum lk_err
+audit_tx(struct lk_ctx *ctx, const char *action, const char *target_type,
+    const char *target_id, json_object *detail)
+{
+	const char *params[9];
+	enum lk_err e;
+
+	audit_params(ctx, action, target_type, target_id, detail != NULL ?
+	    json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN) :
+	    NULL, params);
+	e = db_exec(ctx->db, &audit_insert, params, NULL);
+	json_object_put(detail);
+	return e;
+}
+
+/* Appends "key":value, the value a JSON string or null. */
+static void
+json_member(struct lk_buf *b, const char *key, const char *value)
+{
+	buf_printf(b, "%s\"%s\":", b->len > 1 ? "," : "", key);
+	if (value != NULL) {
+		buf_json_str(b, value, strlen(value));
+	} else {
+		buf_puts(b, "null");
+	}
+}
+
+void
+audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
+    const char *target_id, json_object *detail)
+{
+	static const char *const keys[] = { "action", "actor_kind",
+	    "actor_id", "user_id", "target_type", "target_id" };
+	const char *params[9];
+	struct lk_buf b;
+	size_t i;
+
+	if (ctx->w->log_fd < 0) {
+		json_object_put(detail);
+		return;
+	}
+	audit_params(ctx, action, target_type, target_id, detail != NULL ?
+	    json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN) :
+	    "{}", params);
+	buf_init(&b, REQLOG_MSG_MAX);
+	buf_putc(&b, '{');
+	json_member(&b, "org_id", nonempty(ctx->id.org_id));
+	json_member(&b, "mode", nonempty(ctx->id.mode));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_member(&b, keys[i], params[i]);
+	}
+	buf_printf(&b, ",\"detail\":%s", params[6]);
+	json_member(&b, "client_ip", params[7]);
+	json_member(&b, "request_id", params[8]);
+	buf_putc(&b, '}');
+	if (buf_failed(&b) || reqlog_send(ctx->w->log_fd, REQLOG_EVENT,
+	    buf_cstr(&b), b.len) != LK_OK) {
+		log_warn("request %s: audit event %s lost",
+		    ctx->req->request_id, action);
+	}
+	buf_free(&b);
+	json_object_put(detail);
 }
 
 int
@@ -482,6 +712,12 @@ require_perm(struct lk_ctx *ctx, const char *perm)
 		return -1;
 	}
 	if (!perm_set_allows(&ctx->id.perms, perm)) {
+		json_object *d = json_object_new_object();
+
+		json_add_str(d, "permission", perm);
+		json_add_str(d, "path", arena_strndup(ctx->arena,
+		    ctx->req->path.p, ctx->req->path.len));
+		audit_send(ctx, "permission.denied", NULL, NULL, d);
 		reply_error(ctx, 403, "permission_denied",
 		    "this credential lacks the permission %s", perm);
 		return -1;
@@ -588,6 +824,76 @@ route(struct lk_ctx *ctx)
 	}
 }
 
+/* Sends the request's history record to the writer. */
+static void
+record(struct lk_ctx *ctx)
+{
+	struct worker *w = ctx->w;
+	struct http_req *req = ctx->req;
+	struct lk_buf *q = &w->scratch[0], *rq = &w->scratch[1];
+	struct lk_buf *rs = &w->scratch[2];
+	struct reqlog_row r;
+	struct timespec ts;
+	char id[UUID_LEN + 1];
+	int known = ctx->identified || nonempty(ctx->id.org_id) != NULL;
+	enum lk_err e;
+
+	if (w->log_fd < 0 || uuid_v4(id) != LK_OK) {
+		return;
+	}
+	buf_reset(q);
+	buf_reset(rq);
+	buf_reset(rs);
+	buf_reset(&w->record);
+	redact_query(req->query.p, req->query.len, NULL, q);
+	redact_body(req->body.p, req->body.len, w->redact,
+	    w->cfg->log_body_max, rq);
+	redact_body(buf_cstr(&w->out), w->out.len, w->redact,
+	    w->cfg->log_body_max, rs);
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.request_id = req->request_id;
+	r.org_id = known ? nonempty(ctx->id.org_id) : NULL;
+	r.mode = r.org_id != NULL ? nonempty(ctx->id.mode) : NULL;
+	r.role = req->role == HTTP_AUTHORIZER ? "authorizer" : "responder";
+	r.credential_kind = ctx->identified ? kind_name(ctx->id.kind) : "none";
+	r.credential_id = ctx->identified ? nonempty(ctx->id.key_id) : NULL;
+	r.user_id = known ? nonempty(ctx->id.user_id) : NULL;
+	r.method = req->method_str;
+	r.path = arena_strndup(ctx->arena, req->path.p, req->path.len);
+	r.query = buf_cstr(q);
+	r.status = ctx->status;
+	r.error_code = ctx->err_code;
+	r.duration_us = http_now_us() - req->start_us;
+	r.client_ip = req->remote_addr;
+	r.user_agent = req->user_agent;
+	r.request_body = req->body.len > 0 && !buf_failed(rq) ?
+	    buf_cstr(rq) : NULL;
+	r.request_body_len = rq->len;
+	r.response_body = w->out.len > 0 && !buf_failed(rs) ? buf_cstr(rs) :
+	    NULL;
+	r.response_body_len = rs->len;
+	r.created_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (r.path == NULL) {
+		r.path = "";
+	}
+	reqlog_row_json(&r, &w->record);
+	if (buf_failed(&w->record)) {
+		log_err("request %s: history record too large",
+		    req->request_id);
+		return;
+	}
+	if ((e = reqlog_send(w->log_fd, REQLOG_REQUEST, buf_cstr(&w->record),
+	    w->record.len)) != LK_OK) {
+		log_err("request %s: history record lost: %s",
+		    req->request_id, lk_err_str(e));
+	}
+}
+
 void
 app_handle(struct worker *w, struct FCGX_Request *f)
 {
@@ -617,6 +923,11 @@ app_handle(struct worker *w, struct FCGX_Request *f)
 	}
 	add_header(w, "X-Frame-Options", "DENY");
 	send_decision(&ctx);
+	/* Before the caller has the response (FCGX_Finish_r() completes
+	 * it): a worker killed now still leaves the record behind. */
+	if (e == LK_OK) {
+		record(&ctx);
+	}
 	db_rollback(w->db);	/* a handler that failed mid-transaction */
 	json_object_put(ctx.reply);
 	json_object_put(ctx.err_fields);

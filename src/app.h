@@ -18,12 +18,14 @@
 #include "http.h"
 #include "jwt.h"
 #include "password.h"
+#include "ratelimit.h"
 #include "router.h"
 
 #define APP_JSON_DEPTH		16
 #define APP_LIST_DEFAULT	50
 #define APP_LIST_MAX		100
 #define APP_OWNED_MAX		8
+#define APP_REDACT_MAX		32	/* redacted JSON field names */
 #define APP_ARENA_LIMIT		(64u * 1024 * 1024)
 
 struct db;
@@ -38,6 +40,11 @@ struct worker {
 	char			 dummy_hash[PASSWORD_HASH_MAX];
 	struct lk_buf		 out;		/* response body */
 	struct lk_buf		 headers;	/* extra response headers */
+	int			 log_fd;	/* request-history channel */
+	struct lk_buf		 record;	/* the history record */
+	struct lk_buf		 scratch[3];	/* redacted query, bodies */
+	char			 redact_names[512];
+	const char		*redact[APP_REDACT_MAX + 1];
 };
 
 /* What lives as long as a request. */
@@ -50,6 +57,8 @@ struct lk_ctx {
 	struct route_match	 match;
 	struct identity		 id;		/* valid once authenticated */
 	int			 authenticated;
+	int			 identified;	/* id names the caller, even if
+						 * refused (429): for history */
 	/* The decision. */
 	int			 status;
 	json_object		*reply;		/* success body; owned */
@@ -127,6 +136,37 @@ int	 page_parse(struct lk_ctx *, struct page *) LK_MUST_CHECK;
  */
 json_object *page_wrap(json_object *data, const struct page *,
 	    const char *const *cursors);
+
+/*
+ * Records an audit event for the caller's org inside the open transaction,
+ * so it commits or rolls back with the change it describes.  target_id and
+ * detail (a JSON object, ownership taken) may be NULL.  Errors: those of
+ * db_exec().
+ */
+enum lk_err audit_tx(struct lk_ctx *, const char *action,
+	    const char *target_type, const char *target_id,
+	    json_object *detail) LK_MUST_CHECK;
+/* The same outside a transaction (a login, a refusal): the event goes to
+ * the request-history writer; a lost event is logged. */
+void	 audit_send(struct lk_ctx *, const char *action,
+	    const char *target_type, const char *target_id,
+	    json_object *detail);
+
+/* Opens the caller's org-scoped transaction in mode (NULL: the caller's
+ * own).  Returns 0, or -1 with the error decided. */
+int	 tx_begin(struct lk_ctx *, const char *mode) LK_MUST_CHECK;
+/* Commits, then replies with o (taken); or decides the database error. */
+void	 tx_reply(struct lk_ctx *, int status, json_object *o);
+/* Rolls back and decides the response for a failed statement. */
+void	 tx_fail(struct lk_ctx *, enum lk_err);
+
+struct db_res;
+
+/* Builds a page of the rows of res (limit + 1 at most): row() gives each
+ * row's JSON, column ccol its cursor.  NULL when out of memory. */
+json_object *page_rows(struct lk_ctx *, const struct db_res *,
+	    const struct page *,
+	    json_object *(*row)(const struct db_res *, size_t), int ccol);
 
 /* Returns the path parameter name as a NUL-terminated arena string. */
 const char *path_param(struct lk_ctx *, const char *name);

@@ -164,11 +164,44 @@ auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono)
 }
 
 static const struct db_stmt user_for_token = {
-	"auth_user_for_token",
-	"SELECT email, role, token_version, disabled, org_active "
-	    "FROM latchkey.user_for_token($1, $2)",
-	2
+	"auth_authenticate_user",
+	"SELECT email, role, token_version, disabled, org_active, "
+	    "cred_limit, org_limit, allowed, cred_remaining, cred_reset_ms, "
+	    "org_remaining, org_reset_ms, retry_ms "
+	    "FROM latchkey.authenticate_user($1, $2, $3, $4)",
+	4
 };
+
+/* Reads the rate-limit columns starting at col into *ri. */
+static void
+read_rate(const struct db_res *res, int col, struct rate_info *ri)
+{
+	const char *v[8];
+	long n[8];
+	int i;
+
+	memset(ri, 0, sizeof(*ri));
+	for (i = 0; i < 8; i++) {
+		v[i] = db_get(res, 0, col + i);
+		n[i] = 0;
+		if (i != 2 && v[i] != NULL && parse_long(v[i], strlen(v[i]),
+		    -2147483647L, 2147483647L, &n[i]) != LK_OK) {
+			n[i] = 0;
+		}
+	}
+	if (v[0] == NULL) {
+		return;		/* refused before any limit applied */
+	}
+	ri->present = 1;
+	ri->cred_limit = (int)n[0];
+	ri->org_limit = (int)n[1];
+	ri->allowed = v[2] != NULL && strcmp(v[2], "t") == 0;
+	ri->cred_remaining = (int)n[3];
+	ri->cred_reset_ms = (int)n[4];
+	ri->org_remaining = (int)n[5];
+	ri->org_reset_ms = (int)n[6];
+	ri->retry_ms = (int)n[7];
+}
 
 static enum lk_err
 resolve_jwt(const struct auth_env *env, const struct credential *cred,
@@ -176,8 +209,9 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 {
 	struct jwt_claims c;
 	struct db_res *res = NULL;
-	const char *params[2];
+	const char *params[4];
 	const char *email, *ver;
+	char verbuf[24];
 	enum lk_err e;
 	enum role role;
 	long v;
@@ -205,6 +239,12 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	}
 	params[0] = c.sub;
 	params[1] = c.org;
+	params[2] = env->mode != NULL && strcmp(env->mode, "test") == 0 ?
+	    "test" : "live";
+	if (snprintf(verbuf, sizeof(verbuf), "%lld", (long long)c.ver) < 0) {
+		verbuf[0] = '\0';
+	}
+	params[3] = verbuf;
 	if ((e = db_exec(env->db, &user_for_token, params, &res)) != LK_OK) {
 		return e;
 	}
@@ -249,6 +289,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	id->role = role;
 	memcpy(id->email, email, strlen(email) + 1);
 	id->perms = env->roles->sets[role];
+	read_rate(res, 5, &id->rate);
 	e = LK_OK;
 done:
 	db_res_free(res);
@@ -287,15 +328,16 @@ auth_parse_perm_array(const char *a, struct perm_set *set)
 }
 
 static const struct db_stmt key_identity = {
-	"auth_api_key_identity",
+	"auth_authenticate_key",
 	"SELECT key_id, org_id, mode, permissions, expired, revoked, "
-	    "org_active, user_id, user_role, user_disabled, "
-	    "rate_limit_per_min FROM latchkey.api_key_identity($1::bytea)",
+	    "org_active, user_id, user_role, user_disabled, cred_limit, "
+	    "org_limit, allowed, cred_remaining, cred_reset_ms, org_remaining, "
+	    "org_reset_ms, retry_ms FROM latchkey.authenticate_key($1::bytea)",
 	1
 };
 
 enum { K_ID, K_ORG, K_MODE, K_PERMS, K_EXPIRED, K_REVOKED, K_ORG_ACTIVE,
-    K_USER, K_ROLE, K_USER_DISABLED, K_RATE };
+    K_USER, K_ROLE, K_USER_DISABLED, K_RATE };	/* K_RATE: first of 8 */
 
 static int
 is_true(const char *v)
@@ -376,6 +418,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		e = LK_EDB;
 		goto done;
 	}
+	read_rate(res, K_RATE, &id->rate);
 	e = LK_OK;
 done:
 	db_res_free(res);

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "perm.h"
+#include "ratelimit.h"
 
 #define AUTH_EMAIL_MAX	254
 
@@ -65,6 +66,7 @@ struct identity {
 	enum role	 role;		/* user's role (key: creator's) */
 	char		 email[AUTH_EMAIL_MAX + 1];
 	struct perm_set	 perms;		/* effective permissions */
+	struct rate_info rate;		/* the rate-limit decision */
 };
 
 /* Returns the role named s, or ROLE_NONE. */
@@ -106,9 +108,10 @@ enum lk_err	 auth_parse_perm_array(const char *pg_array, struct perm_set *)
 		    LK_MUST_CHECK;
 
 /*
- * Verifies cred and fills *id.  Errors: LK_EDENIED with *fail set (401:
- * invalid, expired, revoked credentials...), LK_EUNAVAIL (database down),
- * LK_EDB.
+ * Verifies cred and fills *id, including the rate-limit decision taken
+ * in the same database round trip (id->rate; the caller refuses when
+ * !id->rate.allowed).  Errors: LK_EDENIED with *fail set (401: invalid,
+ * expired, revoked credentials...), LK_EUNAVAIL (database down), LK_EDB.
  */
 enum lk_err	 auth_resolve(const struct auth_env *,
 		    const struct credential *, struct identity *id,

@@ -41,6 +41,9 @@ config_defaults(struct lk_config *c)
 	c->bcrypt_cost = PASSWORD_COST_DEFAULT;
 	c->max_body_bytes = 64 * 1024;
 	(void)snprintf(c->api_key_prefix, sizeof(c->api_key_prefix), "lk");
+	c->log_body_max = 8 * 1024;
+	c->login_rate_per_min = 10;
+	c->request_log_retention_days = CONFIG_RETENTION_DAYS_DEFAULT;
 }
 
 static enum lk_err fail(char [CONFIG_ERR_MAX], size_t, const char *, ...)
@@ -212,6 +215,26 @@ set(struct lk_config *c, const char *k, const char *v)
 		}
 		c->max_body_bytes = (size_t)body;
 		return NULL;
+	} else if (strcmp(k, "login_rate_per_min") == 0) {
+		return set_int(v, 1, 100000, &c->login_rate_per_min) == LK_OK ?
+		    NULL : "login_rate_per_min: expected 1..100000";
+	} else if (strcmp(k, "log_body_max") == 0) {
+		if (parse_long(v, strlen(v), 0, 64L * 1024, &body) != LK_OK) {
+			return "log_body_max: expected 0..65536";
+		}
+		c->log_body_max = (size_t)body;
+		return NULL;
+	} else if (strcmp(k, "redact_fields") == 0) {
+		if (strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-, ") != strlen(v)) {
+			return "redact_fields: expected names separated by commas";
+		}
+		return copy(c->redact_fields, sizeof(c->redact_fields), v) ==
+		    0 ? NULL : "redact_fields: too long";
+	} else if (strcmp(k, "request_log_retention_days") == 0) {
+		return set_int(v, 1, CONFIG_RETENTION_DAYS_MAX,
+		    &c->request_log_retention_days) == LK_OK ? NULL :
+		    "request_log_retention_days: expected 1..3650 days";
 	} else if (strcmp(k, "api_key_prefix") == 0) {
 		if (!apikey_prefix_valid(v)) {
 			return "api_key_prefix: expected 1..16 letters or digits";

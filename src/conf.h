@@ -18,6 +18,8 @@
 #define CONFIG_SECRET_MAX	255
 #define CONFIG_ERR_MAX		256
 #define CONFIG_WORKERS_MAX	256
+#define CONFIG_RETENTION_DAYS_DEFAULT	90	/* request_log_retention_days */
+#define CONFIG_RETENTION_DAYS_MAX	3650
 
 enum config_listen {
 	CONFIG_LISTEN_TCP,	/* listen_host:listen_port */
@@ -42,6 +44,10 @@ struct lk_config {
 	int	 bcrypt_cost;
 	size_t	 max_body_bytes;
 	char	 api_key_prefix[17];
+	int	 login_rate_per_min;	/* per client address and per email */
+	size_t	 log_body_max;		/* bytes of each body kept in history */
+	char	 redact_fields[512];	/* extra JSON fields, comma-separated */
+	int	 request_log_retention_days;	/* latchkeyctl prune */
 };
 
 /* Fills in the defaults. */

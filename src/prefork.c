@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,6 +30,7 @@
 #include "app.h"
 #include "log.h"
 #include "prefork.h"
+#include "reqlog.h"
 
 #define LISTEN_BACKLOG		1024
 #define RESPAWN_MIN_MS		100
@@ -45,6 +47,9 @@ struct slot {
 };
 
 static volatile sig_atomic_t worker_stop;
+
+/* The request-history channel: [0] read by the writer, [1] by workers. */
+static int logfds[2] = { -1, -1 };
 
 static int64_t
 mono_ms(void)
@@ -167,6 +172,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	enum lk_err e;
 	int rc;
 
+	(void)prctl(PR_SET_NAME, "lk-worker", 0, 0, 0);	/* cosmetic */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_worker_term;
 	sigemptyset(&sa.sa_mask);
@@ -205,6 +211,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 		log_err("worker initialisation failed: %s", lk_err_str(e));
 		_exit(1);
 	}
+	w.log_fd = logfds[1];
 	while (!worker_stop) {
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		rc = worker_stop ? -1 : FCGX_Accept_r(&req);
@@ -226,8 +233,46 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	_exit(0);
 }
 
+/* The request-history writer: drains the channel into the database
+ * until told to stop, then drains it once more.  Never returns. */
+static void
+writer_main(const struct lk_config *cfg, int listen_fd)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	if (listen_fd > 0) {
+		(void)close(listen_fd);	/* the writer accepts nothing */
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_worker_term;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1) {
+		_exit(1);
+	}
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
+		_exit(1);
+	}
+	sa.sa_handler = SIG_DFL;
+	if (sigaction(SIGCHLD, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1) {
+		_exit(1);
+	}
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1) {
+		_exit(1);
+	}
+	/* Its own name, so operators (and tests) can tell it from the
+	 * workers in ps. */
+	(void)prctl(PR_SET_NAME, "lk-writer", 0, 0, 0);
+	reqlog_writer(cfg, logfds[0], &worker_stop);
+	_exit(0);
+}
+
 static pid_t
-spawn(const struct lk_config *cfg, int listen_fd)
+spawn(const struct lk_config *cfg, int listen_fd, int writer)
 {
 	pid_t pid;
 
@@ -236,6 +281,9 @@ spawn(const struct lk_config *cfg, int listen_fd)
 		return -1;
 	}
 	if (pid == 0) {
+		if (writer) {
+			writer_main(cfg, listen_fd);
+		}
 		worker_main(cfg, listen_fd);
 	}
 	return pid;
@@ -334,7 +382,8 @@ stop_all(struct slot *slots, int n, int timeout_s)
 int
 prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 {
-	struct slot slots[CONFIG_WORKERS_MAX], retiring[CONFIG_WORKERS_MAX];
+	struct slot slots[CONFIG_WORKERS_MAX + 1];
+	struct slot retiring[CONFIG_WORKERS_MAX + 1];
 	struct timespec wait_ts;
 	sigset_t set;
 	siginfo_t info;
@@ -350,6 +399,9 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 		}
 	}
 	n = cfg->workers;
+	if (reqlog_channel(logfds) != LK_OK) {
+		return 1;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -361,21 +413,22 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 	}
 	memset(slots, 0, sizeof(slots));
 	memset(retiring, 0, sizeof(retiring));
-	for (i = 0; i < n; i++) {
+	for (i = 0; i <= n; i++) {
 		slots[i].backoff_ms = RESPAWN_MIN_MS;
 	}
-	log_info("master started: %d workers", n);
+	log_info("master started: %d workers and a request-log writer", n);
 	for (;;) {
 		now = mono_ms();
 		next = now + 1000;
-		for (i = 0; i < n; i++) {
+		/* Slots 0..n-1 are workers, slot n the writer. */
+		for (i = 0; i <= n; i++) {
 			struct slot *s = &slots[i];
 
 			if (s->pid > 0) {
 				continue;
 			}
 			if (s->respawn_ms <= now) {
-				s->pid = spawn(cfg, listen_fd);
+				s->pid = spawn(cfg, listen_fd, i == n);
 				s->started_ms = now;
 				if (s->pid == -1) {
 					s->pid = 0;
@@ -393,12 +446,15 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 			continue;	/* timeout or EINTR: loop re-checks */
 		}
 		if (sig == SIGCHLD) {
-			reap(slots, n, retiring, nret, 0);
+			reap(slots, n + 1, retiring, nret, 0);
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			log_info("stopping: waiting up to %d s for workers",
 			    cfg->shutdown_timeout);
 			stop_all(retiring, nret, cfg->shutdown_timeout);
 			stop_all(slots, n, cfg->shutdown_timeout);
+			/* Workers are gone: the writer drains what they
+			 * sent, then leaves. */
+			stop_all(&slots[n], 1, cfg->shutdown_timeout);
 			log_info("stopped");
 			return 0;
 		} else if (sig == SIGHUP) {
@@ -427,14 +483,15 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 			}
 			/* Old workers finish their request and leave; new
 			 * ones start now with the new config. */
-			reap(slots, n, retiring, nret, 0);
+			reap(slots, n + 1, retiring, nret, 0);
 			nret = 0;
-			for (i = 0; i < CONFIG_WORKERS_MAX; i++) {
+			for (i = 0; i <= CONFIG_WORKERS_MAX; i++) {
 				if (retiring[i].pid > 0) {
 					retiring[nret++] = retiring[i];
 				}
 			}
-			for (i = 0; i < n && nret < CONFIG_WORKERS_MAX; i++) {
+			for (i = 0; i <= n && nret <= CONFIG_WORKERS_MAX;
+			    i++) {
 				if (slots[i].pid > 0) {
 					retiring[nret++] = slots[i];
 					(void)kill(slots[i].pid, SIGTERM);
@@ -444,7 +501,7 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 			*cfg = fresh;
 			n = cfg->workers;
 			memset(slots, 0, sizeof(slots));
-			for (i = 0; i < n; i++) {
+			for (i = 0; i <= n; i++) {
 				slots[i].backoff_ms = RESPAWN_MIN_MS;
 			}
 			log_info("reloaded %s: %d workers", config_path, n);

@@ -1,7 +1,8 @@
 /*
  * latchkeyctl.c: the operator's command-line tool: applies the SQL
  * migrations, creates the first org and its owner, edits the permission
- * catalog, checks a config file and hashes service keys.
+ * catalog, prunes the request history and rate-limit state, checks a
+ * config file and hashes service keys.
  *
  * It connects with the owner role through libpq and is never needed at
  * request time; it knows nothing of FastCGI.  It is its own program, so
@@ -60,6 +61,11 @@
 #define DESCRIPTION_MAX		1000
 #define BCRYPT_COST_DEFAULT	PASSWORD_COST_DEFAULT
 #define PLACEHOLDER_MARK	"change-me"
+#define MONTHS_AHEAD_DEFAULT	3
+#define MONTHS_AHEAD_MAX	24
+#define RETENTION_HOURS_MIN	24L	/* as request_log_retention_days */
+#define RETENTION_HOURS_MAX	(CONFIG_RETENTION_DAYS_MAX * 24L)
+#define INTERVAL_TEXT_MAX	32	/* "87600 hours" and the like */
 
 enum opt {
 	OPT_CONFIG,
@@ -70,6 +76,8 @@ enum opt {
 	OPT_ROLE,
 	OPT_DESCRIPTION,
 	OPT_PASSWORD_STDIN,
+	OPT_OLDER_THAN,
+	OPT_MONTHS_AHEAD,
 	OPT_HELP,
 	OPT_COUNT
 };
@@ -91,6 +99,8 @@ static const struct opt_def {
 	{ "--role", OPT_ROLE, 1 },
 	{ "--description", OPT_DESCRIPTION, 1 },
 	{ "--password-stdin", OPT_PASSWORD_STDIN, 0 },
+	{ "--older-than", OPT_OLDER_THAN, 1 },
+	{ "--months-ahead", OPT_MONTHS_AHEAD, 1 },
 	{ "-h", OPT_HELP, 0 },
 	{ "--help", OPT_HELP, 0 },
 };
@@ -117,6 +127,12 @@ static const char usage_text[] =
 "      add NAME to the permission catalog, or change its description\n"
 "  permission list\n"
 "      list the permission catalog\n"
+"  prune [--older-than DURATION] [--months-ahead N]\n"
+"      create the request-history partitions of this month and the N\n"
+"      months after it (default 3, at most 24), drop the partitions wholly\n"
+"      older than DURATION (such as 90d, 12w or 2160h; 1 to 3650 days;\n"
+"      default: request_log_retention_days of -c CONFIG, else 90 days)\n"
+"      and delete the state of full rate-limit buckets\n"
 "  check-config -c FILE\n"
 "      validate a configuration file\n"
 "  hash-key KEY|-\n"
@@ -974,29 +990,52 @@ config_error(const char *cmd, const char *path, const char *err)
 	}
 }
 
+/*
+ * Loads -c CONFIG for cmd.  Returns the config (free it with
+ * free_config()) or NULL after reporting.  The file must exist.
+ */
+static struct lk_config *
+load_config(const struct args *a, const char *cmd)
+{
+	struct lk_config *cfg;
+	char err[CONFIG_ERR_MAX];
+
+	if ((cfg = malloc(sizeof(*cfg))) == NULL) {
+		errmsg("%s: out of memory", cmd);
+		return NULL;
+	}
+	if (config_load(cfg, a->value[OPT_CONFIG], err) != LK_OK) {
+		config_error(cmd, a->value[OPT_CONFIG], err);
+		config_wipe(cfg);
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Wipes the secrets of a config from load_config() and frees it. */
+static void
+free_config(struct lk_config *cfg)
+{
+	config_wipe(cfg);
+	free(cfg);
+}
+
 /* Returns the bcrypt cost of -c CONFIG, the default without it, or -1. */
 static int
 bcrypt_cost(const struct args *a)
 {
 	struct lk_config *cfg;
-	char err[CONFIG_ERR_MAX];
 	int cost;
 
 	if (a->value[OPT_CONFIG] == NULL) {
 		return BCRYPT_COST_DEFAULT;
 	}
-	if ((cfg = malloc(sizeof(*cfg))) == NULL) {
-		errmsg("bootstrap: out of memory");
+	if ((cfg = load_config(a, "bootstrap")) == NULL) {
 		return -1;
 	}
-	if (config_load(cfg, a->value[OPT_CONFIG], err) != LK_OK) {
-		config_error("bootstrap", a->value[OPT_CONFIG], err);
-		cost = -1;
-	} else {
-		cost = cfg->bcrypt_cost;
-	}
-	config_wipe(cfg);
-	free(cfg);
+	cost = cfg->bcrypt_cost;
+	free_config(cfg);
 	return cost;
 }
 
@@ -1258,6 +1297,225 @@ cmd_permission(const struct args *a)
 }
 
 /*
+ * The prune command: retention of the request history and of the
+ * rate-limit state.  Each step is one statement in its own transaction.
+ */
+
+/* Partition bounds are UTC months; see also request_log_ensure_partitions. */
+static const char sql_utc[] = "SET TimeZone TO 'UTC'";
+/* $1 months after this one, so $1 + 1 partitions from this month on. */
+static const char sql_ensure_partitions[] =
+    "SELECT latchkey.request_log_ensure_partitions(now(), "
+    "$1::integer + 1)";
+static const char sql_drop_partitions[] =
+    "SELECT p FROM latchkey.request_log_drop_partitions("
+    "now() - $1::interval) AS p";
+static const char sql_rate_state_prune[] =
+    "SELECT latchkey.rate_state_prune()";
+
+/* A unit of --older-than. */
+static const struct duration_unit {
+	char		 suffix;
+	const char	*sql_unit;	/* of the interval handed to SQL */
+	long		 per_suffix;	/* sql_units in one suffix unit */
+	long		 hours;		/* hours in one suffix unit */
+} duration_units[] = {
+	{ 'h', "hours", 1, 1 },
+	{ 'd', "days", 1, 24 },
+	{ 'w', "days", 7, 24 * 7 },
+};
+
+/*
+ * Turns a duration such as 90d, 12w or 2160h into interval text such as
+ * "90 days", "84 days" or "2160 hours".  It must come to 1..3650 days.
+ * Returns 0, or -1 with out untouched.
+ */
+static int
+parse_duration(const char *s, char out[INTERVAL_TEXT_MAX])
+{
+	const struct duration_unit *u = NULL;
+	size_t len = strlen(s), i;
+	long n;
+	int w;
+
+	if (len < 2) {
+		return -1;
+	}
+	for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]);
+	    i++) {
+		if (s[len - 1] == duration_units[i].suffix) {
+			u = &duration_units[i];
+			break;
+		}
+	}
+	/* The upper bound keeps n * u->hours and n * u->per_suffix small. */
+	if (u == NULL || parse_long(s, len - 1, 1,
+	    RETENTION_HOURS_MAX / u->hours, &n) != LK_OK ||
+	    n * u->hours < RETENTION_HOURS_MIN) {
+		return -1;
+	}
+	w = snprintf(out, INTERVAL_TEXT_MAX, "%ld %s", n * u->per_suffix,
+	    u->sql_unit);
+	if (w < 0 || (size_t)w >= INTERVAL_TEXT_MAX) {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fills interval with --older-than, else request_log_retention_days of
+ * -c CONFIG, else the default.  Returns 0, EXIT_USAGE or EXIT_FAILURE
+ * after reporting.
+ */
+static int
+prune_interval(const struct args *a, char interval[INTERVAL_TEXT_MAX])
+{
+	const char *dur = a->value[OPT_OLDER_THAN];
+	struct lk_config *cfg;
+	int days = CONFIG_RETENTION_DAYS_DEFAULT, w;
+
+	if (dur != NULL) {
+		if (parse_duration(dur, interval) == -1) {
+			return usage_error("prune: --older-than takes hours "
+			    "(h), days (d) or weeks (w) coming to 1 to %d "
+			    "days, such as 90d, 12w or 2160h; not '%s'",
+			    CONFIG_RETENTION_DAYS_MAX, dur);
+		}
+		return 0;
+	}
+	if (a->value[OPT_CONFIG] != NULL) {
+		if ((cfg = load_config(a, "prune")) == NULL) {
+			return EXIT_FAILURE;
+		}
+		days = cfg->request_log_retention_days;
+		free_config(cfg);
+	}
+	w = snprintf(interval, INTERVAL_TEXT_MAX, "%d days", days);
+	if (w < 0 || (size_t)w >= INTERVAL_TEXT_MAX) {
+		errmsg("prune: cannot format %d days", days);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* Returns "" for 1 and "s" otherwise, for counts the server returned. */
+static const char *
+plural(const char *count)
+{
+	return strcmp(count, "1") == 0 ? "" : "s";
+}
+
+/* Creates this month's partition and months_ahead more.  Returns 0/-1. */
+static int
+prune_ensure(PGconn *conn, const char *months_ahead)
+{
+	const char *params[1] = { months_ahead };
+	PGresult *res;
+	const char *made;
+
+	if ((res = pg_run(conn, "prune: creating partitions",
+	    sql_ensure_partitions, 1, params, PGRES_TUPLES_OK)) == NULL) {
+		return -1;
+	}
+	made = PQgetvalue(res, 0, 0);
+	say("created %s partition%s (this month and %s ahead)\n", made,
+	    plural(made), months_ahead);
+	PQclear(res);
+	return 0;
+}
+
+/* Drops the partitions wholly older than interval.  Returns 0 or -1. */
+static int
+prune_drop(PGconn *conn, const char *interval)
+{
+	const char *params[1] = { interval };
+	PGresult *res;
+	int i, n;
+
+	if ((res = pg_run(conn, "prune: dropping partitions",
+	    sql_drop_partitions, 1, params, PGRES_TUPLES_OK)) == NULL) {
+		return -1;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		say("dropped latchkey.");
+		print_clean(PQgetvalue(res, i, 0));
+		say("\n");
+	}
+	say("dropped %d partition%s older than %s\n", n, n == 1 ? "" : "s",
+	    interval);
+	PQclear(res);
+	return 0;
+}
+
+/* Deletes the state of full rate-limit buckets.  Returns 0 or -1. */
+static int
+prune_rate_state(PGconn *conn)
+{
+	PGresult *res;
+	const char *n;
+
+	if ((res = pg_run(conn, "prune: pruning rate-limit state",
+	    sql_rate_state_prune, 0, NULL, PGRES_TUPLES_OK)) == NULL) {
+		return -1;
+	}
+	n = PQgetvalue(res, 0, 0);
+	say("deleted the state of %s full rate-limit bucket%s\n", n,
+	    plural(n));
+	PQclear(res);
+	return 0;
+}
+
+static int
+cmd_prune(const struct args *a)
+{
+	const char *ahead = a->value[OPT_MONTHS_AHEAD];
+	char interval[INTERVAL_TEXT_MAX], months[16];
+	PGconn *conn;
+	long n = MONTHS_AHEAD_DEFAULT;
+	int rc, w;
+
+	if (ahead != NULL && parse_long(ahead, strlen(ahead), 1,
+	    MONTHS_AHEAD_MAX, &n) != LK_OK) {
+		return usage_error("prune: --months-ahead takes 1 to %d, "
+		    "not '%s'", MONTHS_AHEAD_MAX, ahead);
+	}
+	w = snprintf(months, sizeof(months), "%ld", n);
+	if (w < 0 || (size_t)w >= sizeof(months)) {
+		errmsg("prune: cannot format %ld", n);
+		return EXIT_FAILURE;
+	}
+	if ((rc = prune_interval(a, interval)) != 0) {
+		return rc;
+	}
+	if ((conn = db_connect(a)) == NULL) {
+		return EXIT_FAILURE;
+	}
+	if (pg_cmd(conn, "prune: SET", sql_utc, 0, NULL) == -1) {
+		PQfinish(conn);
+		return EXIT_FAILURE;
+	}
+	/*
+	 * The steps are independent: one failing (a default partition
+	 * holding rows of a month to create, say) must not stop the others.
+	 */
+	rc = EXIT_SUCCESS;
+	if (prune_ensure(conn, months) == -1) {
+		rc = EXIT_FAILURE;
+	}
+	(void)fflush(stdout);	/* say it before a later failure; see say() */
+	if (prune_drop(conn, interval) == -1) {
+		rc = EXIT_FAILURE;
+	}
+	(void)fflush(stdout);	/* as above */
+	if (prune_rate_state(conn) == -1) {
+		rc = EXIT_FAILURE;
+	}
+	PQfinish(conn);
+	return rc;
+}
+
+/*
  * check-config and hash-key: no database.
  */
 
@@ -1403,6 +1661,8 @@ static const struct command {
 	{ "bootstrap", BIT(OPT_ORG) | BIT(OPT_EMAIL) | BIT(OPT_ROLE) |
 	    BIT(OPT_PASSWORD_STDIN), 1, cmd_bootstrap },
 	{ "permission", BIT(OPT_DESCRIPTION), 3, cmd_permission },
+	{ "prune", BIT(OPT_OLDER_THAN) | BIT(OPT_MONTHS_AHEAD), 1,
+	    cmd_prune },
 	{ "check-config", 0, 2, cmd_check_config },
 	{ "hash-key", 0, 2, cmd_hash_key },
 	{ "help", 0, 1, cmd_help },

@@ -20,6 +20,15 @@
 #define SQL_CURSOR(tscol, idcol) \
 	"((extract(epoch FROM " tscol ") * 1000000)::bigint || '.' || " \
 	idcol ")"
+/* A timestamptz column as RFC 3339 UTC text with microseconds. */
+#define SQL_TS_US(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* The keyset condition before the cursor (newest-first lists). */
+#define SQL_BEFORE(tscol, idcol, a, b) \
+	"(" a "::bigint IS NULL OR (" tscol ", " idcol ") < " \
+	"(timestamptz 'epoch' + " a "::bigint * interval '1 microsecond', " \
+	b "::uuid))"
 /* The keyset condition after the cursor in $a (micros) and $b (uuid). */
 #define SQL_AFTER(tscol, idcol, a, b) \
 	"(" a "::bigint IS NULL OR (" tscol ", " idcol ") > " \
@@ -32,6 +41,9 @@ extern const struct route_table handlers_me;
 extern const struct route_table handlers_users;
 extern const struct route_table handlers_keys;
 extern const struct route_table handlers_catalog;
+extern const struct route_table handlers_requests;
+extern const struct route_table handlers_activity;
+extern const struct route_table handlers_usage;
 
 struct lk_ctx;
 

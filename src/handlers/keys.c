@@ -132,38 +132,6 @@ key_json(const struct db_res *res, size_t row)
 	return o;
 }
 
-static int
-begin_mode(struct lk_ctx *ctx, const char *mode)
-{
-	enum lk_err e;
-
-	if ((e = db_begin(ctx->db, ctx->id.org_id, mode)) != LK_OK) {
-		reply_db_error(ctx, e);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-commit_reply(struct lk_ctx *ctx, int status, json_object *o)
-{
-	enum lk_err e;
-
-	if ((e = db_commit(ctx->db)) != LK_OK) {
-		json_object_put(o);
-		reply_db_error(ctx, e);
-		return;
-	}
-	reply(ctx, status, o);
-}
-
-static void
-fail(struct lk_ctx *ctx, enum lk_err e)
-{
-	db_rollback(ctx->db);
-	reply_db_error(ctx, e);
-}
-
 /* Writes a PostgreSQL array literal of set into the arena.  Patterns are
  * [a-z0-9_.*] only, so nothing needs quoting. */
 static const char *
@@ -392,6 +360,27 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 	return LK_OK;
 }
 
+/* The audit detail of a key change: its name and permissions. */
+static json_object *
+detail_of(const char *name, const struct perm_set *perms)
+{
+	json_object *d = json_object_new_object(), *a;
+	size_t i;
+
+	if (name != NULL) {
+		json_add_str(d, "name", name);
+	}
+	if (perms != NULL) {
+		a = json_object_new_array();
+		for (i = 0; i < perms->n; i++) {
+			json_object_array_add(a,
+			    json_object_new_string(perms->items[i]));
+		}
+		json_object_object_add(d, "permissions", a);
+	}
+	return d;
+}
+
 static void
 create(struct lk_ctx *ctx)
 {
@@ -429,31 +418,37 @@ create(struct lk_ctx *ctx)
 		    ctx->id.mode);
 		return;
 	}
-	if (begin_mode(ctx, mode) == -1) {
+	if (tx_begin(ctx, mode) == -1) {
 		return;
 	}
 	if ((e = keys_issue(ctx, mode, name, detail, &want, exp, &o)) !=
 	    LK_OK) {
-		fail(ctx, e);
+		tx_fail(ctx, e);
 		return;
 	}
-	commit_reply(ctx, 201, o);
+	if ((e = audit_tx(ctx, "api_key.created", "api_key",
+	    json_object_get_string(json_object_object_get(o, "id")),
+	    detail_of(name, &want))) != LK_OK) {
+		json_object_put(o);
+		tx_fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 201, o);
 }
 
 static void
 list(struct lk_ctx *ctx)
 {
-	const char *params[3], **cursors;
+	const char *params[3];
 	struct db_res *res;
 	struct page pg;
-	json_object *data;
+	json_object *o;
 	char limit[24];
 	enum lk_err e;
-	size_t i, n;
 
 	if (require_perm(ctx, "keys.read") == -1 ||
 	    page_parse(ctx, &pg) == -1 ||
-	    begin_mode(ctx, ctx->id.mode) == -1) {
+	    tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
 	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
@@ -463,23 +458,16 @@ list(struct lk_ctx *ctx)
 	params[1] = pg.after_id;
 	params[2] = limit;
 	if ((e = db_exec(ctx->db, &keys_list, params, &res)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail(ctx, e);
 		return;
 	}
-	n = db_nrows(res);
-	data = json_object_new_array();
-	cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors));
-	for (i = 0; i < n && cursors != NULL; i++) {
-		json_object_array_add(data, key_json(res, i));
-		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, C_CURSOR));
-	}
+	o = page_rows(ctx, res, &pg, key_json, C_CURSOR);
 	db_res_free(res);
-	if (cursors == NULL) {
-		json_object_put(data);
-		fail(ctx, LK_ENOMEM);
+	if (o == NULL) {
+		tx_fail(ctx, LK_ENOMEM);
 		return;
 	}
-	commit_reply(ctx, 200, page_wrap(data, &pg, cursors));
+	tx_reply(ctx, 200, o);
 }
 
 /* Runs a one-row statement on the key in the path; 404 when absent. */
@@ -490,7 +478,7 @@ one(struct lk_ctx *ctx, const struct db_stmt *st, const char *const *params)
 	enum lk_err e;
 
 	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail(ctx, e);
 		return NULL;
 	}
 	if (db_nrows(res) != 1) {
@@ -510,7 +498,7 @@ get(struct lk_ctx *ctx)
 	json_object *o;
 
 	if (require_perm(ctx, "keys.read") == -1 ||
-	    begin_mode(ctx, ctx->id.mode) == -1) {
+	    tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
@@ -519,7 +507,7 @@ get(struct lk_ctx *ctx)
 	}
 	o = key_json(res, 0);
 	db_res_free(res);
-	commit_reply(ctx, 200, o);
+	tx_reply(ctx, 200, o);
 }
 
 static void
@@ -531,6 +519,7 @@ patch(struct lk_ctx *ctx)
 	struct perm_set want;
 	struct db_res *res;
 	json_object *body, *o;
+	enum lk_err e;
 	int absent = 1;
 
 	if (require_perm(ctx, "keys.write") == -1 ||
@@ -548,7 +537,7 @@ patch(struct lk_ctx *ctx)
 	    ctx->err_fields == NULL) {
 		field_error(ctx, "body", "name at least one field to change");
 	}
-	if (fields_check(ctx) == -1 || begin_mode(ctx, ctx->id.mode) == -1) {
+	if (fields_check(ctx) == -1 || tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
 	params[0] = path_param(ctx, "id");
@@ -560,7 +549,13 @@ patch(struct lk_ctx *ctx)
 	}
 	o = key_json(res, 0);
 	db_res_free(res);
-	commit_reply(ctx, 200, o);
+	if ((e = audit_tx(ctx, "api_key.changed", "api_key", params[0],
+	    detail_of(name, absent == 1 ? NULL : &want))) != LK_OK) {
+		json_object_put(o);
+		tx_fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 200, o);
 }
 
 static void
@@ -568,9 +563,10 @@ revoke(struct lk_ctx *ctx)
 {
 	const char *id;
 	struct db_res *res;
+	enum lk_err e;
 
 	if (require_perm(ctx, "keys.write") == -1 ||
-	    begin_mode(ctx, ctx->id.mode) == -1) {
+	    tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
@@ -578,7 +574,12 @@ revoke(struct lk_ctx *ctx)
 		return;
 	}
 	db_res_free(res);
-	commit_reply(ctx, 204, NULL);
+	if ((e = audit_tx(ctx, "api_key.revoked", "api_key", id, NULL)) !=
+	    LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 204, NULL);
 }
 
 static void
@@ -590,7 +591,7 @@ roll(struct lk_ctx *ctx)
 	const char *params[4];
 	struct db_res *res;
 	struct apikey k;
-	json_object *body = NULL, *v, *o;
+	json_object *body = NULL, *v, *o, *d;
 	int64_t grace = 0;
 	enum lk_err e;
 
@@ -622,7 +623,7 @@ roll(struct lk_ctx *ctx)
 		return;
 	}
 	if (snprintf(grace_s, sizeof(grace_s), "%lld", (long long)grace) < 0 ||
-	    begin_mode(ctx, ctx->id.mode) == -1) {
+	    tx_begin(ctx, ctx->id.mode) == -1) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return;
 	}
@@ -632,7 +633,7 @@ roll(struct lk_ctx *ctx)
 	params[3] = k.last4;
 	if ((e = db_exec(ctx->db, &keys_roll, params, &res)) != LK_OK) {
 		OPENSSL_cleanse(key, sizeof(key));
-		fail(ctx, e);
+		tx_fail(ctx, e);
 		return;
 	}
 	if (db_nrows(res) != 1) {
@@ -652,7 +653,16 @@ roll(struct lk_ctx *ctx)
 	db_res_free(res);
 	json_add_str(o, "key", key);
 	OPENSSL_cleanse(key, sizeof(key));
-	commit_reply(ctx, 200, o);
+	d = json_object_new_object();
+	json_object_object_add(d, "grace_seconds",
+	    json_object_new_int64(grace));
+	if ((e = audit_tx(ctx, "api_key.rolled", "api_key", params[0], d)) !=
+	    LK_OK) {
+		json_object_put(o);
+		tx_fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 200, o);
 }
 
 static const struct route routes[] = {

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,12 +31,86 @@ static const struct db_stmt owner_insert = {
 	3
 };
 
+static const struct db_stmt login_throttle = {
+	"login_throttle",
+	"SELECT allowed, retry_ms FROM latchkey.rate_take_pair($1, $2, $3, $2)",
+	3
+};
+
+#define EMAIL_BUCKET_MAX	(16 + 254 + 1)
+
+/*
+ * Brute-force protection: one token per attempt from the client
+ * address's bucket and the email's.  Returns 0, or -1 with the response
+ * decided (429, or 503 when the database is down).
+ */
+static int
+throttle(struct lk_ctx *ctx, const char *email)
+{
+	char ipb[128], emb[EMAIL_BUCKET_MAX], lim[16];
+	const char *params[3] = { ipb, lim, emb };
+	struct db_res *res;
+	enum lk_err e;
+	size_t i, n;
+	long retry = 0;
+	const char *r;
+
+	n = strlen(email);
+	if (snprintf(ipb, sizeof(ipb), "login:ip:%s",
+	    ctx->req->remote_addr != NULL ? ctx->req->remote_addr : "-") < 0 ||
+	    snprintf(lim, sizeof(lim), "%d", ctx->cfg->login_rate_per_min) <
+	    0 || n + 13 > sizeof(emb)) {
+		reply_db_error(ctx, LK_EINVAL);
+		return -1;
+	}
+	memcpy(emb, "login:email:", 12);
+	for (i = 0; i < n; i++) {
+		emb[12 + i] = (char)tolower((unsigned char)email[i]);
+	}
+	emb[12 + n] = '\0';
+	if ((e = db_exec(ctx->db, &login_throttle, params, &res)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	if (strcmp(db_get(res, 0, 0), "t") == 0) {
+		db_res_free(res);
+		return 0;
+	}
+	r = db_get(res, 0, 1);
+	if (r == NULL || parse_long(r, strlen(r), 0, 3600000L, &retry) !=
+	    LK_OK) {
+		retry = 60000;
+	}
+	db_res_free(res);
+	buf_printf(&ctx->w->headers, "Retry-After: %ld\r\n",
+	    retry / 1000 + 1);
+	reply_error(ctx, 429, "rate_limited", "too many login attempts; "
+	    "retry in %ld s", retry / 1000 + 1);
+	return -1;
+}
+
+/* Names the account for the history and the audit trail. */
+static void
+identify(struct lk_ctx *ctx, const char *user_id, const char *org_id)
+{
+	memset(&ctx->id, 0, sizeof(ctx->id));
+	memcpy(ctx->id.user_id, user_id, UUID_LEN);
+	memcpy(ctx->id.org_id, org_id, UUID_LEN);
+	memcpy(ctx->id.mode, "live", 5);
+}
+
 static const struct db_stmt user_for_login = {
 	"login_user_for_login",
 	"SELECT user_id, org_id, email, password_hash, role, token_version, "
 	    "disabled, org_active FROM latchkey.user_for_login($1)",
 	1
 };
+
+static const char *
+nonempty_id(const char *s)
+{
+	return s[0] != '\0' ? s : NULL;
+}
 
 /* Adds token, token_type and expires_at for a user to o. */
 static int
@@ -150,10 +225,13 @@ signup(struct lk_ctx *ctx)
 	ctx->id.kind = CRED_JWT;
 	memcpy(ctx->id.org_id, org_id, sizeof(ctx->id.org_id));
 	memcpy(ctx->id.user_id, db_get(ures, 0, 0), UUID_LEN);
+	memcpy(ctx->id.mode, "live", 5);
 	ctx->id.role = ROLE_OWNER;
 	if ((e = perm_set_add(&all, "*")) != LK_OK ||
 	    (e = keys_issue(ctx, "test", "Default test key", NULL, &all, 0,
-	    &key)) != LK_OK) {
+	    &key)) != LK_OK ||
+	    (e = audit_tx(ctx, "org.created", "org", org_id, NULL)) != LK_OK) {
+		json_object_put(key);
 		goto fail;
 	}
 	if ((e = db_commit(ctx->db)) != LK_OK) {
@@ -214,7 +292,7 @@ login(struct lk_ctx *ctx)
 	fields_only(ctx, body, allowed);
 	field_string(ctx, body, "email", 1, 1, 254, &email);
 	field_string(ctx, body, "password", 1, 1, 4096, &password);
-	if (fields_check(ctx) == -1) {
+	if (fields_check(ctx) == -1 || throttle(ctx, email) == -1) {
 		return;
 	}
 	if ((e = db_exec(ctx->db, &user_for_login, &email, &res)) != LK_OK) {
@@ -231,8 +309,18 @@ login(struct lk_ctx *ctx)
 		reply_db_error(ctx, e);
 		return;
 	}
+	if (db_nrows(res) == 1) {
+		identify(ctx, db_get(res, 0, 0), db_get(res, 0, 1));
+	}
 	if (db_nrows(res) != 1 || !match) {
+		json_object *d = json_object_new_object();
+
+		json_add_str(d, "email", email);
+		json_add_str(d, "reason", db_nrows(res) == 1 ?
+		    "wrong_password" : "unknown_email");
 		db_res_free(res);
+		audit_send(ctx, "login.failed", "user",
+		    nonempty_id(ctx->id.user_id), d);
 		reply_error(ctx, 401, "invalid_credentials",
 		    "the email or password is wrong");
 		return;
@@ -265,6 +353,7 @@ login(struct lk_ctx *ctx)
 	}
 	json_object_object_add(o, "user", user_json(db_get(res, 0, 0),
 	    db_get(res, 0, 2), db_get(res, 0, 4), db_get(res, 0, 1)));
+	audit_send(ctx, "login.succeeded", "user", ctx->id.user_id, NULL);
 	db_res_free(res);
 	reply(ctx, 200, o);
 }

@@ -98,44 +98,18 @@ user_json(const struct db_res *res, size_t row)
 	return u;
 }
 
-/* Opens the caller's org-scoped transaction; decides the error if not. */
-static int
-begin(struct lk_ctx *ctx)
-{
-	enum lk_err e;
-
-	if ((e = db_begin(ctx->db, ctx->id.org_id, ctx->id.mode)) != LK_OK) {
-		reply_db_error(ctx, e);
-		return -1;
-	}
-	return 0;
-}
-
-/* Commits and replies, or decides the database error. */
-static void
-commit_reply(struct lk_ctx *ctx, int status, json_object *o)
-{
-	enum lk_err e;
-
-	if ((e = db_commit(ctx->db)) != LK_OK) {
-		json_object_put(o);
-		reply_db_error(ctx, e);
-		return;
-	}
-	reply(ctx, status, o);
-}
-
+/* tx_fail(), with a taken email told apart from other conflicts. */
 static void
 fail(struct lk_ctx *ctx, enum lk_err e)
 {
-	db_rollback(ctx->db);
 	if (e == LK_ECONFLICT &&
 	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0) {
+		db_rollback(ctx->db);
 		reply_error(ctx, 409, "email_taken",
 		    "an account with this email already exists");
 		return;
 	}
-	reply_db_error(ctx, e);
+	tx_fail(ctx, e);
 }
 
 static void
@@ -143,14 +117,13 @@ list(struct lk_ctx *ctx)
 {
 	struct page pg;
 	struct db_res *res;
-	const char *params[3], **cursors;
-	json_object *data;
+	const char *params[3];
+	json_object *o;
 	char limit[24];
 	enum lk_err e;
-	size_t i, n;
 
 	if (require_perm(ctx, "users.read") == -1 ||
-	    page_parse(ctx, &pg) == -1 || begin(ctx) == -1) {
+	    page_parse(ctx, &pg) == -1 || tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
@@ -163,20 +136,13 @@ list(struct lk_ctx *ctx)
 		fail(ctx, e);
 		return;
 	}
-	n = db_nrows(res);
-	data = json_object_new_array();
-	cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors));
-	for (i = 0; i < n && cursors != NULL; i++) {
-		json_object_array_add(data, user_json(res, i));
-		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, C_CURSOR));
-	}
+	o = page_rows(ctx, res, &pg, user_json, C_CURSOR);
 	db_res_free(res);
-	if (cursors == NULL) {
-		json_object_put(data);
-		fail(ctx, LK_ENOMEM);
+	if (o == NULL) {
+		tx_fail(ctx, LK_ENOMEM);
 		return;
 	}
-	commit_reply(ctx, 200, page_wrap(data, &pg, cursors));
+	tx_reply(ctx, 200, o);
 }
 
 /* Fetches one user of the org; decides 404 when absent. */
@@ -205,7 +171,7 @@ get(struct lk_ctx *ctx)
 	struct db_res *res;
 	json_object *o;
 
-	if (require_perm(ctx, "users.read") == -1 || begin(ctx) == -1) {
+	if (require_perm(ctx, "users.read") == -1 || tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	if ((res = fetch(ctx, path_param(ctx, "id"))) == NULL) {
@@ -213,7 +179,7 @@ get(struct lk_ctx *ctx)
 	}
 	o = user_json(res, 0);
 	db_res_free(res);
-	commit_reply(ctx, 200, o);
+	tx_reply(ctx, 200, o);
 }
 
 /* Returns the role a field names, recording a field error if invalid. */
@@ -261,7 +227,7 @@ create(struct lk_ctx *ctx)
 	const char *email, *password, *role_s, *params[3];
 	char hash[PASSWORD_HASH_MAX];
 	struct db_res *res;
-	json_object *body, *o;
+	json_object *body, *o, *d;
 	enum role role;
 	enum lk_err e;
 
@@ -291,7 +257,7 @@ create(struct lk_ctx *ctx)
 		reply_db_error(ctx, e);
 		return;
 	}
-	if (begin(ctx) == -1) {
+	if (tx_begin(ctx, NULL) == -1) {
 		OPENSSL_cleanse(hash, sizeof(hash));
 		return;
 	}
@@ -305,8 +271,17 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	o = user_json(res, 0);
+	d = json_object_new_object();
+	json_add_str(d, "email", email);
+	json_add_str(d, "role", role_str(role));
+	e = audit_tx(ctx, "user.created", "user", db_get(res, 0, C_ID), d);
 	db_res_free(res);
-	commit_reply(ctx, 201, o);
+	if (e != LK_OK) {
+		json_object_put(o);
+		fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 201, o);
 }
 
 /*
@@ -367,7 +342,7 @@ patch(struct lk_ctx *ctx)
 	const char *id, *email, *password, *role_s, *params[6];
 	char hash[PASSWORD_HASH_MAX];
 	struct db_res *res, *upd;
-	json_object *body, *o;
+	json_object *body, *o, *d;
 	enum role role = ROLE_NONE;
 	enum lk_err e;
 	int disabled, self;
@@ -413,7 +388,7 @@ patch(struct lk_ctx *ctx)
 		reply_db_error(ctx, e);
 		return;
 	}
-	if (begin(ctx) == -1 || (res = lock_target(ctx, id, &owners)) ==
+	if (tx_begin(ctx, NULL) == -1 || (res = lock_target(ctx, id, &owners)) ==
 	    NULL) {
 		OPENSSL_cleanse(hash, sizeof(hash));
 		return;
@@ -443,7 +418,30 @@ patch(struct lk_ctx *ctx)
 	}
 	o = user_json(upd, 0);
 	db_res_free(upd);
-	commit_reply(ctx, 200, o);
+	/* What changed, never to what secret. */
+	d = json_object_new_object();
+	if (email != NULL) {
+		json_add_str(d, "email", email);
+	}
+	if (role != ROLE_NONE) {
+		json_add_str(d, "role", role_str(role));
+	}
+	if (disabled != -1) {
+		json_object_object_add(d, "disabled",
+		    json_object_new_boolean(disabled));
+	}
+	if (password != NULL) {
+		json_object_object_add(d, "password_changed",
+		    json_object_new_boolean(1));
+	}
+	if ((e = audit_tx(ctx, role != ROLE_NONE ? "user.role_changed" :
+	    disabled == 1 ? "user.disabled" : "user.changed", "user", id,
+	    d)) != LK_OK) {
+		json_object_put(o);
+		fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 200, o);
 }
 
 static void
@@ -454,7 +452,7 @@ del(struct lk_ctx *ctx)
 	enum lk_err e;
 	long owners;
 
-	if (require_perm(ctx, "users.write") == -1 || begin(ctx) == -1) {
+	if (require_perm(ctx, "users.write") == -1 || tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
@@ -469,11 +467,12 @@ del(struct lk_ctx *ctx)
 		return;
 	}
 	db_res_free(res);
-	if ((e = db_exec(ctx->db, &users_delete, &id, NULL)) != LK_OK) {
+	if ((e = db_exec(ctx->db, &users_delete, &id, NULL)) != LK_OK ||
+	    (e = audit_tx(ctx, "user.deleted", "user", id, NULL)) != LK_OK) {
 		fail(ctx, e);
 		return;
 	}
-	commit_reply(ctx, 204, NULL);
+	tx_reply(ctx, 204, NULL);
 }
 
 static const struct route routes[] = {

@@ -54,12 +54,18 @@ class Response:
 class Client:
     """A tiny HTTP client bound to one web server's base URL."""
 
-    def __init__(self, name, base):
+    def __init__(self, name, base, source=None):
         self.name = name
         self.base = base
         u = urllib.parse.urlsplit(base)
         self.host, self.port = u.hostname, u.port
         self.prefix = u.path.rstrip("/")
+        # Each client calls from its own loopback address (all of
+        # 127/8 is local), so per-address limits such as login
+        # throttling never mix tests.
+        self.source = source or "127.%d.%d.%d" % (
+            secrets.randbelow(254) + 1, secrets.randbelow(256),
+            secrets.randbelow(254) + 1)
 
     def request(self, method, path, body=None, headers=None, token=None,
                 raw=None, content_type="application/json"):
@@ -73,7 +79,8 @@ class Client:
             h.setdefault("Content-Type", content_type)
         if token is not None:
             h["Authorization"] = "Bearer " + token
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30,
+                                          source_address=(self.source, 0))
         try:
             conn.request(method, self.prefix + path, body=data, headers=h)
             r = conn.getresponse()

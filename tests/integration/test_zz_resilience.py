@@ -24,10 +24,32 @@ def master_pid():
         return int(f.read().strip())
 
 
-def workers(master):
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True,
-                         text=True).stdout.split()
+def children(master, name):
+    """The children of latchkeyd's master named name (lk-worker or
+    lk-writer, set with prctl)."""
+    out = subprocess.run(["pgrep", "-P", str(master), "-x", name],
+                         capture_output=True, text=True).stdout.split()
     return sorted(int(p) for p in out)
+
+
+def workers(master):
+    return children(master, "lk-worker")
+
+
+def dead(pid):
+    """Gone or a zombie: SIGKILL is delivered asynchronously, and a worker
+    still blocked in accept() could take one more connection with it."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def kill_all(pids):
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: all(dead(p) for p in pids), step=0.005)
 
 
 def wait_for(pred, seconds=20.0, step=0.1):
@@ -81,3 +103,25 @@ def test_a_killed_worker_is_replaced(lighttpd):
     assert before[0] not in after
     for _ in range(2 * len(after)):
         assert lighttpd.get("/health").status == 200
+
+
+def test_a_worker_killed_right_after_answering_loses_no_history(lighttpd,
+                                                              db):
+    from conftest import query
+    s = lighttpd.signup()
+    master = master_pid()
+    rids = ["kill-%d-%s" % (i, s["org"]["id"][:8]) for i in range(5)]
+    for r_id in rids:
+        r = lighttpd.get("/v1/me", token=s["token"],
+                         headers={"X-Request-Id": r_id})
+        assert r.status == 200
+        # The caller has its answer: kill every worker at once, before
+        # the writer's batch interval could have passed.
+        kill_all(workers(master))
+    assert children(master, "lk-writer"), "the writer must survive"
+    found = wait_for(lambda: query(
+        db, "SELECT count(*) FROM latchkey.request_log WHERE "
+        "request_id = ANY(%s)", rids)[0][0] == len(rids))
+    assert found, "history rows were lost"
+    assert wait_for(lambda: len(workers(master)) > 0)
+    assert wait_for(lambda: lighttpd.get("/health").status == 200)

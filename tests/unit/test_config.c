@@ -66,6 +66,7 @@ Test(config, defaults_are_documented_values)
 	cr_expect_eq(c.bcrypt_cost, PASSWORD_COST_DEFAULT);
 	cr_expect_eq(c.max_body_bytes, (size_t)65536);
 	cr_expect_str_eq(c.api_key_prefix, "lk");
+	cr_expect_eq(c.request_log_retention_days, 90);
 }
 
 Test(config, empty_text_keeps_the_defaults)
@@ -93,6 +94,9 @@ static const struct int_key {
 	{ "jwt_leeway", offsetof(struct lk_config, jwt_leeway), 0, 600 },
 	{ "bcrypt_cost", offsetof(struct lk_config, bcrypt_cost),
 	    PASSWORD_COST_MIN, PASSWORD_COST_MAX },
+	{ "request_log_retention_days",
+	    offsetof(struct lk_config, request_log_retention_days), 1,
+	    CONFIG_RETENTION_DAYS_MAX },
 };
 
 Test(config, integer_keys_accept_their_bounds_and_refuse_one_past)
@@ -565,6 +569,9 @@ Test(config, the_example_file_parses)
 	config_defaults(&c);
 	cr_expect_eq(config_parse(&c, text, len, err), LK_OK, "%s", err);
 	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
+	/* The example states the default retention. */
+	cr_expect_eq(c.request_log_retention_days,
+	    CONFIG_RETENTION_DAYS_DEFAULT);
 	free(text);
 }
 

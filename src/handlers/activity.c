@@ -1,0 +1,105 @@
+/*
+ * activity.c: GET /v1/activity, the audit events of the caller's org
+ * (every mode), newest first.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+
+enum { C_ID, C_ACTION, C_MODE, C_ACTOR_KIND, C_ACTOR, C_USER, C_TTYPE,
+    C_TID, C_DETAIL, C_IP, C_RID, C_CREATED, C_CURSOR };
+
+static const struct db_stmt activity_list = {
+	"activity_list",
+	"SELECT id, action, mode, actor_kind, actor_id, user_id, target_type, "
+	    "target_id, detail::text, client_ip, request_id, "
+	    SQL_TS_US("created_at") ", " SQL_CURSOR("created_at", "id")
+	    " FROM latchkey.audit_events WHERE "
+	    "($1::text IS NULL OR action = $1) AND "
+	    SQL_BEFORE("created_at", "id", "$2", "$3")
+	    " ORDER BY created_at DESC, id DESC LIMIT $4",
+	4
+};
+
+static json_object *
+event_json(const struct db_res *res, size_t row)
+{
+	json_object *o = json_object_new_object(), *actor, *target, *detail;
+
+	json_add_str(o, "id", db_get(res, row, C_ID));
+	json_add_str(o, "action", db_get(res, row, C_ACTION));
+	json_add_str(o, "mode", db_get(res, row, C_MODE));
+	actor = json_object_new_object();
+	json_add_str(actor, "kind", db_get(res, row, C_ACTOR_KIND));
+	json_add_str(actor, "id", db_get(res, row, C_ACTOR));
+	json_add_str(actor, "user_id", db_get(res, row, C_USER));
+	json_object_object_add(o, "actor", actor);
+	target = json_object_new_object();
+	json_add_str(target, "type", db_get(res, row, C_TTYPE));
+	json_add_str(target, "id", db_get(res, row, C_TID));
+	json_object_object_add(o, "target", target);
+	/* Written by latchkey as JSON; parsed back to nest it. */
+	detail = json_tokener_parse(db_get(res, row, C_DETAIL) != NULL ?
+	    db_get(res, row, C_DETAIL) : "{}");
+	json_object_object_add(o, "detail", detail != NULL ? detail :
+	    json_object_new_object());
+	json_add_str(o, "client_ip", db_get(res, row, C_IP));
+	json_add_str(o, "request_id", db_get(res, row, C_RID));
+	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
+	return o;
+}
+
+static void
+list(struct lk_ctx *ctx)
+{
+	const char *params[4], *action = NULL;
+	struct db_res *res;
+	struct page pg;
+	json_object *o;
+	char limit[24];
+	enum lk_err e;
+
+	if (require_perm(ctx, "activity.read") == -1 ||
+	    page_parse(ctx, &pg) == -1) {
+		return;
+	}
+	e = http_query(ctx->req, ctx->arena, "action", &action, NULL);
+	if (e != LK_OK && e != LK_ENOTFOUND) {
+		reply_error(ctx, 400, "invalid_parameter",
+		    "action is not valid percent-encoding");
+		return;
+	}
+	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0 ||
+	    tx_begin(ctx, NULL) == -1) {
+		return;
+	}
+	params[0] = e == LK_OK && action[0] != '\0' ? action : NULL;
+	params[1] = pg.after_us;
+	params[2] = pg.after_id;
+	params[3] = limit;
+	if ((e = db_exec(ctx->db, &activity_list, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	o = page_rows(ctx, res, &pg, event_json, C_CURSOR);
+	db_res_free(res);
+	if (o == NULL) {
+		tx_fail(ctx, LK_ENOMEM);
+		return;
+	}
+	tx_reply(ctx, 200, o);
+}
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/activity", list,
+	    "Audit events of the org, newest first" },
+};
+
+const struct route_table handlers_activity = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};

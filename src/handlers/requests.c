@@ -1,0 +1,250 @@
+/*
+ * requests.c: the request history of the caller's org and mode:
+ * GET /v1/requests (filters, newest first, keyset pagination) and
+ * GET /v1/requests/{id} (with the recorded, redacted bodies).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+#include "util.h"
+
+#define REQ_COLS \
+	"id, request_id, method, path, query, status, error_code, " \
+	"duration_us, credential_kind, credential_id, user_id, client_ip, " \
+	"user_agent, " SQL_TS_US("created_at") ", " \
+	SQL_CURSOR("created_at", "id")
+
+enum { C_ID, C_RID, C_METHOD, C_PATH, C_QUERY, C_STATUS, C_ERROR, C_DUR,
+    C_KIND, C_CRED, C_USER, C_IP, C_UA, C_CREATED, C_CURSOR, C_REQ_BODY,
+    C_RESP_BODY };
+
+static const struct db_stmt requests_list = {
+	"requests_list",
+	"SELECT " REQ_COLS " FROM latchkey.request_log WHERE "
+	    "($1::smallint IS NULL OR status = $1) AND "
+	    "($2::integer IS NULL OR status / 100 = $2) AND "
+	    "($3::text IS NULL OR method = $3) AND "
+	    "($4::text IS NULL OR left(path, length($4)) = $4) AND "
+	    "($5::uuid IS NULL OR credential_id = $5) AND "
+	    "($6::uuid IS NULL OR user_id = $6) AND "
+	    "($7::timestamptz IS NULL OR created_at >= $7) AND "
+	    "($8::timestamptz IS NULL OR created_at < $8) AND "
+	    SQL_BEFORE("created_at", "id", "$9", "$10")
+	    " ORDER BY created_at DESC, id DESC LIMIT $11",
+	11
+};
+
+static const struct db_stmt requests_get = {
+	"requests_get",
+	"SELECT " REQ_COLS ", request_body, response_body "
+	    "FROM latchkey.request_log WHERE id = $1",
+	1
+};
+
+static json_object *
+request_json(const struct db_res *res, size_t row, int bodies)
+{
+	json_object *o = json_object_new_object(), *cred;
+	const char *v;
+	long n;
+
+	json_add_str(o, "id", db_get(res, row, C_ID));
+	json_add_str(o, "request_id", db_get(res, row, C_RID));
+	json_add_str(o, "method", db_get(res, row, C_METHOD));
+	json_add_str(o, "path", db_get(res, row, C_PATH));
+	json_add_str(o, "query", db_get(res, row, C_QUERY));
+	v = db_get(res, row, C_STATUS);
+	json_object_object_add(o, "status", json_object_new_int(v != NULL &&
+	    parse_long(v, strlen(v), 0, 999, &n) == LK_OK ? (int)n : 0));
+	json_add_str(o, "error_code", db_get(res, row, C_ERROR));
+	v = db_get(res, row, C_DUR);
+	json_object_object_add(o, "duration_us", json_object_new_int64(
+	    v != NULL && parse_long(v, strlen(v), 0, 2147483647L, &n) ==
+	    LK_OK ? n : 0));
+	cred = json_object_new_object();
+	json_add_str(cred, "kind", db_get(res, row, C_KIND));
+	json_add_str(cred, "id", db_get(res, row, C_CRED));
+	json_object_object_add(o, "credential", cred);
+	json_add_str(o, "user_id", db_get(res, row, C_USER));
+	json_add_str(o, "client_ip", db_get(res, row, C_IP));
+	json_add_str(o, "user_agent", db_get(res, row, C_UA));
+	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
+	if (bodies) {
+		json_add_str(o, "request_body", db_get(res, row, C_REQ_BODY));
+		json_add_str(o, "response_body",
+		    db_get(res, row, C_RESP_BODY));
+	}
+	return o;
+}
+
+/* Reads an optional query parameter; -1 with a 400 decided if it is
+ * malformed. */
+static int
+param(struct lk_ctx *ctx, const char *name, const char **out)
+{
+	enum lk_err e;
+
+	*out = NULL;
+	e = http_query(ctx->req, ctx->arena, name, out, NULL);
+	if (e == LK_ENOTFOUND || (e == LK_OK && **out == '\0')) {
+		*out = NULL;
+		return 0;
+	}
+	if (e != LK_OK) {
+		reply_error(ctx, 400, "invalid_parameter",
+		    "%s is not valid percent-encoding", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+bad(struct lk_ctx *ctx, const char *name, const char *what)
+{
+	reply_error(ctx, 400, "invalid_parameter", "%s must be %s", name,
+	    what);
+	return -1;
+}
+
+/* Reads the filters into params[0..7]. */
+static int
+filters(struct lk_ctx *ctx, const char **params)
+{
+	const char *status, *method, *prefix, *key, *user, *since, *until;
+	int64_t t;
+	long n;
+
+	if (param(ctx, "status", &status) == -1 ||
+	    param(ctx, "method", &method) == -1 ||
+	    param(ctx, "path", &prefix) == -1 ||
+	    param(ctx, "api_key_id", &key) == -1 ||
+	    param(ctx, "user_id", &user) == -1 ||
+	    param(ctx, "since", &since) == -1 ||
+	    param(ctx, "until", &until) == -1) {
+		return -1;
+	}
+	params[0] = params[1] = NULL;
+	if (status != NULL) {
+		size_t len = strlen(status);
+
+		if (len == 3 && (status[1] == 'x' || status[1] == 'X') &&
+		    (status[2] == 'x' || status[2] == 'X') &&
+		    status[0] >= '1' && status[0] <= '5') {
+			params[1] = arena_strndup(ctx->arena, status, 1);
+		} else if (parse_long(status, len, 100, 599, &n) == LK_OK) {
+			params[0] = status;
+		} else {
+			return bad(ctx, "status",
+			    "a status code (404) or class (4xx)");
+		}
+	}
+	if (method != NULL && http_method_parse(method) == 0) {
+		return bad(ctx, "method", "an HTTP method in capitals");
+	}
+	if (prefix != NULL && prefix[0] != '/') {
+		return bad(ctx, "path", "a path prefix starting with /");
+	}
+	if (key != NULL && !uuid_valid(key, strlen(key))) {
+		return bad(ctx, "api_key_id", "a UUID");
+	}
+	if (user != NULL && !uuid_valid(user, strlen(user))) {
+		return bad(ctx, "user_id", "a UUID");
+	}
+	if (since != NULL && time_parse(since, strlen(since), &t) != LK_OK) {
+		return bad(ctx, "since", "an RFC 3339 timestamp");
+	}
+	if (until != NULL && time_parse(until, strlen(until), &t) != LK_OK) {
+		return bad(ctx, "until", "an RFC 3339 timestamp");
+	}
+	params[2] = method;
+	params[3] = prefix;
+	params[4] = key;
+	params[5] = user;
+	params[6] = since;
+	params[7] = until;
+	return 0;
+}
+
+static json_object *
+summary_json(const struct db_res *res, size_t row)
+{
+	return request_json(res, row, 0);
+}
+
+static void
+list(struct lk_ctx *ctx)
+{
+	const char *params[11];
+	struct db_res *res;
+	struct page pg;
+	json_object *o;
+	char limit[24];
+	enum lk_err e;
+
+	if (require_perm(ctx, "requests.read") == -1 ||
+	    page_parse(ctx, &pg) == -1 || filters(ctx, params) == -1 ||
+	    tx_begin(ctx, NULL) == -1) {
+		return;
+	}
+	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
+		limit[0] = '\0';
+	}
+	params[8] = pg.after_us;
+	params[9] = pg.after_id;
+	params[10] = limit;
+	if ((e = db_exec(ctx->db, &requests_list, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	o = page_rows(ctx, res, &pg, summary_json, C_CURSOR);
+	db_res_free(res);
+	if (o == NULL) {
+		tx_fail(ctx, LK_ENOMEM);
+		return;
+	}
+	tx_reply(ctx, 200, o);
+}
+
+static void
+get(struct lk_ctx *ctx)
+{
+	const char *id;
+	struct db_res *res;
+	json_object *o;
+	enum lk_err e;
+
+	if (require_perm(ctx, "requests.read") == -1 ||
+	    tx_begin(ctx, NULL) == -1) {
+		return;
+	}
+	id = path_param(ctx, "id");
+	if ((e = db_exec(ctx->db, &requests_get, &id, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	if (db_nrows(res) != 1) {
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 404, "not_found", "no such request");
+		return;
+	}
+	o = request_json(res, 0, 1);
+	db_res_free(res);
+	tx_reply(ctx, 200, o);
+}
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/requests", list,
+	    "The request history, newest first, with filters" },
+	{ HTTP_GET, "/v1/requests/{id}", get,
+	    "One recorded request with its redacted bodies" },
+};
+
+const struct route_table handlers_requests = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};

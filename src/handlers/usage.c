@@ -1,0 +1,169 @@
+/*
+ * usage.c: GET /v1/usage, request counts from the history grouped by day,
+ * key or status, plus the caller's current rate-limit state and plan.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+#include "util.h"
+
+#define USAGE_RANGE_MAX_S	(366L * 24 * 3600)
+#define USAGE_DEFAULT_S		(30L * 24 * 3600)
+
+static const struct db_stmt usage_counts = {
+	"usage_counts",
+	"SELECT CASE $3 "
+	    "WHEN 'day' THEN to_char(created_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD') "
+	    "WHEN 'key' THEN coalesce(credential_id::text, credential_kind) "
+	    "ELSE status::text END AS bucket, count(*) "
+	    "FROM latchkey.request_log "
+	    "WHERE created_at >= to_timestamp($1::bigint) "
+	    "AND created_at < to_timestamp($2::bigint) "
+	    "GROUP BY 1 ORDER BY 1",
+	3
+};
+
+static const struct db_stmt usage_plan = {
+	"usage_plan",
+	"SELECT p.id, p.name FROM latchkey.orgs o "
+	    "JOIN latchkey.plans p ON p.id = o.plan_id "
+	    "WHERE o.id = latchkey.current_org_id()",
+	0
+};
+
+/* Reads an optional RFC 3339 parameter into *t; -1 with a 400 decided. */
+static int
+time_param(struct lk_ctx *ctx, const char *name, int64_t *t)
+{
+	const char *v;
+	enum lk_err e;
+
+	e = http_query(ctx->req, ctx->arena, name, &v, NULL);
+	if (e == LK_ENOTFOUND) {
+		return 0;
+	}
+	if (e != LK_OK || time_parse(v, strlen(v), t) != LK_OK) {
+		reply_error(ctx, 400, "invalid_parameter",
+		    "%s must be an RFC 3339 timestamp", name);
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *
+limit_json(int limit, int remaining, int reset_ms)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "limit", json_object_new_int(limit));
+	json_object_object_add(o, "remaining",
+	    json_object_new_int(remaining));
+	json_object_object_add(o, "reset_seconds",
+	    json_object_new_int((reset_ms + 999) / 1000));
+	json_object_object_add(o, "window_seconds",
+	    json_object_new_int(RATELIMIT_WINDOW_S));
+	return o;
+}
+
+static void
+usage(struct lk_ctx *ctx)
+{
+	const char *group = "day", *params[3];
+	char since_s[24], until_s[24], a[RFC3339_LEN + 1], b[RFC3339_LEN + 1];
+	int64_t until = (int64_t)time(NULL) + 1, since;
+	struct db_res *res, *plan;
+	json_object *o, *data, *row, *rl;
+	enum lk_err e;
+	size_t i;
+	long n;
+
+	if (require_perm(ctx, "usage.read") == -1) {
+		return;
+	}
+	since = until - USAGE_DEFAULT_S;
+	if (time_param(ctx, "since", &since) == -1 ||
+	    time_param(ctx, "until", &until) == -1) {
+		return;
+	}
+	e = http_query(ctx->req, ctx->arena, "group_by", &group, NULL);
+	if ((e != LK_OK && e != LK_ENOTFOUND) || (strcmp(group, "day") != 0 &&
+	    strcmp(group, "key") != 0 && strcmp(group, "status") != 0)) {
+		reply_error(ctx, 400, "invalid_parameter",
+		    "group_by must be day, key or status");
+		return;
+	}
+	if (until <= since || until - since > USAGE_RANGE_MAX_S) {
+		reply_error(ctx, 400, "invalid_parameter",
+		    "since must come before until, at most 366 days apart");
+		return;
+	}
+	if (snprintf(since_s, sizeof(since_s), "%lld", (long long)since) < 0 ||
+	    snprintf(until_s, sizeof(until_s), "%lld", (long long)until) < 0 ||
+	    time_format(since, a) != LK_OK || time_format(until, b) != LK_OK) {
+		reply_error(ctx, 400, "invalid_parameter",
+		    "since or until is out of range");
+		return;
+	}
+	if (tx_begin(ctx, NULL) == -1) {
+		return;
+	}
+	params[0] = since_s;
+	params[1] = until_s;
+	params[2] = group;
+	if ((e = db_exec(ctx->db, &usage_counts, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	if ((e = db_exec(ctx->db, &usage_plan, NULL, &plan)) != LK_OK) {
+		db_res_free(res);
+		tx_fail(ctx, e);
+		return;
+	}
+	o = json_object_new_object();
+	json_add_str(o, "since", a);
+	json_add_str(o, "until", b);
+	json_add_str(o, "group_by", group);
+	json_add_str(o, "mode", ctx->id.mode);
+	data = json_object_new_array();
+	for (i = 0; i < db_nrows(res); i++) {
+		const char *c = db_get(res, i, 1);
+
+		row = json_object_new_object();
+		json_add_str(row, group, db_get(res, i, 0));
+		json_object_object_add(row, "count", json_object_new_int64(
+		    c != NULL && parse_long(c, strlen(c), 0, LONG_MAX, &n) ==
+		    LK_OK ? n : 0));
+		json_object_array_add(data, row);
+	}
+	json_object_object_add(o, "data", data);
+	json_add_str(o, "plan", db_nrows(plan) == 1 ? db_get(plan, 0, 0) :
+	    NULL);
+	/* This request already took its token: the state is current. */
+	rl = json_object_new_object();
+	json_object_object_add(rl, "credential", limit_json(
+	    ctx->id.rate.cred_limit, ctx->id.rate.cred_remaining,
+	    ctx->id.rate.cred_reset_ms));
+	json_object_object_add(rl, "org", limit_json(ctx->id.rate.org_limit,
+	    ctx->id.rate.org_remaining, ctx->id.rate.org_reset_ms));
+	json_object_object_add(o, "rate_limit", rl);
+	db_res_free(res);
+	db_res_free(plan);
+	tx_reply(ctx, 200, o);
+}
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/usage", usage,
+	    "Request counts and the current rate-limit state" },
+};
+
+const struct route_table handlers_usage = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};
