@@ -1301,8 +1301,11 @@ cmd_permission(const struct args *a)
  * rate-limit state.  Each step is one statement in its own transaction.
  */
 
-/* Partition bounds are UTC months; see also request_log_ensure_partitions. */
+/* Partition bounds are UTC months; see also request_log_ensure_partitions.
+ * Detaching a partition locks request_log: give up rather than stall the
+ * request-history writer behind a long query. */
 static const char sql_utc[] = "SET TimeZone TO 'UTC'";
+static const char sql_lock_timeout[] = "SET lock_timeout TO '5s'";
 /* $1 months after this one, so $1 + 1 partitions from this month on. */
 static const char sql_ensure_partitions[] =
     "SELECT latchkey.request_log_ensure_partitions(now(), "
@@ -1491,7 +1494,8 @@ cmd_prune(const struct args *a)
 	if ((conn = db_connect(a)) == NULL) {
 		return EXIT_FAILURE;
 	}
-	if (pg_cmd(conn, "prune: SET", sql_utc, 0, NULL) == -1) {
+	if (pg_cmd(conn, "prune: SET", sql_utc, 0, NULL) == -1 ||
+	    pg_cmd(conn, "prune: SET", sql_lock_timeout, 0, NULL) == -1) {
 		PQfinish(conn);
 		return EXIT_FAILURE;
 	}
