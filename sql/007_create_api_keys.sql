@@ -75,13 +75,16 @@ CREATE POLICY api_keys_owner ON latchkey.api_keys TO latchkey_owner
 GRANT SELECT, INSERT, UPDATE ON latchkey.api_keys TO latchkey_app;
 
 -- Authentication by key, before the org is known: one call, one round
--- trip.  Returns nothing for an unknown hash.  Touches last_used_at at
--- most once a minute, so a busy key costs no write per request.
+-- trip, and latchkeyd caches the answer for a second.  Returns nothing
+-- for an unknown hash.  Touches last_used_at at most once a minute, so a
+-- busy key costs no write per request.  expires_at_ms lets the cache
+-- re-check expiry on every use; the limits are the key's own or its
+-- plan's, and its org's or the plan's.
 CREATE FUNCTION latchkey.api_key_identity(p_hash bytea)
     RETURNS TABLE (key_id uuid, org_id uuid, mode text,
-	permissions text[], expired boolean, revoked boolean,
+	permissions text[], expires_at_ms bigint, revoked boolean,
 	org_active boolean, user_id uuid, user_role text,
-	user_disabled boolean, rate_limit_per_min integer)
+	user_disabled boolean, cred_limit integer, org_limit integer)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -102,17 +105,20 @@ BEGIN
 	END IF;
 	RETURN QUERY
 	    SELECT k.id, k.org_id, k.mode, k.permissions,
-		k.expires_at IS NOT NULL AND k.expires_at <= now(),
+		(extract(epoch FROM k.expires_at) * 1000)::bigint,
 		k.revoked_at IS NOT NULL, o.active, u.id, u.role,
-		coalesce(u.disabled, true), k.rate_limit_per_min
+		coalesce(u.disabled, true),
+		coalesce(k.rate_limit_per_min, p.key_rate_per_min),
+		coalesce(o.rate_limit_per_min, p.org_rate_per_min)
 	    FROM latchkey.orgs o
+	    JOIN latchkey.plans p ON p.id = o.plan_id
 	    LEFT JOIN latchkey.users u ON u.id = k.created_by_user
 	    WHERE o.id = k.org_id;
 END
 $$;
 
 COMMENT ON FUNCTION latchkey.api_key_identity(bytea) IS
-    'key authentication: the identity behind a key hash';
+    'key authentication: the identity and limits behind a key hash';
 
 REVOKE ALL ON FUNCTION latchkey.api_key_identity(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION latchkey.api_key_identity(bytea) TO latchkey_app;

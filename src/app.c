@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "app.h"
+#include "authcache.h"
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
@@ -443,6 +444,10 @@ tx_reply(struct lk_ctx *ctx, int status, json_object *o)
 		reply_db_error(ctx, e);
 		return;
 	}
+	/* This host forgets at once; others hear of it by NOTIFY. */
+	if (ctx->auth_changed && ctx->w->cache != NULL) {
+		authcache_flush(ctx->w->cache);
+	}
 	reply(ctx, status, o);
 }
 
@@ -545,18 +550,29 @@ require_auth(struct lk_ctx *ctx)
 		    "key>, X-API-Key, ?token= or ?accesskey=");
 		return -1;
 	}
+	memset(&env, 0, sizeof(env));
+	env.cache = ctx->w->cache;
+	env.cache_ttl_ms = ctx->cfg->auth_cache_ttl_ms;
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
 		ts.tv_sec = 0;
+		ts.tv_nsec = 0;
 	}
+	env.mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if ((e = auth_load_roles(ctx->db, &ctx->w->roles,
-	    (int64_t)ts.tv_sec + 1)) != LK_OK) {
+	    (int64_t)ts.tv_sec + 1, env.cache != NULL ?
+	    authcache_epoch(env.cache) : 0)) != LK_OK) {
 		reply_db_error(ctx, e);
 		return -1;
 	}
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	env.now = (int64_t)ts.tv_sec;
+	env.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	env.db = ctx->db;
 	env.jwt = &ctx->w->jwt;
 	env.leeway = ctx->cfg->jwt_leeway;
-	env.now = (int64_t)time(NULL);
 	env.roles = &ctx->w->roles;
 	env.key_prefix = ctx->cfg->api_key_prefix;
 	env.mode = http_param(ctx->req, "HTTP_X_LATCHKEY_MODE");

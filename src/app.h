@@ -28,6 +28,7 @@
 #define APP_REDACT_MAX		32	/* redacted JSON field names */
 #define APP_ARENA_LIMIT		(64u * 1024 * 1024)
 
+struct authcache;
 struct db;
 
 /* What lives as long as a worker. */
@@ -41,6 +42,7 @@ struct worker {
 	struct lk_buf		 out;		/* response body */
 	struct lk_buf		 headers;	/* extra response headers */
 	int			 log_fd;	/* request-history channel */
+	struct authcache	*cache;		/* shared; NULL: none */
 	struct lk_buf		 record;	/* the history record */
 	struct lk_buf		 scratch[3];	/* redacted query, bodies */
 	char			 redact_names[512];
@@ -59,6 +61,8 @@ struct lk_ctx {
 	int			 authenticated;
 	int			 identified;	/* id names the caller, even if
 						 * refused (429): for history */
+	int			 auth_changed;	/* flush the auth cache on
+						 * commit */
 	/* The decision. */
 	int			 status;
 	json_object		*reply;		/* success body; owned */

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/sha.h>
+
 #include "apikey.h"
 #include "auth.h"
+#include "authcache.h"
 #include "db.h"
 #include "jwt.h"
 #include "log.h"
@@ -127,7 +130,8 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 }
 
 enum lk_err
-auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono)
+auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono,
+    uint64_t epoch)
 {
 	static const struct db_stmt st = {
 		"auth_role_permissions",
@@ -140,7 +144,8 @@ auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono)
 	enum lk_err e;
 	size_t i;
 
-	if (rp->loaded_at != 0 && now_mono - rp->loaded_at < ROLES_TTL_S) {
+	if (rp->loaded_at != 0 && now_mono - rp->loaded_at < ROLES_TTL_S &&
+	    rp->epoch == epoch) {
 		return LK_OK;
 	}
 	if ((e = db_exec(db, &st, NULL, &res)) != LK_OK) {
@@ -159,62 +164,264 @@ auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono)
 	}
 	db_res_free(res);
 	fresh.loaded_at = now_mono;
+	fresh.epoch = epoch;
 	*rp = fresh;
 	return LK_OK;
 }
 
 static const struct db_stmt user_for_token = {
-	"auth_authenticate_user",
+	"auth_user_for_token",
 	"SELECT email, role, token_version, disabled, org_active, "
-	    "cred_limit, org_limit, allowed, cred_remaining, cred_reset_ms, "
-	    "org_remaining, org_reset_ms, retry_ms "
-	    "FROM latchkey.authenticate_user($1, $2, $3, $4)",
-	4
+	    "cred_limit, org_limit FROM latchkey.user_for_token($1, $2)",
+	2
 };
 
-/* Reads the rate-limit columns starting at col into *ri. */
-static void
-read_rate(const struct db_res *res, int col, struct rate_info *ri)
+static const struct db_stmt key_identity = {
+	"auth_api_key_identity",
+	"SELECT key_id, org_id, mode, permissions, expires_at_ms, revoked, "
+	    "org_active, user_id, user_role, user_disabled, cred_limit, "
+	    "org_limit FROM latchkey.api_key_identity($1::bytea)",
+	1
+};
+
+static const struct db_stmt rate_lease = {
+	"auth_rate_lease",
+	"SELECT cred_granted, cred_remaining, cred_reset_ms, org_granted, "
+	    "org_remaining, org_reset_ms, retry_ms "
+	    "FROM latchkey.rate_lease($1, $2, $3, $4, $5, $6)",
+	6
+};
+
+static int
+is_true(const char *v)
 {
-	const char *v[8];
-	long n[8];
-	int i;
+	return v != NULL && strcmp(v, "t") == 0;
+}
+
+/* A column as an int; 0 when NULL or out of range. */
+static long
+num(const struct db_res *res, int col)
+{
+	const char *v = db_get(res, 0, col);
+	long n;
+
+	if (v == NULL || parse_long(v, strlen(v), -9007199254740992L,
+	    9007199254740992L, &n) != LK_OK) {
+		return 0;
+	}
+	return n;
+}
+
+/* Copies a column into dst (size dstsz), "" when NULL or too long. */
+static void
+col(const struct db_res *res, int c, char *dst, size_t dstsz)
+{
+	const char *v = db_get(res, 0, c);
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	if (n >= dstsz) {
+		n = 0;
+	}
+	memcpy(dst, v != NULL ? v : "", n);
+	dst[n] = '\0';
+}
+
+/*
+ * Looks up id in the host's cache, else asks the database with fetch()
+ * and remembers the answer.  The generation is read before the database
+ * is asked, so an answer overtaken by a flush is not kept.
+ */
+static enum lk_err
+lookup(const struct auth_env *env, const unsigned char *key,
+    enum lk_err (*fetch)(const struct auth_env *, const void *,
+    struct ac_ident *), const void *arg, struct ac_ident *out)
+{
+	uint64_t epoch;
+	enum lk_err e;
+
+	if (env->cache != NULL && authcache_get(env->cache, key, env->mono_ms,
+	    env->cache_ttl_ms, out)) {
+		return LK_OK;
+	}
+	epoch = env->cache != NULL ? authcache_epoch(env->cache) : 0;
+	if ((e = fetch(env, arg, out)) != LK_OK) {
+		return e;
+	}
+	if (env->cache != NULL && env->cache_ttl_ms > 0) {
+		authcache_put(env->cache, key, epoch, env->mono_ms, out);
+	}
+	return LK_OK;
+}
+
+struct user_ref {
+	const char	*user_id;
+	const char	*org_id;
+};
+
+static enum lk_err
+fetch_user(const struct auth_env *env, const void *arg, struct ac_ident *out)
+{
+	const struct user_ref *u = arg;
+	const char *params[2] = { u->user_id, u->org_id };
+	struct db_res *res;
+	enum lk_err e;
+
+	if ((e = db_exec(env->db, &user_for_token, params, &res)) != LK_OK) {
+		return e;
+	}
+	memset(out, 0, sizeof(*out));
+	if (db_nrows(res) != 1) {
+		out->status = AC_UNKNOWN;
+	} else {
+		out->status = is_true(db_get(res, 0, 3)) ? AC_DISABLED :
+		    !is_true(db_get(res, 0, 4)) ? AC_ORG_INACTIVE : AC_VALID;
+		col(res, 0, out->email, sizeof(out->email));
+		out->role = role_parse(db_get(res, 0, 1));
+		out->token_version = num(res, 2);
+		out->cred_limit = (int)num(res, 5);
+		out->org_limit = (int)num(res, 6);
+		memcpy(out->user_id, u->user_id, UUID_LEN + 1);
+		memcpy(out->org_id, u->org_id, UUID_LEN + 1);
+	}
+	db_res_free(res);
+	return LK_OK;
+}
+
+static enum lk_err
+fetch_key(const struct auth_env *env, const void *arg, struct ac_ident *out)
+{
+	const char *params[1] = { arg };
+	struct db_res *res;
+	enum lk_err e;
+	size_t n;
+	const char *perms;
+
+	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
+		return e;
+	}
+	memset(out, 0, sizeof(*out));
+	if (db_nrows(res) != 1) {
+		out->status = AC_UNKNOWN;
+		db_res_free(res);
+		return LK_OK;
+	}
+	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
+	    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE :
+	    db_get(res, 0, 7) == NULL || is_true(db_get(res, 0, 9)) ?
+	    AC_CREATOR_INACTIVE : AC_VALID;
+	col(res, 0, out->key_id, sizeof(out->key_id));
+	col(res, 1, out->org_id, sizeof(out->org_id));
+	col(res, 2, out->mode, sizeof(out->mode));
+	col(res, 7, out->user_id, sizeof(out->user_id));
+	out->role = role_parse(db_get(res, 0, 8));
+	out->expires_at_ms = num(res, 4);
+	out->cred_limit = (int)num(res, 10);
+	out->org_limit = (int)num(res, 11);
+	/* "{a,b.*}" -> "a,b.*"; patterns never need quoting. */
+	perms = db_get(res, 0, 3);
+	n = perms != NULL ? strlen(perms) : 0;
+	if (n < 2 || n - 2 >= sizeof(out->perms)) {
+		log_err("API key %s: permissions unusable or too long",
+		    out->key_id);
+		db_res_free(res);
+		return LK_EDB;
+	}
+	memcpy(out->perms, perms + 1, n - 2);
+	out->perms[n - 2] = '\0';
+	db_res_free(res);
+	return LK_OK;
+}
+
+/*
+ * Spends one token of the credential's bucket and one of its org's: from
+ * the host's leases when it has them, else by leasing more in one round
+ * trip.  Fills *ri; ri->allowed says whether the request may go on.
+ */
+static enum lk_err
+take_tokens(const struct auth_env *env, const char *cb, int cl,
+    const char *ob, int ol, struct rate_info *ri)
+{
+	struct ac_take ct = { 0, 1, 0, 0 }, ot = { 0, 1, 0, 0 };
+	char cls[16], cn[16], ols[16], on[16];
+	const char *params[6] = { cb, cls, cn, ob, ols, on };
+	struct db_res *res;
+	long cg, og;
+	enum lk_err e;
 
 	memset(ri, 0, sizeof(*ri));
-	for (i = 0; i < 8; i++) {
-		v[i] = db_get(res, 0, col + i);
-		n[i] = 0;
-		if (i != 2 && v[i] != NULL && parse_long(v[i], strlen(v[i]),
-		    -2147483647L, 2147483647L, &n[i]) != LK_OK) {
-			n[i] = 0;
+	ri->present = 1;
+	ri->cred_limit = cl;
+	ri->org_limit = ol;
+	if (env->cache != NULL) {
+		authcache_take(env->cache, cb, cl, env->mono_ms, &ct);
+		authcache_take(env->cache, ob, ol, env->mono_ms, &ot);
+	}
+	if (ct.taken && ot.taken) {
+		ri->allowed = 1;
+		ri->cred_remaining = ct.remaining;
+		ri->cred_reset_ms = ct.reset_ms;
+		ri->org_remaining = ot.remaining;
+		ri->org_reset_ms = ot.reset_ms;
+		return LK_OK;
+	}
+	if (snprintf(cls, sizeof(cls), "%d", cl) < 0 ||
+	    snprintf(cn, sizeof(cn), "%d", ct.taken ? 0 : ct.chunk) < 0 ||
+	    snprintf(ols, sizeof(ols), "%d", ol) < 0 ||
+	    snprintf(on, sizeof(on), "%d", ot.taken ? 0 : ot.chunk) < 0) {
+		e = LK_EINVAL;
+		goto giveback;
+	}
+	if ((e = db_exec(env->db, &rate_lease, params, &res)) != LK_OK) {
+		goto giveback;
+	}
+	cg = num(res, 0);
+	og = num(res, 3);
+	ri->allowed = (ct.taken || cg > 0) && (ot.taken || og > 0);
+	ri->retry_ms = (int)num(res, 6);
+	ri->cred_remaining = ct.taken ? ct.remaining : (int)num(res, 1) +
+	    (int)(cg > 0 ? cg - ri->allowed : 0);
+	ri->cred_reset_ms = ct.taken ? ct.reset_ms : (int)num(res, 2);
+	ri->org_remaining = ot.taken ? ot.remaining : (int)num(res, 4) +
+	    (int)(og > 0 ? og - ri->allowed : 0);
+	ri->org_reset_ms = ot.taken ? ot.reset_ms : (int)num(res, 5);
+	if (env->cache != NULL) {
+		if (!ct.taken) {
+			authcache_leased(env->cache, cb, cl, (int)cg,
+			    ri->allowed, (int)num(res, 1), (int)num(res, 2),
+			    env->mono_ms);
+		}
+		if (!ot.taken) {
+			authcache_leased(env->cache, ob, ol, (int)og,
+			    ri->allowed, (int)num(res, 4), (int)num(res, 5),
+			    env->mono_ms);
 		}
 	}
-	if (v[0] == NULL) {
-		return;		/* refused before any limit applied */
+	db_res_free(res);
+	if (ri->allowed) {
+		return LK_OK;
 	}
-	ri->present = 1;
-	ri->cred_limit = (int)n[0];
-	ri->org_limit = (int)n[1];
-	ri->allowed = v[2] != NULL && strcmp(v[2], "t") == 0;
-	ri->cred_remaining = (int)n[3];
-	ri->cred_reset_ms = (int)n[4];
-	ri->org_remaining = (int)n[5];
-	ri->org_reset_ms = (int)n[6];
-	ri->retry_ms = (int)n[7];
+	e = LK_OK;
+giveback:
+	/* Refused (or failed): a token spent locally goes back. */
+	if (env->cache != NULL && ct.taken) {
+		authcache_untake(env->cache, cb);
+	}
+	if (env->cache != NULL && ot.taken) {
+		authcache_untake(env->cache, ob);
+	}
+	return e;
 }
 
 static enum lk_err
 resolve_jwt(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
+	unsigned char key[AUTHCACHE_ID_LEN];
+	char ref[80], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	struct user_ref u;
 	struct jwt_claims c;
-	struct db_res *res = NULL;
-	const char *params[4];
-	const char *email, *ver;
-	char verbuf[24];
+	struct ac_ident who;
 	enum lk_err e;
-	enum role role;
-	long v;
 
 	e = jwt_verify(cred->value, cred->len, env->jwt, env->now,
 	    env->leeway, &c);
@@ -233,52 +440,44 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		return LK_EDENIED;
 	}
 	if (!uuid_valid(c.sub, strlen(c.sub)) ||
-	    !uuid_valid(c.org, strlen(c.org))) {
+	    !uuid_valid(c.org, strlen(c.org)) ||
+	    snprintf(ref, sizeof(ref), "user:%s:%s", c.sub, c.org) < 0) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
-	params[0] = c.sub;
-	params[1] = c.org;
-	params[2] = env->mode != NULL && strcmp(env->mode, "test") == 0 ?
-	    "test" : "live";
-	if (snprintf(verbuf, sizeof(verbuf), "%lld", (long long)c.ver) < 0) {
-		verbuf[0] = '\0';
-	}
-	params[3] = verbuf;
-	if ((e = db_exec(env->db, &user_for_token, params, &res)) != LK_OK) {
+	SHA256((const unsigned char *)ref, strlen(ref), key);
+	u.user_id = c.sub;
+	u.org_id = c.org;
+	if ((e = lookup(env, key, fetch_user, &u, &who)) != LK_OK) {
 		return e;
 	}
-	e = LK_EDENIED;
-	if (db_nrows(res) != 1) {
-		refuse(fail, 401, "invalid_token",
-		    "the token's user no longer exists");
-		goto done;
-	}
-	ver = db_get(res, 0, 2);
-	if (ver == NULL || parse_long(ver, strlen(ver), 0, 2147483647L, &v) !=
-	    LK_OK || v != c.ver) {
-		refuse(fail, 401, "revoked_token",
-		    "the token was revoked (password or role changed); "
-		    "log in again");
-		goto done;
-	}
-	if (strcmp(db_get(res, 0, 3), "t") == 0) {
+	switch (who.status) {
+	case AC_VALID:
+		break;
+	case AC_DISABLED:
 		refuse(fail, 401, "account_disabled",
 		    "the account is disabled");
-		goto done;
-	}
-	if (strcmp(db_get(res, 0, 4), "t") != 0) {
+		return LK_EDENIED;
+	case AC_ORG_INACTIVE:
 		refuse(fail, 401, "org_inactive",
 		    "the organization is inactive");
-		goto done;
+		return LK_EDENIED;
+	case AC_UNKNOWN:
+	case AC_REVOKED:
+	case AC_CREATOR_INACTIVE:
+		refuse(fail, 401, "invalid_token",
+		    "the token's user no longer exists");
+		return LK_EDENIED;
 	}
-	role = role_parse(db_get(res, 0, 1));
-	email = db_get(res, 0, 0);
-	if (role == ROLE_NONE || email == NULL ||
-	    strlen(email) > AUTH_EMAIL_MAX) {
-		log_err("user %s has an unusable row", c.sub);
-		e = LK_EDB;
-		goto done;
+	if (who.token_version != c.ver) {
+		refuse(fail, 401, "revoked_token",
+		    "the token was revoked (password changed or account "
+		    "disabled); log in again");
+		return LK_EDENIED;
+	}
+	if (who.role == ROLE_NONE) {
+		log_err("user %s has no usable role", c.sub);
+		return LK_EDB;
 	}
 	memset(id, 0, sizeof(*id));
 	id->kind = CRED_JWT;
@@ -286,14 +485,15 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	memcpy(id->user_id, c.sub, sizeof(id->user_id));
 	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
 	    "test" : "live", 5);
-	id->role = role;
-	memcpy(id->email, email, strlen(email) + 1);
-	id->perms = env->roles->sets[role];
-	read_rate(res, 5, &id->rate);
-	e = LK_OK;
-done:
-	db_res_free(res);
-	return e;
+	id->role = (enum role)who.role;
+	memcpy(id->email, who.email, sizeof(id->email));
+	id->perms = env->roles->sets[who.role];
+	if (snprintf(cb, sizeof(cb), "user:%s:%s", c.sub, id->mode) < 0 ||
+	    snprintf(ob, sizeof(ob), "org:%s:%s", c.org, id->mode) < 0) {
+		return LK_EINVAL;
+	}
+	return take_tokens(env, cb, who.cred_limit, ob, who.org_limit,
+	    &id->rate);
 }
 
 enum lk_err
@@ -327,22 +527,32 @@ auth_parse_perm_array(const char *a, struct perm_set *set)
 	return LK_OK;
 }
 
-static const struct db_stmt key_identity = {
-	"auth_authenticate_key",
-	"SELECT key_id, org_id, mode, permissions, expired, revoked, "
-	    "org_active, user_id, user_role, user_disabled, cred_limit, "
-	    "org_limit, allowed, cred_remaining, cred_reset_ms, org_remaining, "
-	    "org_reset_ms, retry_ms FROM latchkey.authenticate_key($1::bytea)",
-	1
-};
-
-enum { K_ID, K_ORG, K_MODE, K_PERMS, K_EXPIRED, K_REVOKED, K_ORG_ACTIVE,
-    K_USER, K_ROLE, K_USER_DISABLED, K_RATE };	/* K_RATE: first of 8 */
-
-static int
-is_true(const char *v)
+/* Splits "a,b.*" into set. */
+static enum lk_err
+perms_of(const char *list, struct perm_set *set)
 {
-	return v != NULL && strcmp(v, "t") == 0;
+	char item[PERM_NAME_MAX + 1];
+	const char *p = list;
+	size_t len;
+	enum lk_err e;
+
+	memset(set, 0, sizeof(*set));
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		if (len == 0 || len > PERM_NAME_MAX) {
+			return LK_EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if ((e = perm_set_add(set, item)) != LK_OK) {
+			return e;
+		}
+		p += len;
+		if (*p == ',') {
+			p++;
+		}
+	}
+	return LK_OK;
 }
 
 static enum lk_err
@@ -350,16 +560,15 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
 	char hex[2 + 2 * APIKEY_HASH_LEN + 1];
-	const char *params[1] = { hex };
+	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
 	struct perm_set own;
-	struct apikey k;
-	struct db_res *res = NULL;
-	enum role role;
+	struct ac_ident k;
+	struct apikey parsed;
 	enum lk_err e;
 
 	/* Shape, prefix and checksum first: a mistyped key costs no
 	 * database round trip. */
-	if (apikey_parse(cred->value, cred->len, env->key_prefix, &k) !=
+	if (apikey_parse(cred->value, cred->len, env->key_prefix, &parsed) !=
 	    LK_OK) {
 		refuse(fail, 401, "malformed_api_key",
 		    "the API key is malformed: check that it was copied "
@@ -368,61 +577,57 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	}
 	hex[0] = '\\';
 	hex[1] = 'x';
-	apikey_hex(k.hash, hex + 2);
-	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
+	apikey_hex(parsed.hash, hex + 2);
+	if ((e = lookup(env, parsed.hash, fetch_key, hex, &k)) != LK_OK) {
 		return e;
 	}
-	e = LK_EDENIED;
-	if (db_nrows(res) != 1) {
+	switch (k.status) {
+	case AC_VALID:
+		break;
+	case AC_UNKNOWN:
 		refuse(fail, 401, "unknown_api_key", "the API key is not known");
-		goto done;
-	}
-	if (is_true(db_get(res, 0, K_REVOKED))) {
+		return LK_EDENIED;
+	case AC_REVOKED:
 		refuse(fail, 401, "revoked_api_key",
 		    "the API key has been revoked");
-		goto done;
-	}
-	if (is_true(db_get(res, 0, K_EXPIRED))) {
-		refuse(fail, 401, "expired_api_key", "the API key has expired");
-		goto done;
-	}
-	if (!is_true(db_get(res, 0, K_ORG_ACTIVE))) {
+		return LK_EDENIED;
+	case AC_ORG_INACTIVE:
 		refuse(fail, 401, "org_inactive",
 		    "the organization is inactive");
-		goto done;
-	}
-	role = role_parse(db_get(res, 0, K_ROLE));
-	if (db_get(res, 0, K_USER) == NULL || role == ROLE_NONE ||
-	    is_true(db_get(res, 0, K_USER_DISABLED))) {
+		return LK_EDENIED;
+	case AC_CREATOR_INACTIVE:
+	case AC_DISABLED:
 		refuse(fail, 401, "api_key_owner_inactive",
 		    "the user who created this API key is disabled or "
 		    "removed, so the key no longer works");
-		goto done;
+		return LK_EDENIED;
 	}
-	if (auth_parse_perm_array(db_get(res, 0, K_PERMS), &own) != LK_OK) {
-		log_err("API key %s has unusable permissions",
-		    db_get(res, 0, K_ID));
-		e = LK_EDB;
-		goto done;
+	if (k.expires_at_ms != 0 && k.expires_at_ms <= env->now_ms) {
+		refuse(fail, 401, "expired_api_key", "the API key has expired");
+		return LK_EDENIED;
+	}
+	if (k.role == ROLE_NONE || perms_of(k.perms, &own) != LK_OK) {
+		log_err("API key %s has an unusable role or permissions",
+		    k.key_id);
+		return LK_EDB;
 	}
 	memset(id, 0, sizeof(*id));
 	id->kind = CRED_KEY;
-	memcpy(id->org_id, db_get(res, 0, K_ORG), sizeof(id->org_id) - 1);
-	memcpy(id->key_id, db_get(res, 0, K_ID), sizeof(id->key_id) - 1);
-	memcpy(id->user_id, db_get(res, 0, K_USER), sizeof(id->user_id) - 1);
-	memcpy(id->mode, k.mode == APIKEY_TEST ? "test" : "live", 5);
-	id->role = role;
+	memcpy(id->org_id, k.org_id, sizeof(id->org_id));
+	memcpy(id->key_id, k.key_id, sizeof(id->key_id));
+	memcpy(id->user_id, k.user_id, sizeof(id->user_id));
+	memcpy(id->mode, parsed.mode == APIKEY_TEST ? "test" : "live", 5);
+	id->role = (enum role)k.role;
 	/* A key never exceeds its creator's current role. */
-	if (perm_set_intersect(&own, &env->roles->sets[role], &id->perms) !=
+	if (perm_set_intersect(&own, &env->roles->sets[k.role], &id->perms) !=
 	    LK_OK) {
-		e = LK_EDB;
-		goto done;
+		return LK_EDB;
 	}
-	read_rate(res, K_RATE, &id->rate);
-	e = LK_OK;
-done:
-	db_res_free(res);
-	return e;
+	if (snprintf(cb, sizeof(cb), "key:%s", k.key_id) < 0 ||
+	    snprintf(ob, sizeof(ob), "org:%s:%s", k.org_id, id->mode) < 0) {
+		return LK_EINVAL;
+	}
+	return take_tokens(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
 }
 
 enum lk_err

@@ -89,14 +89,21 @@ struct jwt_keys;
 /* Role -> permission patterns, loaded from latchkey.role_permissions. */
 struct role_perms {
 	int64_t		 loaded_at;	/* seconds, monotonic; 0 = never */
+	uint64_t	 epoch;		/* the auth cache's, when loaded */
 	struct perm_set	 sets[ROLE_OWNER + 1];
 };
+
+struct authcache;
 
 struct auth_env {
 	struct db		*db;
 	const struct jwt_keys	*jwt;
 	int64_t			 leeway;
 	int64_t			 now;	/* wall clock, seconds */
+	int64_t			 now_ms;	/* wall clock, milliseconds */
+	int64_t			 mono_ms;	/* monotonic, milliseconds */
+	struct authcache	*cache;	/* NULL: every check asks the db */
+	int			 cache_ttl_ms;
 	struct role_perms	*roles;
 	const char		*key_prefix;	/* this deployment's */
 	const char		*mode;	/* JWT callers: requested mode */
@@ -117,9 +124,9 @@ enum lk_err	 auth_resolve(const struct auth_env *,
 		    const struct credential *, struct identity *id,
 		    struct auth_fail *fail) LK_MUST_CHECK;
 
-/* Loads the role permissions if older than a minute.  Errors: those of
- * db_exec(). */
+/* Loads the role permissions if older than a minute or loaded in
+ * another cache generation.  Errors: those of db_exec(). */
 enum lk_err	 auth_load_roles(struct db *, struct role_perms *,
-		    int64_t now_mono) LK_MUST_CHECK;
+		    int64_t now_mono, uint64_t epoch) LK_MUST_CHECK;
 
 #endif

@@ -43,6 +43,7 @@ config_defaults(struct lk_config *c)
 	(void)snprintf(c->api_key_prefix, sizeof(c->api_key_prefix), "lk");
 	c->log_body_max = 8 * 1024;
 	c->login_rate_per_min = 10;
+	c->auth_cache_ttl_ms = 1000;
 	c->request_log_retention_days = CONFIG_RETENTION_DAYS_DEFAULT;
 }
 
@@ -215,6 +216,9 @@ set(struct lk_config *c, const char *k, const char *v)
 		}
 		c->max_body_bytes = (size_t)body;
 		return NULL;
+	} else if (strcmp(k, "auth_cache_ttl_ms") == 0) {
+		return set_int(v, 0, 1000, &c->auth_cache_ttl_ms) == LK_OK ?
+		    NULL : "auth_cache_ttl_ms: expected 0..1000";
 	} else if (strcmp(k, "login_rate_per_min") == 0) {
 		return set_int(v, 1, 100000, &c->login_rate_per_min) == LK_OK ?
 		    NULL : "login_rate_per_min: expected 1..100000";

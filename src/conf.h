@@ -45,6 +45,7 @@ struct lk_config {
 	size_t	 max_body_bytes;
 	char	 api_key_prefix[17];
 	int	 login_rate_per_min;	/* per client address and per email */
+	int	 auth_cache_ttl_ms;	/* 0: no cache, the db every time */
 	size_t	 log_body_max;		/* bytes of each body kept in history */
 	char	 redact_fields[512];	/* extra JSON fields, comma-separated */
 	int	 request_log_retention_days;	/* latchkeyctl prune */

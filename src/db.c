@@ -26,10 +26,13 @@ struct db {
 	int64_t		 retry_at_ms;	/* no connect attempt before this */
 	int		 backoff_ms;
 	int		 in_tx;
+	uint64_t	 generation;
 	size_t		 nprepared;
 	const struct db_stmt *prepared[DB_STMTS_MAX];
 	char		 constraint[CONSTRAINT_MAX];
 };
+
+static enum lk_err	simple(struct db *, const char *);
 
 static const struct db_stmt set_scope = {
 	"db_set_scope",
@@ -128,7 +131,42 @@ db_connect(struct db *db)
 	}
 	db->backoff_ms = BACKOFF_MIN_MS;
 	db->retry_at_ms = 0;
+	db->generation++;
 	return LK_OK;
+}
+
+uint64_t
+db_generation(const struct db *db)
+{
+	return db->generation;
+}
+
+int
+db_socket(const struct db *db)
+{
+	return db->conn != NULL ? PQsocket(db->conn) : -1;
+}
+
+int
+db_notifications(struct db *db)
+{
+	PGnotify *n;
+	int count = 0;
+
+	if (db->conn == NULL) {
+		return -1;
+	}
+	if (PQconsumeInput(db->conn) == 0) {
+		log_warn("database connection lost: %s",
+		    PQerrorMessage(db->conn));
+		lost(db);
+		return -1;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
 }
 
 static int
@@ -243,6 +281,12 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 		PQclear(r);
 	}
 	return LK_OK;
+}
+
+enum lk_err
+db_command(struct db *db, const char *sql)
+{
+	return simple(db, sql);
 }
 
 static enum lk_err

@@ -61,6 +61,18 @@ enum lk_err	 db_commit(struct db *) LK_MUST_CHECK;
 /* Rolls back if a transaction is open; harmless otherwise. */
 void		 db_rollback(struct db *);
 
+/* Counts successful connections: a change means a new session, whose
+ * LISTENs must be issued again. */
+uint64_t	 db_generation(const struct db *);
+/* The connection's socket for poll(), or -1 when not connected. */
+int		 db_socket(const struct db *);
+/* Runs a statement without parameters or results, such as LISTEN x.
+ * Errors: as db_exec(). */
+enum lk_err	 db_command(struct db *, const char *sql) LK_MUST_CHECK;
+/* Reads what the server sent and returns how many notifications arrived
+ * (0 or more), or -1 when the connection is lost. */
+int		 db_notifications(struct db *);
+
 /* Name of the constraint the last failed statement violated, or "". */
 const char	*db_last_constraint(const struct db *);
 

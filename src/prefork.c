@@ -28,6 +28,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "authcache.h"
 #include "log.h"
 #include "prefork.h"
 #include "reqlog.h"
@@ -50,6 +51,8 @@ static volatile sig_atomic_t worker_stop;
 
 /* The request-history channel: [0] read by the writer, [1] by workers. */
 static int logfds[2] = { -1, -1 };
+/* The host's shared authentication cache; NULL if it could not be had. */
+static struct authcache *cache;
 
 static int64_t
 mono_ms(void)
@@ -212,6 +215,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 		_exit(1);
 	}
 	w.log_fd = logfds[1];
+	w.cache = cache;
 	while (!worker_stop) {
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		rc = worker_stop ? -1 : FCGX_Accept_r(&req);
@@ -267,7 +271,7 @@ writer_main(const struct lk_config *cfg, int listen_fd)
 	/* Its own name, so operators (and tests) can tell it from the
 	 * workers in ps. */
 	(void)prctl(PR_SET_NAME, "lk-writer", 0, 0, 0);
-	reqlog_writer(cfg, logfds[0], &worker_stop);
+	reqlog_writer(cfg, logfds[0], &worker_stop, cache);
 	_exit(0);
 }
 
@@ -401,6 +405,10 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 	n = cfg->workers;
 	if (reqlog_channel(logfds) != LK_OK) {
 		return 1;
+	}
+	if (cfg->auth_cache_ttl_ms > 0 && (cache = authcache_create()) == NULL) {
+		log_warn("no shared memory for the auth cache: every request "
+		    "will ask the database");
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authcache.h"
 #include "db.h"
 #include "log.h"
 #include "reqlog.h"
@@ -230,11 +231,41 @@ add(struct db *db, struct batch *b, const char *json, size_t len)
 	b->n++;
 }
 
+/*
+ * Keeps a LISTEN session for cache invalidation: (re)connects when needed
+ * and, on a new session, listens again and empties the cache, since
+ * notices sent meanwhile were missed.  Then reads pending notices.
+ */
+static void
+listen_auth(struct db *db, uint64_t *gen, struct authcache *cache)
+{
+	int n;
+
+	if (cache == NULL) {
+		return;
+	}
+	if (db_socket(db) < 0 && db_connect(db) != LK_OK) {
+		return;		/* down: db_connect() backs off */
+	}
+	if (db_generation(db) != *gen) {
+		if (db_command(db, "LISTEN latchkey_auth") != LK_OK) {
+			return;
+		}
+		*gen = db_generation(db);
+		authcache_flush(cache);
+	}
+	if ((n = db_notifications(db)) > 0) {
+		authcache_flush(cache);
+	}
+}
+
 void
-reqlog_writer(const struct lk_config *cfg, int fd, volatile sig_atomic_t *stop)
+reqlog_writer(const struct lk_config *cfg, int fd, volatile sig_atomic_t *stop,
+    struct authcache *cache)
 {
 	struct batch rows, events;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
+	uint64_t gen = 0;
 	struct db *db;
 	char *msg;
 	int64_t first = 0, retry_at = 0, now;
@@ -262,9 +293,16 @@ reqlog_writer(const struct lk_config *cfg, int fd, volatile sig_atomic_t *stop)
 				timeout = 0;
 			}
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		(void)poll(&pfd, 1, timeout);
+		listen_auth(db, &gen, cache);
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = cache != NULL ? db_socket(db) : -1;
+		pfd[1].events = POLLIN;
+		if (pfd[1].fd >= 0 && timeout > REQLOG_FLUSH_MS) {
+			timeout = REQLOG_FLUSH_MS;	/* bounds a lost wakeup */
+		}
+		/* A timeout or EINTR needs no action: the loop re-checks. */
+		(void)poll(pfd, 2, timeout);
 		/* Drain what is queued, flushing full batches on the way. */
 		while ((n = recv(fd, msg, REQLOG_MSG_MAX, MSG_DONTWAIT)) > 0) {
 			struct batch *b = msg[0] == REQLOG_EVENT ? &events :

@@ -72,9 +72,13 @@ void		reqlog_row_json(const struct reqlog_row *r, struct lk_buf *out);
 enum lk_err	reqlog_send(int fd, enum reqlog_kind, const char *json,
 		    size_t len) LK_MUST_CHECK;
 
+struct authcache;
+
 /* The writer process: reads records, appends them in batches, and on
- * *stop drains the channel, flushes and returns. */
+ * *stop drains the channel, flushes and returns.  It also LISTENs on
+ * latchkey_auth and empties cache (if not NULL) on every notice, and
+ * whenever its session was lost (notices may have been missed). */
 void		reqlog_writer(const struct lk_config *, int fd,
-		    volatile sig_atomic_t *stop);
+		    volatile sig_atomic_t *stop, struct authcache *cache);
 
 #endif

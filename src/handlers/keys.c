@@ -549,6 +549,7 @@ patch(struct lk_ctx *ctx)
 	}
 	o = key_json(res, 0);
 	db_res_free(res);
+	ctx->auth_changed = 1;
 	if ((e = audit_tx(ctx, "api_key.changed", "api_key", params[0],
 	    detail_of(name, absent == 1 ? NULL : &want))) != LK_OK) {
 		json_object_put(o);
@@ -574,6 +575,7 @@ revoke(struct lk_ctx *ctx)
 		return;
 	}
 	db_res_free(res);
+	ctx->auth_changed = 1;
 	if ((e = audit_tx(ctx, "api_key.revoked", "api_key", id, NULL)) !=
 	    LK_OK) {
 		tx_fail(ctx, e);
@@ -656,6 +658,7 @@ roll(struct lk_ctx *ctx)
 	d = json_object_new_object();
 	json_object_object_add(d, "grace_seconds",
 	    json_object_new_int64(grace));
+	ctx->auth_changed = 1;
 	if ((e = audit_tx(ctx, "api_key.rolled", "api_key", params[0], d)) !=
 	    LK_OK) {
 		json_object_put(o);

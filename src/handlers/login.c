@@ -33,7 +33,7 @@ static const struct db_stmt owner_insert = {
 
 static const struct db_stmt login_throttle = {
 	"login_throttle",
-	"SELECT allowed, retry_ms FROM latchkey.rate_take_pair($1, $2, $3, $2)",
+	"SELECT allowed, retry_ms FROM latchkey.rate_take_login($1, $2, $3)",
 	3
 };
 

@@ -434,6 +434,7 @@ patch(struct lk_ctx *ctx)
 		json_object_object_add(d, "password_changed",
 		    json_object_new_boolean(1));
 	}
+	ctx->auth_changed = 1;
 	if ((e = audit_tx(ctx, role != ROLE_NONE ? "user.role_changed" :
 	    disabled == 1 ? "user.disabled" : "user.changed", "user", id,
 	    d)) != LK_OK) {
@@ -467,6 +468,7 @@ del(struct lk_ctx *ctx)
 		return;
 	}
 	db_res_free(res);
+	ctx->auth_changed = 1;
 	if ((e = db_exec(ctx->db, &users_delete, &id, NULL)) != LK_OK ||
 	    (e = audit_tx(ctx, "user.deleted", "user", id, NULL)) != LK_OK) {
 		fail(ctx, e);

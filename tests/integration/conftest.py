@@ -110,6 +110,21 @@ class Client:
         return r.json
 
 
+def eventually(fn, seconds=3.0, step=0.02):
+    """Polls fn until it returns a true value or seconds pass (bounded).
+
+    For changes made behind latchkey's back (SQL in a test): each host
+    caches identities for up to a second, and the NOTIFY that empties the
+    cache arrives asynchronously."""
+    import time
+    deadline = time.monotonic() + seconds
+    while True:
+        v = fn()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
 def unique_email(tag="user"):
     return "%s-%s@example.test" % (tag, secrets.token_hex(6))
 

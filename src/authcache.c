@@ -1,0 +1,359 @@
+/*
+ * authcache.c: the shared identity cache and rate-limit leases.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "authcache.h"
+
+#define ID_SETS		1024
+#define ID_WAYS		4
+#define BUCKET_SETS	1024
+#define BUCKET_WAYS	4
+#define CHUNK_FAST_MS	(AUTHCACHE_LEASE_MS / 4)
+
+struct id_entry {
+	uint64_t	 epoch;		/* 0: empty */
+	int64_t		 stored_ms;
+	unsigned char	 id[AUTHCACHE_ID_LEN];
+	struct ac_ident	 ident;
+};
+
+struct id_set {
+	pthread_mutex_t	 lock;
+	struct id_entry	 e[ID_WAYS];
+};
+
+struct bucket {
+	char		 name[AUTHCACHE_BUCKET_MAX + 1];	/* "": empty */
+	int		 tokens;	/* leased, unspent */
+	int		 chunk;		/* size of the next lease */
+	int		 limit;
+	int		 pg_remaining;	/* the bucket's, after the lease */
+	int		 pg_reset_ms;
+	int64_t		 leased_ms;
+	int64_t		 used_ms;	/* last touched, for eviction */
+};
+
+struct bucket_set {
+	pthread_mutex_t	 lock;
+	struct bucket	 b[BUCKET_WAYS];
+};
+
+struct authcache {
+	_Atomic uint64_t	 epoch;
+	struct id_set		 ids[ID_SETS];
+	struct bucket_set	 buckets[BUCKET_SETS];
+};
+
+static int
+init_lock(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int rc;
+
+	if (pthread_mutexattr_init(&a) != 0) {
+		return -1;
+	}
+	rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
+	    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
+	    pthread_mutex_init(m, &a) != 0 ? -1 : 0;
+	(void)pthread_mutexattr_destroy(&a);	/* cannot fail here */
+	return rc;
+}
+
+struct authcache *
+authcache_create(void)
+{
+	struct authcache *c;
+	size_t i;
+
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED) {
+		return NULL;
+	}
+	/* mmap gives zeroed pages: entries start empty. */
+	atomic_init(&c->epoch, 1);
+	for (i = 0; i < ID_SETS; i++) {
+		if (init_lock(&c->ids[i].lock) == -1) {
+			(void)munmap(c, sizeof(*c));
+			return NULL;
+		}
+	}
+	for (i = 0; i < BUCKET_SETS; i++) {
+		if (init_lock(&c->buckets[i].lock) == -1) {
+			(void)munmap(c, sizeof(*c));
+			return NULL;
+		}
+	}
+	return c;
+}
+
+/*
+ * Locks m.  A holder that died leaves its set half-written: the set is
+ * wiped by the caller-supplied reset, then the lock is usable again.
+ * Returns 0 when locked.
+ */
+static int
+lock(pthread_mutex_t *m, void *set, size_t setsz, size_t hdr)
+{
+	int rc = pthread_mutex_lock(m);
+
+	if (rc == EOWNERDEAD) {
+		memset((char *)set + hdr, 0, setsz - hdr);
+		(void)pthread_mutex_consistent(m);	/* we own it */
+		return 0;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+unlock(pthread_mutex_t *m)
+{
+	(void)pthread_mutex_unlock(m);	/* we hold it: cannot fail */
+}
+
+uint64_t
+authcache_epoch(struct authcache *c)
+{
+	return atomic_load(&c->epoch);
+}
+
+void
+authcache_flush(struct authcache *c)
+{
+	atomic_fetch_add(&c->epoch, 1);
+}
+
+static struct id_set *
+id_set_of(struct authcache *c, const unsigned char *id)
+{
+	uint64_t h;
+
+	memcpy(&h, id, sizeof(h));	/* a SHA-256: any 8 bytes will do */
+	return &c->ids[h % ID_SETS];
+}
+
+int
+authcache_get(struct authcache *c, const unsigned char *id, int64_t now_ms,
+    int ttl_ms, struct ac_ident *out)
+{
+	struct id_set *s = id_set_of(c, id);
+	uint64_t epoch = authcache_epoch(c);
+	int i, hit = 0;
+
+	if (ttl_ms <= 0 || lock(&s->lock, s, sizeof(*s),
+	    offsetof(struct id_set, e)) == -1) {
+		return 0;
+	}
+	for (i = 0; i < ID_WAYS; i++) {
+		struct id_entry *e = &s->e[i];
+
+		if (e->epoch == epoch && memcmp(e->id, id,
+		    AUTHCACHE_ID_LEN) == 0 && now_ms - e->stored_ms < ttl_ms &&
+		    now_ms >= e->stored_ms) {
+			*out = e->ident;
+			hit = 1;
+			break;
+		}
+	}
+	unlock(&s->lock);
+	return hit;
+}
+
+void
+authcache_put(struct authcache *c, const unsigned char *id, uint64_t epoch,
+    int64_t now_ms, const struct ac_ident *in)
+{
+	struct id_set *s = id_set_of(c, id);
+	struct id_entry *victim = NULL;
+	uint64_t cur;
+	int i;
+
+	if (lock(&s->lock, s, sizeof(*s), offsetof(struct id_set, e)) == -1) {
+		return;
+	}
+	cur = authcache_epoch(c);
+	if (epoch == cur) {
+		/* The same id, else a stale or empty way, else the oldest. */
+		for (i = 0; i < ID_WAYS && victim == NULL; i++) {
+			if (s->e[i].epoch == cur &&
+			    memcmp(s->e[i].id, id, AUTHCACHE_ID_LEN) == 0) {
+				victim = &s->e[i];
+			}
+		}
+		for (i = 0; i < ID_WAYS && victim == NULL; i++) {
+			if (s->e[i].epoch != cur) {
+				victim = &s->e[i];
+			}
+		}
+		if (victim == NULL) {
+			victim = &s->e[0];
+			for (i = 1; i < ID_WAYS; i++) {
+				if (s->e[i].stored_ms < victim->stored_ms) {
+					victim = &s->e[i];
+				}
+			}
+		}
+		victim->epoch = cur;
+		victim->stored_ms = now_ms;
+		memcpy(victim->id, id, AUTHCACHE_ID_LEN);
+		victim->ident = *in;
+	}
+	unlock(&s->lock);
+}
+
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Finds bucket name in its set, or claims the least recently used way.
+ * The set must be locked. */
+static struct bucket *
+find(struct bucket_set *s, const char *name, int create)
+{
+	struct bucket *lru = NULL;
+	int i;
+
+	for (i = 0; i < BUCKET_WAYS; i++) {
+		struct bucket *b = &s->b[i];
+
+		if (strcmp(b->name, name) == 0) {
+			return b;
+		}
+		if (lru == NULL || b->used_ms < lru->used_ms) {
+			lru = b;
+		}
+	}
+	if (!create || strlen(name) > AUTHCACHE_BUCKET_MAX) {
+		return NULL;
+	}
+	memset(lru, 0, sizeof(*lru));
+	memcpy(lru->name, name, strlen(name) + 1);
+	lru->chunk = 1;
+	return lru;
+}
+
+static struct bucket_set *
+bucket_set_of(struct authcache *c, const char *name)
+{
+	return &c->buckets[fnv1a(name) % BUCKET_SETS];
+}
+
+static int
+chunk_cap(int limit)
+{
+	int cap = limit / 10;
+
+	if (cap < 1) {
+		cap = 1;
+	}
+	return cap > AUTHCACHE_CHUNK_MAX ? AUTHCACHE_CHUNK_MAX : cap;
+}
+
+void
+authcache_take(struct authcache *c, const char *bucket, int limit,
+    int64_t now_ms, struct ac_take *t)
+{
+	struct bucket_set *s = bucket_set_of(c, bucket);
+	struct bucket *b;
+	int64_t age;
+
+	memset(t, 0, sizeof(*t));
+	t->chunk = 1;
+	if (lock(&s->lock, s, sizeof(*s), offsetof(struct bucket_set, b)) ==
+	    -1) {
+		return;
+	}
+	if ((b = find(s, bucket, 1)) == NULL) {
+		unlock(&s->lock);
+		return;
+	}
+	b->used_ms = now_ms;
+	age = now_ms - b->leased_ms;
+	if (b->limit != limit || age >= AUTHCACHE_LEASE_MS || age < 0) {
+		/* A changed limit or an old lease: its tokens are void.
+		 * Unspent tokens mean the lease was too big. */
+		if (b->tokens > 0 && b->chunk > 1) {
+			b->chunk /= 2;
+		}
+		b->tokens = 0;
+		b->limit = limit;
+	}
+	if (b->tokens > 0) {
+		b->tokens--;
+		t->taken = 1;
+		t->remaining = b->pg_remaining + b->tokens;
+		t->reset_ms = b->pg_reset_ms - (int)age;
+		if (t->reset_ms < 0) {
+			t->reset_ms = 0;
+		}
+	} else {
+		/* Spent fast: lease more next time. */
+		if (b->leased_ms != 0 && age < CHUNK_FAST_MS) {
+			b->chunk *= 2;
+		}
+		if (b->chunk > chunk_cap(limit)) {
+			b->chunk = chunk_cap(limit);
+		}
+		if (b->chunk < 1) {
+			b->chunk = 1;
+		}
+		t->chunk = b->chunk;
+	}
+	unlock(&s->lock);
+}
+
+void
+authcache_untake(struct authcache *c, const char *bucket)
+{
+	struct bucket_set *s = bucket_set_of(c, bucket);
+	struct bucket *b;
+
+	if (lock(&s->lock, s, sizeof(*s), offsetof(struct bucket_set, b)) ==
+	    -1) {
+		return;
+	}
+	if ((b = find(s, bucket, 0)) != NULL) {
+		b->tokens++;
+	}
+	unlock(&s->lock);
+}
+
+void
+authcache_leased(struct authcache *c, const char *bucket, int limit,
+    int granted, int spend, int pg_remaining, int pg_reset_ms,
+    int64_t now_ms)
+{
+	struct bucket_set *s = bucket_set_of(c, bucket);
+	struct bucket *b;
+
+	if (lock(&s->lock, s, sizeof(*s), offsetof(struct bucket_set, b)) ==
+	    -1) {
+		return;
+	}
+	if ((b = find(s, bucket, 1)) != NULL) {
+		b->limit = limit;
+		b->tokens = granted > spend ? granted - spend : 0;
+		b->pg_remaining = pg_remaining;
+		b->pg_reset_ms = pg_reset_ms;
+		b->leased_ms = now_ms;
+		b->used_ms = now_ms;
+	}
+	unlock(&s->lock);
+}

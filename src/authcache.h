@@ -1,0 +1,96 @@
+/*
+ * authcache.h: what one latchkeyd host remembers between requests, in
+ * memory the master maps before it forks so every worker shares it:
+ *
+ *  - identities: the answer of the database to "who is behind this key
+ *    hash / this user's token", kept for a short time (auth_cache_ttl_ms,
+ *    a second by default) and dropped at once when the host learns of a
+ *    change (its own handlers, or a NOTIFY from another host);
+ *  - rate-limit leases: tokens a worker took from a PostgreSQL bucket in
+ *    advance (011), spent here without a round trip and lost if unspent
+ *    within a second.  The lease size adapts: one token for a slow
+ *    caller, up to a tenth of the limit (at most AUTHCACHE_CHUNK_MAX) for
+ *    a fast one.
+ *
+ * Entries live in small sets guarded by process-shared robust mutexes: a
+ * worker killed while holding one costs that set's entries, not a hang.
+ * Knows nothing of FastCGI or libpq.
+ */
+#ifndef LK_AUTHCACHE_H
+#define LK_AUTHCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUTHCACHE_ID_LEN	32	/* SHA-256 */
+#define AUTHCACHE_PERMS_MAX	1024
+#define AUTHCACHE_EMAIL_MAX	254
+#define AUTHCACHE_BUCKET_MAX	63
+#define AUTHCACHE_LEASE_MS	1000
+#define AUTHCACHE_CHUNK_MAX	1000
+
+enum ac_status {
+	AC_VALID,
+	AC_UNKNOWN,		/* no such key or user */
+	AC_REVOKED,
+	AC_ORG_INACTIVE,
+	AC_CREATOR_INACTIVE,	/* a key whose user is disabled or gone */
+	AC_DISABLED		/* a user who is disabled */
+};
+
+/* One identity as the database described it. */
+struct ac_ident {
+	enum ac_status	 status;
+	char		 key_id[37];
+	char		 org_id[37];
+	char		 user_id[37];
+	char		 mode[5];
+	int		 role;		/* enum role */
+	long		 token_version;
+	int64_t		 expires_at_ms;	/* 0: never */
+	int		 cred_limit;	/* per minute */
+	int		 org_limit;
+	char		 email[AUTHCACHE_EMAIL_MAX + 1];
+	char		 perms[AUTHCACHE_PERMS_MAX];	/* "a,b.*" */
+};
+
+/* A token taken (or not) from a bucket, and what the caller may tell. */
+struct ac_take {
+	int	 taken;		/* 1 if a leased token was spent */
+	int	 chunk;		/* not taken: how many to lease */
+	int	 remaining;	/* best knowledge, for headers */
+	int	 reset_ms;
+};
+
+struct authcache;
+
+/* Maps the shared region (in the master, before forking).  NULL when
+ * the system refuses; latchkeyd then runs without a cache. */
+struct authcache *authcache_create(void);
+
+/* The generation of the cache: it changes on every flush. */
+uint64_t	authcache_epoch(struct authcache *);
+/* Forgets every identity (not the leases). */
+void		authcache_flush(struct authcache *);
+
+/* Copies the identity stored under id if younger than ttl_ms and stored
+ * in this generation; returns 1 on a hit, 0 otherwise. */
+int		authcache_get(struct authcache *, const unsigned char *id,
+		    int64_t now_ms, int ttl_ms, struct ac_ident *out);
+/* Stores an identity fetched while the generation was epoch: if the
+ * cache was flushed since, the answer may be stale and is not kept. */
+void		authcache_put(struct authcache *, const unsigned char *id,
+		    uint64_t epoch, int64_t now_ms, const struct ac_ident *in);
+
+/* Spends one leased token of bucket (limit per minute) if there is one. */
+void		authcache_take(struct authcache *, const char *bucket,
+		    int limit, int64_t now_ms, struct ac_take *t);
+/* Returns a token spent by authcache_take() (the other bucket refused). */
+void		authcache_untake(struct authcache *, const char *bucket);
+/* Records a lease of granted tokens, spend of which (0 or 1) the caller
+ * uses now; pg_remaining and pg_reset_ms are the bucket's after it. */
+void		authcache_leased(struct authcache *, const char *bucket,
+		    int limit, int granted, int spend, int pg_remaining,
+		    int pg_reset_ms, int64_t now_ms);
+
+#endif
