@@ -30,6 +30,7 @@ CREATE TABLE latchkey.api_keys (
 	created_by_key		uuid
 	    CONSTRAINT api_keys_created_by_key_fkey
 	    REFERENCES latchkey.api_keys (id) ON DELETE SET NULL,
+	created_by_service	boolean NOT NULL DEFAULT false,
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	updated_at		timestamptz NOT NULL DEFAULT now(),
 	expires_at		timestamptz,
@@ -57,6 +58,9 @@ COMMENT ON COLUMN latchkey.api_keys.permissions IS
 COMMENT ON COLUMN latchkey.api_keys.created_by_user IS
     'the user whose role bounds the key (for a key made by a key, that '
     'key''s user); NULL once the user is deleted, which disables the key';
+COMMENT ON COLUMN latchkey.api_keys.created_by_service IS
+    'made by a service key: bounded by its own permissions only, as no '
+    'user stands behind it';
 COMMENT ON COLUMN latchkey.api_keys.last_used_at IS
     'coalesced: written at most once a minute per key';
 
@@ -106,8 +110,10 @@ BEGIN
 	RETURN QUERY
 	    SELECT k.id, k.org_id, k.mode, k.permissions,
 		(extract(epoch FROM k.expires_at) * 1000)::bigint,
-		k.revoked_at IS NOT NULL, o.active, u.id, u.role,
-		coalesce(u.disabled, true),
+		k.revoked_at IS NOT NULL, o.active, u.id,
+		CASE WHEN k.created_by_service THEN 'owner' ELSE u.role END,
+		CASE WHEN k.created_by_service THEN false
+		    ELSE coalesce(u.disabled, true) END,
 		coalesce(k.rate_limit_per_min, p.key_rate_per_min),
 		coalesce(o.rate_limit_per_min, p.org_rate_per_min)
 	    FROM latchkey.orgs o
