@@ -35,6 +35,7 @@
 #include <openssl/evp.h>
 
 #include "apikey.h"
+#include "authz.h"
 #include "conf.h"
 #include "err.h"
 #include "password.h"
@@ -78,6 +79,8 @@ enum opt {
 	OPT_PASSWORD_STDIN,
 	OPT_OLDER_THAN,
 	OPT_MONTHS_AHEAD,
+	OPT_PUBLIC,
+	OPT_DIRECT,
 	OPT_HELP,
 	OPT_COUNT
 };
@@ -101,6 +104,8 @@ static const struct opt_def {
 	{ "--password-stdin", OPT_PASSWORD_STDIN, 0 },
 	{ "--older-than", OPT_OLDER_THAN, 1 },
 	{ "--months-ahead", OPT_MONTHS_AHEAD, 1 },
+	{ "--public", OPT_PUBLIC, 0 },
+	{ "--direct", OPT_DIRECT, 1 },
 	{ "-h", OPT_HELP, 0 },
 	{ "--help", OPT_HELP, 0 },
 };
@@ -127,6 +132,13 @@ static const char usage_text[] =
 "      add NAME to the permission catalog, or change its description\n"
 "  permission list\n"
 "      list the permission catalog\n"
+"  route add METHOD PATTERN [PERMISSION] [--public] [--direct TYPE]\n"
+"      guard an upstream route in the authorizer role: METHOD is GET,\n"
+"      POST... or *; in PATTERN a * segment matches one segment, a final\n"
+"      * any rest; PERMISSION is required of callers, --public needs no\n"
+"      credential, --direct TYPE admits direct tokens for resource TYPE\n"
+"  route list\n"
+"  route delete METHOD PATTERN\n"
 "  prune [--older-than DURATION] [--months-ahead N]\n"
 "      create the request-history partitions of this month and the N\n"
 "      months after it (default 3, at most 24), drop the partitions wholly\n"
@@ -1297,6 +1309,157 @@ cmd_permission(const struct args *a)
 }
 
 /*
+ * The route command: the upstream routes of the authorizer role.
+ */
+
+static const char sql_route_add[] =
+    "INSERT INTO latchkey.routes (method, pattern, permission, public, "
+    "direct_resource_type) VALUES ($1, $2, $3, $4::boolean, $5) "
+    "ON CONFLICT (method, pattern) DO UPDATE SET "
+    "permission = EXCLUDED.permission, public = EXCLUDED.public, "
+    "direct_resource_type = EXCLUDED.direct_resource_type";
+static const char sql_route_list[] =
+    "SELECT method, pattern, coalesce(permission, ''), public, "
+    "coalesce(direct_resource_type, '') FROM latchkey.routes "
+    "ORDER BY pattern, method";
+static const char sql_route_delete[] =
+    "DELETE FROM latchkey.routes WHERE method = $1 AND pattern = $2";
+
+static int
+method_valid(const char *m)
+{
+	size_t n = strlen(m);
+
+	return strcmp(m, "*") == 0 || (n >= 1 && n <= AUTHZ_METHOD_MAX &&
+	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n);
+}
+
+static int
+route_add(PGconn *conn, const struct args *a)
+{
+	const char *perm = a->npos > 4 ? a->pos[4] : NULL;
+	const char *params[5] = { a->pos[2], a->pos[3], perm,
+	    (a->seen & BIT(OPT_PUBLIC)) ? "true" : "false",
+	    a->value[OPT_DIRECT] };
+
+	if (pg_cmd(conn, "route add", sql_route_add, 5, params) == -1) {
+		return EXIT_FAILURE;
+	}
+	say("route %s %s saved\n", a->pos[2], a->pos[3]);
+	return EXIT_SUCCESS;
+}
+
+static int
+route_list(PGconn *conn)
+{
+	PGresult *res;
+	int i;
+
+	if ((res = pg_run(conn, "route list", sql_route_list, 0, NULL,
+	    PGRES_TUPLES_OK)) == NULL) {
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		say("%-7s %-40s %s%s%s%s\n", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		    strcmp(PQgetvalue(res, i, 3), "t") == 0 ? "(public)" : "",
+		    PQgetvalue(res, i, 4)[0] != '\0' ? " direct:" : "",
+		    PQgetvalue(res, i, 4));
+	}
+	PQclear(res);
+	return EXIT_SUCCESS;
+}
+
+static int
+route_delete(PGconn *conn, const struct args *a)
+{
+	const char *params[2] = { a->pos[2], a->pos[3] };
+	PGresult *res;
+	int rc;
+
+	if ((res = pg_run(conn, "route delete", sql_route_delete, 2, params,
+	    PGRES_COMMAND_OK)) == NULL) {
+		return EXIT_FAILURE;
+	}
+	rc = strcmp(PQcmdTuples(res), "1") == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (rc == EXIT_SUCCESS) {
+		say("route %s %s deleted\n", a->pos[2], a->pos[3]);
+	} else {
+		errmsg("route delete: no route %s %s", a->pos[2], a->pos[3]);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int
+cmd_route(const struct args *a)
+{
+	const char *sub = a->npos > 1 ? a->pos[1] : "";
+	const char *direct = a->value[OPT_DIRECT];
+	int is_add = strcmp(sub, "add") == 0;
+	PGconn *conn;
+	size_t i;
+	int rc;
+
+	if (is_add || strcmp(sub, "delete") == 0) {
+		if (a->npos < 4 || a->npos > (is_add ? 5u : 4u)) {
+			return usage_error(is_add ? "route add takes METHOD "
+			    "PATTERN [PERMISSION]" :
+			    "route delete takes METHOD PATTERN");
+		}
+		if (!method_valid(a->pos[2])) {
+			return usage_error("route: %s is not a method (GET, "
+			    "POST... in capitals, or *)", a->pos[2]);
+		}
+		if (!authz_pattern_valid(a->pos[3])) {
+			return usage_error("route: %s is not a pattern (a path "
+			    "starting with /, * only as a whole segment)",
+			    a->pos[3]);
+		}
+		if (!is_add && (a->seen & (BIT(OPT_PUBLIC) |
+		    BIT(OPT_DIRECT)))) {
+			return usage_error("route delete takes no options");
+		}
+		if (is_add && a->npos == 5 && !perm_name_valid(a->pos[4])) {
+			return usage_error("route add: %s is not a permission "
+			    "name", a->pos[4]);
+		}
+		if (is_add && a->npos == 5 && (a->seen & BIT(OPT_PUBLIC))) {
+			return usage_error("route add: a --public route "
+			    "takes no PERMISSION");
+		}
+		if (direct != NULL) {
+			for (i = 0; direct[i] != '\0'; i++) {
+				if (strchr("abcdefghijklmnopqrstuvwxyz"
+				    "0123456789_", direct[i]) == NULL) {
+					break;
+				}
+			}
+			if (i == 0 || direct[i] != '\0' ||
+			    i > AUTHZ_TYPE_MAX) {
+				return usage_error("route add: --direct takes "
+				    "a resource type of a-z, 0-9 and _");
+			}
+		}
+	} else if (strcmp(sub, "list") == 0) {
+		if (a->npos != 2 || (a->seen & (BIT(OPT_PUBLIC) |
+		    BIT(OPT_DIRECT)))) {
+			return usage_error("route list takes no arguments");
+		}
+	} else {
+		return usage_error("route needs add, list or delete, not '%s'",
+		    sub);
+	}
+	if ((conn = db_connect(a)) == NULL) {
+		return EXIT_FAILURE;
+	}
+	rc = is_add ? route_add(conn, a) : strcmp(sub, "list") == 0 ?
+	    route_list(conn) : route_delete(conn, a);
+	PQfinish(conn);
+	return rc;
+}
+
+/*
  * The prune command: retention of the request history and of the
  * rate-limit state.  Each step is one statement in its own transaction.
  */
@@ -1665,6 +1828,7 @@ static const struct command {
 	{ "bootstrap", BIT(OPT_ORG) | BIT(OPT_EMAIL) | BIT(OPT_ROLE) |
 	    BIT(OPT_PASSWORD_STDIN), 1, cmd_bootstrap },
 	{ "permission", BIT(OPT_DESCRIPTION), 3, cmd_permission },
+	{ "route", BIT(OPT_PUBLIC) | BIT(OPT_DIRECT), 5, cmd_route },
 	{ "prune", BIT(OPT_OLDER_THAN) | BIT(OPT_MONTHS_AHEAD), 1,
 	    cmd_prune },
 	{ "check-config", 0, 2, cmd_check_config },
