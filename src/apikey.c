@@ -232,13 +232,35 @@ apikey_prefix_valid(const char *prefix)
 }
 
 enum lk_err
+apikey_random(char *out, size_t n)
+{
+	unsigned char rnd[RAND_CHUNK];
+	size_t got = 0, i;
+
+	while (got < n) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			OPENSSL_cleanse(rnd, sizeof(rnd));
+			return LK_ECRYPTO;
+		}
+		/* Rejection sampling: bytes past the last multiple of 62
+		 * would favour the first characters. */
+		for (i = 0; i < sizeof(rnd) && got < n; i++) {
+			if (rnd[i] < RAND_LIMIT) {
+				out[got++] = base62[rnd[i] % BASE62];
+			}
+		}
+	}
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return LK_OK;
+}
+
+enum lk_err
 apikey_generate(const char *prefix, enum apikey_mode mode, char *out,
     size_t outsz, struct apikey *parsed)
 {
 	char key[APIKEY_MAX_LEN + 1];
-	unsigned char rnd[RAND_CHUNK];
 	struct apikey k;
-	size_t plen, len, head, n = 0, i;
+	size_t plen, len, head;
 	enum lk_err err;
 
 	if ((plen = prefix_len(prefix)) == 0 ||
@@ -254,16 +276,8 @@ apikey_generate(const char *prefix, enum apikey_mode mode, char *out,
 	key[plen] = '_';
 	memcpy(key + plen + 1, apikey_mode_str(mode), MODE_LEN);
 	key[head - 1] = '_';
-	while (n < APIKEY_SECRET_LEN) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-			err = LK_ECRYPTO;
-			goto done;
-		}
-		for (i = 0; i < sizeof(rnd) && n < APIKEY_SECRET_LEN; i++) {
-			if (rnd[i] < RAND_LIMIT) {
-				key[head + n++] = base62[rnd[i] % BASE62];
-			}
-		}
+	if ((err = apikey_random(key + head, APIKEY_SECRET_LEN)) != LK_OK) {
+		goto done;
 	}
 	checksum_encode(crc32_ieee(key, head + APIKEY_SECRET_LEN),
 	    key + head + APIKEY_SECRET_LEN);
@@ -277,7 +291,6 @@ apikey_generate(const char *prefix, enum apikey_mode mode, char *out,
 	}
 
 done:
-	OPENSSL_cleanse(rnd, sizeof(rnd));
 	OPENSSL_cleanse(key, sizeof(key));
 	return err;
 }

@@ -67,6 +67,10 @@ enum lk_err	 apikey_parse(const char *key, size_t len,
 		    const char *expected_prefix, struct apikey *out)
 		    LK_MUST_CHECK;
 
+/* Writes n random base62 characters (no NUL) from RAND_bytes(), without
+ * modulo bias.  Errors: LK_ECRYPTO. */
+enum lk_err	 apikey_random(char *out, size_t n) LK_MUST_CHECK;
+
 /* Returns 1 if s has the rough shape of a key of any prefix (for telling
  * a key from a JWT in a header); does not check the checksum. */
 int		 apikey_looks_like(const char *s, size_t len);

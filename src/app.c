@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "app.h"
+#include "authz.h"
 #include "authcache.h"
 #include "db.h"
 #include "handlers/handlers.h"
@@ -40,9 +42,19 @@ static const struct route_table *const tables[] = {
 	&handlers_requests,
 	&handlers_activity,
 	&handlers_usage,
+	&handlers_openapi,
+	&handlers_directs,
+	&handlers_boot,
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))
+
+const struct route_table *const *
+app_route_tables(size_t *n)
+{
+	*n = NTABLES;
+	return tables;
+}
 
 
 /* The JSON fields redacted from recorded bodies: the defaults plus the
@@ -130,6 +142,8 @@ app_worker_free(struct worker *w)
 {
 	db_free(w->db);
 	arena_free(w->arena);
+	free(w->routes);
+	w->routes = NULL;
 	buf_free(&w->out);
 	buf_free(&w->headers);
 	buf_free(&w->record);
@@ -505,6 +519,36 @@ json_add_bool(json_object *o, const char *key, const char *pg_bool)
 	    pg_bool != NULL && strcmp(pg_bool, "t") == 0));
 }
 
+/* Reads every place a credential may come from. */
+static int
+transports(struct lk_ctx *ctx, struct auth_input *in)
+{
+	enum lk_err e;
+
+	in->authorization = http_param(ctx->req, "HTTP_AUTHORIZATION");
+	in->x_api_key = http_param(ctx->req, "HTTP_X_API_KEY");
+	in->x_internal_key = http_param(ctx->req, "HTTP_X_INTERNAL_KEY");
+	e = http_query(ctx->req, ctx->arena, "token", &in->q_token,
+	    &in->q_token_count);
+	if (e == LK_ENOTFOUND) {
+		in->q_token = NULL;
+	} else if (e != LK_OK) {
+		reply_error(ctx, 400, "malformed_query",
+		    "the token parameter is not valid percent-encoding");
+		return -1;
+	}
+	e = http_query(ctx->req, ctx->arena, "accesskey", &in->q_accesskey,
+	    &in->q_accesskey_count);
+	if (e == LK_ENOTFOUND) {
+		in->q_accesskey = NULL;
+	} else if (e != LK_OK) {
+		reply_error(ctx, 400, "malformed_query",
+		    "the accesskey parameter is not valid percent-encoding");
+		return -1;
+	}
+	return 0;
+}
+
 int
 require_auth(struct lk_ctx *ctx)
 {
@@ -520,24 +564,10 @@ require_auth(struct lk_ctx *ctx)
 		return 0;
 	}
 	memset(&in, 0, sizeof(in));
-	in.authorization = http_param(ctx->req, "HTTP_AUTHORIZATION");
-	in.x_api_key = http_param(ctx->req, "HTTP_X_API_KEY");
-	e = http_query(ctx->req, ctx->arena, "token", &in.q_token,
-	    &in.q_token_count);
-	if (e == LK_ENOTFOUND) {
-		in.q_token = NULL;
-	} else if (e != LK_OK) {
-		reply_error(ctx, 400, "malformed_query",
-		    "the token parameter is not valid percent-encoding");
-		return -1;
-	}
-	e = http_query(ctx->req, ctx->arena, "accesskey", &in.q_accesskey,
-	    &in.q_accesskey_count);
-	if (e == LK_ENOTFOUND) {
-		in.q_accesskey = NULL;
-	} else if (e != LK_OK) {
-		reply_error(ctx, 400, "malformed_query",
-		    "the accesskey parameter is not valid percent-encoding");
+	if (ctx->cred_override != NULL) {
+		/* POST /v1/auth/verify: the credential asked about. */
+		in.authorization = ctx->cred_override;
+	} else if (transports(ctx, &in) == -1) {
 		return -1;
 	}
 	if ((r = auth_extract(&in, &cred, &fail)) == -1) {
@@ -576,6 +606,9 @@ require_auth(struct lk_ctx *ctx)
 	env.roles = &ctx->w->roles;
 	env.key_prefix = ctx->cfg->api_key_prefix;
 	env.mode = http_param(ctx->req, "HTTP_X_LATCHKEY_MODE");
+	env.org_header = http_param(ctx->req, "HTTP_X_ORG_ID");
+	env.service_keys = ctx->cfg->service_keys;
+	env.nservice_keys = ctx->cfg->nservice_keys;
 	if (env.mode != NULL && strcmp(env.mode, "live") != 0 &&
 	    strcmp(env.mode, "test") != 0) {
 		reply_error(ctx, 400, "invalid_mode",
@@ -592,6 +625,12 @@ require_auth(struct lk_ctx *ctx)
 		return -1;
 	}
 	ctx->identified = 1;
+	if (ctx->id.kind == CRED_DIRECT && !ctx->allow_direct) {
+		reply_error(ctx, 403, "direct_token_not_allowed", "a direct "
+		    "token reaches only the upstream routes of its resource, "
+		    "never the management API");
+		return -1;
+	}
 	ratelimit_headers(&ctx->id.rate, &ctx->w->headers);
 	if (ctx->id.rate.present && !ctx->id.rate.allowed) {
 		reply_error(ctx, 429, "rate_limited", "rate limit exceeded; "
@@ -840,6 +879,191 @@ route(struct lk_ctx *ctx)
 	}
 }
 
+#define ROUTES_MAX		10000
+#define ROUTES_TTL_S		60
+
+static const struct db_stmt routes_all = {
+	"app_routes",
+	"SELECT id, method, pattern, coalesce(permission, ''), public, "
+	    "coalesce(direct_resource_type, '') FROM latchkey.routes",
+	0
+};
+
+/* Copies src into a fixed field, failing when it does not fit. */
+static int
+field(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= dstsz) {
+		return -1;
+	}
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/* Loads the routes when they are older than a minute or the auth cache
+ * was flushed since (a route changed: NOTIFY). */
+static enum lk_err
+load_routes(struct worker *w)
+{
+	struct timespec ts;
+	struct authz_route *rs;
+	struct db_res *res;
+	uint64_t epoch = w->cache != NULL ? authcache_epoch(w->cache) : 0;
+	size_t i, n;
+	enum lk_err e;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
+		ts.tv_sec = 0;
+	}
+	if (w->routes_loaded != 0 && epoch == w->routes_epoch &&
+	    ts.tv_sec - w->routes_loaded < ROUTES_TTL_S) {
+		return LK_OK;
+	}
+	if ((e = db_exec(w->db, &routes_all, NULL, &res)) != LK_OK) {
+		return e;
+	}
+	n = db_nrows(res);
+	if (n > ROUTES_MAX) {
+		log_err("%zu routes: only the first %d are used", n,
+		    ROUTES_MAX);
+		n = ROUTES_MAX;
+	}
+	if ((rs = calloc(n + 1, sizeof(*rs))) == NULL) {
+		db_res_free(res);
+		return LK_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (field(rs[i].id, sizeof(rs[i].id), db_get(res, i, 0)) ||
+		    field(rs[i].method, sizeof(rs[i].method),
+		    db_get(res, i, 1)) ||
+		    field(rs[i].pattern, sizeof(rs[i].pattern),
+		    db_get(res, i, 2)) ||
+		    field(rs[i].permission, sizeof(rs[i].permission),
+		    db_get(res, i, 3)) ||
+		    field(rs[i].direct_type, sizeof(rs[i].direct_type),
+		    db_get(res, i, 5))) {
+			log_err("route %s does not fit; ignored",
+			    db_get(res, i, 0));
+			memset(&rs[i], 0, sizeof(rs[i]));
+			continue;
+		}
+		rs[i].public = strcmp(db_get(res, i, 4), "t") == 0;
+	}
+	db_res_free(res);
+	free(w->routes);
+	w->routes = rs;
+	w->nroutes = n;
+	w->routes_epoch = epoch;
+	w->routes_loaded = ts.tv_sec != 0 ? ts.tv_sec : 1;
+	return LK_OK;
+}
+
+/* Adds "Variable-NAME: value" for the web server to hand upstream. */
+static void
+variable(struct worker *w, const char *name, const char *value)
+{
+	char hdr[64];
+
+	if (value == NULL || value[0] == '\0' ||
+	    snprintf(hdr, sizeof(hdr), "Variable-%s", name) < 0) {
+		return;
+	}
+	add_header(w, hdr, value);
+}
+
+int
+route_check(struct lk_ctx *ctx, const char *method, const char *path,
+    size_t len, const struct authz_route **route)
+{
+	const struct authz_route *r = NULL;
+	enum lk_err e;
+	int k;
+
+	*route = NULL;
+	if ((e = load_routes(ctx->w)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	k = authz_match(ctx->w->routes, ctx->w->nroutes, method, path, len);
+	if (k >= 0) {
+		r = &ctx->w->routes[k];
+	} else if (!ctx->cfg->authorizer_allow_unrouted) {
+		reply_error(ctx, 403, "no_route", "no route allows %s %.*s",
+		    method, (int)(len > 200 ? 200 : len), path);
+		return -1;
+	}
+	*route = r;
+	if (r != NULL && r->public) {
+		return 0;
+	}
+	ctx->allow_direct = 1;
+	if (require_auth(ctx) == -1) {
+		return -1;
+	}
+	if (ctx->id.kind == CRED_DIRECT && (r == NULL ||
+	    r->direct_type[0] == '\0' ||
+	    strcmp(r->direct_type, ctx->id.rtype) != 0)) {
+		reply_error(ctx, 403, "direct_token_out_of_scope",
+		    "this direct token is for a %s, not for this route",
+		    ctx->id.rtype);
+		return -1;
+	}
+	if (ctx->id.kind != CRED_DIRECT && r != NULL &&
+	    r->permission[0] != '\0' &&
+	    require_perm(ctx, r->permission) == -1) {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The AUTHORIZER role: the request is for the upstream API.  An allowed
+ * request gets 200 and the caller's identity as Variable-* headers, which
+ * the web server hands the upstream; a refused one the same JSON error
+ * the management API gives.
+ */
+static void
+authorize(struct lk_ctx *ctx)
+{
+	struct http_req *req = ctx->req;
+	const struct authz_route *r;
+	const char *path = req->uri, *q;
+	struct lk_buf perms;
+	size_t len, i;
+
+	/* The upstream's own path: the whole URI, never the mount. */
+	len = (q = strchr(path, '?')) != NULL ? (size_t)(q - path) :
+	    strlen(path);
+	if (route_check(ctx, req->method_str, path, len, &r) == -1) {
+		return;
+	}
+	variable(ctx->w, "LK_REQUEST_ID", req->request_id);
+	if (r != NULL && r->public) {
+		reply(ctx, 200, NULL);
+		return;
+	}
+	buf_init(&perms, 8192);
+	for (i = 0; i < ctx->id.perms.n; i++) {
+		buf_puts(&perms, i > 0 ? "," : "");
+		buf_puts(&perms, ctx->id.perms.items[i]);
+	}
+	variable(ctx->w, "LK_ORG_ID", ctx->id.org_id);
+	variable(ctx->w, "LK_MODE", ctx->id.mode);
+	variable(ctx->w, "LK_KEY_ID", ctx->id.kind == CRED_KEY ?
+	    ctx->id.key_id : NULL);
+	variable(ctx->w, "LK_USER_ID", ctx->id.user_id);
+	variable(ctx->w, "LK_PERMISSIONS", buf_failed(&perms) ? NULL :
+	    buf_cstr(&perms));
+	variable(ctx->w, "LK_CREDENTIAL_KIND", kind_name(ctx->id.kind));
+	variable(ctx->w, "LK_RESOURCE_TYPE", ctx->id.rtype);
+	variable(ctx->w, "LK_RESOURCE_ID", ctx->id.rid);
+	buf_free(&perms);
+	reply(ctx, 200, NULL);
+}
+
 /* Sends the request's history record to the writer. */
 static void
 record(struct lk_ctx *ctx)
@@ -934,6 +1158,8 @@ app_handle(struct worker *w, struct FCGX_Request *f)
 			return;
 		}
 		reply_error(&ctx, 500, "internal_error", "cannot read request");
+	} else if (req.role == HTTP_AUTHORIZER) {
+		authorize(&ctx);
 	} else {
 		route(&ctx);
 	}

@@ -29,6 +29,7 @@
 #define APP_ARENA_LIMIT		(64u * 1024 * 1024)
 
 struct authcache;
+struct authz_route;
 struct db;
 
 /* What lives as long as a worker. */
@@ -47,6 +48,10 @@ struct worker {
 	struct lk_buf		 scratch[3];	/* redacted query, bodies */
 	char			 redact_names[512];
 	const char		*redact[APP_REDACT_MAX + 1];
+	struct authz_route	*routes;	/* the authorizer's, malloc'd */
+	size_t			 nroutes;
+	uint64_t		 routes_epoch;	/* auth cache generation */
+	int64_t			 routes_loaded;	/* monotonic seconds */
 };
 
 /* What lives as long as a request. */
@@ -63,6 +68,8 @@ struct lk_ctx {
 						 * refused (429): for history */
 	int			 auth_changed;	/* flush the auth cache on
 						 * commit */
+	int			 allow_direct;	/* direct tokens welcome */
+	const char		*cred_override;	/* "Bearer x": verify's */
 	/* The decision. */
 	int			 status;
 	json_object		*reply;		/* success body; owned */
@@ -80,6 +87,8 @@ enum lk_err	 app_worker_init(struct worker *, const struct lk_config *)
 void		 app_worker_free(struct worker *);
 /* Answers one accepted FastCGI request. */
 void		 app_handle(struct worker *, struct FCGX_Request *);
+/* The route tables the router matches, *n of them; static, never freed. */
+const struct route_table *const *app_route_tables(size_t *n);
 
 /* Decides a success response; takes ownership of body (may be NULL for
  * 204). */
@@ -155,6 +164,17 @@ enum lk_err audit_tx(struct lk_ctx *, const char *action,
 void	 audit_send(struct lk_ctx *, const char *action,
 	    const char *target_type, const char *target_id,
 	    json_object *detail);
+
+/*
+ * Decides method and path (len bytes) of the upstream by the most
+ * specific route: public, or the caller authenticated (any credential,
+ * direct tokens only on routes of their resource type) and holding the
+ * route's permission.  *route is the deciding route (NULL when unrouted
+ * requests are let through by configuration).  Returns 0 when allowed,
+ * -1 with the error decided.
+ */
+int	 route_check(struct lk_ctx *, const char *method, const char *path,
+	    size_t len, const struct authz_route **route) LK_MUST_CHECK;
 
 /* Opens the caller's org-scoped transaction in mode (NULL: the caller's
  * own).  Returns 0, or -1 with the error decided. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include "apikey.h"
@@ -76,16 +77,21 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 		    "a credential parameter appears more than once");
 	}
 	sources = (in->authorization != NULL) + (in->x_api_key != NULL) +
-	    (in->q_token != NULL) + (in->q_accesskey != NULL);
+	    (in->q_token != NULL) + (in->q_accesskey != NULL) +
+	    (in->x_internal_key != NULL);
 	if (sources == 0) {
 		return 0;
 	}
 	if (sources > 1) {
 		return refuse(fail, 400, "multiple_credentials",
 		    "send exactly one credential: Authorization, X-API-Key, "
-		    "?token= or ?accesskey=");
+		    "X-Internal-Key, ?token= or ?accesskey=");
 	}
-	if (in->authorization != NULL) {
+	cred->bearer = 0;
+	if (in->x_internal_key != NULL) {
+		v = in->x_internal_key;
+		kind = CRED_SERVICE;
+	} else if (in->authorization != NULL) {
 		const char *a = in->authorization;
 
 		if (strncasecmp(a, "Bearer ", 7) != 0) {
@@ -98,6 +104,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 			v++;
 		}
 		kind = apikey_looks_like(v, strlen(v)) ? CRED_KEY : CRED_JWT;
+		cred->bearer = 1;
 	} else if (in->x_api_key != NULL) {
 		v = in->x_api_key;
 		kind = CRED_KEY;
@@ -307,8 +314,7 @@ fetch_key(const struct auth_env *env, const void *arg, struct ac_ident *out)
 	}
 	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
 	    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE :
-	    db_get(res, 0, 7) == NULL || is_true(db_get(res, 0, 9)) ?
-	    AC_CREATOR_INACTIVE : AC_VALID;
+	    is_true(db_get(res, 0, 9)) ? AC_CREATOR_INACTIVE : AC_VALID;
 	col(res, 0, out->key_id, sizeof(out->key_id));
 	col(res, 1, out->org_id, sizeof(out->org_id));
 	col(res, 2, out->mode, sizeof(out->mode));
@@ -412,6 +418,10 @@ giveback:
 	return e;
 }
 
+static enum lk_err	resolve_direct(const struct auth_env *,
+			    const struct jwt_claims *, struct identity *,
+			    struct auth_fail *);
+
 static enum lk_err
 resolve_jwt(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
@@ -433,6 +443,9 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		refuse(fail, 401, "invalid_token",
 		    "the token is malformed or its signature does not match");
 		return LK_EDENIED;
+	}
+	if (strcmp(c.typ, "direct") == 0) {
+		return resolve_direct(env, &c, id, fail);
 	}
 	if (strcmp(c.typ, "user") != 0) {
 		refuse(fail, 401, "invalid_token",
@@ -630,10 +643,215 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	return take_tokens(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
 }
 
+static const struct db_stmt org_state = {
+	"auth_org_state",
+	"SELECT active, cred_limit, org_limit FROM latchkey.org_state($1)",
+	1
+};
+
+static const struct db_stmt direct_by_id = {
+	"auth_direct_by_id",
+	"SELECT direct_id, org_id, mode, resource_type, resource_id, revoked, "
+	    "org_active, cred_limit, org_limit "
+	    "FROM latchkey.direct_identity(NULL, $1)",
+	1
+};
+
+int
+auth_service_key(const unsigned char (*keys)[32], size_t n,
+    const char *value, size_t len)
+{
+	unsigned char md[32];
+	size_t i;
+	int found = 0;
+
+	if (n == 0) {
+		return 0;
+	}
+	SHA256((const unsigned char *)value, len, md);
+	/* Every hash is compared, so timing tells nothing of which. */
+	for (i = 0; i < n; i++) {
+		found |= CRYPTO_memcmp(md, keys[i], sizeof(md)) == 0;
+	}
+	OPENSSL_cleanse(md, sizeof(md));
+	return found;
+}
+
+static int
+is_service_key(const struct auth_env *env, const char *value, size_t len)
+{
+	return auth_service_key(env->service_keys, env->nservice_keys, value,
+	    len);
+}
+
+static enum lk_err
+fetch_org(const struct auth_env *env, const void *arg, struct ac_ident *out)
+{
+	const char *params[1] = { arg };
+	struct db_res *res;
+	enum lk_err e;
+
+	if ((e = db_exec(env->db, &org_state, params, &res)) != LK_OK) {
+		return e;
+	}
+	memset(out, 0, sizeof(*out));
+	if (db_nrows(res) != 1) {
+		out->status = AC_UNKNOWN;
+	} else {
+		out->status = is_true(db_get(res, 0, 0)) ? AC_VALID :
+		    AC_ORG_INACTIVE;
+		out->cred_limit = (int)num(res, 1);
+		out->org_limit = (int)num(res, 2);
+	}
+	db_res_free(res);
+	return LK_OK;
+}
+
+/*
+ * A service key acts for the org named in X-Org-Id with every
+ * permission.  Server-to-server: no rate limit applies.
+ */
+static enum lk_err
+resolve_service(const struct auth_env *env, const struct credential *cred,
+    struct identity *id, struct auth_fail *fail)
+{
+	unsigned char key[AUTHCACHE_ID_LEN];
+	char ref[48];
+	const char *org = env->org_header;
+	struct ac_ident o;
+	enum lk_err e;
+
+	if (!is_service_key(env, cred->value, cred->len)) {
+		refuse(fail, 401, "invalid_service_key",
+		    "the service key is not known");
+		return LK_EDENIED;
+	}
+	if (org == NULL || *org == '\0') {
+		refuse(fail, 400, "missing_org_id", "a service key acts for "
+		    "an org: name it in X-Org-Id");
+		return LK_EDENIED;
+	}
+	if (!uuid_valid(org, strlen(org)) ||
+	    snprintf(ref, sizeof(ref), "org:%s", org) < 0) {
+		refuse(fail, 400, "invalid_org_id", "X-Org-Id must be an org "
+		    "id (a UUID)");
+		return LK_EDENIED;
+	}
+	SHA256((const unsigned char *)ref, strlen(ref), key);
+	if ((e = lookup(env, key, fetch_org, org, &o)) != LK_OK) {
+		return e;
+	}
+	if (o.status == AC_UNKNOWN) {
+		refuse(fail, 404, "unknown_org", "no org has the id in "
+		    "X-Org-Id");
+		return LK_EDENIED;
+	}
+	if (o.status != AC_VALID) {
+		refuse(fail, 403, "org_inactive", "the org in X-Org-Id is "
+		    "inactive");
+		return LK_EDENIED;
+	}
+	memset(id, 0, sizeof(*id));
+	id->kind = CRED_SERVICE;
+	memcpy(id->org_id, org, UUID_LEN + 1);
+	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
+	    "test" : "live", 5);
+	id->role = ROLE_OWNER;
+	return perm_set_add(&id->perms, "*");
+}
+
+/* The resource of a direct is kept in fields a key would use otherwise:
+ * resource_type in email, resource_id in perms. */
+static enum lk_err
+fetch_direct(const struct auth_env *env, const void *arg,
+    struct ac_ident *out)
+{
+	const char *params[1] = { arg };
+	struct db_res *res;
+	enum lk_err e;
+
+	if ((e = db_exec(env->db, &direct_by_id, params, &res)) != LK_OK) {
+		return e;
+	}
+	memset(out, 0, sizeof(*out));
+	if (db_nrows(res) != 1) {
+		out->status = AC_UNKNOWN;
+	} else {
+		out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
+		    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE : AC_VALID;
+		col(res, 0, out->key_id, sizeof(out->key_id));
+		col(res, 1, out->org_id, sizeof(out->org_id));
+		col(res, 2, out->mode, sizeof(out->mode));
+		col(res, 3, out->email, sizeof(out->email));
+		col(res, 4, out->perms, sizeof(out->perms));
+		out->cred_limit = (int)num(res, 7);
+		out->org_limit = (int)num(res, 8);
+	}
+	db_res_free(res);
+	return LK_OK;
+}
+
+/* A direct token: one resource of one org, for as long as its direct
+ * hash is not revoked. */
+static enum lk_err
+resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
+    struct identity *id, struct auth_fail *fail)
+{
+	unsigned char key[AUTHCACHE_ID_LEN];
+	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	struct ac_ident d;
+	enum lk_err e;
+
+	if (!uuid_valid(c->sub, strlen(c->sub)) ||
+	    snprintf(ref, sizeof(ref), "direct:%s", c->sub) < 0) {
+		refuse(fail, 401, "invalid_token", "the token is malformed");
+		return LK_EDENIED;
+	}
+	SHA256((const unsigned char *)ref, strlen(ref), key);
+	if ((e = lookup(env, key, fetch_direct, c->sub, &d)) != LK_OK) {
+		return e;
+	}
+	if (d.status == AC_REVOKED) {
+		refuse(fail, 401, "revoked_token",
+		    "the direct hash behind this token was revoked");
+		return LK_EDENIED;
+	}
+	if (d.status == AC_ORG_INACTIVE) {
+		refuse(fail, 401, "org_inactive",
+		    "the organization is inactive");
+		return LK_EDENIED;
+	}
+	/* The claims must still describe the direct they came from. */
+	if (d.status != AC_VALID || strcmp(d.org_id, c->org) != 0 ||
+	    strcmp(d.mode, c->mode) != 0 || strcmp(d.email, c->rtype) != 0 ||
+	    strcmp(d.perms, c->rid) != 0) {
+		refuse(fail, 401, "invalid_token",
+		    "the token's direct hash no longer exists");
+		return LK_EDENIED;
+	}
+	memset(id, 0, sizeof(*id));
+	id->kind = CRED_DIRECT;
+	memcpy(id->org_id, d.org_id, sizeof(id->org_id));
+	memcpy(id->key_id, d.key_id, sizeof(id->key_id));
+	memcpy(id->mode, d.mode, sizeof(id->mode));
+	memcpy(id->rtype, c->rtype, strlen(c->rtype) + 1);
+	memcpy(id->rid, c->rid, strlen(c->rid) + 1);
+	if (snprintf(cb, sizeof(cb), "direct:%s", d.key_id) < 0 ||
+	    snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) < 0) {
+		return LK_EINVAL;
+	}
+	return take_tokens(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
+}
+
 enum lk_err
 auth_resolve(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
+	/* A service key may also come as a bearer token. */
+	if (cred->kind == CRED_SERVICE || (cred->bearer &&
+	    is_service_key(env, cred->value, cred->len))) {
+		return resolve_service(env, cred, id, fail);
+	}
 	switch (cred->kind) {
 	case CRED_JWT:
 		return resolve_jwt(env, cred, id, fail);

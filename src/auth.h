@@ -37,6 +37,7 @@ enum role {
 /* The transport values of a request, as received (NULL if absent). */
 struct auth_input {
 	const char	*authorization;	/* Authorization header */
+	const char	*x_internal_key;	/* X-Internal-Key header */
 	const char	*x_api_key;	/* X-API-Key header */
 	const char	*q_token;	/* ?token= */
 	const char	*q_accesskey;	/* ?accesskey= */
@@ -45,9 +46,10 @@ struct auth_input {
 };
 
 struct credential {
-	enum cred_kind	 kind;		/* CRED_JWT or CRED_KEY */
+	enum cred_kind	 kind;		/* CRED_JWT, CRED_KEY or CRED_SERVICE */
 	const char	*value;		/* points into the input */
 	size_t		 len;
+	int		 bearer;	/* came as Authorization: Bearer */
 };
 
 /* Why a request is refused; code and message are static strings. */
@@ -67,6 +69,8 @@ struct identity {
 	char		 email[AUTH_EMAIL_MAX + 1];
 	struct perm_set	 perms;		/* effective permissions */
 	struct rate_info rate;		/* the rate-limit decision */
+	char		 rtype[65];	/* direct tokens: resource type */
+	char		 rid[129];	/* direct tokens: resource id */
 };
 
 /* Returns the role named s, or ROLE_NONE. */
@@ -106,7 +110,10 @@ struct auth_env {
 	int			 cache_ttl_ms;
 	struct role_perms	*roles;
 	const char		*key_prefix;	/* this deployment's */
-	const char		*mode;	/* JWT callers: requested mode */
+	const char		*mode;	/* JWT/service: requested mode */
+	const char		*org_header;	/* service keys: X-Org-Id */
+	const unsigned char	(*service_keys)[32];	/* SHA-256 each */
+	size_t			 nservice_keys;
 };
 
 /* Parses a PostgreSQL text[] literal of permission patterns into set.
@@ -123,6 +130,11 @@ enum lk_err	 auth_parse_perm_array(const char *pg_array, struct perm_set *)
 enum lk_err	 auth_resolve(const struct auth_env *,
 		    const struct credential *, struct identity *id,
 		    struct auth_fail *fail) LK_MUST_CHECK;
+
+/* Returns 1 if value (len bytes) hashes to one of the n service keys
+ * (SHA-256 each), comparing in constant time. */
+int		 auth_service_key(const unsigned char (*keys)[32], size_t n,
+		    const char *value, size_t len);
 
 /* Loads the role permissions if older than a minute or loaded in
  * another cache generation.  Errors: those of db_exec(). */

@@ -44,6 +44,7 @@ config_defaults(struct lk_config *c)
 	c->log_body_max = 8 * 1024;
 	c->login_rate_per_min = 10;
 	c->auth_cache_ttl_ms = 1000;
+	c->direct_token_ttl = 4 * 3600;
 	c->request_log_retention_days = CONFIG_RETENTION_DAYS_DEFAULT;
 }
 
@@ -168,6 +169,52 @@ set_mode(const char *v, unsigned *out)
 	return LK_OK;
 }
 
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	return -1;
+}
+
+/* "hex, hex": the SHA-256 of each service key, lower-case hex. */
+static const char *
+set_service_keys(struct lk_config *c, const char *v)
+{
+	const char *p = v;
+	size_t n = 0, i, len;
+
+	while (*p != '\0') {
+		p += strspn(p, ", ");
+		len = strcspn(p, ", ");
+		if (len == 0) {
+			break;
+		}
+		if (len != 64 || n == CONFIG_SERVICE_KEYS_MAX) {
+			return "service_keys: expected up to 16 SHA-256 "
+			    "hashes (64 lower-case hex digits each, from "
+			    "latchkeyctl hash-key), comma-separated";
+		}
+		for (i = 0; i < 32; i++) {
+			int hi = hexval((unsigned char)p[2 * i]);
+			int lo = hexval((unsigned char)p[2 * i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				return "service_keys: not lower-case hex";
+			}
+			c->service_keys[n][i] = (unsigned char)(hi << 4 | lo);
+		}
+		n++;
+		p += len;
+	}
+	c->nservice_keys = n;
+	return NULL;
+}
+
 /* Applies one key = value; returns a message on error, NULL on success. */
 static const char *
 set(struct lk_config *c, const char *k, const char *v)
@@ -216,6 +263,24 @@ set(struct lk_config *c, const char *k, const char *v)
 		}
 		c->max_body_bytes = (size_t)body;
 		return NULL;
+	} else if (strcmp(k, "service_keys") == 0) {
+		return set_service_keys(c, v);
+	} else if (strcmp(k, "authorizer_unrouted") == 0) {
+		if (strcmp(v, "deny") != 0 && strcmp(v, "authenticate") != 0) {
+			return "authorizer_unrouted: expected deny or "
+			    "authenticate";
+		}
+		c->authorizer_allow_unrouted = strcmp(v, "authenticate") == 0;
+		return NULL;
+	} else if (strcmp(k, "verify_requires_service_key") == 0) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+			return "verify_requires_service_key: expected yes or no";
+		}
+		c->verify_requires_service_key = strcmp(v, "yes") == 0;
+		return NULL;
+	} else if (strcmp(k, "direct_token_ttl") == 0) {
+		return set_int(v, 60, 24 * 3600, &c->direct_token_ttl) ==
+		    LK_OK ? NULL : "direct_token_ttl: expected 60..86400 seconds";
 	} else if (strcmp(k, "auth_cache_ttl_ms") == 0) {
 		return set_int(v, 0, 1000, &c->auth_cache_ttl_ms) == LK_OK ?
 		    NULL : "auth_cache_ttl_ms: expected 0..1000";

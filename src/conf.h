@@ -18,6 +18,7 @@
 #define CONFIG_SECRET_MAX	255
 #define CONFIG_ERR_MAX		256
 #define CONFIG_WORKERS_MAX	256
+#define CONFIG_SERVICE_KEYS_MAX	16
 #define CONFIG_RETENTION_DAYS_DEFAULT	90	/* request_log_retention_days */
 #define CONFIG_RETENTION_DAYS_MAX	3650
 
@@ -47,6 +48,12 @@ struct lk_config {
 	int	 login_rate_per_min;	/* per client address and per email */
 	int	 auth_cache_ttl_ms;	/* 0: no cache, the db every time */
 	size_t	 log_body_max;		/* bytes of each body kept in history */
+	/* SHA-256 of each service key (from latchkeyctl hash-key). */
+	unsigned char service_keys[CONFIG_SERVICE_KEYS_MAX][32];
+	size_t	 nservice_keys;
+	int	 authorizer_allow_unrouted;	/* 0: deny (default) */
+	int	 verify_requires_service_key;
+	int	 direct_token_ttl;	/* seconds */
 	char	 redact_fields[512];	/* extra JSON fields, comma-separated */
 	int	 request_log_retention_days;	/* latchkeyctl prune */
 };

@@ -42,6 +42,7 @@ const char *const redact_default_fields[] = {
 	"token",
 	"secret",
 	"direct_hash",
+	"credential",
 	NULL
 };
 

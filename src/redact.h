@@ -25,7 +25,7 @@
 #define REDACT_JSON_NODES_MAX	8192
 
 /* The default JSON field names: password, key, token, secret, direct_hash
- * (NULL-terminated). */
+ * and credential (NULL-terminated). */
 extern const char *const redact_default_fields[];
 
 /*

@@ -5,6 +5,7 @@
 #ifndef LK_HANDLERS_H
 #define LK_HANDLERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -44,6 +45,19 @@ extern const struct route_table handlers_catalog;
 extern const struct route_table handlers_requests;
 extern const struct route_table handlers_activity;
 extern const struct route_table handlers_usage;
+extern const struct route_table handlers_directs;
+extern const struct route_table handlers_boot;
+
+/* A direct hash: "direct." and DIRECT_SECRET_LEN base62 characters. */
+#define DIRECT_PREFIX		"direct."
+#define DIRECT_PREFIX_LEN	7
+#define DIRECT_SECRET_LEN	32
+extern const struct route_table handlers_openapi;
+
+/* docs/openapi.json, embedded by script/embed.sh (src/openapi_doc.c):
+ * openapi_doc_len bytes, then a NUL. */
+extern const char openapi_doc[];
+extern const size_t openapi_doc_len;
 
 struct lk_ctx;
 

@@ -42,10 +42,11 @@ static const struct db_stmt keys_insert = {
 	"keys_insert",
 	"INSERT INTO latchkey.api_keys (org_id, mode, name, detail, "
 	    "display_prefix, last4, key_hash, permissions, created_by_user, "
-	    "created_by_key, expires_at) VALUES (latchkey.current_org_id(), "
-	    "$1, $2, coalesce($3, ''), $4, $5, $6::bytea, $7::text[], $8, $9, "
-	    "to_timestamp($10::bigint)) RETURNING " KEY_COLS,
-	10
+	    "created_by_key, expires_at, created_by_service) VALUES "
+	    "(latchkey.current_org_id(), $1, $2, coalesce($3, ''), $4, $5, "
+	    "$6::bytea, $7::text[], $8, $9, to_timestamp($10::bigint), "
+	    "$11::boolean) RETURNING " KEY_COLS,
+	11
 };
 
 static const struct db_stmt keys_list = {
@@ -326,7 +327,7 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 {
 	char key[APIKEY_MAX_LEN + 1], hexhash[2 + 2 * APIKEY_HASH_LEN + 1];
 	char expires[24];
-	const char *params[10];
+	const char *params[11];
 	struct db_res *res;
 	struct apikey k;
 	enum lk_err e;
@@ -349,6 +350,9 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 	params[7] = ctx->id.user_id[0] != '\0' ? ctx->id.user_id : NULL;
 	params[8] = ctx->id.kind == CRED_KEY ? ctx->id.key_id : NULL;
 	params[9] = expires_at > 0 ? expires : NULL;
+	/* No user stands behind a service key: its keys are bounded by
+	 * their own permissions only. */
+	params[10] = ctx->id.kind == CRED_SERVICE ? "true" : "false";
 	if ((e = db_exec(ctx->db, &keys_insert, params, &res)) != LK_OK) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return e;

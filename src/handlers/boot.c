@@ -1,0 +1,288 @@
+/*
+ * boot.c: POST /v1/auth/boot, a direct hash for a short-lived token scoped
+ * to one resource, and POST /v1/auth/verify, the authorizer's decision
+ * for servers that cannot use the FastCGI AUTHORIZER role (nginx
+ * auth_request, backends).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "apikey.h"
+#include "app.h"
+#include "authz.h"
+#include "db.h"
+#include "handlers/handlers.h"
+#include "util.h"
+
+static const struct db_stmt direct_by_hash = {
+	"boot_direct_by_hash",
+	"SELECT direct_id, org_id, mode, resource_type, resource_id, revoked, "
+	    "org_active FROM latchkey.direct_identity($1::bytea, NULL)",
+	1
+};
+
+enum { D_ID, D_ORG, D_MODE, D_TYPE, D_RID, D_REVOKED, D_ACTIVE };
+
+/* Returns 1 if s is "direct." and DIRECT_SECRET_LEN base62 characters. */
+static int
+direct_shape(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != DIRECT_PREFIX_LEN + DIRECT_SECRET_LEN ||
+	    strncmp(s, DIRECT_PREFIX, DIRECT_PREFIX_LEN) != 0) {
+		return 0;
+	}
+	for (i = DIRECT_PREFIX_LEN; s[i] != '\0'; i++) {
+		if (strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz", s[i]) == NULL) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Signs the direct token of the row; adds token and expires_at to o. */
+static int
+sign_direct(struct lk_ctx *ctx, const struct db_res *res, json_object *o)
+{
+	struct jwt_claims c;
+	char token[JWT_MAX_LEN], exp[RFC3339_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	int rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	if (snprintf(c.sub, sizeof(c.sub), "%s", db_get(res, 0, D_ID)) < 0 ||
+	    snprintf(c.org, sizeof(c.org), "%s", db_get(res, 0, D_ORG)) < 0 ||
+	    snprintf(c.mode, sizeof(c.mode), "%s", db_get(res, 0, D_MODE)) <
+	    0 || snprintf(c.rtype, sizeof(c.rtype), "%s",
+	    db_get(res, 0, D_TYPE)) < 0 || snprintf(c.rid, sizeof(c.rid),
+	    "%s", db_get(res, 0, D_RID)) < 0) {
+		return -1;
+	}
+	memcpy(c.typ, "direct", 7);
+	c.iat = now;
+	c.exp = now + ctx->cfg->direct_token_ttl;
+	if (jwt_sign(&c, ctx->w->jwt.current, ctx->w->jwt.current_len, token,
+	    sizeof(token)) == LK_OK && time_format(c.exp, exp) == LK_OK) {
+		json_add_str(o, "token", token);
+		json_add_str(o, "expires_at", exp);
+		rc = 0;
+	}
+	OPENSSL_cleanse(token, sizeof(token));
+	return rc;
+}
+
+static void
+boot(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "direct_hash", NULL };
+	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	const char *hash, *params[1] = { hex };
+	struct db_res *res;
+	json_object *body, *v, *o;
+	enum lk_err e;
+
+	if (body_object(ctx, &body) == -1) {
+		return;
+	}
+	fields_only(ctx, body, allowed);
+	if (fields_check(ctx) == -1) {
+		return;
+	}
+	if (!json_object_object_get_ex(body, "direct_hash", &v) || v == NULL) {
+		reply_error(ctx, 400, "missing_direct_hash",
+		    "send {\"direct_hash\": \"direct....\"}");
+		return;
+	}
+	hash = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) || !direct_shape(hash)) {
+		reply_error(ctx, 400, "malformed_direct_hash", "a direct hash "
+		    "is \"direct.\" and %d letters and digits",
+		    DIRECT_SECRET_LEN);
+		return;
+	}
+	SHA256((const unsigned char *)hash, strlen(hash), md);
+	hex[0] = '\\';
+	hex[1] = 'x';
+	apikey_hex(md, hex + 2);
+	if ((e = db_exec(ctx->db, &direct_by_hash, params, &res)) != LK_OK) {
+		reply_db_error(ctx, e);
+		return;
+	}
+	if (db_nrows(res) != 1) {
+		db_res_free(res);
+		reply_error(ctx, 401, "unknown_direct_hash",
+		    "the direct hash is not known");
+		return;
+	}
+	/* Known from here on: the history names the org. */
+	if (snprintf(ctx->id.org_id, sizeof(ctx->id.org_id), "%s",
+	    db_get(res, 0, D_ORG)) < 0 || snprintf(ctx->id.mode,
+	    sizeof(ctx->id.mode), "%s", db_get(res, 0, D_MODE)) < 0) {
+		ctx->id.org_id[0] = '\0';
+	}
+	if (strcmp(db_get(res, 0, D_REVOKED), "t") == 0) {
+		db_res_free(res);
+		reply_error(ctx, 401, "revoked_direct_hash",
+		    "the direct hash has been revoked");
+		return;
+	}
+	if (strcmp(db_get(res, 0, D_ACTIVE), "t") != 0) {
+		db_res_free(res);
+		reply_error(ctx, 401, "org_inactive",
+		    "the organization is inactive");
+		return;
+	}
+	o = json_object_new_object();
+	if (sign_direct(ctx, res, o) == -1) {
+		json_object_put(o);
+		db_res_free(res);
+		reply_db_error(ctx, LK_ECRYPTO);
+		return;
+	}
+	json_add_str(o, "type", "direct");
+	json_add_str(o, "resource_type", db_get(res, 0, D_TYPE));
+	json_add_str(o, "resource_id", db_get(res, 0, D_RID));
+	json_add_str(o, "org_id", db_get(res, 0, D_ORG));
+	db_res_free(res);
+	reply(ctx, 200, o);
+}
+
+/* Names the verified credential's identity in o. */
+static void
+identity_json(struct lk_ctx *ctx, json_object *o)
+{
+	const struct identity *id = &ctx->id;
+	json_object *perms = json_object_new_array();
+	size_t i;
+
+	json_add_str(o, "kind", id->kind == CRED_KEY ? "api_key" :
+	    id->kind == CRED_JWT ? "user" : id->kind == CRED_SERVICE ?
+	    "service" : "direct");
+	json_add_str(o, "org_id", id->org_id);
+	json_add_str(o, "mode", id->mode);
+	json_add_str(o, "user_id", id->user_id[0] != '\0' ? id->user_id :
+	    NULL);
+	json_add_str(o, "api_key_id", id->kind == CRED_KEY ? id->key_id :
+	    NULL);
+	for (i = 0; i < id->perms.n; i++) {
+		json_object_array_add(perms,
+		    json_object_new_string(id->perms.items[i]));
+	}
+	json_object_object_add(o, "permissions", perms);
+	if (id->kind == CRED_DIRECT) {
+		json_add_str(o, "resource_type", id->rtype);
+		json_add_str(o, "resource_id", id->rid);
+	}
+}
+
+static void
+verify(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "credential", "permission",
+	    "method", "path", NULL };
+	const char *cred = NULL, *perm = NULL, *method = NULL, *path = NULL;
+	const char *ik = http_param(ctx->req, "HTTP_X_INTERNAL_KEY");
+	const struct authz_route *r = NULL;
+	json_object *body = NULL, *o, *ro;
+
+	if (ctx->cfg->verify_requires_service_key && (ik == NULL ||
+	    !auth_service_key(ctx->cfg->service_keys,
+	    ctx->cfg->nservice_keys, ik, strlen(ik)))) {
+		reply_error(ctx, 401, "service_key_required", "this "
+		    "deployment verifies credentials for servers holding a "
+		    "service key: send it in X-Internal-Key");
+		return;
+	}
+	if (ctx->req->body.len > 0) {
+		if (body_object(ctx, &body) == -1) {
+			return;
+		}
+		fields_only(ctx, body, allowed);
+		field_string(ctx, body, "credential", 0, 1, JWT_MAX_LEN,
+		    &cred);
+		field_string(ctx, body, "permission", 0, 1, PERM_NAME_MAX,
+		    &perm);
+		field_string(ctx, body, "method", 0, 1, AUTHZ_METHOD_MAX,
+		    &method);
+		field_string(ctx, body, "path", 0, 1, AUTHZ_PATTERN_MAX, &path);
+		if (perm != NULL && !perm_name_valid(perm)) {
+			field_error(ctx, "permission",
+			    "must be a permission name");
+		}
+		if ((method == NULL) != (path == NULL)) {
+			field_error(ctx, method == NULL ? "method" : "path",
+			    "method and path go together");
+		}
+		if (path != NULL && path[0] != '/') {
+			field_error(ctx, "path", "must start with /");
+		}
+		if (fields_check(ctx) == -1) {
+			return;
+		}
+	}
+	if (cred == NULL && ctx->cfg->verify_requires_service_key) {
+		reply_error(ctx, 400, "missing_credential",
+		    "name the credential to verify in \"credential\"");
+		return;
+	}
+	if (cred != NULL && (ctx->cred_override = arena_printf(ctx->arena,
+	    "Bearer %s", cred)) == NULL) {
+		reply_db_error(ctx, LK_ENOMEM);
+		return;
+	}
+	ctx->allow_direct = 1;
+	if (method != NULL) {
+		if (route_check(ctx, method, path, strlen(path), &r) == -1) {
+			return;
+		}
+	}
+	if ((r == NULL || !r->public) && require_auth(ctx) == -1) {
+		return;
+	}
+	if (perm != NULL) {
+		if (ctx->id.kind == CRED_DIRECT) {
+			reply_error(ctx, 403, "permission_denied", "a direct "
+			    "token holds no permissions, only its resource");
+			return;
+		}
+		if (require_perm(ctx, perm) == -1) {
+			return;
+		}
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "valid", json_object_new_boolean(1));
+	if (ctx->authenticated) {
+		identity_json(ctx, o);
+	}
+	if (r != NULL) {
+		ro = json_object_new_object();
+		json_add_str(ro, "method", r->method);
+		json_add_str(ro, "pattern", r->pattern);
+		json_add_str(ro, "permission", r->permission[0] != '\0' ?
+		    r->permission : NULL);
+		json_object_object_add(ro, "public",
+		    json_object_new_boolean(r->public));
+		json_object_object_add(o, "route", ro);
+	}
+	reply(ctx, 200, o);
+}
+
+static const struct route routes[] = {
+	{ HTTP_POST, "/v1/auth/boot", boot,
+	    "Exchange a direct hash for a short-lived resource token" },
+	{ HTTP_POST, "/v1/auth/verify", verify,
+	    "Verify a credential, a permission or an upstream route" },
+};
+
+const struct route_table handlers_boot = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};

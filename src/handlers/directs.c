@@ -1,0 +1,217 @@
+/*
+ * directs.c: direct hashes of the caller's org and mode:
+ * GET/POST /v1/directs and DELETE /v1/directs/{id}.  A direct hash boots
+ * short-lived tokens for one resource (POST /v1/auth/boot, in boot.c);
+ * the secret is returned once, by create, and stored as its SHA-256.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "apikey.h"
+#include "app.h"
+#include "db.h"
+#include "handlers/handlers.h"
+
+#define DIRECT_COLS \
+	"id, resource_type, resource_id, mode, " SQL_TS("created_at") ", " \
+	SQL_TS("revoked_at") ", " SQL_CURSOR("created_at", "id")
+
+enum { C_ID, C_TYPE, C_RID, C_MODE, C_CREATED, C_REVOKED, C_CURSOR };
+
+static const struct db_stmt directs_insert = {
+	"directs_insert",
+	"INSERT INTO latchkey.directs (org_id, mode, direct_hash, "
+	    "resource_type, resource_id, created_by_user, created_by_key) "
+	    "VALUES (latchkey.current_org_id(), latchkey.current_mode(), "
+	    "$1::bytea, $2, $3, $4, $5) RETURNING " DIRECT_COLS,
+	5
+};
+
+static const struct db_stmt directs_list = {
+	"directs_list",
+	"SELECT " DIRECT_COLS " FROM latchkey.directs WHERE "
+	    SQL_AFTER("created_at", "id", "$1", "$2")
+	    " ORDER BY created_at, id LIMIT $3",
+	3
+};
+
+static const struct db_stmt directs_revoke = {
+	"directs_revoke",
+	"UPDATE latchkey.directs SET revoked_at = coalesce(revoked_at, now()) "
+	    "WHERE id = $1 RETURNING id",
+	1
+};
+
+static json_object *
+direct_json(const struct db_res *res, size_t row)
+{
+	json_object *o = json_object_new_object();
+
+	json_add_str(o, "id", db_get(res, row, C_ID));
+	json_add_str(o, "resource_type", db_get(res, row, C_TYPE));
+	json_add_str(o, "resource_id", db_get(res, row, C_RID));
+	json_add_str(o, "mode", db_get(res, row, C_MODE));
+	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
+	json_add_str(o, "revoked_at", db_get(res, row, C_REVOKED));
+	return o;
+}
+
+/* The shape of a resource type and id, as the table checks them. */
+static int
+charset(const char *s, const char *allowed)
+{
+	return strspn(s, allowed) == strlen(s);
+}
+
+static void
+create(struct lk_ctx *ctx)
+{
+	static const char *const allowed[] = { "resource_type",
+	    "resource_id", NULL };
+	char secret[DIRECT_PREFIX_LEN + DIRECT_SECRET_LEN + 1];
+	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	const char *type, *rid, *params[5];
+	struct db_res *res;
+	json_object *body, *o;
+	enum lk_err e;
+
+	if (require_perm(ctx, "directs.write") == -1 ||
+	    body_object(ctx, &body) == -1) {
+		return;
+	}
+	fields_only(ctx, body, allowed);
+	field_string(ctx, body, "resource_type", 1, 1, 64, &type);
+	field_string(ctx, body, "resource_id", 1, 1, 128, &rid);
+	if (type != NULL && !charset(type, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789_")) {
+		field_error(ctx, "resource_type", "must be a-z, 0-9 and _");
+	}
+	if (rid != NULL && !charset(rid, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")) {
+		field_error(ctx, "resource_id",
+		    "must be letters, digits and . _ : -");
+	}
+	if (fields_check(ctx) == -1) {
+		return;
+	}
+	memcpy(secret, DIRECT_PREFIX, DIRECT_PREFIX_LEN);
+	if (apikey_random(secret + DIRECT_PREFIX_LEN, DIRECT_SECRET_LEN) !=
+	    LK_OK) {
+		reply_db_error(ctx, LK_ECRYPTO);
+		return;
+	}
+	secret[sizeof(secret) - 1] = '\0';
+	SHA256((const unsigned char *)secret, strlen(secret), md);
+	hex[0] = '\\';
+	hex[1] = 'x';
+	apikey_hex(md, hex + 2);
+	if (tx_begin(ctx, NULL) == -1) {
+		OPENSSL_cleanse(secret, sizeof(secret));
+		return;
+	}
+	params[0] = hex;
+	params[1] = type;
+	params[2] = rid;
+	params[3] = ctx->id.user_id[0] != '\0' ? ctx->id.user_id : NULL;
+	params[4] = ctx->id.kind == CRED_KEY ? ctx->id.key_id : NULL;
+	if ((e = db_exec(ctx->db, &directs_insert, params, &res)) != LK_OK) {
+		OPENSSL_cleanse(secret, sizeof(secret));
+		tx_fail(ctx, e);
+		return;
+	}
+	o = direct_json(res, 0);
+	json_add_str(o, "direct_hash", secret);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	e = audit_tx(ctx, "direct.created", "direct", db_get(res, 0, C_ID),
+	    NULL);
+	db_res_free(res);
+	if (e != LK_OK) {
+		json_object_put(o);
+		tx_fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 201, o);
+}
+
+static void
+list(struct lk_ctx *ctx)
+{
+	const char *params[3];
+	struct db_res *res;
+	struct page pg;
+	json_object *o;
+	char limit[24];
+	enum lk_err e;
+
+	if (require_perm(ctx, "directs.write") == -1 ||
+	    page_parse(ctx, &pg) == -1 || tx_begin(ctx, NULL) == -1) {
+		return;
+	}
+	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
+		limit[0] = '\0';
+	}
+	params[0] = pg.after_us;
+	params[1] = pg.after_id;
+	params[2] = limit;
+	if ((e = db_exec(ctx->db, &directs_list, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	o = page_rows(ctx, res, &pg, direct_json, C_CURSOR);
+	db_res_free(res);
+	if (o == NULL) {
+		tx_fail(ctx, LK_ENOMEM);
+		return;
+	}
+	tx_reply(ctx, 200, o);
+}
+
+static void
+revoke(struct lk_ctx *ctx)
+{
+	const char *id;
+	struct db_res *res;
+	enum lk_err e;
+
+	if (require_perm(ctx, "directs.write") == -1 ||
+	    tx_begin(ctx, NULL) == -1) {
+		return;
+	}
+	id = path_param(ctx, "id");
+	if ((e = db_exec(ctx->db, &directs_revoke, &id, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	if (db_nrows(res) != 1) {
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 404, "not_found", "no such direct");
+		return;
+	}
+	db_res_free(res);
+	ctx->auth_changed = 1;
+	if ((e = audit_tx(ctx, "direct.revoked", "direct", id, NULL)) !=
+	    LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, 204, NULL);
+}
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/directs", list, "List the direct hashes" },
+	{ HTTP_POST, "/v1/directs", create,
+	    "Create a direct hash for one resource; shown once" },
+	{ HTTP_DELETE, "/v1/directs/{id}", revoke,
+	    "Revoke a direct hash and every token it booted" },
+};
+
+const struct route_table handlers_directs = {
+	routes, sizeof(routes) / sizeof(routes[0])
+};

@@ -1,0 +1,234 @@
+"""Service keys, direct hashes and tokens, and POST /v1/auth/verify."""
+import os
+import secrets
+import subprocess
+
+import pytest
+
+from conftest import eventually, query
+from test_http_core import assert_error
+
+SERVICE_KEY = os.environ.get("LK_SERVICE_KEY")
+needs_service = pytest.mark.skipif(not SERVICE_KEY,
+                                   reason="no LK_SERVICE_KEY in the stack")
+
+
+def svc(org_id=None, mode=None, how="header"):
+    h = {}
+    if how == "header":
+        h["X-Internal-Key"] = SERVICE_KEY
+    else:
+        h["Authorization"] = "Bearer " + SERVICE_KEY
+    if org_id:
+        h["X-Org-Id"] = org_id
+    if mode:
+        h["X-Latchkey-Mode"] = mode
+    return h
+
+
+@needs_service
+@pytest.mark.parametrize("how", ["header", "bearer"])
+def test_a_service_key_acts_for_an_org(client, db, how):
+    s = client.signup()
+    r = client.get("/v1/me", headers=svc(s["org"]["id"], how=how))
+    assert r.status == 200, r
+    assert r.json["kind"] == "service" and r.json["org_id"] == s["org"]["id"]
+    assert r.json["permissions"] == ["*"] and r.json["mode"] == "live"
+    # It manages the org like an owner; what it does is recorded.
+    rid = "svc-" + secrets.token_hex(6)
+    r = client.post("/v1/api-keys", {"name": "from-service",
+                    "permissions": ["keys.read"]},
+                    headers=dict(svc(s["org"]["id"], how=how),
+                                 **{"X-Request-Id": rid}))
+    assert r.status == 201, r
+    assert client.get("/v1/me", token=r.json["key"]).status == 200
+    rows = eventually(lambda: query(
+        db, "SELECT credential_kind, org_id::text FROM latchkey.request_log "
+        "WHERE request_id = %s", rid))
+    assert rows == [("service", s["org"]["id"])]
+
+
+@needs_service
+def test_a_service_key_in_test_mode_sees_test_objects(client):
+    s = client.signup()
+    r = client.get("/v1/api-keys", headers=svc(s["org"]["id"], "test"))
+    assert r.status == 200, r
+    assert [k["id"] for k in r.json["data"]] == [s["api_key"]["id"]]
+
+
+@needs_service
+def test_a_service_key_needs_a_known_org(client):
+    assert_error(client.get("/v1/me", headers=svc()), 400, "missing_org_id")
+    assert_error(client.get("/v1/me", headers=svc("nope")), 400,
+                 "invalid_org_id")
+    assert_error(client.get("/v1/me", headers=svc(
+        "00000000-0000-4000-8000-000000000000")), 404, "unknown_org")
+
+
+def test_an_unknown_service_key_is_401(client):
+    s = client.signup()
+    r = client.get("/v1/me", headers={"X-Internal-Key": "not-a-key",
+                                      "X-Org-Id": s["org"]["id"]})
+    assert_error(r, 401, "invalid_service_key")
+
+
+def make_direct(client, token, rtype="call", rid=None):
+    r = client.post("/v1/directs", {"resource_type": rtype,
+                    "resource_id": rid or "c-" + secrets.token_hex(4)},
+                    token=token)
+    assert r.status == 201, r
+    return r.json
+
+
+def test_a_direct_hash_boots_a_scoped_token(client, db):
+    s = client.signup()
+    d = make_direct(client, s["token"], rid="call-42")
+    assert d["direct_hash"].startswith("direct.")
+    assert len(d["direct_hash"]) == 7 + 32
+    stored = query(db, "SELECT encode(direct_hash, 'hex') FROM "
+                   "latchkey.directs WHERE id = %s", d["id"])[0][0]
+    assert d["direct_hash"] not in stored
+    r = client.post("/v1/auth/boot", {"direct_hash": d["direct_hash"]})
+    assert r.status == 200, r
+    assert r.json["type"] == "direct" and r.json["resource_type"] == "call"
+    assert r.json["resource_id"] == "call-42"
+    assert r.json["org_id"] == s["org"]["id"]
+    # Never the management API.
+    assert_error(client.get("/v1/me", token=r.json["token"]), 403,
+                 "direct_token_not_allowed")
+    # The list shows no secret.
+    listed = client.get("/v1/directs", token=s["token"]).json["data"]
+    assert [x["id"] for x in listed] == [d["id"]]
+    assert "direct_hash" not in listed[0]
+
+
+def test_boot_refuses_each_bad_input_precisely(client):
+    s = client.signup()
+    d = make_direct(client, s["token"])
+    assert_error(client.post("/v1/auth/boot", {}), 400,
+                 "missing_direct_hash")
+    for bad in ["nope", "direct.", "direct.short", 7,
+                "lk_live_" + "a" * 28, "Direct." + "a" * 32]:
+        assert_error(client.post("/v1/auth/boot", {"direct_hash": bad}),
+                     400, "malformed_direct_hash")
+    assert_error(client.post("/v1/auth/boot", {"direct_hash":
+                 "direct." + "A" * 32}), 401, "unknown_direct_hash")
+    r = client.post("/v1/auth/boot", {"direct_hash": d["direct_hash"]})
+    tok = r.json["token"]
+    assert client.delete("/v1/directs/" + d["id"],
+                         token=s["token"]).status == 204
+    assert client.delete("/v1/directs/" + d["id"],
+                         token=s["token"]).status == 204
+    assert_error(client.post("/v1/auth/boot", {"direct_hash":
+                 d["direct_hash"]}), 401, "revoked_direct_hash")
+    r = client.post("/v1/auth/verify", {"credential": tok})
+    assert_error(r, 401, "revoked_token")
+
+
+def test_boot_refuses_an_inactive_org(client, db):
+    s = client.signup()
+    d = make_direct(client, s["token"])
+    query(db, "UPDATE latchkey.orgs SET active = false WHERE id = %s",
+          s["org"]["id"])
+    assert_error(client.post("/v1/auth/boot", {"direct_hash":
+                 d["direct_hash"]}), 401, "org_inactive")
+
+
+def test_directs_need_their_permission_and_stay_in_their_org(client):
+    a = client.signup()
+    b = client.signup()
+    d = make_direct(client, b["token"])
+    k = client.post("/v1/api-keys", {"name": "n", "permissions":
+                    ["keys.read"]}, token=a["token"]).json
+    assert_error(client.post("/v1/directs", {"resource_type": "call",
+                 "resource_id": "x"}, token=k["key"]), 403,
+                 "permission_denied")
+    assert_error(client.delete("/v1/directs/" + d["id"], token=a["token"]),
+                 404, "not_found")
+    r = client.post("/v1/directs", {"resource_type": "Bad Type",
+                    "resource_id": "x/y"}, token=a["token"])
+    assert_error(r, 422, "validation_failed")
+    assert set(r.json["error"]["fields"]) == {"resource_type",
+                                              "resource_id"}
+
+
+def test_verify_answers_for_a_credential(client):
+    s = client.signup()
+    k = client.post("/v1/api-keys", {"name": "v", "permissions":
+                    ["keys.read"]}, token=s["token"]).json
+    r = client.post("/v1/auth/verify", {"credential": k["key"]})
+    assert r.status == 200, r
+    assert r.json["valid"] is True and r.json["kind"] == "api_key"
+    assert r.json["api_key_id"] == k["id"]
+    assert r.json["permissions"] == ["keys.read"]
+    r = client.post("/v1/auth/verify", {"credential": k["key"],
+                    "permission": "keys.read"})
+    assert r.status == 200
+    r = client.post("/v1/auth/verify", {"credential": k["key"],
+                    "permission": "users.write"})
+    assert_error(r, 403, "permission_denied")
+    # The credential may also come in the usual headers.
+    r = client.post("/v1/auth/verify", headers={"X-API-Key": k["key"]})
+    assert r.status == 200 and r.json["api_key_id"] == k["id"], r
+    assert_error(client.post("/v1/auth/verify", {"credential": "lk_live_x"}),
+                 401, "malformed_api_key")
+    assert_error(client.post("/v1/auth/verify"), 401, "missing_credentials")
+    r = client.post("/v1/auth/verify", {"credential": k["key"],
+                    "method": "GET"})
+    assert_error(r, 422, "validation_failed")
+
+
+def ctl(*args):
+    build = os.environ.get("LK_BUILD_DIR")
+    if not build:
+        pytest.skip("needs LK_BUILD_DIR")
+    url = "host=%s port=%s dbname=%s user=%s" % (
+        os.environ["PGHOST"], os.environ["PGPORT"],
+        os.environ.get("PGDATABASE", "latchkey"),
+        os.environ.get("LK_OWNER_ROLE", "latchkey_owner"))
+    r = subprocess.run([os.path.join(build, "latchkeyctl"), "--database-url",
+                        url] + list(args), capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_verify_decides_routes_like_the_authorizer(client):
+    tag = secrets.token_hex(3)
+    ctl("permission", "add", "vcalls%s.read" % tag)
+    ctl("route", "add", "GET", "/vapi%s/calls/*" % tag, "vcalls%s.read" % tag)
+    ctl("route", "add", "GET", "/vapi%s/open" % tag, "--public")
+    ctl("route", "add", "GET", "/vapi%s/calls/*/live" % tag, "--direct",
+        "call")
+    s = client.signup()
+    ok = client.post("/v1/api-keys", {"name": "a", "permissions":
+                     ["vcalls%s.read" % tag]}, token=s["token"]).json
+    no = client.post("/v1/api-keys", {"name": "b", "permissions": []},
+                     token=s["token"]).json
+
+    def verify(cred, method, path):
+        body = {"method": method, "path": path}
+        if cred:
+            body["credential"] = cred
+        return eventually(lambda: (lambda r: r if r.code != "no_route"
+                                   else None)(
+            client.post("/v1/auth/verify", body)), seconds=3) or \
+            client.post("/v1/auth/verify", body)
+
+    r = verify(ok["key"], "GET", "/vapi%s/calls/7" % tag)
+    assert r.status == 200 and r.json["route"]["permission"] == \
+        "vcalls%s.read" % tag, r
+    assert_error(verify(no["key"], "GET", "/vapi%s/calls/7" % tag), 403,
+                 "permission_denied")
+    assert_error(verify(ok["key"], "POST", "/vapi%s/calls/7" % tag), 403,
+                 "no_route")
+    r = verify(None, "GET", "/vapi%s/open" % tag)
+    assert r.status == 200 and r.json["route"]["public"] is True, r
+    d = make_direct(client, s["token"], "call", "c1")
+    tok = client.post("/v1/auth/boot", {"direct_hash":
+                      d["direct_hash"]}).json["token"]
+    r = verify(tok, "GET", "/vapi%s/calls/c1/live" % tag)
+    assert r.status == 200 and r.json["kind"] == "direct", r
+    assert r.json["resource_id"] == "c1"
+    assert_error(verify(tok, "GET", "/vapi%s/calls/c1" % tag), 403,
+                 "direct_token_out_of_scope")
