@@ -172,3 +172,53 @@ Test(auth, names_and_parses_roles)
 	cr_assert(ROLE_OWNER > ROLE_ADMIN && ROLE_ADMIN > ROLE_MEMBER &&
 	    ROLE_MEMBER > ROLE_VIEWER);
 }
+
+Test(auth, takes_a_service_key_from_x_internal_key)
+{
+	struct auth_input in = { .x_internal_key = "svc-secret" };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_SERVICE);
+	cr_assert_eq(c.bearer, 0);
+}
+
+Test(auth, marks_a_bearer_credential_so_a_service_key_may_hide_there)
+{
+	struct auth_input in = { .authorization = "Bearer svc-secret" };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 1);
+	cr_assert_eq(c.bearer, 1);
+}
+
+Test(auth, refuses_a_service_key_beside_another_credential)
+{
+	struct auth_input in = { .x_internal_key = "svc",
+	    .x_api_key = KEY };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), -1);
+	cr_assert_eq(f.status, 400);
+	cr_assert_str_eq(f.code, "multiple_credentials");
+}
+
+Test(auth, recognises_service_keys_by_their_hash_only)
+{
+	/* SHA-256("test") */
+	static const unsigned char keys[2][32] = {
+		{ 0 },
+		{ 0x9f, 0x86, 0xd0, 0x81, 0x88, 0x4c, 0x7d, 0x65, 0x9a, 0x2f,
+		  0xea, 0xa0, 0xc5, 0x5a, 0xd0, 0x15, 0xa3, 0xbf, 0x4f, 0x1b,
+		  0x2b, 0x0b, 0x82, 0x2c, 0xd1, 0x5d, 0x6c, 0x15, 0xb0, 0xf0,
+		  0x0a, 0x08 },
+	};
+
+	cr_assert_eq(auth_service_key(keys, 2, "test", 4), 1);
+	cr_assert_eq(auth_service_key(keys, 2, "tesT", 4), 0);
+	cr_assert_eq(auth_service_key(keys, 1, "test", 4), 0);
+	cr_assert_eq(auth_service_key(keys, 0, "test", 4), 0);
+}
