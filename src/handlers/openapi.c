@@ -22,7 +22,8 @@
 /* Deeper than the document nests, well short of json-c's stack. */
 #define OPENAPI_JSON_DEPTH	64
 
-/* This worker's parsed document: set once, then only read. */
+/* This worker's parsed document, set on first use; every reply holds a
+ * reference to it, never a copy. */
 static json_object *doc;
 
 /* Parses the embedded document; NULL (logged) if it is not one JSON

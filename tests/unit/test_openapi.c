@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <criterion/logging.h>
 #include <json-c/json.h>
 
 #include "app.h"
@@ -24,19 +23,16 @@
 #define ERROR_REF	"#/components/schemas/Error"
 
 /*
- * Documented operations whose routes another change is adding.  Only these
- * may be documented without being routed; the test names each one that is
- * routed already, so it can be removed.  The { NULL, NULL } stays.
+ * Documented operations whose routes another change is still adding, as
+ * { "post", "/v1/things" }.  Only these may be documented without being
+ * routed (their summaries are not compared either); the test names each
+ * one that is routed already, so it can be removed.  The { NULL, NULL }
+ * stays.
  */
 static const struct {
 	const char	*method;	/* lower case, as in the document */
 	const char	*path;
 } pending[] = {
-	{ "post", "/v1/auth/boot" },
-	{ "post", "/v1/auth/verify" },
-	{ "get", "/v1/directs" },
-	{ "post", "/v1/directs" },
-	{ "delete", "/v1/directs/{id}" },
 	{ NULL, NULL }
 };
 
@@ -47,6 +43,18 @@ static const char *const op_methods[] = {
 };
 
 static json_object *doc;
+
+/*
+ * Reports something to tidy that must not fail the run.  Not
+ * cr_log_warn(): Criterion 2.4 exits non-zero after any warning, and a
+ * pending route that lands must not break `make check`.
+ */
+static void
+notice(const char *method, const char *path, const char *what)
+{
+	fprintf(stderr, "[WARN] test_openapi: %s %s %s\n", method, path,
+	    what);
+}
 
 static void
 setup(void)
@@ -328,10 +336,9 @@ Test(openapi, documents_every_route_with_its_summary)
 			if (is_pending(m, r->pattern)) {
 				if (summary == NULL ||
 				    strcmp(summary, r->summary) != 0) {
-					cr_log_warn("%s %s: the route's summary "
-					    "\"%s\" is not the document's",
-					    http_method_str(r->method),
-					    r->pattern, r->summary);
+					notice(m, r->pattern, "is pending and "
+					    "its route's summary is not the "
+					    "document's");
 				}
 				continue;
 			}
@@ -370,10 +377,9 @@ Test(openapi, routes_every_documented_operation)
 			n++;
 			if (routed(key, path) != NULL) {
 				if (is_pending(key, path)) {
-					cr_log_warn("%s %s is routed now: "
+					notice(key, path, "is routed now: "
 					    "remove it from pending[] in "
-					    "tests/unit/test_openapi.c", key,
-					    path);
+					    "tests/unit/test_openapi.c");
 				}
 				continue;
 			}
