@@ -1030,14 +1030,12 @@ authorize(struct lk_ctx *ctx)
 {
 	struct http_req *req = ctx->req;
 	const struct authz_route *r;
-	const char *path = req->uri, *q;
 	struct lk_buf perms;
-	size_t len, i;
+	size_t i;
 
-	/* The upstream's own path: the whole URI, never the mount. */
-	len = (q = strchr(path, '?')) != NULL ? (size_t)(q - path) :
-	    strlen(path);
-	if (route_check(ctx, req->method_str, path, len, &r) == -1) {
+	/* http_read() left the upstream's own path whole. */
+	if (route_check(ctx, req->method_str, req->path.p, req->path.len,
+	    &r) == -1) {
 		return;
 	}
 	variable(ctx->w, "LK_REQUEST_ID", req->request_id);

@@ -211,8 +211,11 @@ http_read(struct http_req *req, struct FCGX_Request *f, struct lk_arena *a,
 	}
 	req->path.p = uri;
 	req->path.len = ulen;
-	/* Strip the mount prefix only at a segment boundary. */
-	if (plen > 0 && ulen >= plen && memcmp(uri, mount_prefix, plen) == 0 &&
+	/* Strip the mount prefix only at a segment boundary, and only for
+	 * the management API: an authorizer request names the upstream's
+	 * own path. */
+	if (req->role == HTTP_RESPONDER && plen > 0 && ulen >= plen &&
+	    memcmp(uri, mount_prefix, plen) == 0 &&
 	    (ulen == plen || uri[plen] == '/')) {
 		req->path.p = uri + plen;
 		req->path.len = ulen - plen;
