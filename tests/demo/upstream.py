@@ -13,13 +13,16 @@ the identity the web server in front of it passed on in request headers:
                   "credential_kind": ..., "resource_type": ...,
                   "resource_id": ...},
      "headers": {"X-Org-Id": ..., "X-Latchkey-Mode": ..., ...},
-     "repeated": []}
+     "repeated": [], "lookalikes": []}
 
 "headers" holds the raw value of each identity header (null when absent;
 several occurrences are joined with ", "), "identity" the same values
 parsed (permissions split on commas), and "repeated" the names of identity
 headers that arrived more than once, which a correct web server config never
-lets happen.  It never echoes credentials (Authorization, X-API-Key).
+lets happen.  "lookalikes" lists headers received whose names differ from an
+identity header only by "_" for "-" (X_Org_Id): an upstream that maps names
+the CGI way would take them for the real ones, so none should arrive.  It
+never echoes credentials (Authorization, X-API-Key).
 
 With HITS_FILE, every request appends one line "METHOD PATH" to that file
 before it is answered, so a test can tell whether a request got through.
@@ -90,6 +93,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.server.record_hit(self.command, split.path)
 
         raw, identity, repeated = {}, {}, []
+        names = {n.lower() for n, _ in IDENTITY_HEADERS}
+        lookalikes = sorted({k for k in self.headers.keys() if "_" in k and
+                             k.lower().replace("_", "-") in names})
         for name, field in IDENTITY_HEADERS:
             values = self.headers.get_all(name) or []
             if len(values) > 1:
@@ -108,6 +114,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "identity": identity,
             "headers": raw,
             "repeated": repeated,
+            "lookalikes": lookalikes,
         }, indent=1).encode() + b"\n"
         self.send_response(200)
         self.send_header("Content-Type", "application/json; charset=utf-8")

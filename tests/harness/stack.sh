@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 #
 # stack.sh: starts and stops a private latchkey stack (PostgreSQL cluster,
-# latchkeyd, lighttpd and optionally Apache httpd) whose every file lives in
-# one state directory.  script/server, script/test and bench/run all use it;
-# the integration tests call it to simulate outages.
+# latchkeyd, the demo upstream, lighttpd and optionally Apache httpd) whose
+# every file lives in one state directory.  script/server, script/test and
+# bench/run all use it; the integration tests call it to simulate outages.
 #
 #   stack.sh start STATE_DIR               everything below, idempotently
 #   stack.sh stop STATE_DIR                stop all it started (pid files)
@@ -11,6 +11,8 @@
 #   stack.sh pg-stop STATE_DIR             stop PostgreSQL only (an outage)
 #   stack.sh pg-start STATE_DIR            start it again
 #   stack.sh latchkeyd-restart STATE_DIR   SIGTERM latchkeyd, start it again
+#   stack.sh latchkeyd-stop STATE_DIR      stop latchkeyd only (an outage)
+#   stack.sh latchkeyd-start STATE_DIR     start it again, wait for the fronts
 #
 # `start` reads its settings from the environment; what it used is saved in
 # STATE_DIR/env, so the other commands (and a later `start`) need nothing
@@ -19,6 +21,9 @@
 #   LK_HTTP_PORT     lighttpd port (default 8080; 0 or empty: no lighttpd)
 #   LK_APACHE_PORT   Apache port (default: none; 0 or empty: no Apache)
 #   LK_FCGI_PORT     latchkeyd's FastCGI port on 127.0.0.1 (default 9000)
+#   LK_DEMO_PORT     the demo upstream's HTTP port on 127.0.0.1, mounted at
+#                    /demo/ of both web servers behind latchkey's
+#                    authorizer (default: a free port, kept across starts)
 #   LK_PG_PORT       PostgreSQL port; names the unix socket, no TCP (5432)
 #   LK_BUILD_DIR     directory holding latchkeyd and latchkeyctl (build/)
 #   LK_WORKERS       latchkeyd workers (default: latchkeyd's own default)
@@ -31,8 +36,16 @@
 #
 # STATE_DIR/env gets shell KEY=value lines for tools and tests: LK_URL,
 # LK_APACHE_URL, PGHOST, PGPORT, PGDATABASE, LK_OWNER_ROLE, LK_APP_ROLE,
-# LK_CONFIG, LK_STATE_DIR, LK_HARNESS, LK_LATCHKEYD_PID_FILE, LK_BUILD_DIR,
-# plus the settings above.
+# LK_CONFIG, LK_SERVICE_KEY (this stack's service key), LK_STATE_DIR,
+# LK_HARNESS, LK_LATCHKEYD_PID_FILE, LK_BUILD_DIR, LK_DEMO_URL (the
+# upstream itself, not behind the authorizer) and LK_DEMO_HITS (a file the
+# upstream appends "METHOD PATH" to for every request it answers), plus
+# the settings above.
+#
+# The demo upstream (tests/demo/upstream.py) echoes the identity the web
+# server passed on.  `start` registers what guards it, idempotently:
+# `latchkeyctl permission add demo.read` and `latchkeyctl route add GET
+# '/demo/*' demo.read`.
 #
 # Every process this script starts gets a pid file in STATE_DIR and runs in
 # its own session (setsid), so `stop` signals exactly those processes and
@@ -56,7 +69,7 @@ log() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-	sed -n '3,13p' "$HARNESS" | sed 's/^# \{0,1\}//' >&2
+	sed -n '3,15p' "$HARNESS" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -158,16 +171,24 @@ wait_port() {
 # Waits until URL/health gets an answer from latchkeyd through a web
 # server: any status (the database check is latchkeyd's business), except
 # a 502/503/504 that is not JSON, which is the web server's own page for a
-# backend it cannot reach yet.
+# backend it cannot reach yet.  With PATH: until URL/PATH gets an answer
+# that latchkeyd made (it has an X-Request-Id header), whatever its status
+# (the web server's own error pages have none).
 wait_http() {
-	local what=$1 url=$2 pid=$3 logfile=$4 deadline out code ctype
+	local what=$1 url=$2 pid=$3 logfile=$4 path=${5:-} deadline out code ctype
 	deadline=$((SECONDS + START_TIMEOUT))
 	while :; do
-		out=$(curl -s -o /dev/null --max-time 5 \
-		    -w '%{http_code} %{content_type}' "$url/health" || true)
+		if [[ -n $path ]]; then
+			out=$(curl -s -o /dev/null -D - --max-time 5 "$url$path" || true)
+			grep -qi '^x-request-id:' <<<"$out" && return 0
+			out=$(head -n 1 <<<"$out" | tr -d '\r')
+		else
+			out=$(curl -s -o /dev/null --max-time 5 \
+			    -w '%{http_code} %{content_type}' "$url/health" || true)
+		fi
 		code=${out%% *}
 		ctype=${out#* }
-		if [[ -n $code && $code != 000 ]]; then
+		if [[ -z $path && -n $code && $code != 000 ]]; then
 			case $code in
 			502 | 503 | 504) [[ $ctype == *json* ]] && return 0 ;;
 			*) return 0 ;;
@@ -179,7 +200,7 @@ wait_http() {
 		fi
 		if ((SECONDS >= deadline)); then
 			tail -n 30 "$logfile" >&2 || true
-			die "$url/health did not answer within ${START_TIMEOUT}s (last: ${out:-none})"
+			die "$url${path:-/health} did not answer within ${START_TIMEOUT}s (last: ${out:-none})"
 		fi
 		sleep 0.2
 	done
@@ -210,6 +231,9 @@ set_paths() {
 	LIGHTTPD_DIR=$STATE/lighttpd
 	APACHE_PID=$STATE/apache.pid
 	APACHE_DIR=$STATE/apache
+	DEMO_PID=$STATE/demo.pid
+	DEMO_LOG=$STATE/demo.log
+	DEMO_HITS=$STATE/demo-hits.log
 }
 
 # Writes STATE/env: what tools and tests need, and every setting that the
@@ -231,6 +255,7 @@ write_env() {
 		kv LK_OWNER_ROLE "$OWNER_ROLE"
 		kv LK_APP_ROLE "$APP_ROLE"
 		kv LK_CONFIG "$CONFIG"
+		kv LK_SERVICE_KEY "$(<"$STATE/service_key")"
 		kv LK_STATE_DIR "$STATE"
 		kv LK_HARNESS "$HARNESS"
 		kv LK_LATCHKEYD_PID_FILE "$LATCHKEYD_PID"
@@ -242,6 +267,10 @@ write_env() {
 		kv LK_HTTP_PORT "$LK_HTTP_PORT"
 		kv LK_APACHE_PORT "$LK_APACHE_PORT"
 		kv LK_FCGI_PORT "$LK_FCGI_PORT"
+		kv LK_DEMO_PORT "$LK_DEMO_PORT"
+		kv LK_DEMO_URL "http://127.0.0.1:$LK_DEMO_PORT"
+		kv LK_DEMO_HITS "$DEMO_HITS"
+		kv LK_DEMO_PID_FILE "$DEMO_PID"
 		kv LK_PG_PORT "$LK_PG_PORT"
 		kv LK_WORKERS "$LK_WORKERS"
 		kv LK_BCRYPT_COST "$LK_BCRYPT_COST"
@@ -394,6 +423,22 @@ pg_provision() {
 		cat "$STATE/migrate.log" >&2
 		die "latchkeyctl migrate failed"
 	}
+	demo_routes
+}
+
+# What guards the demo upstream: its permission and its route.  Both
+# commands are upserts, so every start runs them.
+demo_routes() {
+	local url
+	url=$(conninfo "$OWNER_ROLE")
+	{
+		ctl --database-url "$url" permission add demo.read \
+		    --description "call the demo upstream (GET /demo/...)" &&
+		    ctl --database-url "$url" route add GET '/demo/*' demo.read
+	} >"$STATE/routes.log" 2>&1 || {
+		cat "$STATE/routes.log" >&2
+		die "registering the demo route failed (latchkeyctl permission/route add)"
+	}
 }
 
 conninfo() {
@@ -423,8 +468,14 @@ ctl() {
 
 write_config() {
 	local secret_file=$STATE/jwt_secret tmp=$STATE/latchkey.conf.tmp
+	local service_file=$STATE/service_key
 	if [[ ! -s $secret_file ]]; then
 		(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$secret_file")
+	fi
+	# This stack's service key (server-to-server, acts for any org):
+	# the config holds its SHA-256, STATE/env the key (LK_SERVICE_KEY).
+	if [[ ! -s $service_file ]]; then
+		(umask 077 && printf 'lksvc_%s' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$service_file")
 	fi
 	(
 		umask 077
@@ -441,6 +492,7 @@ write_config() {
 			echo "bcrypt_cost = $LK_BCRYPT_COST"
 			echo "max_body_bytes = 65536"
 			echo "api_key_prefix = lk"
+			echo "service_keys = $(printf '%s' "$(<"$service_file")" | sha256sum | cut -d' ' -f1)"
 		} >"$tmp"
 	)
 	mv -f "$tmp" "$CONFIG"
@@ -477,23 +529,86 @@ latchkeyd_stop() {
 	stop_pidfile latchkeyd "$LATCHKEYD_PID" latchkeyd 20
 }
 
-# --- web servers -------------------------------------------------------------
+# --- the demo upstream ---------------------------------------------------------
 
-lighttpd_start() {
+# Prints the pid in DEMO_PID if that process is running our upstream.py
+# (its argv[0] is the interpreter, so the script is checked too).
+demo_pid() {
 	local pid
-	if pid=$(pidfile_pid "$LIGHTTPD_PID" lighttpd); then
-		if [[ $(cat "$LIGHTTPD_DIR/port" 2>/dev/null) == "$LK_HTTP_PORT" ]]; then
+	pid=$(pidfile_pid "$DEMO_PID" python3) || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "tests/demo/upstream.py $LK_DEMO_PORT " ||
+	    return 1
+	printf '%s\n' "$pid"
+}
+
+demo_start() {
+	demo_pid >/dev/null && return 0
+	# A stale upstream (another port) is ours to stop; anything else on
+	# the port is not.
+	demo_stop
+	port_open "$LK_DEMO_PORT" &&
+	    die "port $LK_DEMO_PORT (LK_DEMO_PORT) is already in use by another process"
+	log "starting the demo upstream on 127.0.0.1:$LK_DEMO_PORT"
+	# -u: unbuffered, so its log is current.
+	spawn "$DEMO_PID" "$DEMO_LOG" /usr/bin/python3 -u \
+	    "$SRC_DIR/tests/demo/upstream.py" "$LK_DEMO_PORT" "$DEMO_HITS"
+	wait_port "demo upstream" "$LK_DEMO_PORT" "$(<"$DEMO_PID")" "$DEMO_LOG"
+}
+
+demo_stop() {
+	stop_pidfile "demo upstream" "$DEMO_PID" python3 10
+}
+
+# Prints a free loopback port that none of the stack's other ports is
+# (they may not be listening yet), in 20000-32767: below Linux's ephemeral
+# range (32768-60999), whose ports outgoing connections take at any time.
+free_port() {
+	local port tries
+	port=$((20000 + RANDOM % 12768))
+	for ((tries = 0; tries < 1000; tries++)); do
+		port=$((port + 1))
+		((port < 32768)) || port=20000
+		case " $LK_HTTP_PORT $LK_APACHE_PORT $LK_FCGI_PORT $LK_PG_PORT " in
+		*" $port "*) continue ;;
+		esac
+		if ! port_open "$port"; then
+			printf '%s\n' "$port"
 			return 0
 		fi
+	done
+	die "no free port for the demo upstream"
+}
+
+# --- web servers -------------------------------------------------------------
+
+# What a running web server was started with: its settings and the
+# content of its config files, so that a `start` after any change
+# restarts it (an unchanged one is left running).
+web_signature() {
+	local dir=$1
+	shift
+	printf '%s\n' "$@"
+	cat "$SRC_DIR/$dir"/* 2>/dev/null | cksum
+}
+
+lighttpd_start() {
+	local pid sig
+	local -a envs=("LK_HTTP_PORT=$LK_HTTP_PORT" "LK_FCGI_PORT=$LK_FCGI_PORT"
+	    "LK_DEMO_PORT=$LK_DEMO_PORT" "LK_CONF_DIR=$SRC_DIR/lighttpd-conf"
+	    "LK_WEB_DIR=$LIGHTTPD_DIR")
+	sig=$(web_signature lighttpd-conf "${envs[@]}")
+	if pid=$(pidfile_pid "$LIGHTTPD_PID" lighttpd); then
+		if [[ $(cat "$LIGHTTPD_DIR/signature" 2>/dev/null) == "$sig" ]]; then
+			return 0
+		fi
+		log "lighttpd's settings or config changed: restarting it"
 		lighttpd_stop
 	fi
 	enabled "$LK_HTTP_PORT" || return 0
 	port_open "$LK_HTTP_PORT" &&
 	    die "port $LK_HTTP_PORT (LK_HTTP_PORT) is already in use by another process (a system web server?)"
 	mkdir -p "$LIGHTTPD_DIR/www" "$LIGHTTPD_DIR/tmp"
-	printf '%s\n' "$LK_HTTP_PORT" >"$LIGHTTPD_DIR/port"
-	local -a envs=("LK_HTTP_PORT=$LK_HTTP_PORT" "LK_FCGI_PORT=$LK_FCGI_PORT"
-	    "LK_WEB_DIR=$LIGHTTPD_DIR")
+	printf '%s\n' "$sig" >"$LIGHTTPD_DIR/signature"
 	env "${envs[@]}" /usr/sbin/lighttpd -tt \
 	    -f "$SRC_DIR/lighttpd-conf/lighttpd.conf" ||
 	    die "lighttpd rejected lighttpd-conf/lighttpd.conf"
@@ -509,20 +624,23 @@ lighttpd_stop() {
 }
 
 apache_start() {
-	local pid
+	local pid sig
+	local -a envs=("LK_APACHE_PORT=$LK_APACHE_PORT" "LK_FCGI_PORT=$LK_FCGI_PORT"
+	    "LK_DEMO_PORT=$LK_DEMO_PORT" "LK_WEB_DIR=$APACHE_DIR"
+	    "LK_APACHE_CONF_DIR=$SRC_DIR/apache-conf")
+	sig=$(web_signature apache-conf "${envs[@]}")
 	if pid=$(pidfile_pid "$APACHE_PID" apache2); then
-		if [[ $(cat "$APACHE_DIR/port" 2>/dev/null) == "$LK_APACHE_PORT" ]]; then
+		if [[ $(cat "$APACHE_DIR/signature" 2>/dev/null) == "$sig" ]]; then
 			return 0
 		fi
+		log "Apache's settings or config changed: restarting it"
 		apache_stop
 	fi
 	enabled "$LK_APACHE_PORT" || return 0
 	port_open "$LK_APACHE_PORT" &&
 	    die "port $LK_APACHE_PORT (LK_APACHE_PORT) is already in use by another process (a system web server?)"
 	mkdir -p "$APACHE_DIR/www"
-	printf '%s\n' "$LK_APACHE_PORT" >"$APACHE_DIR/port"
-	local -a envs=("LK_APACHE_PORT=$LK_APACHE_PORT" "LK_FCGI_PORT=$LK_FCGI_PORT"
-	    "LK_WEB_DIR=$APACHE_DIR" "LK_APACHE_CONF_DIR=$SRC_DIR/apache-conf")
+	printf '%s\n' "$sig" >"$APACHE_DIR/signature"
 	env "${envs[@]}" /usr/sbin/apache2 -t -f "$SRC_DIR/apache-conf/httpd.conf" \
 	    >"$APACHE_DIR/configtest.log" 2>&1 || {
 		cat "$APACHE_DIR/configtest.log" >&2
@@ -539,16 +657,19 @@ apache_stop() {
 	stop_pidfile apache2 "$APACHE_PID" apache2 15
 }
 
-# Waits for latchkeyd to answer through every web server in front of it.
+# Waits for latchkeyd to answer through every web server in front of it,
+# as a responder (/health) and as the authorizer of /demo/: a web server
+# keeps a backend it failed to reach disabled for a moment (lighttpd: each
+# prefix's on its own), so both are checked.
 wait_fronts() {
-	local pid
+	local pid port
 	pid=$(<"$LATCHKEYD_PID")
-	if enabled "$LK_HTTP_PORT"; then
-		wait_http latchkeyd "http://127.0.0.1:$LK_HTTP_PORT" "$pid" "$LATCHKEYD_LOG"
-	fi
-	if enabled "$LK_APACHE_PORT"; then
-		wait_http latchkeyd "http://127.0.0.1:$LK_APACHE_PORT" "$pid" "$LATCHKEYD_LOG"
-	fi
+	for port in "$LK_HTTP_PORT" "$LK_APACHE_PORT"; do
+		enabled "$port" || continue
+		wait_http latchkeyd "http://127.0.0.1:$port" "$pid" "$LATCHKEYD_LOG"
+		wait_http "latchkeyd (authorizer)" "http://127.0.0.1:$port" \
+		    "$pid" "$LATCHKEYD_LOG" /demo/
+	done
 }
 
 # --- commands ----------------------------------------------------------------
@@ -563,7 +684,7 @@ cmd_start() {
 		saved=$(
 			# shellcheck disable=SC1091
 			source "$STATE/env"
-			for v in LK_HTTP_PORT LK_APACHE_PORT LK_FCGI_PORT LK_PG_PORT \
+			for v in LK_HTTP_PORT LK_APACHE_PORT LK_FCGI_PORT LK_DEMO_PORT LK_PG_PORT \
 			    LK_BUILD_DIR LK_SQL_DIR LK_WORKERS LK_BCRYPT_COST LK_ASAN_LOG \
 			    LK_STACK_EPHEMERAL; do
 				printf 'saved_%s=%q\n' "$v" "${!v-}"
@@ -574,6 +695,8 @@ cmd_start() {
 	LK_HTTP_PORT=${LK_HTTP_PORT-${saved_LK_HTTP_PORT-8080}}
 	LK_APACHE_PORT=${LK_APACHE_PORT-${saved_LK_APACHE_PORT-}}
 	LK_FCGI_PORT=${LK_FCGI_PORT:-${saved_LK_FCGI_PORT:-9000}}
+	local demo_given=${LK_DEMO_PORT:-}
+	LK_DEMO_PORT=${LK_DEMO_PORT:-${saved_LK_DEMO_PORT:-}}
 	LK_PG_PORT=${LK_PG_PORT:-${saved_LK_PG_PORT:-5432}}
 	LK_BUILD_DIR=${LK_BUILD_DIR:-${saved_LK_BUILD_DIR:-$SRC_DIR/build}}
 	LK_SQL_DIR=${LK_SQL_DIR:-${saved_LK_SQL_DIR:-$SRC_DIR/sql}}
@@ -589,10 +712,17 @@ cmd_start() {
 	for p in latchkeyd latchkeyctl; do
 		[[ -x $LK_BUILD_DIR/$p ]] || die "$LK_BUILD_DIR/$p missing: build first"
 	done
-	for p in "$LK_HTTP_PORT" "$LK_APACHE_PORT" "$LK_FCGI_PORT" "$LK_PG_PORT"; do
+	for p in "$LK_HTTP_PORT" "$LK_APACHE_PORT" "$LK_FCGI_PORT" "$LK_DEMO_PORT" "$LK_PG_PORT"; do
 		[[ -z $p || $p =~ ^[0-9]+$ ]] || die "not a port number: $p"
 	done
 	set_paths
+	# The demo upstream's port: the one given; else the one an earlier
+	# start saved, unless something else took it meanwhile; else a free
+	# one.
+	if [[ -z $demo_given ]] && { [[ -z $LK_DEMO_PORT || $LK_DEMO_PORT == 0 ]] ||
+	    { ! demo_pid >/dev/null && port_open "$LK_DEMO_PORT"; }; }; then
+		LK_DEMO_PORT=$(free_port)
+	fi
 	# What did start keeps running after a failure, for the log's sake;
 	# `stop` stops it (script/test and bench/run always call it).
 	trap 'log "start failed; stop what did start with: $HARNESS stop $STATE"' EXIT
@@ -604,6 +734,7 @@ cmd_start() {
 	pg_provision
 	write_config
 	write_env
+	demo_start
 	latchkeyd_start
 	# A web server no longer wanted (e.g. LK_SERVER changed) is stopped.
 	enabled "$LK_APACHE_PORT" || apache_stop
@@ -630,6 +761,7 @@ cmd_stop() {
 	apache_stop
 	lighttpd_stop
 	latchkeyd_stop
+	demo_stop
 	if [[ -e $PG_ROOT ]]; then
 		pg_stop
 		if [[ $LK_STACK_EPHEMERAL == 1 ]]; then
@@ -667,6 +799,11 @@ cmd_status() {
 	else
 		echo "latchkeyd  stopped"
 	fi
+	if pid=$(demo_pid); then
+		echo "demo       running  pid $pid  http://127.0.0.1:$LK_DEMO_PORT/ (mounted at /demo/)"
+	else
+		echo "demo       stopped"
+	fi
 	if pid=$(pidfile_pid "$LIGHTTPD_PID" lighttpd); then
 		echo "lighttpd   running  pid $pid  http://127.0.0.1:$LK_HTTP_PORT/"
 	elif enabled "$LK_HTTP_PORT"; then
@@ -696,6 +833,17 @@ cmd_latchkeyd_restart() {
 	wait_fronts
 }
 
+cmd_latchkeyd_stop() {
+	load_state "$1"
+	latchkeyd_stop
+}
+
+cmd_latchkeyd_start() {
+	load_state "$1"
+	latchkeyd_start
+	wait_fronts
+}
+
 main() {
 	[[ $# -eq 2 ]] || usage
 	case $1 in
@@ -705,6 +853,8 @@ main() {
 	pg-stop) cmd_pg_stop "$2" ;;
 	pg-start) cmd_pg_start "$2" ;;
 	latchkeyd-restart) cmd_latchkeyd_restart "$2" ;;
+	latchkeyd-stop) cmd_latchkeyd_stop "$2" ;;
+	latchkeyd-start) cmd_latchkeyd_start "$2" ;;
 	*) usage ;;
 	esac
 }

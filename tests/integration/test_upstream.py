@@ -1,0 +1,366 @@
+"""latchkey in the FastCGI AUTHORIZER role, in front of an upstream.
+
+Both web servers mount the demo upstream (tests/demo/upstream.py) at
+/demo/ behind latchkey's authorizer: lighttpd with mod_fastcgi in
+authorizer mode, mod_magnet and mod_proxy (lighttpd-conf/authorizer.conf),
+Apache with mod_authnz_fcgi and mod_proxy_http (apache-conf/
+authorizer.conf).  The harness registers the route GET /demo/* with the
+permission demo.read.  The upstream answers JSON echoing the identity
+headers it received, and appends a line to LK_DEMO_HITS for every request
+that reaches it, which tells whether a denied request got through.
+
+Direct tokens through the authorizer are tested in
+test_service_direct_verify.py.
+"""
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import Client, eventually, query
+from test_http_core import assert_error
+
+HITS = os.environ.get("LK_DEMO_HITS")
+SERVICE_KEY = os.environ.get("LK_SERVICE_KEY")
+HARNESS = os.environ.get("LK_HARNESS")
+STATE = os.environ.get("LK_STATE_DIR")
+
+pytestmark = pytest.mark.skipif(not HITS, reason="needs the harness's "
+                                "demo upstream (run through script/test)")
+
+IDENTITY_HEADERS = (
+    "X-Org-Id", "X-Latchkey-Mode", "X-Latchkey-Key-Id", "X-Latchkey-User-Id",
+    "X-Latchkey-Permissions", "X-Latchkey-Request-Id",
+    "X-Latchkey-Credential-Kind", "X-Latchkey-Resource-Type",
+    "X-Latchkey-Resource-Id",
+)
+
+
+def hits():
+    """Requests the upstream has answered so far."""
+    try:
+        with open(HITS, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def live_key(client, token, permissions=("demo.read",), name="demo"):
+    r = client.post("/v1/api-keys", {"name": name,
+                                     "permissions": list(permissions)},
+                    token=token)
+    assert r.status == 201, r
+    return r.json
+
+
+def reached(r):
+    """The response came from the upstream (not latchkey, not the web
+    server), for an allowed request."""
+    return r.status == 200 and r.json is not None and "identity" in r.json
+
+
+def assert_denied(r, status, code, before):
+    """A denial made by latchkey, passed on as JSON, and the upstream was
+    not contacted."""
+    assert_error(r, status, code)
+    assert r.header("Content-Type") == "application/json; charset=utf-8", \
+        r.headers
+    assert hits() == before, "the upstream was reached"
+
+
+@pytest.fixture
+def org(client):
+    s = client.signup()
+    s["demo_key"] = live_key(client, s["token"])
+    return s
+
+
+def test_an_allowed_request_reaches_the_upstream_with_the_identity(
+        client, org):
+    key = org["demo_key"]
+    before = hits()
+    r = client.get("/demo/hello?y=1", headers={"X-API-Key": key["key"]})
+    assert reached(r), r
+    assert hits() == before + 1
+    assert r.json["method"] == "GET"
+    assert r.json["path"] == "/demo/hello"
+    assert r.json["query"] == "y=1"
+    ident = r.json["identity"]
+    assert ident["org_id"] == org["org"]["id"]
+    assert ident["mode"] == "live"
+    assert ident["key_id"] == key["id"]
+    assert ident["user_id"] == org["user"]["id"]
+    assert ident["permissions"] == ["demo.read"]
+    assert ident["credential_kind"] == "api_key"
+    assert ident["request_id"]
+    # Absent variables leave their header absent.
+    assert ident["resource_type"] is None and ident["resource_id"] is None
+    assert r.json["repeated"] == []
+    assert r.header("Content-Type") == "application/json; charset=utf-8"
+
+
+def test_the_decision_is_in_the_request_history(client, org, db):
+    r = client.get("/demo/history", headers={"X-API-Key":
+                                             org["demo_key"]["key"]})
+    assert reached(r), r
+    rid = r.json["identity"]["request_id"]
+    rows = eventually(lambda: query(
+        db, "SELECT status, method, path, credential_id::text "
+        "FROM latchkey.request_log WHERE request_id = %s", rid), seconds=5)
+    assert rows == [(200, "GET", "/demo/history", org["demo_key"]["id"])]
+
+
+def test_every_credential_transport_works(client, org):
+    key = org["demo_key"]["key"]
+    for path, headers, kind in (
+            ("/demo/t", {"Authorization": "Bearer " + key}, "api_key"),
+            ("/demo/t", {"X-API-Key": key}, "api_key"),
+            ("/demo/t?accesskey=" + key, {}, "api_key"),
+            ("/demo/t", {"Authorization": "Bearer " + org["token"]}, "user"),
+            ("/demo/t?token=" + org["token"], {}, "user")):
+        r = client.get(path, headers=headers)
+        assert reached(r), (path, headers, r)
+        ident = r.json["identity"]
+        assert ident["credential_kind"] == kind
+        assert ident["org_id"] == org["org"]["id"]
+        if kind == "user":
+            # A login token: the user, no key.
+            assert ident["user_id"] == org["user"]["id"]
+            assert ident["key_id"] is None
+            assert "demo.read" in ident["permissions"] or \
+                "*" in ident["permissions"]
+
+
+def test_no_credential_is_401_and_never_reaches_the_upstream(client):
+    before = hits()
+    r = client.get("/demo/hello")
+    assert_denied(r, 401, "missing_credentials", before)
+
+
+def test_an_invalid_key_is_401(client):
+    before = hits()
+    r = client.get("/demo/hello", headers={
+        "X-API-Key": "lk_live_0000000000000000000000000000"})
+    assert r.status == 401, r
+    assert_denied(r, 401, r.code, before)
+
+
+def test_a_key_without_the_permission_is_403(client, org):
+    other = live_key(client, org["token"], permissions=(), name="none")
+    before = hits()
+    r = client.get("/demo/hello", headers={"X-API-Key": other["key"]})
+    assert_denied(r, 403, "permission_denied", before)
+
+
+def test_a_revoked_key_is_401(client, org):
+    key = org["demo_key"]
+    assert reached(client.get("/demo/a", headers={"X-API-Key": key["key"]}))
+    r = client.delete("/v1/api-keys/" + key["id"], token=org["token"])
+    assert r.status in (200, 204), r
+    # Revocation reaches every worker's cache within a second.
+    r = eventually(lambda: (lambda x: x if x.status == 401 else None)(
+        client.get("/demo/a", headers={"X-API-Key": key["key"]})),
+        seconds=3)
+    assert r is not None, "the revoked key was still admitted"
+    before = hits()
+    r = client.get("/demo/a", headers={"X-API-Key": key["key"]})
+    assert_denied(r, 401, "revoked_api_key", before)
+
+
+def test_a_method_without_a_route_is_403(client, org):
+    # Only GET /demo/* is routed: anything else is denied by default,
+    # even with a key that holds the permission.
+    before = hits()
+    r = client.post("/demo/x", {"a": 1},
+                    headers={"X-API-Key": org["demo_key"]["key"]})
+    assert_denied(r, 403, "no_route", before)
+
+
+def test_the_rate_limit_applies_with_retry_after(client, org, db):
+    key = live_key(client, org["token"], name="slow")
+    query(db, "UPDATE latchkey.api_keys SET rate_limit_per_min = 2 "
+          "WHERE id = %s", key["id"])
+    before = hits()
+    codes = []
+    last = None
+    for _ in range(3):
+        last = client.get("/demo/rl", headers={"X-API-Key": key["key"]})
+        codes.append(last.status)
+    assert codes == [200, 200, 429], codes
+    assert hits() == before + 2
+    assert_denied(last, 429, "rate_limited", before + 2)
+    assert int(last.header("Retry-After")) >= 1
+
+
+def test_forged_identity_headers_never_reach_the_upstream(client, org):
+    victim = client.signup()
+    forged = {
+        "X-Org-Id": victim["org"]["id"],
+        "X-Latchkey-Key-Id": "forged",
+        "X-Latchkey-User-Id": victim["user"]["id"],
+        "X-Latchkey-Permissions": "*",
+        "X-Latchkey-Request-Id": "forged",
+        "X-Latchkey-Credential-Kind": "service",
+        "X-Latchkey-Resource-Type": "forged",
+        "X-Latchkey-Resource-Id": "forged",
+    }
+    key = org["demo_key"]
+    r = client.get("/demo/forge", headers=dict(forged,
+                                               **{"X-API-Key": key["key"]}))
+    assert reached(r), r
+    ident = r.json["identity"]
+    assert ident["org_id"] == org["org"]["id"]
+    assert ident["key_id"] == key["id"]
+    assert ident["user_id"] == org["user"]["id"]
+    assert ident["permissions"] == ["demo.read"]
+    assert ident["credential_kind"] == "api_key"
+    assert ident["request_id"] not in (None, "forged")
+    assert ident["resource_type"] is None
+    assert ident["resource_id"] is None
+    assert r.json["repeated"] == []
+    for name, value in forged.items():
+        assert value not in (r.json["headers"][name] or ""), name
+
+    # Without a credential the forged identity gets nowhere at all.
+    before = hits()
+    r = client.get("/demo/forge", headers=forged)
+    assert_denied(r, 401, "missing_credentials", before)
+
+
+def test_look_alike_identity_headers_are_removed_or_refused(client, org):
+    # X_Org_Id is X-Org-Id to an upstream that maps header names the CGI
+    # way.  lighttpd removes such headers; Apache (mod_headers cannot
+    # unset by pattern) refuses the request.
+    victim = client.signup()
+    before = hits()
+    r = client.get("/demo/lookalike", headers={
+        "X-API-Key": org["demo_key"]["key"],
+        "X_Org_Id": victim["org"]["id"],
+        "X-Latchkey_Permissions": "*"})
+    if client.name == "apache":
+        assert r.status == 403, r
+        assert r.header("Content-Type").startswith("application/json")
+        assert hits() == before
+    else:
+        assert reached(r), r
+        assert r.json["lookalikes"] == [], r.json
+        assert r.json["identity"]["org_id"] == org["org"]["id"]
+
+
+@pytest.mark.skipif(not SERVICE_KEY, reason="no LK_SERVICE_KEY in the stack")
+@pytest.mark.parametrize("how", ["X-Internal-Key", "Authorization"])
+def test_a_service_key_names_its_org_and_mode_through_the_configs(
+        client, how):
+    # The configs remove X-Org-Id and X-Latchkey-Mode before the upstream
+    # but must not hide them from the authorizer: a service key names the
+    # org and the mode it acts for with them.  (lighttpd: identity.lua
+    # hands them to the authorizer as request environment.)
+    s = client.signup()
+    value = SERVICE_KEY if how == "X-Internal-Key" else "Bearer " + SERVICE_KEY
+    r = client.get("/demo/svc", headers={how: value,
+                                         "X-Org-Id": s["org"]["id"],
+                                         "X-Latchkey-Mode": "test"})
+    assert reached(r), r
+    ident = r.json["identity"]
+    assert ident["credential_kind"] == "service"
+    assert ident["org_id"] == s["org"]["id"]
+    assert ident["mode"] == "test"
+    assert ident["key_id"] is None and ident["user_id"] is None
+    assert r.json["repeated"] == []
+    # And without X-Org-Id the authorizer refuses it.
+    before = hits()
+    assert_denied(client.get("/demo/svc", headers={how: value}), 400,
+                  "missing_org_id", before)
+
+
+@pytest.fixture
+def public_route(db):
+    """A public route under /demo/ for one test (routes are shared)."""
+    import secrets
+    prefix = "/demo/pub" + secrets.token_hex(4)
+    query(db, "INSERT INTO latchkey.routes (method, pattern, public) "
+          "VALUES ('GET', %s, true)", prefix + "/*")
+    try:
+        yield prefix
+    finally:
+        query(db, "DELETE FROM latchkey.routes WHERE pattern = %s",
+              prefix + "/*")
+
+
+def test_a_public_route_needs_no_credential(client, public_route):
+    # Every worker reloads the routes on a change notification.
+    r = eventually(lambda: (lambda x: x if reached(x) else None)(
+        client.get(public_route + "/a")), seconds=5)
+    assert r is not None, "the public route did not take effect"
+    ident = r.json["identity"]
+    # No caller: only the request id is passed on.
+    assert ident["request_id"]
+    assert [k for k, v in ident.items() if v is not None] == ["request_id"]
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret", "/%2e%2e/secret", "/.%2E/secret", "/..%2fsecret",
+    "/./secret", "//secret", "/%73ecret", "/a\\b", "/a%5Cb", "/.."])
+def test_a_path_not_in_normal_form_is_refused(client, public_route, path):
+    # The authorizer is handed the path as sent; the upstream would get
+    # the web server's normalized one.  "/demo/pubX/../secret" must not
+    # pass as public and arrive as /demo/secret (which needs demo.read).
+    assert eventually(lambda: reached(client.get(public_route + "/a")),
+                      seconds=5)
+    before = hits()
+    r = client.get(public_route + path)
+    # lighttpd: 400; Apache refuses in its access phase: 403.
+    assert r.status == (403 if client.name == "apache" else 400), r
+    assert r.code == "malformed_path", r
+    assert r.header("Content-Type") == "application/json; charset=utf-8"
+    assert hits() == before
+
+
+def test_normal_paths_with_dots_and_escapes_pass(client, org):
+    key = org["demo_key"]["key"]
+    for path in ("/demo/a.b/c", "/demo/.well-known", "/demo/a%20b",
+                 "/demo/%E2%82%AC", "/demo/x..y"):
+        r = client.get(path, headers={"X-API-Key": key})
+        assert reached(r), (path, r)
+
+
+def test_other_paths_stay_with_latchkey(client):
+    # /demo (no slash) and /demox are not the upstream's: latchkey answers
+    # them as a responder.
+    before = hits()
+    for path in ("/demo", "/demox/a"):
+        r = client.get(path)
+        assert r.status == 404, (path, r)
+        assert r.header("Content-Type").startswith("application/json")
+        assert r.header("X-Request-Id")
+    assert client.get("/health").json["status"] == "ok"
+    assert hits() == before
+
+
+@pytest.mark.skipif(not HARNESS or not STATE, reason="needs the harness")
+def test_with_latchkey_down_the_server_denies(client, org):
+    key = org["demo_key"]["key"]
+    assert reached(client.get("/demo/down", headers={"X-API-Key": key}))
+    subprocess.run([HARNESS, "latchkeyd-stop", STATE], check=True,
+                   timeout=60, capture_output=True)
+    try:
+        before = hits()
+        r = client.get("/demo/down", headers={"X-API-Key": key})
+        # lighttpd: its own 503; Apache (mod_authnz_fcgi): 500.
+        assert r.status >= 500 or r.status in (401, 403), r
+        assert hits() == before, "the upstream was reached without latchkey"
+        if client.name == "apache":
+            assert r.header("Content-Type").startswith("application/json")
+    finally:
+        subprocess.run([HARNESS, "latchkeyd-start", STATE], check=True,
+                       timeout=120, capture_output=True)
+        health = Client(client.name, client.base)
+        deadline = time.monotonic() + 30
+        while health.get("/health").status != 200:
+            assert time.monotonic() < deadline, "latchkey did not come back"
+            time.sleep(0.1)
+    # The harness waited for latchkey behind both prefixes; allow a web
+    # server a moment more to retry a backend it had marked down.
+    assert eventually(lambda: reached(client.get(
+        "/demo/down", headers={"X-API-Key": key})), seconds=5)
