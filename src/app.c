@@ -835,8 +835,14 @@ send_decision(struct lk_ctx *ctx)
 		    "\"message\":\"response too large\"}}");
 		ctx->status = 500;
 	}
-	e = http_send(ctx->req, ctx->status, buf_cstr(&w->headers),
-	    buf_cstr(&w->out), w->out.len);
+	if (ctx->req->role == HTTP_AUTHORIZER && ctx->status == 200) {
+		/* A grant carries only the variables: Apache would copy any
+		 * other header onto the upstream's response. */
+		e = http_send_grant(ctx->req, buf_cstr(&w->headers));
+	} else {
+		e = http_send(ctx->req, ctx->status, buf_cstr(&w->headers),
+		    buf_cstr(&w->out), w->out.len);
+	}
 	if (e != LK_OK) {
 		log_warn("request %s: client went away",
 		    ctx->req->request_id);
@@ -983,6 +989,12 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 	int k;
 
 	*route = NULL;
+	if (!authz_path_canonical(path, len)) {
+		reply_error(ctx, 400, "malformed_path", "the path must be "
+		    "canonical: no . or .. or empty segments, no escaped "
+		    "separators or plain characters");
+		return -1;
+	}
 	if ((e = load_routes(ctx->w)) != LK_OK) {
 		reply_db_error(ctx, e);
 		return -1;
@@ -991,6 +1003,11 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 	if (k >= 0) {
 		r = &ctx->w->routes[k];
 	} else if (!ctx->cfg->authorizer_allow_unrouted) {
+		/* Who may not call learns nothing of what is routed. */
+		ctx->allow_direct = 1;
+		if (require_auth(ctx) == -1) {
+			return -1;
+		}
 		reply_error(ctx, 403, "no_route", "no route allows %s %.*s",
 		    method, (int)(len > 200 ? 200 : len), path);
 		return -1;

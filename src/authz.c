@@ -7,6 +7,75 @@
 
 #include "authz.h"
 
+static int
+hexdigit(unsigned char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* Characters whose escaped form must never appear: the unreserved ones
+ * (RFC 3986) and the separators '/' and '\'. */
+static int
+plain_spelling(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~' || c == '/' || c == '\\';
+}
+
+int
+authz_path_canonical(const char *path, size_t len)
+{
+	size_t i, seg = 1;	/* start of the current segment */
+
+	if (len == 0 || path[0] != '/') {
+		return 0;
+	}
+	for (i = 1; i <= len; i++) {
+		if (i == len || path[i] == '/') {
+			size_t n = i - seg;
+
+			/* Empty segments only as the last one ("/a/"). */
+			if ((n == 0 && i != len) ||
+			    (n == 1 && path[seg] == '.') ||
+			    (n == 2 && path[seg] == '.' &&
+			    path[seg + 1] == '.')) {
+				return 0;
+			}
+			seg = i + 1;
+			continue;
+		}
+		if (path[i] == '\\' || (unsigned char)path[i] < 0x20 ||
+		    (unsigned char)path[i] == 0x7f) {
+			return 0;
+		}
+		if (path[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len) {
+				return 0;
+			}
+			hi = hexdigit((unsigned char)path[i + 1]);
+			lo = hexdigit((unsigned char)path[i + 2]);
+			if (hi < 0 || lo < 0 ||
+			    plain_spelling((unsigned char)(hi << 4 | lo))) {
+				return 0;
+			}
+			i += 2;
+		}
+	}
+	return 1;
+}
+
 int
 authz_pattern_valid(const char *s)
 {

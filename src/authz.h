@@ -29,6 +29,17 @@ struct authz_route {
 	char	 direct_type[AUTHZ_TYPE_MAX + 1];	/* "" for none */
 };
 
+/*
+ * Returns 1 if path (len bytes, no query string) is in the one form a
+ * route can judge: absolute, no empty, "." or ".." segments, no
+ * backslash, and no percent-escape of a character that has a plain
+ * spelling or of a separator ("%2e", "%2F", "%5C", "%61"...).  Web
+ * servers hand the authorizer the raw path but the upstream a normalised
+ * one, so anything else could be approved under one name and served
+ * under another.
+ */
+int	authz_path_canonical(const char *path, size_t len);
+
 /* Returns 1 if s is a valid pattern. */
 int	authz_pattern_valid(const char *s);
 

@@ -376,3 +376,29 @@ http_status_for(enum lk_err e)
 	}
 	return 500;
 }
+
+enum lk_err
+http_send_grant(struct http_req *req, const char *headers)
+{
+	FCGX_Stream *out = req->fcgx->out;
+	const char *p = headers, *nl;
+	size_t n;
+
+	if (FCGX_FPrintF(out, "Status: 200 OK\r\n") < 0) {
+		return LK_EIO;
+	}
+	for (; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL) {
+			break;
+		}
+		n = (size_t)(nl - p) + 1;
+		if (strncmp(p, "Variable-", 9) == 0 &&
+		    FCGX_PutStr(p, (int)n, out) != (int)n) {
+			return LK_EIO;
+		}
+	}
+	if (FCGX_PutStr("\r\n", 2, out) != 2) {
+		return LK_EIO;
+	}
+	return LK_OK;
+}

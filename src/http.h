@@ -79,6 +79,14 @@ enum lk_err	 http_send(struct http_req *, int status,
 		    const char *extra_headers, const char *body, size_t len)
 		    LK_MUST_CHECK;
 
+/*
+ * Writes an authorizer's grant: "Status: 200" and, of headers (lines
+ * "Name: value\r\n"), only those whose name starts with "Variable-".
+ * Errors: LK_EIO.
+ */
+enum lk_err	 http_send_grant(struct http_req *, const char *headers)
+		    LK_MUST_CHECK;
+
 /* Returns 1 if s may appear in a header value (no CR, LF or NUL; printable). */
 int		 http_header_safe(const char *s, size_t len);
 

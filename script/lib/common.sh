@@ -47,15 +47,18 @@ lk_port_open() {
 	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
-# lk_free_ports N: prints N distinct ports in 20000-59999 that nothing
-# listens on now (a random start, so parallel runs rarely collide).
+# lk_free_ports N: prints N distinct ports in 20000-32767 that nothing
+# listens on now (a random start, so parallel runs rarely collide).  The
+# range stays below Linux's ephemeral ports (32768-60999), which the
+# kernel hands to outgoing connections and could take between our check
+# and the bind.
 lk_free_ports() {
 	local n=$1 port found=0 tries=0
-	port=$((20000 + RANDOM % 40000))
+	port=$((20000 + RANDOM % 12768))
 	while ((found < n)); do
 		((tries++ < 1000)) || return 1
 		port=$((port + 1))
-		((port < 60000)) || port=20000
+		((port < 32768)) || port=20000
 		if ! lk_port_open "$port"; then
 			printf '%s\n' "$port"
 			found=$((found + 1))

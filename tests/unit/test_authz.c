@@ -103,3 +103,25 @@ Test(authz, matches_exact_paths_exactly)
 	cr_assert_eq(m(r, 1, "GET", "/healthz"), -1);
 	cr_assert_eq(m(r, 1, "GET", "/"), -1);
 }
+
+Test(authz, accepts_only_canonical_paths)
+{
+	static const char *const good[] = { "/", "/demo/x", "/demo/x/",
+	    "/a/b.c/d", "/a/.hidden", "/a/..b", "/a/b%20c", "/a/%C3%A9",
+	    "/a/%3A", "/v1/calls/7/hangup" };
+	static const char *const bad[] = { "", "demo", "/demo/../secret",
+	    "/demo/./x", "/demo/..", "/demo/.", "//demo", "/demo//x",
+	    "/demo/%2e%2e/secret", "/demo/%2E./x", "/demo/..%2fsecret",
+	    "/demo/x%2Fy", "/demo/x%5cy", "/demo\\x", "/%61dmin",
+	    "/demo/%7e", "/demo/%", "/demo/%2", "/demo/%zz", "/demo/\tx" };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_assert(authz_path_canonical(good[i], strlen(good[i])),
+		    "%s", good[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert(!authz_path_canonical(bad[i], strlen(bad[i])),
+		    "%s", bad[i]);
+	}
+}
