@@ -232,3 +232,22 @@ def test_verify_decides_routes_like_the_authorizer(client):
     assert r.json["resource_id"] == "c1"
     assert_error(verify(tok, "GET", "/vapi%s/calls/c1" % tag), 403,
                  "direct_token_out_of_scope")
+
+
+def test_verify_refuses_paths_a_server_would_normalise(client):
+    s = client.signup()
+    for path in ["/demo/pub/../secret", "/demo/%2e%2e/secret", "/demo//x",
+                 "/demo/x%2Fy", "/%64emo/x", "/demo/./x"]:
+        r = client.post("/v1/auth/verify", {"credential": s["token"],
+                        "method": "GET", "path": path})
+        assert_error(r, 400, "malformed_path")
+
+
+def test_an_unrouted_path_asks_for_a_credential_first(client):
+    r = client.post("/v1/auth/verify", {"method": "GET",
+                                        "path": "/nowhere/at/all"})
+    assert_error(r, 401, "missing_credentials")
+    s = client.signup()
+    r = client.post("/v1/auth/verify", {"credential": s["token"],
+                    "method": "GET", "path": "/nowhere/at/all"})
+    assert_error(r, 403, "no_route")
