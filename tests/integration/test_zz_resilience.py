@@ -125,3 +125,18 @@ def test_a_worker_killed_right_after_answering_loses_no_history(lighttpd,
     assert found, "history rows were lost"
     assert wait_for(lambda: len(workers(master)) > 0)
     assert wait_for(lambda: lighttpd.get("/health").status == 200)
+
+
+def test_sighup_replaces_every_worker_without_downtime(lighttpd):
+    master = master_pid()
+    before = set(workers(master))
+    assert before
+    os.kill(master, signal.SIGHUP)
+    # Requests keep being answered while the workers are replaced.
+    for _ in range(20):
+        assert lighttpd.get("/health").status == 200
+    after = wait_for(lambda: (lambda w: w if w and not w & before else None)(
+        set(workers(master))))
+    assert after, "the old workers are still there"
+    assert master_pid() == master
+    assert lighttpd.get("/health").status == 200

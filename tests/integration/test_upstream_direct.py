@@ -1,0 +1,56 @@
+"""Direct tokens through the web servers' authorizer: in and out of scope."""
+import os
+import secrets
+
+import pytest
+
+from conftest import eventually
+from test_service_direct_verify import ctl
+from test_upstream import assert_denied, hits, reached
+
+pytestmark = pytest.mark.skipif(not os.environ.get("LK_DEMO_HITS"),
+                                reason="needs the harness's demo upstream")
+
+
+@pytest.fixture(scope="module")
+def direct_route():
+    # Direct tokens for calls may read /demo/calls/<id>/..., nothing else.
+    ctl("route", "add", "GET", "/demo/calls/*", "--direct", "call")
+    yield
+    ctl("route", "delete", "GET", "/demo/calls/*")
+
+
+def boot(client, token, rtype, rid):
+    d = client.post("/v1/directs", {"resource_type": rtype,
+                    "resource_id": rid}, token=token)
+    assert d.status == 201, d
+    r = client.post("/v1/auth/boot", {"direct_hash": d.json["direct_hash"]})
+    assert r.status == 200, r
+    return d.json, r.json["token"]
+
+
+def test_a_direct_token_reaches_its_resource_routes_only(client,
+                                                         direct_route):
+    s = client.signup()
+    d, tok = boot(client, s["token"], "call", "c-" + secrets.token_hex(3))
+    r = eventually(lambda: (lambda x: x if reached(x) else None)(
+        client.get("/demo/calls/" + d["resource_id"], token=tok)))
+    assert r, "the direct route never let the token through"
+    ident = r.json["identity"]
+    assert ident["X-Latchkey-Credential-Kind"] == "direct"
+    assert ident["X-Latchkey-Resource-Type"] == "call"
+    assert ident["X-Latchkey-Resource-Id"] == d["resource_id"]
+    assert ident["X-Org-Id"] == s["org"]["id"]
+    assert ident["X-Latchkey-Key-Id"] is None
+    before = hits()
+    assert_denied(client.get("/demo/other", token=tok), 403,
+                  "direct_token_out_of_scope", before)
+    # A token for another resource type is out of scope here too.
+    _, other = boot(client, s["token"], "meeting", "m1")
+    assert_denied(client.get("/demo/calls/x", token=other), 403,
+                  "direct_token_out_of_scope", before)
+    # Revoking the direct hash kills its tokens.
+    assert client.delete("/v1/directs/" + d["id"],
+                         token=s["token"]).status == 204
+    assert_denied(client.get("/demo/calls/" + d["resource_id"], token=tok),
+                  401, "revoked_token", before)

@@ -1,0 +1,110 @@
+/*
+ * test_buf.c: bounded buffers, JSON string escaping and the arena.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "buf.h"
+
+Test(buf, grows_and_stays_nul_terminated)
+{
+	struct lk_buf b;
+
+	buf_init(&b, 1024);
+	cr_assert_str_eq(buf_cstr(&b), "");
+	buf_puts(&b, "abc");
+	buf_putc(&b, 'd');
+	buf_printf(&b, "%d-%s", 42, "x");
+	cr_assert_str_eq(buf_cstr(&b), "abcd42-x");
+	cr_assert_eq(b.len, 8);
+	cr_assert(!buf_failed(&b));
+	buf_reset(&b);
+	cr_assert_str_eq(buf_cstr(&b), "");
+	buf_free(&b);
+}
+
+Test(buf, fails_stickily_at_its_maximum)
+{
+	struct lk_buf b;
+
+	buf_init(&b, 4);
+	buf_puts(&b, "abcd");
+	cr_assert(!buf_failed(&b));
+	buf_putc(&b, 'e');
+	cr_assert(buf_failed(&b));
+	buf_puts(&b, "");
+	buf_printf(&b, "x");
+	cr_assert(buf_failed(&b));
+	cr_assert_str_eq(buf_cstr(&b), "abcd");
+	buf_reset(&b);
+	cr_assert(!buf_failed(&b));
+	buf_free(&b);
+}
+
+Test(buf, escapes_json_strings)
+{
+	struct lk_buf b;
+	const char in[] = "a\"b\\c\nd\re\tf\x01g\x1f/\xc3\xa9";
+
+	buf_init(&b, 1024);
+	buf_json_str(&b, in, sizeof(in) - 1);
+	cr_assert_str_eq(buf_cstr(&b),
+	    "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001f/\xc3\xa9\"");
+	buf_reset(&b);
+	buf_json_str(&b, "", 0);
+	cr_assert_str_eq(buf_cstr(&b), "\"\"");
+	buf_reset(&b);
+	buf_json_str(&b, "x\0y", 3);
+	cr_assert_str_eq(buf_cstr(&b), "\"x\\u0000y\"");
+	buf_free(&b);
+}
+
+Test(buf, views_compare_with_c_strings)
+{
+	struct lk_str s = lk_str_c("abc");
+
+	cr_assert_eq(s.len, 3);
+	cr_assert(lk_str_eq(s, "abc"));
+	cr_assert(!lk_str_eq(s, "ab"));
+	cr_assert(!lk_str_eq(s, "abcd"));
+	cr_assert_eq(lk_str_c(NULL).len, 0);
+}
+
+Test(arena, allocates_zeroed_memory_until_its_limit)
+{
+	struct lk_arena *a = arena_new(256 * 1024);
+	char *p, *q;
+
+	cr_assert_not_null(a);
+	p = arena_alloc(a, 100);
+	cr_assert_not_null(p);
+	cr_assert_eq(p[0], 0);
+	cr_assert_eq(p[99], 0);
+	q = arena_strdup(a, "hello");
+	cr_assert_str_eq(q, "hello");
+	cr_assert_str_eq(arena_printf(a, "%s-%d", "n", 7), "n-7");
+	cr_assert_str_eq(arena_strndup(a, "abcdef", 3), "abc");
+	/* Past the limit: NULL, not a crash. */
+	cr_assert_null(arena_alloc(a, 512 * 1024));
+	arena_reset(a);
+	cr_assert_not_null(arena_alloc(a, 100 * 1024));
+	arena_free(a);
+}
+
+Test(arena, keeps_allocations_aligned)
+{
+	struct lk_arena *a = arena_new(1024 * 1024);
+	size_t i;
+
+	cr_assert_not_null(a);
+	for (i = 1; i < 50; i++) {
+		void *p = arena_alloc(a, i);
+
+		cr_assert_eq((uintptr_t)p % 16, 0);
+	}
+	arena_free(a);
+}
