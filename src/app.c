@@ -472,24 +472,38 @@ tx_fail(struct lk_ctx *ctx, enum lk_err e)
 	reply_db_error(ctx, e);
 }
 
-json_object *
-page_rows(struct lk_ctx *ctx, const struct db_res *res, const struct page *pg,
+void
+page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
+    size_t nfilters, const struct page *pg,
     json_object *(*row)(const struct db_res *, size_t), int ccol)
 {
 	const char **cursors;
+	struct db_res *res;
 	json_object *data;
-	size_t i, n = db_nrows(res);
+	enum lk_err e;
+	size_t i, n;
 
-	cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors));
-	if (cursors == NULL) {
-		return NULL;
+	params[nfilters] = pg->after_us;
+	params[nfilters + 1] = pg->after_id;
+	params[nfilters + 2] = arena_printf(ctx->arena, "%ld", pg->limit + 1);
+	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	n = db_nrows(res);
+	if ((cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors))) ==
+	    NULL) {
+		db_res_free(res);
+		tx_fail(ctx, LK_ENOMEM);
+		return;
 	}
 	data = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object_array_add(data, row(res, i));
 		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, ccol));
 	}
-	return page_wrap(data, pg, cursors);
+	db_res_free(res);
+	tx_reply(ctx, 200, page_wrap(data, pg, cursors));
 }
 
 const char *
@@ -642,24 +656,6 @@ require_auth(struct lk_ctx *ctx)
 }
 
 static const char *
-kind_name(enum cred_kind k)
-{
-	switch (k) {
-	case CRED_JWT:
-		return "user";
-	case CRED_KEY:
-		return "api_key";
-	case CRED_SERVICE:
-		return "service";
-	case CRED_DIRECT:
-		return "direct";
-	case CRED_NONE:
-		break;
-	}
-	return "none";
-}
-
-static const char *
 nonempty(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? s : NULL;
@@ -686,7 +682,7 @@ audit_params(struct lk_ctx *ctx, const char *action,
 	    id->kind == CRED_JWT ? id->user_id : NULL;
 
 	params[0] = action;
-	params[1] = kind_name(id->kind);
+	params[1] = auth_kind_str(id->kind);
 	params[2] = nonempty(actor);
 	params[3] = nonempty(id->user_id);
 	params[4] = target_type;
@@ -1072,7 +1068,7 @@ authorize(struct lk_ctx *ctx)
 	variable(ctx->w, "LK_USER_ID", ctx->id.user_id);
 	variable(ctx->w, "LK_PERMISSIONS", buf_failed(&perms) ? NULL :
 	    buf_cstr(&perms));
-	variable(ctx->w, "LK_CREDENTIAL_KIND", kind_name(ctx->id.kind));
+	variable(ctx->w, "LK_CREDENTIAL_KIND", auth_kind_str(ctx->id.kind));
 	variable(ctx->w, "LK_RESOURCE_TYPE", ctx->id.rtype);
 	variable(ctx->w, "LK_RESOURCE_ID", ctx->id.rid);
 	buf_free(&perms);
@@ -1115,7 +1111,7 @@ record(struct lk_ctx *ctx)
 	r.org_id = known ? nonempty(ctx->id.org_id) : NULL;
 	r.mode = r.org_id != NULL ? nonempty(ctx->id.mode) : NULL;
 	r.role = req->role == HTTP_AUTHORIZER ? "authorizer" : "responder";
-	r.credential_kind = ctx->identified ? kind_name(ctx->id.kind) : "none";
+	r.credential_kind = ctx->identified ? auth_kind_str(ctx->id.kind) : "none";
 	r.credential_id = ctx->identified ? nonempty(ctx->id.key_id) : NULL;
 	r.user_id = known ? nonempty(ctx->id.user_id) : NULL;
 	r.method = req->method_str;

@@ -185,11 +185,17 @@ void	 tx_reply(struct lk_ctx *, int status, json_object *o);
 void	 tx_fail(struct lk_ctx *, enum lk_err);
 
 struct db_res;
+struct db_stmt;
 
-/* Builds a page of the rows of res (limit + 1 at most): row() gives each
- * row's JSON, column ccol its cursor.  NULL when out of memory. */
-json_object *page_rows(struct lk_ctx *, const struct db_res *,
-	    const struct page *,
+/*
+ * Runs a keyset-paginated list in the caller's open transaction and
+ * replies: st takes nfilters filter parameters (params[0..nfilters-1])
+ * followed by the cursor (micros, id) and the limit, which this fills in
+ * (params must have room for nfilters + 3).  row() gives each row's JSON,
+ * column ccol its cursor.
+ */
+void	 page_query(struct lk_ctx *, const struct db_stmt *st,
+	    const char **params, size_t nfilters, const struct page *,
 	    json_object *(*row)(const struct db_res *, size_t), int ccol);
 
 /* Returns the path parameter name as a NUL-terminated arena string. */

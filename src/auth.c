@@ -30,6 +30,24 @@ static const char *const role_names[] = {
 	[ROLE_OWNER] = "owner",
 };
 
+const char *
+auth_kind_str(enum cred_kind k)
+{
+	switch (k) {
+	case CRED_JWT:
+		return "user";
+	case CRED_KEY:
+		return "api_key";
+	case CRED_SERVICE:
+		return "service";
+	case CRED_DIRECT:
+		return "direct";
+	case CRED_NONE:
+		break;
+	}
+	return "none";
+}
+
 enum role
 role_parse(const char *s)
 {

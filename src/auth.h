@@ -73,6 +73,10 @@ struct identity {
 	char		 rid[129];	/* direct tokens: resource id */
 };
 
+/* Returns the name of a credential kind as the API spells it: "user",
+ * "api_key", "service", "direct" or "none". */
+const char	*auth_kind_str(enum cred_kind);
+
 /* Returns the role named s, or ROLE_NONE. */
 enum role	 role_parse(const char *s);
 const char	*role_str(enum role);

@@ -6,21 +6,7 @@
 #include <string.h>
 
 #include "authz.h"
-
-static int
-hexdigit(unsigned char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
+#include "util.h"
 
 /* Characters whose escaped form must never appear: the unreserved ones
  * (RFC 3986) and the separators '/' and '\'. */
@@ -64,8 +50,8 @@ authz_path_canonical(const char *path, size_t len)
 			if (i + 2 >= len) {
 				return 0;
 			}
-			hi = hexdigit((unsigned char)path[i + 1]);
-			lo = hexdigit((unsigned char)path[i + 2]);
+			hi = hex_digit((unsigned char)path[i + 1]);
+			lo = hex_digit((unsigned char)path[i + 2]);
 			if (hi < 0 || lo < 0 ||
 			    plain_spelling((unsigned char)(hi << 4 | lo))) {
 				return 0;

@@ -169,19 +169,7 @@ set_mode(const char *v, unsigned *out)
 	return LK_OK;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	return -1;
-}
-
-/* "hex, hex": the SHA-256 of each service key, lower-case hex. */
+/* "hex, hex": the SHA-256 of each service key in hex. */
 static const char *
 set_service_keys(struct lk_config *c, const char *v)
 {
@@ -196,15 +184,15 @@ set_service_keys(struct lk_config *c, const char *v)
 		}
 		if (len != 64 || n == CONFIG_SERVICE_KEYS_MAX) {
 			return "service_keys: expected up to 16 SHA-256 "
-			    "hashes (64 lower-case hex digits each, from "
+			    "hashes (64 hex digits each, from "
 			    "latchkeyctl hash-key), comma-separated";
 		}
 		for (i = 0; i < 32; i++) {
-			int hi = hexval((unsigned char)p[2 * i]);
-			int lo = hexval((unsigned char)p[2 * i + 1]);
+			int hi = hex_digit((unsigned char)p[2 * i]);
+			int lo = hex_digit((unsigned char)p[2 * i + 1]);
 
 			if (hi < 0 || lo < 0) {
-				return "service_keys: not lower-case hex";
+				return "service_keys: not hexadecimal";
 			}
 			c->service_keys[n][i] = (unsigned char)(hi << 4 | lo);
 		}

@@ -239,21 +239,6 @@ http_read(struct http_req *req, struct FCGX_Request *f, struct lk_arena *a,
 	return read_body(req, a, max_body);
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /* Percent-decodes s (len bytes) into the arena; '+' is a space. */
 static enum lk_err
 decode(struct lk_arena *a, const char *s, size_t len, const char **out)
@@ -271,8 +256,8 @@ decode(struct lk_arena *a, const char *s, size_t len, const char **out)
 			if (i + 2 >= len) {
 				return LK_EINVAL;
 			}
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = hex_digit((unsigned char)s[i + 1]);
+			lo = hex_digit((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0) {
 				return LK_EINVAL;
 			}

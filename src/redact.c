@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "err.h"
 #include "redact.h"
+#include "util.h"
 
 #define JSON_FLAGS \
 	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -109,19 +110,6 @@ is_digit(unsigned char c)
 }
 
 /* Returns the value of hex digit c, or -1. */
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	c = lower(c);
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	return -1;
-}
-
 /* Returns the value of the HEX4 hex digits at p, or -1. */
 static long
 hex4(const char *p)
@@ -130,7 +118,7 @@ hex4(const char *p)
 	int d, i;
 
 	for (i = 0; i < HEX4; i++) {
-		if ((d = hexval((unsigned char)p[i])) < 0) {
+		if ((d = hex_digit((unsigned char)p[i])) < 0) {
 			return -1;
 		}
 		v = v * 16 + d;
@@ -248,10 +236,10 @@ form_name_is(const char *s, size_t n, const char *want, int icase)
 			c = ' ';
 			i++;
 		} else if (c == '%' && n - i > 2 &&
-		    hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			c = (unsigned char)(hexval((unsigned char)s[i + 1]) *
-			    16 + hexval((unsigned char)s[i + 2]));
+		    hex_digit((unsigned char)s[i + 1]) >= 0 &&
+		    hex_digit((unsigned char)s[i + 2]) >= 0) {
+			c = (unsigned char)(hex_digit((unsigned char)s[i + 1]) *
+			    16 + hex_digit((unsigned char)s[i + 2]));
 			i += 3;
 		} else {
 			i++;

@@ -43,6 +43,21 @@ parse_long(const char *s, size_t len, long min, long max, long *out)
 }
 
 int
+hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+int
 uuid_valid(const char *s, size_t len)
 {
 	size_t i;

@@ -18,6 +18,9 @@
 enum lk_err	parse_long(const char *s, size_t len, long min, long max,
 		    long *out) LK_MUST_CHECK;
 
+/* Returns the value of a hexadecimal digit (either case), or -1. */
+int		hex_digit(unsigned char c);
+
 /* Returns 1 if s (len bytes) is a UUID in 8-4-4-4-12 hex form. */
 int		uuid_valid(const char *s, size_t len);
 

@@ -58,10 +58,7 @@ static void
 list(struct lk_ctx *ctx)
 {
 	const char *params[4], *action = NULL;
-	struct db_res *res;
 	struct page pg;
-	json_object *o;
-	char limit[24];
 	enum lk_err e;
 
 	if (require_perm(ctx, "activity.read") == -1 ||
@@ -74,25 +71,11 @@ list(struct lk_ctx *ctx)
 		    "action is not valid percent-encoding");
 		return;
 	}
-	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0 ||
-	    tx_begin(ctx, NULL) == -1) {
+	if (tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	params[0] = e == LK_OK && action[0] != '\0' ? action : NULL;
-	params[1] = pg.after_us;
-	params[2] = pg.after_id;
-	params[3] = limit;
-	if ((e = db_exec(ctx->db, &activity_list, params, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	o = page_rows(ctx, res, &pg, event_json, C_CURSOR);
-	db_res_free(res);
-	if (o == NULL) {
-		tx_fail(ctx, LK_ENOMEM);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	page_query(ctx, &activity_list, params, 1, &pg, event_json, C_CURSOR);
 }
 
 static const struct route routes[] = {

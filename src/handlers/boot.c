@@ -164,9 +164,7 @@ identity_json(struct lk_ctx *ctx, json_object *o)
 	json_object *perms = json_object_new_array();
 	size_t i;
 
-	json_add_str(o, "kind", id->kind == CRED_KEY ? "api_key" :
-	    id->kind == CRED_JWT ? "user" : id->kind == CRED_SERVICE ?
-	    "service" : "direct");
+	json_add_str(o, "kind", auth_kind_str(id->kind));
 	json_add_str(o, "org_id", id->org_id);
 	json_add_str(o, "mode", id->mode);
 	json_add_str(o, "user_id", id->user_id[0] != '\0' ? id->user_id :

@@ -444,34 +444,13 @@ static void
 list(struct lk_ctx *ctx)
 {
 	const char *params[3];
-	struct db_res *res;
 	struct page pg;
-	json_object *o;
-	char limit[24];
-	enum lk_err e;
 
 	if (require_perm(ctx, "keys.read") == -1 ||
-	    page_parse(ctx, &pg) == -1 ||
-	    tx_begin(ctx, ctx->id.mode) == -1) {
+	    page_parse(ctx, &pg) == -1 || tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
-	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
-		limit[0] = '\0';
-	}
-	params[0] = pg.after_us;
-	params[1] = pg.after_id;
-	params[2] = limit;
-	if ((e = db_exec(ctx->db, &keys_list, params, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	o = page_rows(ctx, res, &pg, key_json, C_CURSOR);
-	db_res_free(res);
-	if (o == NULL) {
-		tx_fail(ctx, LK_ENOMEM);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	page_query(ctx, &keys_list, params, 0, &pg, key_json, C_CURSOR);
 }
 
 /* Runs a one-row statement on the key in the path; 404 when absent. */

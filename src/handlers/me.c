@@ -7,24 +7,6 @@
 #include "app.h"
 #include "handlers/handlers.h"
 
-static const char *
-kind_str(enum cred_kind k)
-{
-	switch (k) {
-	case CRED_JWT:
-		return "user";
-	case CRED_KEY:
-		return "api_key";
-	case CRED_SERVICE:
-		return "service";
-	case CRED_DIRECT:
-		return "direct";
-	case CRED_NONE:
-		break;
-	}
-	return "none";
-}
-
 static void
 me(struct lk_ctx *ctx)
 {
@@ -36,7 +18,7 @@ me(struct lk_ctx *ctx)
 		return;
 	}
 	o = json_object_new_object();
-	json_add_str(o, "kind", kind_str(id->kind));
+	json_add_str(o, "kind", auth_kind_str(id->kind));
 	json_add_str(o, "org_id", id->org_id);
 	json_add_str(o, "mode", id->mode);
 	json_add_str(o, "user_id", id->user_id[0] != '\0' ? id->user_id :

@@ -180,34 +180,15 @@ static void
 list(struct lk_ctx *ctx)
 {
 	const char *params[11];
-	struct db_res *res;
 	struct page pg;
-	json_object *o;
-	char limit[24];
-	enum lk_err e;
 
 	if (require_perm(ctx, "requests.read") == -1 ||
 	    page_parse(ctx, &pg) == -1 || filters(ctx, params) == -1 ||
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
-	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
-		limit[0] = '\0';
-	}
-	params[8] = pg.after_us;
-	params[9] = pg.after_id;
-	params[10] = limit;
-	if ((e = db_exec(ctx->db, &requests_list, params, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	o = page_rows(ctx, res, &pg, summary_json, C_CURSOR);
-	db_res_free(res);
-	if (o == NULL) {
-		tx_fail(ctx, LK_ENOMEM);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	page_query(ctx, &requests_list, params, 8, &pg, summary_json,
+	    C_CURSOR);
 }
 
 static void

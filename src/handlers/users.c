@@ -115,34 +115,14 @@ fail(struct lk_ctx *ctx, enum lk_err e)
 static void
 list(struct lk_ctx *ctx)
 {
-	struct page pg;
-	struct db_res *res;
 	const char *params[3];
-	json_object *o;
-	char limit[24];
-	enum lk_err e;
+	struct page pg;
 
 	if (require_perm(ctx, "users.read") == -1 ||
 	    page_parse(ctx, &pg) == -1 || tx_begin(ctx, NULL) == -1) {
 		return;
 	}
-	if (snprintf(limit, sizeof(limit), "%ld", pg.limit + 1) < 0) {
-		limit[0] = '\0';
-	}
-	params[0] = pg.after_us;
-	params[1] = pg.after_id;
-	params[2] = limit;
-	if ((e = db_exec(ctx->db, &users_list, params, &res)) != LK_OK) {
-		fail(ctx, e);
-		return;
-	}
-	o = page_rows(ctx, res, &pg, user_json, C_CURSOR);
-	db_res_free(res);
-	if (o == NULL) {
-		tx_fail(ctx, LK_ENOMEM);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	page_query(ctx, &users_list, params, 0, &pg, user_json, C_CURSOR);
 }
 
 /* Fetches one user of the org; decides 404 when absent. */

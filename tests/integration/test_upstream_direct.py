@@ -37,11 +37,11 @@ def test_a_direct_token_reaches_its_resource_routes_only(client,
         client.get("/demo/calls/" + d["resource_id"], token=tok)))
     assert r, "the direct route never let the token through"
     ident = r.json["identity"]
-    assert ident["X-Latchkey-Credential-Kind"] == "direct"
-    assert ident["X-Latchkey-Resource-Type"] == "call"
-    assert ident["X-Latchkey-Resource-Id"] == d["resource_id"]
-    assert ident["X-Org-Id"] == s["org"]["id"]
-    assert ident["X-Latchkey-Key-Id"] is None
+    assert ident["credential_kind"] == "direct"
+    assert ident["resource_type"] == "call"
+    assert ident["resource_id"] == d["resource_id"]
+    assert ident["org_id"] == s["org"]["id"]
+    assert ident["key_id"] is None
     before = hits()
     assert_denied(client.get("/demo/other", token=tok), 403,
                   "direct_token_out_of_scope", before)
