@@ -251,16 +251,22 @@ col(const struct db_res *res, int c, char *dst, size_t dstsz)
 	dst[n] = '\0';
 }
 
+/* Fills an identity from the one row a look-up returned. */
+typedef enum lk_err (*fill_fn)(const struct db_res *, const void *arg,
+    struct ac_ident *);
+
 /*
- * Looks up id in the host's cache, else asks the database with fetch()
- * and remembers the answer.  The generation is read before the database
- * is asked, so an answer overtaken by a flush is not kept.
+ * Looks up key in the host's cache, else runs st with params and lets
+ * fill() describe its row (no row: AC_UNKNOWN), and remembers the
+ * answer.  The generation is read before the database is asked, so an
+ * answer overtaken by a flush is not kept.
  */
 static enum lk_err
 lookup(const struct auth_env *env, const unsigned char *key,
-    enum lk_err (*fetch)(const struct auth_env *, const void *,
-    struct ac_ident *), const void *arg, struct ac_ident *out)
+    const struct db_stmt *st, const char *const *params, fill_fn fill,
+    const void *arg, struct ac_ident *out)
 {
+	struct db_res *res;
 	uint64_t epoch;
 	enum lk_err e;
 
@@ -269,13 +275,17 @@ lookup(const struct auth_env *env, const unsigned char *key,
 		return LK_OK;
 	}
 	epoch = env->cache != NULL ? authcache_epoch(env->cache) : 0;
-	if ((e = fetch(env, arg, out)) != LK_OK) {
+	if ((e = db_exec(env->db, st, params, &res)) != LK_OK) {
 		return e;
 	}
-	if (env->cache != NULL && env->cache_ttl_ms > 0) {
+	memset(out, 0, sizeof(*out));
+	out->status = AC_UNKNOWN;
+	e = db_nrows(res) == 1 ? fill(res, arg, out) : LK_OK;
+	db_res_free(res);
+	if (e == LK_OK && env->cache != NULL && env->cache_ttl_ms > 0) {
 		authcache_put(env->cache, key, epoch, env->mono_ms, out);
 	}
-	return LK_OK;
+	return e;
 }
 
 struct user_ref {
@@ -284,52 +294,29 @@ struct user_ref {
 };
 
 static enum lk_err
-fetch_user(const struct auth_env *env, const void *arg, struct ac_ident *out)
+fill_user(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
 	const struct user_ref *u = arg;
-	const char *params[2] = { u->user_id, u->org_id };
-	struct db_res *res;
-	enum lk_err e;
 
-	if ((e = db_exec(env->db, &user_for_token, params, &res)) != LK_OK) {
-		return e;
-	}
-	memset(out, 0, sizeof(*out));
-	if (db_nrows(res) != 1) {
-		out->status = AC_UNKNOWN;
-	} else {
-		out->status = is_true(db_get(res, 0, 3)) ? AC_DISABLED :
-		    !is_true(db_get(res, 0, 4)) ? AC_ORG_INACTIVE : AC_VALID;
-		col(res, 0, out->email, sizeof(out->email));
-		out->role = role_parse(db_get(res, 0, 1));
-		out->token_version = num(res, 2);
-		out->cred_limit = (int)num(res, 5);
-		out->org_limit = (int)num(res, 6);
-		memcpy(out->user_id, u->user_id, UUID_LEN + 1);
-		memcpy(out->org_id, u->org_id, UUID_LEN + 1);
-	}
-	db_res_free(res);
+	out->status = is_true(db_get(res, 0, 3)) ? AC_DISABLED :
+	    !is_true(db_get(res, 0, 4)) ? AC_ORG_INACTIVE : AC_VALID;
+	col(res, 0, out->email, sizeof(out->email));
+	out->role = role_parse(db_get(res, 0, 1));
+	out->token_version = num(res, 2);
+	out->cred_limit = (int)num(res, 5);
+	out->org_limit = (int)num(res, 6);
+	memcpy(out->user_id, u->user_id, UUID_LEN + 1);
+	memcpy(out->org_id, u->org_id, UUID_LEN + 1);
 	return LK_OK;
 }
 
 static enum lk_err
-fetch_key(const struct auth_env *env, const void *arg, struct ac_ident *out)
+fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
-	const char *params[1] = { arg };
-	struct db_res *res;
-	enum lk_err e;
-	size_t n;
 	const char *perms;
+	size_t n;
 
-	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
-		return e;
-	}
-	memset(out, 0, sizeof(*out));
-	if (db_nrows(res) != 1) {
-		out->status = AC_UNKNOWN;
-		db_res_free(res);
-		return LK_OK;
-	}
+	(void)arg;	/* the hash is the cache key, not needed here */
 	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
 	    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE :
 	    is_true(db_get(res, 0, 9)) ? AC_CREATOR_INACTIVE : AC_VALID;
@@ -347,14 +334,43 @@ fetch_key(const struct auth_env *env, const void *arg, struct ac_ident *out)
 	if (n < 2 || n - 2 >= sizeof(out->perms)) {
 		log_err("API key %s: permissions unusable or too long",
 		    out->key_id);
-		db_res_free(res);
 		return LK_EDB;
 	}
 	memcpy(out->perms, perms + 1, n - 2);
 	out->perms[n - 2] = '\0';
-	db_res_free(res);
 	return LK_OK;
 }
+
+static enum lk_err
+fill_org(const struct db_res *res, const void *arg, struct ac_ident *out)
+{
+	(void)arg;	/* the org id is the cache key */
+	out->status = is_true(db_get(res, 0, 0)) ? AC_VALID : AC_ORG_INACTIVE;
+	out->cred_limit = (int)num(res, 1);
+	out->org_limit = (int)num(res, 2);
+	return LK_OK;
+}
+
+/* The resource of a direct is kept in fields a key would use otherwise:
+ * resource_type in email, resource_id in perms. */
+static enum lk_err
+fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
+{
+	(void)arg;	/* the direct id is the cache key */
+	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
+	    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE : AC_VALID;
+	col(res, 0, out->key_id, sizeof(out->key_id));
+	col(res, 1, out->org_id, sizeof(out->org_id));
+	col(res, 2, out->mode, sizeof(out->mode));
+	col(res, 3, out->email, sizeof(out->email));
+	col(res, 4, out->perms, sizeof(out->perms));
+	out->cred_limit = (int)num(res, 7);
+	out->org_limit = (int)num(res, 8);
+	return LK_OK;
+}
+
+
+
 
 /*
  * Spends one token of the credential's bucket and one of its org's: from
@@ -446,6 +462,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
 	char ref[80], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	const char *params[2];
 	struct user_ref u;
 	struct jwt_claims c;
 	struct ac_ident who;
@@ -479,7 +496,10 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	SHA256((const unsigned char *)ref, strlen(ref), key);
 	u.user_id = c.sub;
 	u.org_id = c.org;
-	if ((e = lookup(env, key, fetch_user, &u, &who)) != LK_OK) {
+	params[0] = c.sub;
+	params[1] = c.org;
+	if ((e = lookup(env, key, &user_for_token, params, fill_user, &u,
+	    &who)) != LK_OK) {
 		return e;
 	}
 	switch (who.status) {
@@ -592,6 +612,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 {
 	char hex[2 + 2 * APIKEY_HASH_LEN + 1];
 	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	const char *params[1];
 	struct perm_set own;
 	struct ac_ident k;
 	struct apikey parsed;
@@ -609,7 +630,9 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	hex[0] = '\\';
 	hex[1] = 'x';
 	apikey_hex(parsed.hash, hex + 2);
-	if ((e = lookup(env, parsed.hash, fetch_key, hex, &k)) != LK_OK) {
+	params[0] = hex;
+	if ((e = lookup(env, parsed.hash, &key_identity, params, fill_key,
+	    NULL, &k)) != LK_OK) {
 		return e;
 	}
 	switch (k.status) {
@@ -702,28 +725,6 @@ is_service_key(const struct auth_env *env, const char *value, size_t len)
 	    len);
 }
 
-static enum lk_err
-fetch_org(const struct auth_env *env, const void *arg, struct ac_ident *out)
-{
-	const char *params[1] = { arg };
-	struct db_res *res;
-	enum lk_err e;
-
-	if ((e = db_exec(env->db, &org_state, params, &res)) != LK_OK) {
-		return e;
-	}
-	memset(out, 0, sizeof(*out));
-	if (db_nrows(res) != 1) {
-		out->status = AC_UNKNOWN;
-	} else {
-		out->status = is_true(db_get(res, 0, 0)) ? AC_VALID :
-		    AC_ORG_INACTIVE;
-		out->cred_limit = (int)num(res, 1);
-		out->org_limit = (int)num(res, 2);
-	}
-	db_res_free(res);
-	return LK_OK;
-}
 
 /*
  * A service key acts for the org named in X-Org-Id with every
@@ -756,7 +757,8 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 		return LK_EDENIED;
 	}
 	SHA256((const unsigned char *)ref, strlen(ref), key);
-	if ((e = lookup(env, key, fetch_org, org, &o)) != LK_OK) {
+	if ((e = lookup(env, key, &org_state, &org, fill_org, NULL, &o)) !=
+	    LK_OK) {
 		return e;
 	}
 	if (o.status == AC_UNKNOWN) {
@@ -780,34 +782,6 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 
 /* The resource of a direct is kept in fields a key would use otherwise:
  * resource_type in email, resource_id in perms. */
-static enum lk_err
-fetch_direct(const struct auth_env *env, const void *arg,
-    struct ac_ident *out)
-{
-	const char *params[1] = { arg };
-	struct db_res *res;
-	enum lk_err e;
-
-	if ((e = db_exec(env->db, &direct_by_id, params, &res)) != LK_OK) {
-		return e;
-	}
-	memset(out, 0, sizeof(*out));
-	if (db_nrows(res) != 1) {
-		out->status = AC_UNKNOWN;
-	} else {
-		out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
-		    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE : AC_VALID;
-		col(res, 0, out->key_id, sizeof(out->key_id));
-		col(res, 1, out->org_id, sizeof(out->org_id));
-		col(res, 2, out->mode, sizeof(out->mode));
-		col(res, 3, out->email, sizeof(out->email));
-		col(res, 4, out->perms, sizeof(out->perms));
-		out->cred_limit = (int)num(res, 7);
-		out->org_limit = (int)num(res, 8);
-	}
-	db_res_free(res);
-	return LK_OK;
-}
 
 /* A direct token: one resource of one org, for as long as its direct
  * hash is not revoked. */
@@ -817,6 +791,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
 	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	const char *params[1];
 	struct ac_ident d;
 	enum lk_err e;
 
@@ -826,7 +801,9 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 		return LK_EDENIED;
 	}
 	SHA256((const unsigned char *)ref, strlen(ref), key);
-	if ((e = lookup(env, key, fetch_direct, c->sub, &d)) != LK_OK) {
+	params[0] = c->sub;
+	if ((e = lookup(env, key, &direct_by_id, params, fill_direct, NULL,
+	    &d)) != LK_OK) {
 		return e;
 	}
 	if (d.status == AC_REVOKED) {

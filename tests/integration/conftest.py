@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import secrets
+import subprocess
 import urllib.parse
 
 import psycopg2
@@ -165,3 +166,20 @@ def query(db, sql, *args):
     with db.cursor() as cur:
         cur.execute(sql, args)
         return cur.fetchall() if cur.description else None
+
+
+def ctl(*args, check=True):
+    """Runs latchkeyctl as the owner role against the stack's database."""
+    build = os.environ.get("LK_BUILD_DIR")
+    if not build:
+        pytest.skip("needs LK_BUILD_DIR")
+    url = "host=%s port=%s dbname=%s user=%s" % (
+        os.environ["PGHOST"], os.environ["PGPORT"],
+        os.environ.get("PGDATABASE", "latchkey"),
+        os.environ.get("LK_OWNER_ROLE", "latchkey_owner"))
+    r = subprocess.run([os.path.join(build, "latchkeyctl"), "--database-url",
+                        url] + list(args), capture_output=True, text=True,
+                       timeout=60)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return r

@@ -1,12 +1,10 @@
 """API keys: lifecycle, transports, errors, modes, rolls, creator rules."""
-import os
 import secrets
-import subprocess
 import zlib
 
 import pytest
 
-from conftest import eventually, query, unique_email
+from conftest import ctl, eventually, query, unique_email
 from test_http_core import assert_error
 
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -333,23 +331,9 @@ def test_the_catalog_and_roles_are_listed(client):
     assert roles["owner"] == ["*"] and "users.write" not in roles["member"]
 
 
-def ctl(*args):
-    build = os.environ.get("LK_BUILD_DIR")
-    if not build:
-        pytest.skip("needs LK_BUILD_DIR")
-    url = "host=%s port=%s dbname=%s user=%s" % (
-        os.environ["PGHOST"], os.environ["PGPORT"],
-        os.environ.get("PGDATABASE", "latchkey"),
-        os.environ.get("LK_OWNER_ROLE", "latchkey_owner"))
-    return subprocess.run([os.path.join(build, "latchkeyctl"),
-                           "--database-url", url] + list(args),
-                          capture_output=True, text=True, timeout=60)
-
-
 def test_a_deployment_permission_can_be_registered_and_granted(client):
     name = "calls%s.read" % secrets.token_hex(2)
-    r = ctl("permission", "add", name, "--description", "Read calls")
-    assert r.returncode == 0, r.stderr
+    ctl("permission", "add", name, "--description", "Read calls")
     s = client.signup()
     k = make_key(client, s["token"], [name])
     assert me(client, k["key"]).json["permissions"] == [name]

@@ -7,7 +7,12 @@ import uuid
 import pytest
 
 from conftest import query
-from test_api_keys import ctl
+from conftest import ctl as run_ctl
+
+
+def ctl(*args):
+    """latchkeyctl, its exit status for the test to judge."""
+    return run_ctl(*args, check=False)
 
 # Month names as request_log_ensure_partitions() makes them: UTC months.
 MONTH_NAMES = (

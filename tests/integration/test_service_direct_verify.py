@@ -1,11 +1,10 @@
 """Service keys, direct hashes and tokens, and POST /v1/auth/verify."""
 import os
 import secrets
-import subprocess
 
 import pytest
 
-from conftest import eventually, query
+from conftest import ctl, eventually, query
 from test_http_core import assert_error
 
 SERVICE_KEY = os.environ.get("LK_SERVICE_KEY")
@@ -176,21 +175,6 @@ def test_verify_answers_for_a_credential(client):
     r = client.post("/v1/auth/verify", {"credential": k["key"],
                     "method": "GET"})
     assert_error(r, 422, "validation_failed")
-
-
-def ctl(*args):
-    build = os.environ.get("LK_BUILD_DIR")
-    if not build:
-        pytest.skip("needs LK_BUILD_DIR")
-    url = "host=%s port=%s dbname=%s user=%s" % (
-        os.environ["PGHOST"], os.environ["PGPORT"],
-        os.environ.get("PGDATABASE", "latchkey"),
-        os.environ.get("LK_OWNER_ROLE", "latchkey_owner"))
-    r = subprocess.run([os.path.join(build, "latchkeyctl"), "--database-url",
-                        url] + list(args), capture_output=True, text=True,
-                       timeout=60)
-    assert r.returncode == 0, r.stderr
-    return r
 
 
 def test_verify_decides_routes_like_the_authorizer(client):

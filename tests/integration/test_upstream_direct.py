@@ -4,8 +4,7 @@ import secrets
 
 import pytest
 
-from conftest import eventually
-from test_service_direct_verify import ctl
+from conftest import ctl, eventually
 from test_upstream import assert_denied, hits, reached
 
 pytestmark = pytest.mark.skipif(not os.environ.get("LK_DEMO_HITS"),
