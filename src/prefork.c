@@ -305,7 +305,8 @@ signal_all(const struct slot *slots, int n, int sig)
 	}
 }
 
-/* Reaps every exited child; returns 1 if one of slots died. */
+/* Reaps every exited child: a worker of slots gets a respawn time (later
+ * when workers die young), one of retiring is simply forgotten. */
 static void
 reap(struct slot *slots, int n, struct slot *retiring, int nret,
     int stopping)
