@@ -140,3 +140,67 @@ def test_sighup_replaces_every_worker_without_downtime(lighttpd):
     assert after, "the old workers are still there"
     assert master_pid() == master
     assert lighttpd.get("/health").status == 200
+
+
+def fcgi_record(kind, content, request_id=1):
+    """One FastCGI record (version 1), padded to 8 bytes."""
+    import struct
+    pad = (8 - len(content) % 8) % 8
+    return struct.pack(">BBHHBB", 1, kind, request_id, len(content), pad,
+                       0) + content + b"\0" * pad
+
+
+def fcgi_params(params):
+    out = b""
+    for k, v in params.items():
+        k, v = k.encode(), v.encode()
+        for n in (len(k), len(v)):
+            out += bytes([n]) if n < 128 else (n | 0x80000000).to_bytes(
+                4, "big")
+        out += k + v
+    return out
+
+
+def test_sigterm_lets_a_request_in_flight_finish(lighttpd):
+    """Speaks FastCGI to latchkeyd directly: the request's body is only
+    half sent when the master is told to stop; the worker still answers
+    it whole, then everything exits."""
+    import socket
+    body = b'{"email":"nobody@example.test","password":"wrong password"}'
+    params = {"REQUEST_METHOD": "POST", "REQUEST_URI": "/v1/auth/login",
+              "CONTENT_TYPE": "application/json",
+              "CONTENT_LENGTH": str(len(body)), "REMOTE_ADDR": "127.9.9.9",
+              "FCGI_ROLE": "RESPONDER"}
+    master = master_pid()
+    sock = socket.create_connection(("127.0.0.1",
+                                     int(os.environ["LK_FCGI_PORT"])), 10)
+    try:
+        sock.sendall(fcgi_record(1, b"\0\1\0\0\0\0\0\0") +   # BEGIN, responder
+                     fcgi_record(4, fcgi_params(params)) +
+                     fcgi_record(4, b"") +
+                     fcgi_record(5, body[:10]))
+        # Let a worker take the request and block reading the body.
+        time.sleep(0.3)
+        os.kill(master, signal.SIGTERM)
+        time.sleep(0.5)
+        # Still alive: it waits for the request in flight.
+        assert os.path.exists("/proc/%d" % master)
+        sock.sendall(fcgi_record(5, body[10:]) + fcgi_record(5, b""))
+        reply = b""
+        while b"\x03\x00\x01" not in reply:       # FCGI_END_REQUEST
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        assert b"Status: 401" in reply, reply[:300]
+        assert b"invalid_credentials" in reply
+    finally:
+        sock.close()
+        try:
+            assert wait_for(lambda: not os.path.exists("/proc/%d/status"
+                                                       % master) or
+                            "zombie" in open("/proc/%d/status" % master)
+                            .read(), seconds=15), "the master did not stop"
+        finally:
+            harness("latchkeyd-start")
+    assert wait_for(lambda: lighttpd.get("/health").status == 200)
