@@ -416,7 +416,12 @@ page_parse(struct lk_ctx *ctx, struct page *pg)
 	return 0;
 }
 
-json_object *
+/*
+ * Wraps data (up to limit + 1 items, cursors[i] the cursor of item i) in
+ * {"data", "has_more", "next_cursor"}, dropping the extra item.  Takes
+ * ownership of data.
+ */
+static json_object *
 page_wrap(json_object *data, const struct page *pg,
     const char *const *cursors)
 {

@@ -143,14 +143,6 @@ struct page {
 };
 int	 page_parse(struct lk_ctx *, struct page *) LK_MUST_CHECK;
 /*
- * Wraps data (a JSON array of up to limit + 1 items, cursors[i] being the
- * cursor of item i, "<micros>.<uuid>") in {"data", "has_more",
- * "next_cursor"}, dropping the extra item.  Takes ownership of data.
- */
-json_object *page_wrap(json_object *data, const struct page *,
-	    const char *const *cursors);
-
-/*
  * Records an audit event for the caller's org inside the open transaction,
  * so it commits or rolls back with the change it describes.  target_id and
  * detail (a JSON object, ownership taken) may be NULL.  Errors: those of

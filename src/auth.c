@@ -547,63 +547,44 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	    &id->rate);
 }
 
-enum lk_err
-auth_parse_perm_array(const char *a, struct perm_set *set)
+/* Splits the comma-separated patterns of list (len bytes) into set. */
+static enum lk_err
+perms_split(const char *list, size_t len, struct perm_set *set)
 {
 	char item[PERM_NAME_MAX + 1];
-	const char *p, *end;
+	const char *p = list, *end = list + len;
 	size_t n;
 	enum lk_err e;
 
 	memset(set, 0, sizeof(*set));
-	n = strlen(a);
-	if (n < 2 || a[0] != '{' || a[n - 1] != '}') {
-		return LK_EINVAL;
-	}
-	/* Patterns are [a-z0-9_.*]: PostgreSQL never quotes them. */
-	for (p = a + 1, end = a + n - 1; p < end; p++) {
+	for (; p < end; p++) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
-		size_t len = (size_t)((comma != NULL ? comma : end) - p);
 
-		if (len == 0 || len > PERM_NAME_MAX) {
+		n = (size_t)((comma != NULL ? comma : end) - p);
+		if (n == 0 || n > PERM_NAME_MAX) {
 			return LK_EINVAL;
 		}
-		memcpy(item, p, len);
-		item[len] = '\0';
+		memcpy(item, p, n);
+		item[n] = '\0';
 		if ((e = perm_set_add(set, item)) != LK_OK) {
 			return e;
 		}
-		p += len;
+		p += n;
 	}
 	return LK_OK;
 }
 
-/* Splits "a,b.*" into set. */
-static enum lk_err
-perms_of(const char *list, struct perm_set *set)
+enum lk_err
+auth_parse_perm_array(const char *a, struct perm_set *set)
 {
-	char item[PERM_NAME_MAX + 1];
-	const char *p = list;
-	size_t len;
-	enum lk_err e;
+	size_t n = strlen(a);
 
-	memset(set, 0, sizeof(*set));
-	while (*p != '\0') {
-		len = strcspn(p, ",");
-		if (len == 0 || len > PERM_NAME_MAX) {
-			return LK_EINVAL;
-		}
-		memcpy(item, p, len);
-		item[len] = '\0';
-		if ((e = perm_set_add(set, item)) != LK_OK) {
-			return e;
-		}
-		p += len;
-		if (*p == ',') {
-			p++;
-		}
+	if (n < 2 || a[0] != '{' || a[n - 1] != '}') {
+		memset(set, 0, sizeof(*set));
+		return LK_EINVAL;
 	}
-	return LK_OK;
+	/* Patterns are [a-z0-9_.*]: PostgreSQL never quotes them. */
+	return perms_split(a + 1, n - 2, set);
 }
 
 static enum lk_err
@@ -660,7 +641,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		refuse(fail, 401, "expired_api_key", "the API key has expired");
 		return LK_EDENIED;
 	}
-	if (k.role == ROLE_NONE || perms_of(k.perms, &own) != LK_OK) {
+	if (k.role == ROLE_NONE || perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
 		log_err("API key %s has an unusable role or permissions",
 		    k.key_id);
 		return LK_EDB;

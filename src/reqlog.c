@@ -198,7 +198,7 @@ flush(struct db *db, struct batch *b)
 	buf_putc(&b->json, ']');
 	params[0] = buf_cstr(&b->json);
 	e = db_exec(db, b->st, params, NULL);
-	if (e == LK_OK || e != LK_EUNAVAIL) {
+	if (e != LK_EUNAVAIL) {
 		if (e != LK_OK) {
 			/* A batch the database rejects will not improve. */
 			log_err("dropping %zu %s records: %s", b->n, b->what,
