@@ -57,8 +57,8 @@ app_route_tables(size_t *n)
 }
 
 
-/* The JSON fields redacted from recorded bodies: the defaults plus the
- * configured ones. */
+/* The names redacted from recorded bodies and query strings: the
+ * defaults plus the configured ones. */
 static void
 redact_list(struct worker *w, const char *extra)
 {
@@ -992,8 +992,8 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 	*route = NULL;
 	if (!authz_path_canonical(path, len)) {
 		reply_error(ctx, 400, "malformed_path", "the path must be "
-		    "canonical: no . or .. or empty segments, no escaped "
-		    "separators or plain characters");
+		    "canonical: no . or .. or empty segments, no ';', no "
+		    "escaped separators or plain characters");
 		return -1;
 	}
 	if ((e = load_routes(ctx->w)) != LK_OK) {
@@ -1101,7 +1101,7 @@ record(struct lk_ctx *ctx)
 	buf_reset(rq);
 	buf_reset(rs);
 	buf_reset(&w->record);
-	redact_query(req->query.p, req->query.len, NULL, q);
+	redact_query(req->query.p, req->query.len, w->redact, q);
 	redact_body(req->body.p, req->body.len, w->redact,
 	    w->cfg->log_body_max, rq);
 	redact_body(buf_cstr(&w->out), w->out.len, w->redact,
