@@ -850,12 +850,24 @@ send_decision(struct lk_ctx *ctx)
 	}
 }
 
+/* Judging a prefix of the URI would judge another request. */
+static void
+reply_uri_too_long(struct lk_ctx *ctx)
+{
+	reply_error(ctx, 414, "uri_too_long", "the request URI is longer "
+	    "than %d bytes", HTTP_URI_MAX);
+}
+
 static void
 route(struct lk_ctx *ctx)
 {
 	struct http_req *req = ctx->req;
 	unsigned allowed = 0;
 
+	if (req->uri_too_long) {
+		reply_uri_too_long(ctx);
+		return;
+	}
 	if (req->body_too_big) {
 		reply_error(ctx, 413, "body_too_large",
 		    "the body is larger than %zu bytes",
@@ -1051,6 +1063,10 @@ authorize(struct lk_ctx *ctx)
 	struct lk_buf perms;
 	size_t i;
 
+	if (req->uri_too_long) {
+		reply_uri_too_long(ctx);
+		return;
+	}
 	/* http_read() left the upstream's own path whole. */
 	if (route_check(ctx, req->method_str, req->path.p, req->path.len,
 	    &r) == -1) {
