@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "apikey.h"
 #include "app.h"
 #include "authz.h"
 #include "authcache.h"
@@ -1050,6 +1051,66 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 }
 
 /*
+ * Returns 1 if an Authorization header value is "Bearer <v>" with v a
+ * latchkey credential: a well-formed API key, a service key, or a token
+ * signed with latchkey's JWT secret (expired or not).  For public routes,
+ * where nothing is authenticated: the upstream may use Authorization for
+ * its own scheme, but must never receive one of latchkey's secrets.
+ */
+static int
+bearer_is_latchkey(struct lk_ctx *ctx, const char *a)
+{
+	struct jwt_claims c;
+	const char *v;
+	size_t len;
+	enum lk_err e;
+
+	if (strncasecmp(a, "Bearer ", 7) != 0) {
+		return 0;
+	}
+	for (v = a + 7; *v == ' '; v++) {
+		;
+	}
+	len = strlen(v);
+	if (apikey_looks_like(v, len) ||
+	    auth_service_key(ctx->cfg->service_keys,
+	    ctx->cfg->nservice_keys, v, len)) {
+		return 1;
+	}
+	e = jwt_verify(v, len, &ctx->w->jwt, (int64_t)time(NULL),
+	    ctx->cfg->jwt_leeway, &c);
+	OPENSSL_cleanse(&c, sizeof(c));
+	return e == LK_OK || e == LK_EEXPIRED;
+}
+
+/*
+ * Where the request's latchkey credential came from, for the web server
+ * to remove it before the upstream: "authorization", "header" (X-API-Key,
+ * X-Internal-Key), "query" (?accesskey=, ?token=), or NULL for none.  An
+ * authenticated request carried exactly one (auth_extract() refuses
+ * more), so whatever transport is present is the credential.  The
+ * configs always remove the headers and parameters that only latchkey
+ * reads; Authorization only when this says so.
+ */
+static const char *
+credential_in(struct lk_ctx *ctx, int authenticated)
+{
+	const char *a = http_param(ctx->req, "HTTP_AUTHORIZATION");
+
+	if (a != NULL && (authenticated || bearer_is_latchkey(ctx, a))) {
+		return "authorization";
+	}
+	if (!authenticated) {
+		return NULL;
+	}
+	if (http_param(ctx->req, "HTTP_X_API_KEY") != NULL ||
+	    http_param(ctx->req, "HTTP_X_INTERNAL_KEY") != NULL) {
+		return "header";
+	}
+	return "query";
+}
+
+/*
  * The AUTHORIZER role: the request is for the upstream API.  An allowed
  * request gets 200 and the caller's identity as Variable-* headers, which
  * the web server hands the upstream; a refused one the same JSON error
@@ -1074,6 +1135,7 @@ authorize(struct lk_ctx *ctx)
 	}
 	variable(ctx->w, "LK_REQUEST_ID", req->request_id);
 	if (r != NULL && r->public) {
+		variable(ctx->w, "LK_CREDENTIAL_IN", credential_in(ctx, 0));
 		reply(ctx, 200, NULL);
 		return;
 	}
@@ -1090,6 +1152,7 @@ authorize(struct lk_ctx *ctx)
 	variable(ctx->w, "LK_PERMISSIONS", buf_failed(&perms) ? NULL :
 	    buf_cstr(&perms));
 	variable(ctx->w, "LK_CREDENTIAL_KIND", auth_kind_str(ctx->id.kind));
+	variable(ctx->w, "LK_CREDENTIAL_IN", credential_in(ctx, 1));
 	variable(ctx->w, "LK_RESOURCE_TYPE", ctx->id.rtype);
 	variable(ctx->w, "LK_RESOURCE_ID", ctx->id.rid);
 	buf_free(&perms);
