@@ -146,7 +146,7 @@ end
 -- 5.  The name of a query parameter, decoded as a server would.
 local function param_name(part)
 	local name = string.match(part, "^[^=]*")
-	name = string.gsub(name, "+", " ")
+	name = string.gsub(name, "%+", " ")
 	return (string.gsub(name, "%%(%x%x)", function(h)
 		return string.char(tonumber(h, 16))
 	end))
