@@ -35,6 +35,23 @@
 -- The outcome: the upstream sees exactly the identity latchkey granted, or
 -- no identity header at all, never a value the client chose.
 --
+-- Secrets: once latchkey has granted the request (LK_REQUEST_ID is set
+-- only by its 200), the credential it read is removed too, so the
+-- upstream gets identity, never the caller's secret:
+--
+--   3. X-API-Key and X-Internal-Key (and look-alikes such as X_API_Key,
+--      which lighttpd hands the authorizer as HTTP_X_API_KEY), always:
+--      only latchkey reads them;
+--   4. Authorization, only when latchkey says it carried latchkey's
+--      credential (Variable-LK_CREDENTIAL_IN: authorization); otherwise
+--      it is the upstream's own scheme and passes;
+--   5. the accesskey and token query parameters (names compared after
+--      %-decoding), always; every other parameter stays, in order, as
+--      the client sent it.  mod_proxy sends the request line from
+--      request.uri.
+--
+-- Not in the first run: the authorizer must still read them.
+--
 
 local env = lighty.r.req_env
 local hdr = lighty.r.req_header
@@ -104,6 +121,65 @@ for _, pair in ipairs(IDENTITY) do
 	if value ~= nil and value ~= "" then
 		hdr[pair[1]] = value
 	end
+end
+
+-- Secrets, after the grant only (see the top).
+if env["LK_REQUEST_ID"] == nil or env["LK_REQUEST_ID"] == "" then
+	return 0
+end
+
+-- 3 and 4.
+local SECRET_HEADERS = { ["x-api-key"] = true, ["x-internal-key"] = true }
+local strip_authorization = env["LK_CREDENTIAL_IN"] == "authorization"
+local secrets = {}
+for name, value in pairs(hdr) do
+	local norm = normalized(name)
+	if value ~= "" and (SECRET_HEADERS[norm] or
+	    (strip_authorization and norm == "authorization")) then
+		secrets[#secrets + 1] = name
+	end
+end
+for _, name in ipairs(secrets) do
+	hdr[name] = nil
+end
+
+-- 5.  The name of a query parameter, decoded as a server would.
+local function param_name(part)
+	local name = string.match(part, "^[^=]*")
+	name = string.gsub(name, "%+", " ")
+	return (string.gsub(name, "%%(%x%x)", function(h)
+		return string.char(tonumber(h, 16))
+	end))
+end
+
+-- The query as the client sent it (request.orig-uri), which is what
+-- latchkey judged: lighttpd's own request.uri has escapes of unreserved
+-- characters decoded ("%41" is "A" there).  The path is lighttpd's.
+local QUERY_SECRETS = { accesskey = true, token = true }
+local uri = lighty.r.req_attr["request.uri"] or ""
+local orig = lighty.r.req_attr["request.orig-uri"] or ""
+local qmark = string.find(uri, "?", 1, true)
+local oqmark = string.find(orig, "?", 1, true)
+if qmark ~= nil and oqmark ~= nil then
+	local query = string.sub(orig, oqmark + 1)
+	local kept, pos = {}, 1
+	-- Each round consumes one parameter and its "&": bounded by #query.
+	while pos <= #query + 1 do
+		local amp = string.find(query, "&", pos, true) or (#query + 1)
+		local part = string.sub(query, pos, amp - 1)
+		if not QUERY_SECRETS[param_name(part)] then
+			kept[#kept + 1] = part
+		end
+		pos = amp + 1
+	end
+	local rest = table.concat(kept, "&")
+	local path = string.sub(uri, 1, qmark - 1)
+	if rest == "" then
+		lighty.r.req_attr["request.uri"] = path
+	else
+		lighty.r.req_attr["request.uri"] = path .. "?" .. rest
+	end
+	lighty.r.req_attr["uri.query"] = rest
 end
 
 -- 0: carry on with the request (to mod_proxy).

@@ -32,8 +32,12 @@ local function refuse()
 	return 400
 end
 
--- An empty segment ("//"), a backslash.
-if string.find(path, "//", 1, true) or string.find(path, "\\", 1, true) then
+-- An empty segment ("//"), a backslash, a ';': Tomcat-style upstreams
+-- read ";..." as path parameters, so "..;" is a dot segment to them and
+-- "/demo/pub/..;/admin" (judged public) would arrive as /demo/admin.  No
+-- API path needs one.
+if string.find(path, "//", 1, true) or string.find(path, "\\", 1, true) or
+    string.find(path, ";", 1, true) then
 	return refuse()
 end
 
@@ -43,10 +47,13 @@ if string.find(path .. "/", "/%.%.?/") then
 end
 
 -- An escape lighttpd decodes before matching or forwarding: "/" (2f),
--- "\" (5c) and every unreserved character (ALPHA DIGIT "-" "." "_" "~").
+-- "\" (5c) and every unreserved character (ALPHA DIGIT "-" "." "_" "~"),
+-- and ";" (3b), which an upstream may decode before it splits off path
+-- parameters.
 for hex in string.gmatch(lower, "%%(%x%x)") do
 	local c = string.char(tonumber(hex, 16))
-	if c == "/" or c == "\\" or string.find(c, "^[%w%-%._~]$") then
+	if c == "/" or c == "\\" or c == ";" or
+	    string.find(c, "^[%w%-%._~]$") then
 		return refuse()
 	end
 end

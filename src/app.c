@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "apikey.h"
 #include "app.h"
 #include "authz.h"
 #include "authcache.h"
@@ -57,8 +58,8 @@ app_route_tables(size_t *n)
 }
 
 
-/* The JSON fields redacted from recorded bodies: the defaults plus the
- * configured ones. */
+/* The names redacted from recorded bodies and query strings: the
+ * defaults plus the configured ones. */
 static void
 redact_list(struct worker *w, const char *extra)
 {
@@ -850,12 +851,24 @@ send_decision(struct lk_ctx *ctx)
 	}
 }
 
+/* Judging a prefix of the URI would judge another request. */
+static void
+reply_uri_too_long(struct lk_ctx *ctx)
+{
+	reply_error(ctx, 414, "uri_too_long", "the request URI is longer "
+	    "than %d bytes", HTTP_URI_MAX);
+}
+
 static void
 route(struct lk_ctx *ctx)
 {
 	struct http_req *req = ctx->req;
 	unsigned allowed = 0;
 
+	if (req->uri_too_long) {
+		reply_uri_too_long(ctx);
+		return;
+	}
 	if (req->body_too_big) {
 		reply_error(ctx, 413, "body_too_large",
 		    "the body is larger than %zu bytes",
@@ -992,8 +1005,8 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 	*route = NULL;
 	if (!authz_path_canonical(path, len)) {
 		reply_error(ctx, 400, "malformed_path", "the path must be "
-		    "canonical: no . or .. or empty segments, no escaped "
-		    "separators or plain characters");
+		    "canonical: no . or .. or empty segments, no ';', no "
+		    "escaped separators or plain characters");
 		return -1;
 	}
 	if ((e = load_routes(ctx->w)) != LK_OK) {
@@ -1038,6 +1051,66 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 }
 
 /*
+ * Returns 1 if an Authorization header value is "Bearer <v>" with v a
+ * latchkey credential: a well-formed API key, a service key, or a token
+ * signed with latchkey's JWT secret (expired or not).  For public routes,
+ * where nothing is authenticated: the upstream may use Authorization for
+ * its own scheme, but must never receive one of latchkey's secrets.
+ */
+static int
+bearer_is_latchkey(struct lk_ctx *ctx, const char *a)
+{
+	struct jwt_claims c;
+	const char *v;
+	size_t len;
+	enum lk_err e;
+
+	if (strncasecmp(a, "Bearer ", 7) != 0) {
+		return 0;
+	}
+	for (v = a + 7; *v == ' '; v++) {
+		;
+	}
+	len = strlen(v);
+	if (apikey_looks_like(v, len) ||
+	    auth_service_key(ctx->cfg->service_keys,
+	    ctx->cfg->nservice_keys, v, len)) {
+		return 1;
+	}
+	e = jwt_verify(v, len, &ctx->w->jwt, (int64_t)time(NULL),
+	    ctx->cfg->jwt_leeway, &c);
+	OPENSSL_cleanse(&c, sizeof(c));
+	return e == LK_OK || e == LK_EEXPIRED;
+}
+
+/*
+ * Where the request's latchkey credential came from, for the web server
+ * to remove it before the upstream: "authorization", "header" (X-API-Key,
+ * X-Internal-Key), "query" (?accesskey=, ?token=), or NULL for none.  An
+ * authenticated request carried exactly one (auth_extract() refuses
+ * more), so whatever transport is present is the credential.  The
+ * configs always remove the headers and parameters that only latchkey
+ * reads; Authorization only when this says so.
+ */
+static const char *
+credential_in(struct lk_ctx *ctx, int authenticated)
+{
+	const char *a = http_param(ctx->req, "HTTP_AUTHORIZATION");
+
+	if (a != NULL && (authenticated || bearer_is_latchkey(ctx, a))) {
+		return "authorization";
+	}
+	if (!authenticated) {
+		return NULL;
+	}
+	if (http_param(ctx->req, "HTTP_X_API_KEY") != NULL ||
+	    http_param(ctx->req, "HTTP_X_INTERNAL_KEY") != NULL) {
+		return "header";
+	}
+	return "query";
+}
+
+/*
  * The AUTHORIZER role: the request is for the upstream API.  An allowed
  * request gets 200 and the caller's identity as Variable-* headers, which
  * the web server hands the upstream; a refused one the same JSON error
@@ -1051,6 +1124,10 @@ authorize(struct lk_ctx *ctx)
 	struct lk_buf perms;
 	size_t i;
 
+	if (req->uri_too_long) {
+		reply_uri_too_long(ctx);
+		return;
+	}
 	/* http_read() left the upstream's own path whole. */
 	if (route_check(ctx, req->method_str, req->path.p, req->path.len,
 	    &r) == -1) {
@@ -1058,6 +1135,7 @@ authorize(struct lk_ctx *ctx)
 	}
 	variable(ctx->w, "LK_REQUEST_ID", req->request_id);
 	if (r != NULL && r->public) {
+		variable(ctx->w, "LK_CREDENTIAL_IN", credential_in(ctx, 0));
 		reply(ctx, 200, NULL);
 		return;
 	}
@@ -1074,6 +1152,7 @@ authorize(struct lk_ctx *ctx)
 	variable(ctx->w, "LK_PERMISSIONS", buf_failed(&perms) ? NULL :
 	    buf_cstr(&perms));
 	variable(ctx->w, "LK_CREDENTIAL_KIND", auth_kind_str(ctx->id.kind));
+	variable(ctx->w, "LK_CREDENTIAL_IN", credential_in(ctx, 1));
 	variable(ctx->w, "LK_RESOURCE_TYPE", ctx->id.rtype);
 	variable(ctx->w, "LK_RESOURCE_ID", ctx->id.rid);
 	buf_free(&perms);
@@ -1101,7 +1180,7 @@ record(struct lk_ctx *ctx)
 	buf_reset(rq);
 	buf_reset(rs);
 	buf_reset(&w->record);
-	redact_query(req->query.p, req->query.len, NULL, q);
+	redact_query(req->query.p, req->query.len, w->redact, q);
 	redact_body(req->body.p, req->body.len, w->redact,
 	    w->cfg->log_body_max, rq);
 	redact_body(buf_cstr(&w->out), w->out.len, w->redact,

@@ -8,14 +8,29 @@
 #include "authz.h"
 #include "util.h"
 
-/* Characters whose escaped form must never appear: the unreserved ones
- * (RFC 3986) and the separators '/' and '\'. */
+/*
+ * Characters whose escaped form must never appear: the unreserved ones
+ * (RFC 3986), the separators '/' and '\\', and ';', which is refused
+ * outright (see segment_param()).
+ */
 static int
 plain_spelling(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	    c == '~' || c == '/' || c == '\\';
+	    c == '~' || c == '/' || c == '\\' || c == ';';
+}
+
+/*
+ * A ';' starts path parameters in a segment for Tomcat, Jetty and Spring
+ * ("/pub/..;/admin" is "/pub/../admin" to them, "/admin;x" is "/admin"),
+ * so the upstream may see another path than the one judged here.  No API
+ * path of ours needs one: it is refused wherever it appears.
+ */
+static int
+segment_param(unsigned char c)
+{
+	return c == ';';
 }
 
 int
@@ -40,7 +55,8 @@ authz_path_canonical(const char *path, size_t len)
 			seg = i + 1;
 			continue;
 		}
-		if (path[i] == '\\' || (unsigned char)path[i] < 0x20 ||
+		if (path[i] == '\\' || segment_param((unsigned char)path[i]) ||
+		    (unsigned char)path[i] < 0x20 ||
 		    (unsigned char)path[i] == 0x7f) {
 			return 0;
 		}

@@ -32,8 +32,10 @@ struct authz_route {
 /*
  * Returns 1 if path (len bytes, no query string) is in the one form a
  * route can judge: absolute, no empty, "." or ".." segments, no
- * backslash, and no percent-escape of a character that has a plain
- * spelling or of a separator ("%2e", "%2F", "%5C", "%61"...).  Web
+ * backslash, no ';' (path parameters: "/pub/..;/admin" is a dot segment
+ * to Tomcat-style upstreams), and no percent-escape of a character that
+ * has a plain spelling, of a separator or of ';' ("%2e", "%2F", "%5C",
+ * "%61", "%3B"...).  Web
  * servers hand the authorizer the raw path but the upstream a normalised
  * one, so anything else could be approved under one name and served
  * under another.

@@ -187,8 +187,15 @@ http_read(struct http_req *req, struct FCGX_Request *f, struct lk_arena *a,
 		req->method_str = "";
 	}
 	req->method = http_method_parse(req->method_str);
-	if ((uri = copy_param(f, a, "REQUEST_URI")) == NULL) {
+	if ((uri = FCGX_GetParam("REQUEST_URI", f->envp)) == NULL) {
 		uri = "/";
+	}
+	if (strnlen(uri, HTTP_URI_MAX + 1) > HTTP_URI_MAX) {
+		req->uri_too_long = 1;
+	}
+	if ((uri = arena_strndup(a, uri, strnlen(uri, HTTP_URI_MAX))) ==
+	    NULL) {
+		return LK_ENOMEM;
 	}
 	req->uri = uri;
 	req->content_type = copy_param(f, a, "CONTENT_TYPE");
@@ -202,12 +209,14 @@ http_read(struct http_req *req, struct FCGX_Request *f, struct lk_arena *a,
 	}
 
 	ulen = strlen(uri);
+	req->query.p = "";
 	if ((q = memchr(uri, '?', ulen)) != NULL) {
-		req->query.p = q + 1;
-		req->query.len = ulen - (size_t)(q - uri) - 1;
+		/* A cut query is not the query: none is read or kept. */
+		if (!req->uri_too_long) {
+			req->query.p = q + 1;
+			req->query.len = ulen - (size_t)(q - uri) - 1;
+		}
 		ulen = (size_t)(q - uri);
-	} else {
-		req->query.p = "";
 	}
 	req->path.p = uri;
 	req->path.len = ulen;

@@ -16,7 +16,13 @@
 #include "err.h"
 
 #define HTTP_REQUEST_ID_MAX	64
-#define HTTP_QUERY_MAX		8192	/* longer query strings: 414 */
+/*
+ * The longest REQUEST_URI (path and query) judged: a longer one is
+ * answered 414 and never routed, so no prefix of it is ever mistaken
+ * for the whole.  The web server configs let a little more through, so
+ * latchkey answers with its own JSON.
+ */
+#define HTTP_URI_MAX		8192
 #define HTTP_HEADER_MAX		8192	/* a header value we copy */
 
 struct FCGX_Request;
@@ -42,14 +48,18 @@ struct http_req {
 	char			 request_id[HTTP_REQUEST_ID_MAX + 1];
 	struct lk_str		 body;		/* arena-owned, NUL-terminated */
 	int			 body_too_big;	/* over max_body_bytes: 413 */
+	int			 uri_too_long;	/* over HTTP_URI_MAX: 414; path
+						 * cut, query empty */
 	int64_t			 start_us;	/* monotonic, for durations */
 };
 
 /*
  * Reads the request's parameters and body into req, allocating from arena.
  * The body is read only if it fits max_body; otherwise body_too_big is
- * set and the body is drained unread.  Errors: LK_ENOMEM, LK_EIO (the web
- * server hung up).
+ * set and the body is drained unread.  A REQUEST_URI longer than
+ * HTTP_URI_MAX sets uri_too_long, leaves a cut path (for the history
+ * only) and an empty query.  Errors: LK_ENOMEM, LK_EIO (the web server
+ * hung up).
  */
 enum lk_err	 http_read(struct http_req *, struct FCGX_Request *,
 		    struct lk_arena *, const char *mount_prefix,

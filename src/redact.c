@@ -37,6 +37,12 @@
  */
 #define SCRUB_GROWTH	4
 
+/*
+ * One list for bodies and query strings: the names latchkey itself takes
+ * secrets under (password, key, token, accesskey, direct_hash,
+ * credential, secret) and the ones OAuth 2.0 and common API clients use,
+ * so a secret meant for the upstream is not kept either.
+ */
 const char *const redact_default_fields[] = {
 	"password",
 	"key",
@@ -44,6 +50,15 @@ const char *const redact_default_fields[] = {
 	"secret",
 	"direct_hash",
 	"credential",
+	"accesskey",
+	"passwd",
+	"client_secret",
+	"api_key",
+	"apikey",
+	"access_token",
+	"refresh_token",
+	"id_token",
+	"private_key",
 	NULL
 };
 
@@ -54,13 +69,6 @@ static const char *const secret_headers[] = {
 	"X_INTERNAL_KEY",
 	"COOKIE",
 	"PROXY_AUTHORIZATION",
-	NULL
-};
-
-/* The query parameters latchkey takes credentials from (see app.c). */
-static const char *const query_secrets[] = {
-	"token",
-	"accesskey",
 	NULL
 };
 
@@ -304,7 +312,7 @@ redact_query(const char *q, size_t len, const char *const *extra,
 	if (q == NULL || len == 0) {
 		return;
 	}
-	scrub_form(q, len, query_secrets, extra, 0, &k);
+	scrub_form(q, len, redact_default_fields, extra, 1, &k);
 }
 
 /*

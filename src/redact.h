@@ -24,8 +24,12 @@
  */
 #define REDACT_JSON_NODES_MAX	8192
 
-/* The default JSON field names: password, key, token, secret, direct_hash
- * and credential (NULL-terminated). */
+/*
+ * The names always redacted, from bodies and query strings alike
+ * (NULL-terminated): password, key, token, secret, direct_hash,
+ * credential, accesskey, passwd, client_secret, api_key, apikey,
+ * access_token, refresh_token, id_token, private_key.
+ */
 extern const char *const redact_default_fields[];
 
 /*
@@ -39,14 +43,16 @@ int	redact_header(const char *name);
 
 /*
  * Appends q (len bytes, no leading '?'; NULL only if len is 0) to out with
- * the value of every parameter whose name is "token" or "accesskey" or one
- * of extra (NULL-terminated, may be NULL) replaced by REDACTED; all other
- * bytes are copied unchanged.  Parameters are split at '&'; a name ends at
- * the first '='.  Names are compared after decoding ('+' is a space, %XX a
- * byte), case-sensitively, as http_query() reads them, so "%74oken" is
- * caught and "Token" and "mytoken" are not.  Every occurrence of a
- * repeated parameter is redacted, an empty value too ("token=" gives
- * "token=[REDACTED]"); a parameter without '=' has no value and is copied.
+ * the value of every parameter named in redact_default_fields or in extra
+ * (NULL-terminated, may be NULL) replaced by REDACTED; all other bytes
+ * are copied unchanged, parameters in their order.  Parameters are split
+ * at '&'; a name ends at the first '='.  Names are compared after
+ * decoding ('+' is a space, %XX a byte) and ignoring ASCII case, as for
+ * bodies: "%74oken" and "Token" are caught ("token" is what latchkey
+ * reads; the others may be what an upstream reads), "mytoken" is not.
+ * Every occurrence of a repeated parameter is redacted, an empty value
+ * too ("token=" gives "token=[REDACTED]"); a parameter without '=' has no
+ * value and is copied.
  */
 void	redact_query(const char *q, size_t len, const char *const *extra,
 	    struct lk_buf *out);

@@ -13,7 +13,9 @@ the identity the web server in front of it passed on in request headers:
                   "credential_kind": ..., "resource_type": ...,
                   "resource_id": ...},
      "headers": {"X-Org-Id": ..., "X-Latchkey-Mode": ..., ...},
-     "repeated": [], "lookalikes": []}
+     "repeated": [], "lookalikes": [],
+     "received": [["Host", "..."], ["X-Org-Id", "..."], ...],
+     "raw_query": "y=1"}
 
 "headers" holds the raw value of each identity header (null when absent;
 several occurrences are joined with ", "), "identity" the same values
@@ -21,8 +23,13 @@ parsed (permissions split on commas), and "repeated" the names of identity
 headers that arrived more than once, which a correct web server config never
 lets happen.  "lookalikes" lists headers received whose names differ from an
 identity header only by "_" for "-" (X_Org_Id): an upstream that maps names
-the CGI way would take them for the real ones, so none should arrive.  It
-never echoes credentials (Authorization, X-API-Key).
+the CGI way would take them for the real ones, so none should arrive.
+"received" is every request header as it arrived (name and value, in
+order, repeats included) and "raw_query" the query string exactly as sent
+(no decoding, "" when there is none), so tests can prove that no secret
+(X-API-Key, X-Internal-Key, a latchkey Authorization, ?accesskey=,
+?token=) reaches an upstream.  This is a test stand-in: a real upstream
+would not echo what it received.
 
 With HITS_FILE, every request appends one line "METHOD PATH" to that file
 before it is answered, so a test can tell whether a request got through.
@@ -107,6 +114,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    if p.strip()]
             else:
                 identity[field] = value
+        raw_query = self.path.split("?", 1)[1] if "?" in self.path else ""
         body = json.dumps({
             "method": self.command,
             "path": split.path,
@@ -115,6 +123,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "headers": raw,
             "repeated": repeated,
             "lookalikes": lookalikes,
+            "received": [[k, v] for k, v in self.headers.items()],
+            "raw_query": raw_query,
         }, indent=1).encode() + b"\n"
         self.send_response(200)
         self.send_header("Content-Type", "application/json; charset=utf-8")

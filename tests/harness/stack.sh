@@ -588,7 +588,9 @@ web_signature() {
 	local dir=$1
 	shift
 	printf '%s\n' "$@"
-	cat "$SRC_DIR/$dir"/* 2>/dev/null | cksum
+	# Every file below dir (lighttpd-conf/errors/ too), in a fixed order.
+	find "$SRC_DIR/$dir" -type f -print0 | sort -z |
+	    xargs -0 cat 2>/dev/null | cksum
 }
 
 lighttpd_start() {

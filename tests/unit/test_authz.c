@@ -125,3 +125,17 @@ Test(authz, accepts_only_canonical_paths)
 		    "%s", bad[i]);
 	}
 }
+
+Test(authz, refuses_a_semicolon_raw_or_escaped_in_any_segment)
+{
+	static const char *const bad[] = { "/demo/pub/..;/admin",
+	    "/demo/pub/.;/x", "/demo/admin;jsessionid=1", "/demo/;/x",
+	    "/;", "/demo/pub/..%3B/admin", "/demo/pub/..%3b/admin",
+	    "/demo/x%3By", "/demo/x;" };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert(!authz_path_canonical(bad[i], strlen(bad[i])),
+		    "%s", bad[i]);
+	}
+}

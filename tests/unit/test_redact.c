@@ -238,9 +238,35 @@ Test(redact, keeps_a_trailing_ampersand)
 	expect_query("&token=x", NULL, "&token=" REDACTED);
 }
 
-Test(redact, compares_query_names_case_sensitively)
+Test(redact, compares_query_names_ignoring_case)
 {
-	expect_query("Token=x&ACCESSKEY=y", NULL, "Token=x&ACCESSKEY=y");
+	expect_query("Token=x&ACCESSKEY=y&Client_Secret=z", NULL,
+	    "Token=" REDACTED "&ACCESSKEY=" REDACTED "&Client_Secret="
+	    REDACTED);
+}
+
+Test(redact, hides_every_default_field_in_a_query_too)
+{
+	char in[128], exp[128];
+	size_t i;
+
+	for (i = 0; redact_default_fields[i] != NULL; i++) {
+		cr_assert_lt(snprintf(in, sizeof(in), "a=1&%s=s&b=2",
+		    redact_default_fields[i]), (int)sizeof(in));
+		cr_assert_lt(snprintf(exp, sizeof(exp), "a=1&%s=%s&b=2",
+		    redact_default_fields[i], REDACTED), (int)sizeof(exp));
+		expect_query(in, NULL, exp);
+	}
+}
+
+Test(redact, hides_oauth_and_api_client_secrets_in_a_query)
+{
+	expect_query("password=p&client_secret=c&api_key=k&q=x", NULL,
+	    "password=" REDACTED "&client_secret=" REDACTED "&api_key="
+	    REDACTED "&q=x");
+	expect_query("access_token=a&refresh_token=r&grant_type=g", NULL,
+	    "access_token=" REDACTED "&refresh_token=" REDACTED
+	    "&grant_type=g");
 }
 
 Test(redact, hides_extra_query_parameters)
@@ -314,7 +340,9 @@ Test(redact, hides_each_default_field)
 {
 	static const char *const want[] = {
 		"password", "key", "token", "secret", "direct_hash",
-		"credential",
+		"credential", "accesskey", "passwd", "client_secret",
+		"api_key", "apikey", "access_token", "refresh_token",
+		"id_token", "private_key",
 	};
 	char in[128], exp[128];
 	size_t i;
