@@ -31,6 +31,13 @@ static const struct db_stmt owner_insert = {
 	3
 };
 
+/* Switches the open signup transaction to test mode for its test key. */
+static const struct db_stmt set_mode = {
+	"signup_set_mode",
+	"SELECT set_config('latchkey.mode', $1, true)",
+	1
+};
+
 static const struct db_stmt login_throttle = {
 	"login_throttle",
 	"SELECT allowed, retry_ms FROM latchkey.rate_take_login($1, $2, $3)",
@@ -206,8 +213,9 @@ signup(struct lk_ctx *ctx)
 		reply_db_error(ctx, e != LK_OK ? e : LK_ECRYPTO);
 		return;
 	}
-	/* Test mode: the first key signup hands out is a test key. */
-	if ((e = db_begin(ctx->db, org_id, "test")) != LK_OK) {
+	/* The org and its owner are org-wide, live data; the first key
+	 * signup hands out is a test key, issued in test mode. */
+	if ((e = db_begin(ctx->db, org_id, "live")) != LK_OK) {
 		goto fail;
 	}
 	params[0] = org_id;
@@ -227,10 +235,13 @@ signup(struct lk_ctx *ctx)
 	memcpy(ctx->id.user_id, db_get(ures, 0, 0), UUID_LEN);
 	memcpy(ctx->id.mode, "live", 5);
 	ctx->id.role = ROLE_OWNER;
-	if ((e = perm_set_add(&all, "*")) != LK_OK ||
+	params[0] = "test";
+	if ((e = audit_tx(ctx, "org.created", "org", org_id, NULL)) !=
+	    LK_OK ||
+	    (e = db_exec(ctx->db, &set_mode, params, NULL)) != LK_OK ||
+	    (e = perm_set_add(&all, "*")) != LK_OK ||
 	    (e = keys_issue(ctx, "test", "Default test key", NULL, &all, 0,
-	    &key)) != LK_OK ||
-	    (e = audit_tx(ctx, "org.created", "org", org_id, NULL)) != LK_OK) {
+	    &key)) != LK_OK) {
 		json_object_put(key);
 		goto fail;
 	}
