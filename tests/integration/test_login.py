@@ -117,7 +117,8 @@ def test_a_password_change_revokes_older_tokens(client):
     s = client.signup()
     old = s["token"]
     r = client.patch("/v1/users/" + s["user"]["id"],
-                     {"password": "a new password"}, token=old)
+                     {"password": "a new password",
+                      "current_password": s["password"]}, token=old)
     assert r.status == 200, r
     assert_error(client.get("/v1/me", token=old), 401, "revoked_token")
     r = client.post("/v1/auth/login", {"email": s["user"]["email"],
