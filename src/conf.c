@@ -448,6 +448,22 @@ config_apply_env(struct lk_config *c, const char *(*getenv_fn)(const char *),
  * secret. */
 static const char example_secret[] =
     "change-me-to-at-least-32-random-bytes!!";
+/* What marks any placeholder, however it was edited. */
+#define PLACEHOLDER	"change-me"
+
+/* Returns 1 if s (len bytes) contains the string needle. */
+static int
+contains(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; n <= len && i <= len - n; i++) {
+		if (memcmp(s + i, needle, n) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
 
 enum lk_err
 config_secret_check(const char *field, const char *secret, size_t len,
@@ -460,10 +476,12 @@ config_secret_check(const char *field, const char *secret, size_t len,
 		return fail(err, 0, "%s must be at least %d bytes", field,
 		    JWT_SECRET_MIN);
 	}
-	if (len == sizeof(example_secret) - 1 &&
-	    memcmp(secret, example_secret, len) == 0) {
+	if ((len == sizeof(example_secret) - 1 &&
+	    memcmp(secret, example_secret, len) == 0) ||
+	    contains(secret, len, PLACEHOLDER)) {
 		return fail(err, 0, "%s is the example value of "
-		    "latchkey.conf.example; generate one, e.g. "
+		    "latchkey.conf.example (or a change-me placeholder); "
+		    "generate one, e.g. "
 		    "openssl rand -hex 32", field);
 	}
 	memset(count, 0, sizeof(count));

@@ -1023,6 +1023,8 @@ Test(config, secret_check_refuses_weak_and_example_secrets)
 		{ "0123456789abcdef0123456789abcde", "at least 32 bytes" },
 		{ "change-me-to-at-least-32-random-bytes!!",
 		    "example value of latchkey.conf.example" },
+		{ "change-me-9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+		    "placeholder" },
 		{ "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
 		    "1 distinct bytes" },
 		{ "abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd",
