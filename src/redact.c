@@ -44,6 +44,7 @@ const char *const redact_default_fields[] = {
 	"secret",
 	"direct_hash",
 	"credential",
+	"current_password",	/* PATCH /v1/users/{me} */
 	NULL
 };
 

@@ -113,6 +113,15 @@ class Daemon:
         env = {k: v for k, v in os.environ.items()
                if k not in ("LK_JWT_SECRET", "LK_JWT_SECRET_PREVIOUS",
                             "LK_DATABASE_URL")}
+        # As the harness does: sanitizer reports land where script/test
+        # looks for them after the suite.
+        asan = os.environ.get("LK_ASAN_LOG")
+        if asan:
+            os.makedirs(asan, exist_ok=True)
+            env["ASAN_OPTIONS"] = ("log_path=%s/asan:detect_leaks=1:"
+                                   "halt_on_error=1:abort_on_error=0" % asan)
+            env["UBSAN_OPTIONS"] = ("log_path=%s/ubsan:print_stacktrace=1:"
+                                    "halt_on_error=1" % asan)
         self.log = open(os.path.join(self.dir.name, "latchkeyd.log"), "w+")
         self.proc = subprocess.Popen([self.binary, "-c", conf], env=env,
                                      stdout=self.log, stderr=self.log)

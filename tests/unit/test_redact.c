@@ -314,7 +314,7 @@ Test(redact, hides_each_default_field)
 {
 	static const char *const want[] = {
 		"password", "key", "token", "secret", "direct_hash",
-		"credential",
+		"credential", "current_password",
 	};
 	char in[128], exp[128];
 	size_t i;
