@@ -219,3 +219,60 @@ def test_a_test_key_sees_no_live_audit_events_but_its_own(client, db):
     # Filtering by a live action gives nothing either.
     r = client.get("/v1/activity?action=login.succeeded", headers=key)
     assert r.status == 200 and r.json["data"] == [], r
+
+
+def test_the_database_refuses_user_writes_in_test_mode(db):
+    """Defence in depth (sql/021): the runtime role in a test-mode
+    transaction can neither create, change nor remove a user, even if a
+    handler forgot authority_live_required()."""
+    import os
+
+    import psycopg2
+    owner = db.cursor()
+    owner.execute("INSERT INTO latchkey.orgs (name) VALUES ('sandbox db') "
+                  "RETURNING id::text")
+    org = owner.fetchone()[0]
+    try:
+        owner.execute("INSERT INTO latchkey.users (org_id, email, "
+                      "password_hash, role) VALUES (%s, %s, %s, 'owner') "
+                      "RETURNING id::text", (org, unique_email("db"),
+                                             "$2b$04$" + "x" * 53))
+        uid = owner.fetchone()[0]
+        app = psycopg2.connect(host=os.environ["PGHOST"],
+                               port=os.environ["PGPORT"],
+                               dbname=os.environ["PGDATABASE"],
+                               user=os.environ["LK_APP_ROLE"])
+        try:
+            cur = app.cursor()
+            cur.execute("SELECT set_config('latchkey.org_id', %s, true), "
+                        "set_config('latchkey.mode', 'test', true)", (org,))
+            cur.execute("UPDATE latchkey.users SET role = 'viewer' "
+                        "WHERE id = %s", (uid,))
+            assert cur.rowcount == 0
+            cur.execute("DELETE FROM latchkey.users WHERE id = %s", (uid,))
+            assert cur.rowcount == 0
+            cur.execute("SELECT count(*) FROM latchkey.users WHERE id = %s",
+                        (uid,))
+            assert cur.fetchone() == (1,)   # still readable
+            try:
+                cur.execute("INSERT INTO latchkey.users (org_id, email, "
+                            "password_hash, role) VALUES (%s, %s, %s, "
+                            "'owner')", (org, unique_email("db"),
+                                         "$2b$04$" + "x" * 53))
+                raise AssertionError("a test-mode insert was accepted")
+            except psycopg2.errors.InsufficientPrivilege as e:
+                assert "row-level security" in str(e)
+            app.rollback()
+            # The same in live mode works.
+            cur.execute("SELECT set_config('latchkey.org_id', %s, true), "
+                        "set_config('latchkey.mode', 'live', true)", (org,))
+            cur.execute("UPDATE latchkey.users SET role = 'viewer' "
+                        "WHERE id = %s", (uid,))
+            assert cur.rowcount == 1
+            app.rollback()
+        finally:
+            app.close()
+        assert query(db, "SELECT role FROM latchkey.users WHERE id = %s",
+                     uid) == [("owner",)]
+    finally:
+        owner.execute("DELETE FROM latchkey.orgs WHERE id = %s", (org,))
