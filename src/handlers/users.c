@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -83,6 +84,17 @@ static const struct db_stmt users_hash = {
 	"users_hash",
 	"SELECT password_hash FROM latchkey.users WHERE id = $1",
 	1
+};
+
+/* A guess at one's current password spends a token from the login
+ * throttle's email bucket (login.c): a stolen token buys no more guesses
+ * than the login form gives. */
+static const struct db_stmt guess_throttle = {
+	"users_guess_throttle",
+	"SELECT t.granted = 1, t.retry_ms FROM latchkey.users u, "
+	    "latchkey.rate_take('login:email:' || lower(u.email), $2, 1) t "
+	    "WHERE u.id = $1",
+	2
 };
 
 static const struct db_stmt users_delete = {
@@ -403,6 +415,57 @@ check_current(struct lk_ctx *ctx, const char *id, const char *current)
 	return 0;
 }
 
+/*
+ * Spends one password guess of user id in a transaction of its own, so
+ * that a refused change does not give the token back.  Returns 0, or -1
+ * with the response decided (429 with Retry-After, or the error).
+ */
+static int
+throttle_guess(struct lk_ctx *ctx, const char *id)
+{
+	char lim[16];
+	const char *params[2] = { id, lim };
+	struct db_res *res;
+	const char *r;
+	enum lk_err e;
+	long retry = 0;
+	int n, ok;
+
+	n = snprintf(lim, sizeof(lim), "%d", ctx->cfg->login_rate_per_min);
+	if (n < 0 || (size_t)n >= sizeof(lim)) {
+		reply_db_error(ctx, LK_EINVAL);
+		return -1;
+	}
+	if (tx_begin(ctx, NULL) == -1) {
+		return -1;
+	}
+	if ((e = db_exec(ctx->db, &guess_throttle, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return -1;
+	}
+	if ((e = db_commit(ctx->db)) != LK_OK) {
+		db_res_free(res);
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	/* No row: the user is gone; the change will answer 404. */
+	ok = db_nrows(res) != 1 || strcmp(db_get(res, 0, 0), "t") == 0;
+	r = db_nrows(res) == 1 ? db_get(res, 0, 1) : NULL;
+	if (!ok && (r == NULL || parse_long(r, strlen(r), 0, 3600000L,
+	    &retry) != LK_OK)) {
+		retry = 60000;
+	}
+	db_res_free(res);
+	if (ok) {
+		return 0;
+	}
+	buf_printf(&ctx->w->headers, "Retry-After: %ld\r\n",
+	    retry / 1000 + 1);
+	reply_error(ctx, 429, "rate_limited", "too many password attempts; "
+	    "retry in %ld s", retry / 1000 + 1);
+	return -1;
+}
+
 static void
 patch(struct lk_ctx *ctx)
 {
@@ -445,6 +508,11 @@ patch(struct lk_ctx *ctx)
 	if (!(ctx->id.kind == CRED_JWT && strcmp(id, ctx->id.user_id) == 0 &&
 	    role_s == NULL && disabled == -1) &&
 	    require_perm(ctx, "users.write") == -1) {
+		return;
+	}
+	if (password != NULL && current != NULL &&
+	    ctx->id.kind == CRED_JWT && strcmp(id, ctx->id.user_id) == 0 &&
+	    throttle_guess(ctx, id) == -1) {
 		return;
 	}
 	if (tx_begin(ctx, NULL) == -1) {

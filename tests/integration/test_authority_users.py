@@ -6,9 +6,21 @@ permission, test mode) managing members, a login token switched to test
 mode, a test key reading the live audit trail.  Each asserts the status,
 the error code and what the database holds afterwards.
 """
+import os
+
 from conftest import eventually, query, unique_email
 from test_http_core import assert_error
 from test_users import add_user
+
+
+def login_rate_per_min():
+    """The stack's login_rate_per_min (its config leaves the default)."""
+    with open(os.environ["LK_CONFIG"]) as f:
+        for line in f:
+            k, _, v = line.partition("=")
+            if k.strip() == "login_rate_per_min":
+                return int(v)
+    return 10
 
 
 def password_hash(db, user_id):
@@ -225,8 +237,6 @@ def test_the_database_refuses_user_writes_in_test_mode(db):
     """Defence in depth (sql/021): the runtime role in a test-mode
     transaction can neither create, change nor remove a user, even if a
     handler forgot authority_live_required()."""
-    import os
-
     import psycopg2
     owner = db.cursor()
     owner.execute("INSERT INTO latchkey.orgs (name) VALUES ('sandbox db') "
@@ -276,3 +286,27 @@ def test_the_database_refuses_user_writes_in_test_mode(db):
                      uid) == [("owner",)]
     finally:
         owner.execute("DELETE FROM latchkey.orgs WHERE id = %s", (org,))
+
+
+def test_guessing_the_current_password_spends_the_login_budget(client, db):
+    """A stolen token buys no more guesses than the login form: each
+    guess takes a token from the account's login email bucket."""
+    s = client.signup()
+    uid, t = s["user"]["id"], s["token"]
+    before = password_hash(db, uid)
+    limit = login_rate_per_min()
+    for i in range(limit):
+        r = client.patch("/v1/users/" + uid, {
+            "password": "taken over!!", "current_password": "guess %d" % i},
+            token=t)
+        assert_error(r, 403, "wrong_password")
+    r = client.patch("/v1/users/" + uid, {
+        "password": "taken over!!", "current_password": s["password"]},
+        token=t)
+    assert_error(r, 429, "rate_limited")
+    assert int(r.header("Retry-After")) >= 1
+    assert password_hash(db, uid) == before
+    # The login form shares the budget.
+    assert_error(client.post("/v1/auth/login", {
+        "email": s["user"]["email"], "password": s["password"]}),
+        429, "rate_limited")
