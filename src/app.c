@@ -20,8 +20,9 @@
 
 #include "apikey.h"
 #include "app.h"
-#include "authz.h"
 #include "authcache.h"
+#include "authority.h"
+#include "authz.h"
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
@@ -777,6 +778,21 @@ require_perm(struct lk_ctx *ctx, const char *perm)
 		audit_send(ctx, "permission.denied", NULL, NULL, d);
 		reply_error(ctx, 403, "permission_denied",
 		    "this credential lacks the permission %s", perm);
+		return -1;
+	}
+	return 0;
+}
+
+int
+require_live(struct lk_ctx *ctx)
+{
+	if (require_auth(ctx) == -1) {
+		return -1;
+	}
+	if (authority_live_required(ctx->id.mode) != LK_OK) {
+		reply_error(ctx, 403, "live_mode_required",
+		    "org-wide data (users, roles, settings) is live data: "
+		    "use a live credential");
 		return -1;
 	}
 	return 0;

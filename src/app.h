@@ -107,6 +107,10 @@ int	 require_auth(struct lk_ctx *) LK_MUST_CHECK;
 /* require_auth() plus a permission: 403 permission_denied naming it. */
 int	 require_perm(struct lk_ctx *, const char *perm) LK_MUST_CHECK;
 
+/* require_auth() plus the sandbox rule (authority_live_required()): a
+ * test-mode credential gets 403 live_mode_required. */
+int	 require_live(struct lk_ctx *) LK_MUST_CHECK;
+
 /*
  * Parses the body as a JSON object: 415 unless the content type is JSON,
  * 400 on an empty or malformed body or one that is not an object.  *out is

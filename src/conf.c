@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ config_defaults(struct lk_config *c)
 	(void)snprintf(c->api_key_prefix, sizeof(c->api_key_prefix), "lk");
 	c->log_body_max = 8 * 1024;
 	c->login_rate_per_min = 10;
+	c->signup_rate_per_min = 10;
 	c->auth_cache_ttl_ms = 1000;
 	c->direct_token_ttl = 4 * 3600;
 	c->request_log_retention_days = CONFIG_RETENTION_DAYS_DEFAULT;
@@ -203,6 +205,35 @@ set_service_keys(struct lk_config *c, const char *v)
 	return NULL;
 }
 
+/* "ADDR[/PREFIX], ...": IPv4 and IPv6 addresses and blocks. */
+static const char *
+set_proxies(struct lk_config *c, const char *v)
+{
+	const char *p = v;
+	size_t n = 0, len;
+
+	while (*p != '\0') {
+		p += strspn(p, ", ");
+		len = strcspn(p, ", ");
+		if (len == 0) {
+			break;
+		}
+		if (n == CONFIG_PROXIES_MAX) {
+			return "trusted_proxies: at most 32 entries";
+		}
+		if (netaddr_parse_cidr(p, len, &c->trusted_proxies[n]) !=
+		    LK_OK) {
+			return "trusted_proxies: expected IPv4 or IPv6 "
+			    "addresses or CIDR blocks (host bits zero), "
+			    "comma-separated";
+		}
+		n++;
+		p += len;
+	}
+	c->ntrusted_proxies = n;
+	return NULL;
+}
+
 /* Applies one key = value; returns a message on error, NULL on success. */
 static const char *
 set(struct lk_config *c, const char *k, const char *v)
@@ -275,6 +306,17 @@ set(struct lk_config *c, const char *k, const char *v)
 	} else if (strcmp(k, "login_rate_per_min") == 0) {
 		return set_int(v, 1, 100000, &c->login_rate_per_min) == LK_OK ?
 		    NULL : "login_rate_per_min: expected 1..100000";
+	} else if (strcmp(k, "signup_rate_per_min") == 0) {
+		return set_int(v, 1, 100000, &c->signup_rate_per_min) ==
+		    LK_OK ? NULL : "signup_rate_per_min: expected 1..100000";
+	} else if (strcmp(k, "signup") == 0) {
+		if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0) {
+			return "signup: expected open or closed";
+		}
+		c->signup_closed = strcmp(v, "closed") == 0;
+		return NULL;
+	} else if (strcmp(k, "trusted_proxies") == 0) {
+		return set_proxies(c, v);
 	} else if (strcmp(k, "log_body_max") == 0) {
 		if (parse_long(v, strlen(v), 0, 64L * 1024, &body) != LK_OK) {
 			return "log_body_max: expected 0..65536";
@@ -402,22 +444,91 @@ config_apply_env(struct lk_config *c, const char *(*getenv_fn)(const char *),
 	return LK_OK;
 }
 
+/* The jwt_secret of latchkey.conf.example: a copied example is no
+ * secret. */
+static const char example_secret[] =
+    "change-me-to-at-least-32-random-bytes!!";
+/* What marks any placeholder, however it was edited. */
+#define PLACEHOLDER	"change-me"
+
+/* Returns 1 if s (len bytes) contains the string needle. */
+static int
+contains(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; n <= len && i <= len - n; i++) {
+		if (memcmp(s + i, needle, n) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+enum lk_err
+config_secret_check(const char *field, const char *secret, size_t len,
+    char err[CONFIG_ERR_MAX])
+{
+	size_t count[256], i, distinct = 0;
+	double bits = 0.0, p;
+
+	if (len < JWT_SECRET_MIN) {
+		return fail(err, 0, "%s must be at least %d bytes", field,
+		    JWT_SECRET_MIN);
+	}
+	if ((len == sizeof(example_secret) - 1 &&
+	    memcmp(secret, example_secret, len) == 0) ||
+	    contains(secret, len, PLACEHOLDER)) {
+		return fail(err, 0, "%s is the example value of "
+		    "latchkey.conf.example (or a change-me placeholder); "
+		    "generate one, e.g. "
+		    "openssl rand -hex 32", field);
+	}
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < len; i++) {
+		count[(unsigned char)secret[i]]++;
+	}
+	for (i = 0; i < 256; i++) {
+		if (count[i] == 0) {
+			continue;
+		}
+		distinct++;
+		p = (double)count[i] / (double)len;
+		bits -= (double)count[i] * log2(p);
+	}
+	if (distinct < CONFIG_SECRET_DISTINCT_MIN ||
+	    bits < CONFIG_SECRET_BITS_MIN) {
+		return fail(err, 0, "%s is too weak: %zu distinct bytes "
+		    "(need %d), about %.0f bits (need %d; length x Shannon "
+		    "entropy per byte); generate one, e.g. openssl rand "
+		    "-hex 32",
+		    field, distinct, CONFIG_SECRET_DISTINCT_MIN, bits,
+		    CONFIG_SECRET_BITS_MIN);
+	}
+	return LK_OK;
+}
+
 enum lk_err
 config_validate(const struct lk_config *c, char err[CONFIG_ERR_MAX])
 {
 	size_t prev = strlen(c->jwt_secret_previous);
+	enum lk_err e;
 
 	if (c->database_url[0] == '\0') {
 		return fail(err, 0, "%s", "database_url is not set "
 		    "(config file or LK_DATABASE_URL)");
 	}
-	if (strlen(c->jwt_secret) < JWT_SECRET_MIN) {
+	if (c->jwt_secret[0] == '\0') {
 		return fail(err, 0, "%s", "jwt_secret must be at least 32 "
 		    "bytes (config file or LK_JWT_SECRET)");
 	}
-	if (prev > 0 && prev < JWT_SECRET_MIN) {
-		return fail(err, 0, "%s",
-		    "jwt_secret_previous must be at least 32 bytes");
+	if ((e = config_secret_check("jwt_secret", c->jwt_secret,
+	    strlen(c->jwt_secret), err)) != LK_OK) {
+		return e;
+	}
+	if (prev > 0 && (e = config_secret_check("jwt_secret_previous",
+	    c->jwt_secret_previous, prev, err)) != LK_OK) {
+		return e;
 	}
 	return LK_OK;
 }

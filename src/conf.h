@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "netaddr.h"
 
 #define CONFIG_FILE_MAX		(64 * 1024)
 #define CONFIG_VALUE_MAX	1023
@@ -21,6 +22,9 @@
 #define CONFIG_SERVICE_KEYS_MAX	16
 #define CONFIG_RETENTION_DAYS_DEFAULT	90	/* request_log_retention_days */
 #define CONFIG_RETENTION_DAYS_MAX	3650
+#define CONFIG_PROXIES_MAX	32	/* trusted_proxies entries */
+#define CONFIG_SECRET_BITS_MIN	128	/* estimated, see config_secret_check */
+#define CONFIG_SECRET_DISTINCT_MIN	10	/* distinct bytes of a secret */
 
 enum config_listen {
 	CONFIG_LISTEN_TCP,	/* listen_host:listen_port */
@@ -46,6 +50,11 @@ struct lk_config {
 	size_t	 max_body_bytes;
 	char	 api_key_prefix[17];
 	int	 login_rate_per_min;	/* per client address and per email */
+	int	 signup_rate_per_min;	/* per client address */
+	int	 signup_closed;		/* signup = closed */
+	/* Peers whose X-Forwarded-For names the client (throttles). */
+	struct netaddr_cidr trusted_proxies[CONFIG_PROXIES_MAX];
+	size_t	 ntrusted_proxies;
 	int	 auth_cache_ttl_ms;	/* 0: no cache, the db every time */
 	size_t	 log_body_max;		/* bytes of each body kept in history */
 	/* SHA-256 of each service key (from latchkeyctl hash-key). */
@@ -75,6 +84,19 @@ enum lk_err	config_parse(struct lk_config *, const char *text, size_t len,
 enum lk_err	config_apply_env(struct lk_config *,
 		    const char *(*getenv_fn)(const char *),
 		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
+/*
+ * Checks that a signing secret (len bytes) is strong enough: at least
+ * JWT_SECRET_MIN bytes, CONFIG_SECRET_DISTINCT_MIN distinct bytes, an
+ * estimated CONFIG_SECRET_BITS_MIN bits (length times the Shannon
+ * entropy of its byte frequencies, so repeats and small alphabets count
+ * for little), and not the example file's value.  On failure writes why
+ * (naming field) into err and returns LK_EINVAL.  The estimate is an
+ * upper bound on what a human-chosen secret holds; it refuses the
+ * obviously weak, it does not prove strength.
+ */
+enum lk_err	config_secret_check(const char *field, const char *secret,
+		    size_t len, char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
 
 /* Checks that the values make a usable configuration. */
 enum lk_err	config_validate(const struct lk_config *,

@@ -59,6 +59,7 @@ const char *const redact_default_fields[] = {
 	"refresh_token",
 	"id_token",
 	"private_key",
+	"current_password",	/* PATCH /v1/users/{me} */
 	NULL
 };
 

@@ -1,6 +1,7 @@
 /*
- * activity.c: GET /v1/activity, the audit events of the caller's org
- * (every mode), newest first.
+ * activity.c: GET /v1/activity, the audit events of the caller's org,
+ * newest first: every mode for a live credential, test-mode events only
+ * for a test one (row-level security, sql/020).
  */
 #include "config.h"
 

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +14,7 @@
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
+#include "netaddr.h"
 #include "util.h"
 
 static const struct db_stmt org_insert = {
@@ -31,52 +31,77 @@ static const struct db_stmt owner_insert = {
 	3
 };
 
+/* Switches the open signup transaction to test mode for its test key. */
+static const struct db_stmt set_mode = {
+	"signup_set_mode",
+	"SELECT set_config('latchkey.mode', $1, true)",
+	1
+};
+
+/* The email bucket is folded by PostgreSQL's lower(), the same function
+ * that makes emails unique (users_email_key), so every spelling of one
+ * account shares one bucket, whatever letters it uses. */
 static const struct db_stmt login_throttle = {
 	"login_throttle",
-	"SELECT allowed, retry_ms FROM latchkey.rate_take_login($1, $2, $3)",
+	"SELECT allowed, retry_ms FROM latchkey.rate_take_login($1, $2, "
+	    "'login:email:' || lower($3))",
 	3
 };
 
-#define EMAIL_BUCKET_MAX	(16 + 254 + 1)
+static const struct db_stmt signup_throttle = {
+	"signup_throttle",
+	"SELECT granted = 1, retry_ms FROM latchkey.rate_take($1, $2, 1)",
+	2
+};
+
+/* The bucket of the request's client address: "<what>:ip:<address>". */
+#define IP_BUCKET_MAX	(16 + NETADDR_STR_MAX)
+
+static int
+ip_bucket(struct lk_ctx *ctx, const char *what, char out[IP_BUCKET_MAX])
+{
+	char addr[NETADDR_STR_MAX];
+	int n;
+
+	netaddr_client(ctx->req->remote_addr,
+	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR"),
+	    ctx->cfg->trusted_proxies, ctx->cfg->ntrusted_proxies, 1, addr);
+	n = snprintf(out, IP_BUCKET_MAX, "%s:ip:%s", what, addr);
+	return n < 0 || n >= IP_BUCKET_MAX ? -1 : 0;
+}
 
 /*
- * Brute-force protection: one token per attempt from the client
- * address's bucket and the email's.  Returns 0, or -1 with the response
- * decided (429, or 503 when the database is down).
+ * Takes one token through st (parameters: the address bucket, the limit,
+ * then email if not NULL).  Returns 0, or -1 with the response decided
+ * (429 with Retry-After, or 503 when the database is down).
  */
 static int
-throttle(struct lk_ctx *ctx, const char *email)
+throttle(struct lk_ctx *ctx, const struct db_stmt *st, const char *what,
+    int limit, const char *email)
 {
-	char ipb[128], emb[EMAIL_BUCKET_MAX], lim[16];
-	const char *params[3] = { ipb, lim, emb };
+	char ipb[IP_BUCKET_MAX], lim[16];
+	const char *params[3] = { ipb, lim, email };
 	struct db_res *res;
 	enum lk_err e;
-	size_t i, n;
 	long retry = 0;
 	const char *r;
+	int n;
 
-	n = strlen(email);
-	if (snprintf(ipb, sizeof(ipb), "login:ip:%s",
-	    ctx->req->remote_addr != NULL ? ctx->req->remote_addr : "-") < 0 ||
-	    snprintf(lim, sizeof(lim), "%d", ctx->cfg->login_rate_per_min) <
-	    0 || n + 13 > sizeof(emb)) {
+	n = snprintf(lim, sizeof(lim), "%d", limit);
+	if (ip_bucket(ctx, what, ipb) == -1 || n < 0 ||
+	    (size_t)n >= sizeof(lim)) {
 		reply_db_error(ctx, LK_EINVAL);
 		return -1;
 	}
-	memcpy(emb, "login:email:", 12);
-	for (i = 0; i < n; i++) {
-		emb[12 + i] = (char)tolower((unsigned char)email[i]);
-	}
-	emb[12 + n] = '\0';
-	if ((e = db_exec(ctx->db, &login_throttle, params, &res)) != LK_OK) {
+	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
 		reply_db_error(ctx, e);
 		return -1;
 	}
-	if (strcmp(db_get(res, 0, 0), "t") == 0) {
+	if (db_nrows(res) == 1 && strcmp(db_get(res, 0, 0), "t") == 0) {
 		db_res_free(res);
 		return 0;
 	}
-	r = db_get(res, 0, 1);
+	r = db_nrows(res) == 1 ? db_get(res, 0, 1) : NULL;
 	if (r == NULL || parse_long(r, strlen(r), 0, 3600000L, &retry) !=
 	    LK_OK) {
 		retry = 60000;
@@ -84,8 +109,8 @@ throttle(struct lk_ctx *ctx, const char *email)
 	db_res_free(res);
 	buf_printf(&ctx->w->headers, "Retry-After: %ld\r\n",
 	    retry / 1000 + 1);
-	reply_error(ctx, 429, "rate_limited", "too many login attempts; "
-	    "retry in %ld s", retry / 1000 + 1);
+	reply_error(ctx, 429, "rate_limited", "too many %s attempts; "
+	    "retry in %ld s", what, retry / 1000 + 1);
 	return -1;
 }
 
@@ -182,7 +207,14 @@ signup(struct lk_ctx *ctx)
 	enum lk_err e;
 	long ver;
 
-	if (body_object(ctx, &body) == -1) {
+	if (ctx->cfg->signup_closed) {
+		reply_error(ctx, 403, "signup_closed", "signup is closed on "
+		    "this deployment; ask its operator for an account");
+		return;
+	}
+	if (throttle(ctx, &signup_throttle, "signup",
+	    ctx->cfg->signup_rate_per_min, NULL) == -1 ||
+	    body_object(ctx, &body) == -1) {
 		return;
 	}
 	fields_only(ctx, body, allowed);
@@ -206,8 +238,9 @@ signup(struct lk_ctx *ctx)
 		reply_db_error(ctx, e != LK_OK ? e : LK_ECRYPTO);
 		return;
 	}
-	/* Test mode: the first key signup hands out is a test key. */
-	if ((e = db_begin(ctx->db, org_id, "test")) != LK_OK) {
+	/* The org and its owner are org-wide, live data; the first key
+	 * signup hands out is a test key, issued in test mode. */
+	if ((e = db_begin(ctx->db, org_id, "live")) != LK_OK) {
 		goto fail;
 	}
 	params[0] = org_id;
@@ -227,10 +260,13 @@ signup(struct lk_ctx *ctx)
 	memcpy(ctx->id.user_id, db_get(ures, 0, 0), UUID_LEN);
 	memcpy(ctx->id.mode, "live", 5);
 	ctx->id.role = ROLE_OWNER;
-	if ((e = perm_set_add(&all, "*")) != LK_OK ||
+	params[0] = "test";
+	if ((e = audit_tx(ctx, "org.created", "org", org_id, NULL)) !=
+	    LK_OK ||
+	    (e = db_exec(ctx->db, &set_mode, params, NULL)) != LK_OK ||
+	    (e = perm_set_add(&all, "*")) != LK_OK ||
 	    (e = keys_issue(ctx, "test", "Default test key", NULL, &all, 0,
-	    &key)) != LK_OK ||
-	    (e = audit_tx(ctx, "org.created", "org", org_id, NULL)) != LK_OK) {
+	    &key)) != LK_OK) {
 		json_object_put(key);
 		goto fail;
 	}
@@ -292,7 +328,8 @@ login(struct lk_ctx *ctx)
 	fields_only(ctx, body, allowed);
 	field_string(ctx, body, "email", 1, 1, 254, &email);
 	field_string(ctx, body, "password", 1, 1, 4096, &password);
-	if (fields_check(ctx) == -1 || throttle(ctx, email) == -1) {
+	if (fields_check(ctx) == -1 || throttle(ctx, &login_throttle, "login",
+	    ctx->cfg->login_rate_per_min, email) == -1) {
 		return;
 	}
 	if ((e = db_exec(ctx->db, &user_for_login, &email, &res)) != LK_OK) {

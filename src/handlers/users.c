@@ -2,19 +2,22 @@
  * users.c: the members of the caller's org: GET/POST /v1/users and
  * GET/PATCH/DELETE /v1/users/{id}.
  *
- * Rules: reading needs users.read, changing needs users.write; nobody
- * manages a user ranked above themselves or grants a role above their own;
- * the org's last active owner can be neither demoted, disabled nor
- * removed (409).  Row-level security keeps every statement inside the
- * caller's org, so another org's id is simply not found.
+ * Rules: reading needs users.read, changing needs users.write, and
+ * both a live credential (members are live data: authority.h's sandbox
+ * rule).  Who may change whom is decided in authority.c
+ * (authority_user_decide()); this file gathers the facts and acts.
+ * Row-level security keeps every statement inside the caller's org, so
+ * another org's id is simply not found.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "app.h"
+#include "authority.h"
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
@@ -77,6 +80,23 @@ static const struct db_stmt users_update = {
 	6
 };
 
+static const struct db_stmt users_hash = {
+	"users_hash",
+	"SELECT password_hash FROM latchkey.users WHERE id = $1",
+	1
+};
+
+/* A guess at one's current password spends a token from the login
+ * throttle's email bucket (login.c): a stolen token buys no more guesses
+ * than the login form gives. */
+static const struct db_stmt guess_throttle = {
+	"users_guess_throttle",
+	"SELECT t.granted = 1, t.retry_ms FROM latchkey.users u, "
+	    "latchkey.rate_take('login:email:' || lower(u.email), $2, 1) t "
+	    "WHERE u.id = $1",
+	2
+};
+
 static const struct db_stmt users_delete = {
 	"users_delete",
 	"DELETE FROM latchkey.users WHERE id = $1",
@@ -118,7 +138,7 @@ list(struct lk_ctx *ctx)
 	const char *params[3];
 	struct page pg;
 
-	if (require_perm(ctx, "users.read") == -1 ||
+	if (require_live(ctx) == -1 || require_perm(ctx, "users.read") == -1 ||
 	    page_parse(ctx, &pg) == -1 || tx_begin(ctx, NULL) == -1) {
 		return;
 	}
@@ -151,7 +171,8 @@ get(struct lk_ctx *ctx)
 	struct db_res *res;
 	json_object *o;
 
-	if (require_perm(ctx, "users.read") == -1 || tx_begin(ctx, NULL) == -1) {
+	if (require_live(ctx) == -1 || require_perm(ctx, "users.read") == -1 ||
+	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	if ((res = fetch(ctx, path_param(ctx, "id"))) == NULL) {
@@ -199,6 +220,52 @@ email_field(struct lk_ctx *ctx, const char *email)
 	}
 }
 
+/*
+ * Decides the response for a refused act (rule != AUTHORITY_USER_OK).
+ * The transaction, if any, is the caller's to roll back first.
+ */
+static void
+refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
+    const struct authority_user_act *a)
+{
+	switch (rule) {
+	case AUTHORITY_USER_OK:
+		log_err("request %s: refuse() called for an allowed act",
+		    ctx->req->request_id);
+		reply_db_error(ctx, LK_EINVAL);
+		return;
+	case AUTHORITY_USER_ROLE_TOO_HIGH:
+		reply_error(ctx, 403, "role_too_high",
+		    "you cannot grant the role %s, above your own (%s)",
+		    role_str(a->new_role), role_str(a->caller));
+		return;
+	case AUTHORITY_USER_TARGET_TOO_HIGH:
+		reply_error(ctx, 403, "role_too_high",
+		    "you cannot manage a user whose role (%s) is above yours",
+		    role_str(a->target));
+		return;
+	case AUTHORITY_USER_PASSWORD_RANK:
+		reply_error(ctx, 403, "role_too_high",
+		    "changing another user's password needs a role above "
+		    "theirs (%s)", role_str(a->target));
+		return;
+	case AUTHORITY_USER_CURRENT_PASSWORD:
+		field_error(ctx, "current_password",
+		    "is required to change your own password");
+		if (fields_check(ctx) == -1) {
+			return;
+		}
+		reply_db_error(ctx, LK_EINVAL);
+		return;
+	case AUTHORITY_USER_LAST_OWNER:
+		reply_error(ctx, 409, "last_owner", "%s", a->remove ?
+		    "the org's last owner cannot be removed" :
+		    "the org's last owner cannot be demoted or disabled");
+		return;
+	}
+	reply_db_error(ctx, LK_EINVAL);
+}
+
 static void
 create(struct lk_ctx *ctx)
 {
@@ -206,12 +273,14 @@ create(struct lk_ctx *ctx)
 	    NULL };
 	const char *email, *password, *role_s, *params[3];
 	char hash[PASSWORD_HASH_MAX];
+	struct authority_user_act act;
+	enum authority_user_rule rule;
 	struct db_res *res;
 	json_object *body, *o, *d;
 	enum role role;
 	enum lk_err e;
 
-	if (require_perm(ctx, "users.write") == -1 ||
+	if (require_live(ctx) == -1 || require_perm(ctx, "users.write") == -1 ||
 	    body_object(ctx, &body) == -1) {
 		return;
 	}
@@ -225,10 +294,14 @@ create(struct lk_ctx *ctx)
 	if (fields_check(ctx) == -1) {
 		return;
 	}
-	if (role > ctx->id.role) {
-		reply_error(ctx, 403, "role_too_high",
-		    "you cannot grant the role %s, above your own (%s)",
-		    role_str(role), role_str(ctx->id.role));
+	memset(&act, 0, sizeof(act));
+	act.kind = ctx->id.kind;
+	act.caller = ctx->id.role;
+	act.target = ROLE_NONE;
+	act.new_role = role;
+	act.password = 1;
+	if ((rule = authority_user_decide(&act)) != AUTHORITY_USER_OK) {
+		refuse(ctx, rule, &act);
 		return;
 	}
 	e = password_hash(password, strlen(password), ctx->cfg->bcrypt_cost,
@@ -265,15 +338,15 @@ create(struct lk_ctx *ctx)
 }
 
 /*
- * Locks the org and the target, and checks the caller may act on it.
- * Returns the target's row, or NULL with the response decided.
+ * Locks the org and the target, and fills in what act needs to know of
+ * them (the target's role and state, the org's active owners).  Returns
+ * the target's row, or NULL with the response decided.
  */
 static struct db_res *
-lock_target(struct lk_ctx *ctx, const char *id, long *owners)
+lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 {
 	struct db_res *res, *cnt;
 	const char *n;
-	enum role cur;
 	enum lk_err e;
 
 	if ((e = db_exec(ctx->db, &org_lock, NULL, NULL)) != LK_OK) {
@@ -283,58 +356,139 @@ lock_target(struct lk_ctx *ctx, const char *id, long *owners)
 	if ((res = fetch(ctx, id)) == NULL) {
 		return NULL;
 	}
-	cur = role_parse(db_get(res, 0, C_ROLE));
-	if (cur > ctx->id.role) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 403, "role_too_high",
-		    "you cannot manage a user whose role (%s) is above yours",
-		    role_str(cur));
-		return NULL;
-	}
 	if ((e = db_exec(ctx->db, &active_owners, NULL, &cnt)) != LK_OK) {
 		db_res_free(res);
 		fail(ctx, e);
 		return NULL;
 	}
 	n = db_get(cnt, 0, 0);
-	if (n == NULL || parse_long(n, strlen(n), 0, LONG_MAX, owners) !=
-	    LK_OK) {
-		*owners = 0;
+	if (n == NULL || parse_long(n, strlen(n), 0, LONG_MAX,
+	    &a->active_owners) != LK_OK) {
+		a->active_owners = 0;
 	}
 	db_res_free(cnt);
+	a->kind = ctx->id.kind;
+	a->caller = ctx->id.role;
+	a->self = ctx->id.kind == CRED_JWT &&
+	    strcmp(id, ctx->id.user_id) == 0;
+	a->target = role_parse(db_get(res, 0, C_ROLE));
+	a->target_active = strcmp(db_get(res, 0, C_DISABLED), "t") != 0;
 	return res;
 }
 
-/* Returns 1 if the target is the org's last active owner. */
+/*
+ * Checks the caller's current password inside the open transaction.
+ * Returns 0 when it matches, -1 with the response decided (403
+ * wrong_password, or the error) and the transaction rolled back.
+ */
 static int
-last_owner(const struct db_res *res, long owners)
+check_current(struct lk_ctx *ctx, const char *id, const char *current)
 {
-	return strcmp(db_get(res, 0, C_ROLE), "owner") == 0 &&
-	    strcmp(db_get(res, 0, C_DISABLED), "t") != 0 && owners <= 1;
+	struct db_res *res;
+	enum lk_err e;
+	int match = 0;
+
+	if ((e = db_exec(ctx->db, &users_hash, &id, &res)) != LK_OK) {
+		fail(ctx, e);
+		return -1;
+	}
+	e = password_verify(current, strlen(current), db_nrows(res) == 1 ?
+	    db_get(res, 0, 0) : ctx->w->dummy_hash, &match);
+	if (e == LK_OK && db_nrows(res) != 1) {
+		match = 0;
+	}
+	db_res_free(res);
+	if (e != LK_OK) {
+		log_err("request %s: password verification failed: %s",
+		    ctx->req->request_id, lk_err_str(e));
+		tx_fail(ctx, e);
+		return -1;
+	}
+	if (!match) {
+		db_rollback(ctx->db);
+		audit_send(ctx, "user.password_change_refused", "user", id,
+		    NULL);
+		reply_error(ctx, 403, "wrong_password",
+		    "current_password is not your current password");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Spends one password guess of user id in a transaction of its own, so
+ * that a refused change does not give the token back.  Returns 0, or -1
+ * with the response decided (429 with Retry-After, or the error).
+ */
+static int
+throttle_guess(struct lk_ctx *ctx, const char *id)
+{
+	char lim[16];
+	const char *params[2] = { id, lim };
+	struct db_res *res;
+	const char *r;
+	enum lk_err e;
+	long retry = 0;
+	int n, ok;
+
+	n = snprintf(lim, sizeof(lim), "%d", ctx->cfg->login_rate_per_min);
+	if (n < 0 || (size_t)n >= sizeof(lim)) {
+		reply_db_error(ctx, LK_EINVAL);
+		return -1;
+	}
+	if (tx_begin(ctx, NULL) == -1) {
+		return -1;
+	}
+	if ((e = db_exec(ctx->db, &guess_throttle, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return -1;
+	}
+	if ((e = db_commit(ctx->db)) != LK_OK) {
+		db_res_free(res);
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	/* No row: the user is gone; the change will answer 404. */
+	ok = db_nrows(res) != 1 || strcmp(db_get(res, 0, 0), "t") == 0;
+	r = db_nrows(res) == 1 ? db_get(res, 0, 1) : NULL;
+	if (!ok && (r == NULL || parse_long(r, strlen(r), 0, 3600000L,
+	    &retry) != LK_OK)) {
+		retry = 60000;
+	}
+	db_res_free(res);
+	if (ok) {
+		return 0;
+	}
+	buf_printf(&ctx->w->headers, "Retry-After: %ld\r\n",
+	    retry / 1000 + 1);
+	reply_error(ctx, 429, "rate_limited", "too many password attempts; "
+	    "retry in %ld s", retry / 1000 + 1);
+	return -1;
 }
 
 static void
 patch(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "email", "password", "role",
-	    "disabled", NULL };
-	const char *id, *email, *password, *role_s, *params[6];
+	    "disabled", "current_password", NULL };
+	const char *id, *email, *password, *current, *role_s, *params[6];
 	char hash[PASSWORD_HASH_MAX];
+	struct authority_user_act act;
+	enum authority_user_rule rule;
 	struct db_res *res, *upd;
 	json_object *body, *o, *d;
 	enum role role = ROLE_NONE;
 	enum lk_err e;
-	int disabled, self;
-	long owners;
+	int disabled;
 
-	if (require_auth(ctx) == -1 || body_object(ctx, &body) == -1) {
+	if (require_live(ctx) == -1 || body_object(ctx, &body) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
 	fields_only(ctx, body, allowed);
 	field_string(ctx, body, "email", 0, 3, 254, &email);
 	field_string(ctx, body, "password", 0, 0, 4096, &password);
+	field_string(ctx, body, "current_password", 0, 1, 4096, &current);
 	field_string(ctx, body, "role", 0, 1, 16, &role_s);
 	field_bool(ctx, body, "disabled", &disabled);
 	email_field(ctx, email);
@@ -351,44 +505,50 @@ patch(struct lk_ctx *ctx)
 	}
 	/* Users may change their own email and password without
 	 * users.write; everything else needs it. */
-	self = ctx->id.kind == CRED_JWT && strcmp(id, ctx->id.user_id) == 0 &&
-	    role_s == NULL && disabled == -1;
-	if (!self && require_perm(ctx, "users.write") == -1) {
+	if (!(ctx->id.kind == CRED_JWT && strcmp(id, ctx->id.user_id) == 0 &&
+	    role_s == NULL && disabled == -1) &&
+	    require_perm(ctx, "users.write") == -1) {
 		return;
 	}
-	if (role != ROLE_NONE && role > ctx->id.role) {
-		reply_error(ctx, 403, "role_too_high",
-		    "you cannot grant the role %s, above your own (%s)",
-		    role_str(role), role_str(ctx->id.role));
+	if (password != NULL && current != NULL &&
+	    ctx->id.kind == CRED_JWT && strcmp(id, ctx->id.user_id) == 0 &&
+	    throttle_guess(ctx, id) == -1) {
+		return;
+	}
+	if (tx_begin(ctx, NULL) == -1) {
+		return;
+	}
+	memset(&act, 0, sizeof(act));
+	if ((res = lock_target(ctx, id, &act)) == NULL) {
+		return;
+	}
+	db_res_free(res);
+	act.new_role = role;
+	act.disable = disabled == 1;
+	act.password = password != NULL;
+	act.current_password = current != NULL;
+	if ((rule = authority_user_decide(&act)) != AUTHORITY_USER_OK) {
+		db_rollback(ctx->db);
+		refuse(ctx, rule, &act);
+		return;
+	}
+	if (password != NULL && act.self &&
+	    check_current(ctx, id, current) == -1) {
 		return;
 	}
 	hash[0] = '\0';
 	if (password != NULL && (e = password_hash(password,
 	    strlen(password), ctx->cfg->bcrypt_cost, hash)) != LK_OK) {
-		reply_db_error(ctx, e);
+		tx_fail(ctx, e);
 		return;
 	}
-	if (tx_begin(ctx, NULL) == -1 || (res = lock_target(ctx, id, &owners)) ==
-	    NULL) {
-		OPENSSL_cleanse(hash, sizeof(hash));
-		return;
-	}
-	if (last_owner(res, owners) && ((role != ROLE_NONE &&
-	    role != ROLE_OWNER) || disabled == 1)) {
-		OPENSSL_cleanse(hash, sizeof(hash));
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 409, "last_owner",
-		    "the org's last owner cannot be demoted or disabled");
-		return;
-	}
-	db_res_free(res);
 	params[0] = id;
 	params[1] = email;
 	params[2] = role != ROLE_NONE ? role_str(role) : NULL;
 	params[3] = disabled == -1 ? NULL : disabled ? "true" : "false";
 	params[4] = password != NULL ? hash : NULL;
-	/* New password or disabled: every token of the user dies. */
+	/* New password or disabled: every token of the user dies, the
+	 * caller's own included. */
 	params[5] = password != NULL || disabled == 1 ? "true" : "false";
 	e = db_exec(ctx->db, &users_update, params, &upd);
 	OPENSSL_cleanse(hash, sizeof(hash));
@@ -428,26 +588,28 @@ patch(struct lk_ctx *ctx)
 static void
 del(struct lk_ctx *ctx)
 {
+	struct authority_user_act act;
+	enum authority_user_rule rule;
 	struct db_res *res;
 	const char *id;
 	enum lk_err e;
-	long owners;
 
-	if (require_perm(ctx, "users.write") == -1 || tx_begin(ctx, NULL) == -1) {
+	if (require_live(ctx) == -1 || require_perm(ctx, "users.write") == -1 ||
+	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
-	if ((res = lock_target(ctx, id, &owners)) == NULL) {
-		return;
-	}
-	if (last_owner(res, owners)) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 409, "last_owner",
-		    "the org's last owner cannot be removed");
+	memset(&act, 0, sizeof(act));
+	if ((res = lock_target(ctx, id, &act)) == NULL) {
 		return;
 	}
 	db_res_free(res);
+	act.remove = 1;
+	if ((rule = authority_user_decide(&act)) != AUTHORITY_USER_OK) {
+		db_rollback(ctx->db);
+		refuse(ctx, rule, &act);
+		return;
+	}
 	ctx->auth_changed = 1;
 	if ((e = db_exec(ctx->db, &users_delete, &id, NULL)) != LK_OK ||
 	    (e = audit_tx(ctx, "user.deleted", "user", id, NULL)) != LK_OK) {

@@ -4,7 +4,12 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
+import subprocess
+import tempfile
 import time
+
+import pytest
 
 from conftest import query, unique_email
 from test_http_core import assert_error
@@ -117,7 +122,8 @@ def test_a_password_change_revokes_older_tokens(client):
     s = client.signup()
     old = s["token"]
     r = client.patch("/v1/users/" + s["user"]["id"],
-                     {"password": "a new password"}, token=old)
+                     {"password": "a new password",
+                      "current_password": s["password"]}, token=old)
     assert r.status == 200, r
     assert_error(client.get("/v1/me", token=old), 401, "revoked_token")
     r = client.post("/v1/auth/login", {"email": s["user"]["email"],
@@ -221,3 +227,178 @@ def test_a_token_issued_in_the_future_is_401(client):
 def test_a_huge_token_is_401_not_a_crash(client):
     tok = "a" * 2500 + "." + "b" * 2500 + "." + "c" * 100
     assert_error(client.get("/v1/me", token=tok), 401, "invalid_token")
+
+
+# --- abuse limits: a private latchkeyd with its own settings -----------------
+#
+# These speak FastCGI to a latchkeyd of their own (private_daemon.py), so
+# that they can set small limits and choose REMOTE_ADDR and
+# X-Forwarded-For.  Client addresses are random (198.18.0.0/15, the
+# benchmarking range), so no two runs share a rate-limit bucket.
+
+from private_daemon import Daemon, random_address  # noqa: E402
+
+
+def bucket_exists(db, name):
+    return query(db, "SELECT count(*) FROM latchkey.rate_state "
+                 "WHERE bucket = %s", name)[0][0] == 1
+
+
+def signup_body(email=None):
+    return {"org_name": "throttled", "email": email or unique_email("su"),
+            "password": "correct horse"}
+
+
+def test_signup_is_throttled_per_client_address(db):
+    peer, other = random_address(), random_address()
+    with Daemon({"signup_rate_per_min": "2"}) as d:
+        for _ in range(2):
+            assert d.request("POST", "/v1/auth/signup", signup_body(),
+                             remote=peer).status == 201
+        email = unique_email("su")
+        r = d.request("POST", "/v1/auth/signup", signup_body(email),
+                      remote=peer)
+        assert r.status == 429 and r.code == "rate_limited", r
+        assert int(r.headers["retry-after"]) >= 1
+        assert r.json["error"]["request_id"]
+        assert query(db, "SELECT count(*) FROM latchkey.users WHERE "
+                     "lower(email) = lower(%s)", email) == [(0,)]
+        # Another address has its own bucket.
+        r = d.request("POST", "/v1/auth/signup", signup_body(email),
+                      remote=other)
+        assert r.status == 201, r
+    assert bucket_exists(db, "signup:ip:" + peer)
+
+
+def test_closed_signup_is_403_and_creates_nothing(db):
+    email = unique_email("closed")
+    with Daemon({"signup": "closed"}) as d:
+        r = d.request("POST", "/v1/auth/signup", signup_body(email),
+                      remote=random_address())
+        assert r.status == 403 and r.code == "signup_closed", r
+        assert r.json["error"]["message"]
+        # Logging in still works on a closed deployment.
+        r = d.request("POST", "/v1/auth/login", {"email": email,
+                                                 "password": "x" * 8},
+                      remote=random_address())
+        assert r.status == 401 and r.code == "invalid_credentials", r
+    assert query(db, "SELECT count(*) FROM latchkey.users WHERE "
+                 "lower(email) = lower(%s)", email) == [(0,)]
+
+
+def failed_login(d, remote, xff=None):
+    return d.request("POST", "/v1/auth/login",
+                     {"email": unique_email("nobody"),
+                      "password": "wrong password"}, remote=remote,
+                     headers={"X-Forwarded-For": xff} if xff else None)
+
+
+def test_x_forwarded_for_is_ignored_from_an_untrusted_peer(db):
+    peer = random_address()
+    forged = [random_address() for _ in range(3)]
+    with Daemon({"login_rate_per_min": "2",
+                 "trusted_proxies": "10.0.0.0/8"}) as d:
+        for xff in forged[:2]:
+            r = failed_login(d, peer, xff)
+            assert r.status == 401 and r.code == "invalid_credentials", r
+        # A fresh forged address does not buy a fresh bucket.
+        r = failed_login(d, peer, forged[2])
+        assert r.status == 429 and r.code == "rate_limited", r
+    assert bucket_exists(db, "login:ip:" + peer)
+    for a in forged:
+        assert not bucket_exists(db, "login:ip:" + a)
+
+
+def test_x_forwarded_for_is_honoured_from_a_trusted_peer(db):
+    proxy = "10.%d.%d.%d" % tuple(1 + secrets.randbelow(254)
+                                  for _ in range(3))
+    client, other = random_address(), random_address()
+    with Daemon({"login_rate_per_min": "2",
+                 "trusted_proxies": "10.0.0.0/8, 2001:db8::/32"}) as d:
+        for _ in range(2):
+            r = failed_login(d, proxy, client)
+            assert r.status == 401, r
+        # The right-most address that is not a trusted proxy counts: a
+        # client prepending a forged address gains nothing, nor does a
+        # second proxy in the chain hide it.
+        r = failed_login(d, proxy, random_address() + ", " + client)
+        assert r.status == 429 and r.code == "rate_limited", r
+        r = failed_login(d, proxy, client + ", 10.200.0.1")
+        assert r.status == 429, r
+        # Another client behind the same proxy has its own bucket.
+        r = failed_login(d, proxy, other)
+        assert r.status == 401, r
+    assert bucket_exists(db, "login:ip:" + client)
+    assert not bucket_exists(db, "login:ip:" + proxy)
+
+
+def test_the_login_email_bucket_folds_case_like_the_database(db):
+    tag = secrets.token_hex(5)
+    upper = "ÉVE-%s@EXAMPLE.TEST" % tag
+    lower = "éve-%s@example.test" % tag
+    mixed = "Éve-%s@Example.Test" % tag
+    assert query(db, "SELECT lower(%s) = lower(%s)", upper, lower) == \
+        [(True,)], "the test database must fold non-ASCII letters"
+    with Daemon({"login_rate_per_min": "2"}) as d:
+        for email in (upper, lower):
+            r = d.request("POST", "/v1/auth/login", {
+                "email": email, "password": "wrong password"},
+                remote=random_address())
+            assert r.status == 401, r
+        # A third spelling from a third address: the one account's
+        # bucket is empty.
+        r = d.request("POST", "/v1/auth/login", {
+            "email": mixed, "password": "wrong password"},
+            remote=random_address())
+        assert r.status == 429 and r.code == "rate_limited", r
+        # Another account is not affected.
+        r = d.request("POST", "/v1/auth/login", {
+            "email": "adam-%s@example.test" % tag,
+            "password": "wrong password"}, remote=random_address())
+        assert r.status == 401, r
+    assert bucket_exists(db, "login:email:" + lower)
+    assert not bucket_exists(db, "login:email:" + upper)
+
+
+# --- check-config and latchkeyd refuse weak secrets ---------------------------
+
+def run_with_secret(program, secret, *args):
+    build = os.environ.get("LK_BUILD_DIR")
+    if not build:
+        pytest.skip("needs LK_BUILD_DIR")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LK_JWT_SECRET", "LK_JWT_SECRET_PREVIOUS",
+                        "LK_DATABASE_URL")}
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+        f.write("database_url = dbname=unused\n"
+                "listen = 127.0.0.1:1\n"
+                "jwt_secret = %s\n" % secret)
+        f.flush()
+        return subprocess.run([os.path.join(build, program)] + list(args) +
+                              ["-c", f.name], capture_output=True,
+                              text=True, timeout=60, env=env)
+
+
+def test_check_config_refuses_the_example_secret_and_a_weak_one():
+    example = os.path.join(os.path.dirname(__file__), "..", "..",
+                           "latchkey.conf.example")
+    with open(example) as f:
+        secret = [line.partition("=")[2].strip() for line in f
+                  if line.startswith("jwt_secret =")][0]
+    cases = [(secret, "example value"),
+             ("k" * 40, "too weak"),
+             ("abcd" * 12, "too weak"),
+             ("short", "at least 32 bytes")]
+    for value, why in cases:
+        r = run_with_secret("latchkeyctl", value, "check-config")
+        assert r.returncode != 0, (value, r.stdout)
+        assert why in r.stderr and "jwt_secret" in r.stderr, r.stderr
+        assert value not in r.stderr or value == "short", r.stderr
+    r = run_with_secret("latchkeyctl", secrets.token_hex(32), "check-config")
+    assert r.returncode == 0, r.stderr
+
+
+def test_latchkeyd_refuses_to_start_with_a_weak_secret():
+    r = run_with_secret("latchkeyd", "k" * 40)
+    assert r.returncode == 1, r
+    assert "jwt_secret is too weak" in r.stderr, r.stderr

@@ -69,7 +69,10 @@ def probe(cur, stmt, params=None):
 
 
 def set_org(cur, org_id):
-    cur.execute("SELECT set_config('latchkey.org_id', %s, true)", (org_id,))
+    # As latchkeyd does (db_begin): the org and a mode, here live, the
+    # mode in which org-wide rows may be written (sql/021).
+    cur.execute("SELECT set_config('latchkey.org_id', %s, true), "
+                "set_config('latchkey.mode', 'live', true)", (org_id,))
 
 
 @pytest.fixture(scope="module")

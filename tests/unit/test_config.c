@@ -19,6 +19,11 @@
 #include "password.h"
 
 #define ERR_NONE	"(none)"
+/* 64 hex digits from a random source: about 250 estimated bits. */
+#define STRONG_SECRET \
+	"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define STRONG_SECRET_2 \
+	"Xq7vRk2LmN9pTz4wYb6cHd8fJg3sKa5uEo1iWr0tQy2zVx4nMb6lPk8jHg0fDs"
 
 /* Builds "key = " followed by n copies of c into a static buffer. */
 static const char *
@@ -97,6 +102,10 @@ static const struct int_key {
 	{ "request_log_retention_days",
 	    offsetof(struct lk_config, request_log_retention_days), 1,
 	    CONFIG_RETENTION_DAYS_MAX },
+	{ "login_rate_per_min", offsetof(struct lk_config,
+	    login_rate_per_min), 1, 100000 },
+	{ "signup_rate_per_min", offsetof(struct lk_config,
+	    signup_rate_per_min), 1, 100000 },
 };
 
 Test(config, integer_keys_accept_their_bounds_and_refuse_one_past)
@@ -550,7 +559,7 @@ open_example(void)
 	return fopen("../latchkey.conf.example", "r");
 }
 
-Test(config, the_example_file_parses)
+Test(config, the_example_file_parses_but_its_secret_is_refused)
 {
 	struct lk_config c;
 	char err[CONFIG_ERR_MAX];
@@ -568,10 +577,15 @@ Test(config, the_example_file_parses)
 	cr_assert_eq(fclose(f), 0);
 	config_defaults(&c);
 	cr_expect_eq(config_parse(&c, text, len, err), LK_OK, "%s", err);
-	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
-	/* The example states the default retention. */
+	/* A copied example is no secret: the operator must generate one. */
+	cr_expect_eq(config_validate(&c, err), LK_EINVAL);
+	cr_expect(strstr(err, "example value") != NULL, "%s", err);
+	/* The example states the defaults. */
 	cr_expect_eq(c.request_log_retention_days,
 	    CONFIG_RETENTION_DAYS_DEFAULT);
+	cr_expect_eq(c.signup_rate_per_min, 10);
+	cr_expect_eq(c.signup_closed, 0);
+	cr_expect_eq(c.ntrusted_proxies, 0);
 	free(text);
 }
 
@@ -706,8 +720,8 @@ valid(struct lk_config *c)
 	config_defaults(c);
 	(void)snprintf(c->database_url, sizeof(c->database_url), "%s",
 	    "dbname=latchkey");	/* fits: a literal far below the size */
-	memset(c->jwt_secret, 'k', 32);
-	c->jwt_secret[32] = '\0';
+	(void)snprintf(c->jwt_secret, sizeof(c->jwt_secret), "%s",
+	    STRONG_SECRET);	/* fits: 64 bytes */
 }
 
 Test(config, validate_accepts_a_minimal_configuration)
@@ -749,13 +763,18 @@ Test(config, validate_checks_the_previous_secret_only_when_set)
 	char err[CONFIG_ERR_MAX];
 
 	valid(&c);
-	memset(c.jwt_secret_previous, 'p', 31);
-	c.jwt_secret_previous[31] = '\0';
+	(void)snprintf(c.jwt_secret_previous, sizeof(c.jwt_secret_previous),
+	    "%.31s", STRONG_SECRET_2);	/* fits */
 	cr_expect_eq(config_validate(&c, err), LK_EINVAL);
 	cr_expect(strstr(err, "jwt_secret_previous") != NULL, "%s", err);
-	c.jwt_secret_previous[31] = 'p';
-	c.jwt_secret_previous[32] = '\0';
+	(void)snprintf(c.jwt_secret_previous, sizeof(c.jwt_secret_previous),
+	    "%s", STRONG_SECRET_2);	/* fits */
 	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
+	memset(c.jwt_secret_previous, 'p', 40);
+	c.jwt_secret_previous[40] = '\0';
+	cr_expect_eq(config_validate(&c, err), LK_EINVAL);
+	cr_expect(strstr(err, "jwt_secret_previous is too weak") != NULL, "%s",
+	    err);
 	c.jwt_secret_previous[0] = '\0';
 	cr_expect_eq(config_validate(&c, err), LK_OK, "%s", err);
 }
@@ -886,4 +905,162 @@ Test(config_load, parse_and_validation_errors_are_reported)
 		    i, err);
 		cr_expect_eq(unlink(path), 0);
 	}
+}
+
+/* ---- abuse limits: signup, trusted proxies, secret strength ---------- */
+
+Test(config, signup_is_open_and_throttled_at_ten_by_default)
+{
+	struct lk_config c;
+
+	config_defaults(&c);
+	cr_expect_eq(c.signup_closed, 0);
+	cr_expect_eq(c.signup_rate_per_min, 10);
+	cr_expect_eq(c.ntrusted_proxies, 0);
+}
+
+Test(config, signup_is_open_or_closed_and_nothing_else)
+{
+	static const struct {
+		const char	*text;
+		enum lk_err	 want;
+		int		 closed;
+	} cases[] = {
+		{ "signup = open", LK_OK, 0 },
+		{ "signup = closed", LK_OK, 1 },
+		{ "signup = Closed", LK_EINVAL, 0 },
+		{ "signup = no", LK_EINVAL, 0 },
+		{ "signup =", LK_EINVAL, 0 },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(parse(&c, cases[i].text, err), cases[i].want,
+		    "%s", cases[i].text);
+		if (cases[i].want == LK_OK) {
+			cr_expect_eq(c.signup_closed, cases[i].closed, "%s",
+			    cases[i].text);
+		} else {
+			cr_expect(strstr(err, "signup: expected open or "
+			    "closed") != NULL, "%s", err);
+		}
+	}
+}
+
+Test(config, trusted_proxies_take_v4_and_v6_addresses_and_blocks)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	cr_assert_eq(parse(&c, "trusted_proxies = 10.0.0.0/8, 192.0.2.7 "
+	    "2001:db8::/32,::1", err), LK_OK, "%s", err);
+	cr_assert_eq(c.ntrusted_proxies, 4);
+	cr_expect_eq(c.trusted_proxies[0].v6, 0);
+	cr_expect_eq(c.trusted_proxies[0].prefix, 8);
+	cr_expect_eq(c.trusted_proxies[1].prefix, 32);
+	cr_expect_eq(c.trusted_proxies[2].v6, 1);
+	cr_expect_eq(c.trusted_proxies[2].prefix, 32);
+	cr_expect_eq(c.trusted_proxies[3].prefix, 128);
+	cr_assert_eq(parse(&c, "trusted_proxies =", err), LK_OK, "%s", err);
+	cr_expect_eq(c.ntrusted_proxies, 0);
+}
+
+Test(config, trusted_proxies_refuse_what_is_not_an_address_or_block)
+{
+	static const char *const bad[] = {
+		"trusted_proxies = localhost",
+		"trusted_proxies = 10.0.0.1/8",		/* host bits set */
+		"trusted_proxies = 10.0.0.0/33",
+		"trusted_proxies = 10.0.0.0/",
+		"trusted_proxies = 2001:db8::/129",
+		"trusted_proxies = 10.0.0.0/8;rm",
+		"trusted_proxies = 1.2.3.4.5",
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(parse(&c, bad[i], err), LK_EINVAL, "%s", bad[i]);
+		cr_expect(strstr(err, "trusted_proxies") != NULL, "%s", err);
+	}
+}
+
+Test(config, trusted_proxies_hold_at_most_32_entries)
+{
+	char text[1024];
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i, off;
+	int n;
+
+	off = (size_t)snprintf(text, sizeof(text), "trusted_proxies =");
+	for (i = 0; i < CONFIG_PROXIES_MAX; i++) {
+		n = snprintf(text + off, sizeof(text) - off, " 10.0.0.%zu", i);
+		cr_assert(n > 0 && (size_t)n < sizeof(text) - off);
+		off += (size_t)n;
+	}
+	cr_expect_eq(parse(&c, text, err), LK_OK, "%s", err);
+	cr_expect_eq(c.ntrusted_proxies, CONFIG_PROXIES_MAX);
+	n = snprintf(text + off, sizeof(text) - off, " 10.0.1.0");
+	cr_assert(n > 0 && (size_t)n < sizeof(text) - off);
+	cr_expect_eq(parse(&c, text, err), LK_EINVAL);
+	cr_expect(strstr(err, "at most 32") != NULL, "%s", err);
+}
+
+Test(config, secret_check_refuses_weak_and_example_secrets)
+{
+	static const struct {
+		const char	*secret;
+		const char	*err;	/* NULL: accepted */
+	} cases[] = {
+		{ STRONG_SECRET, NULL },
+		{ STRONG_SECRET_2, NULL },
+		/* 32 bytes, 16 symbols twice each: 128 bits exactly. */
+		{ "0123456789abcdef0123456789abcdef", NULL },
+		{ "0123456789abcdef0123456789abcde", "at least 32 bytes" },
+		{ "change-me-to-at-least-32-random-bytes!!",
+		    "example value of latchkey.conf.example" },
+		{ "change-me-9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+		    "placeholder" },
+		{ "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+		    "1 distinct bytes" },
+		{ "abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd",
+		    "4 distinct bytes" },
+		{ "passwordpasswordpasswordpassword", "too weak" },
+		/* 10 distinct bytes, but one of them almost everywhere. */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "bcdefghijk", "about" },
+	};
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum lk_err e = config_secret_check("jwt_secret",
+		    cases[i].secret, strlen(cases[i].secret), err);
+
+		if (cases[i].err == NULL) {
+			cr_expect_eq(e, LK_OK, "%s: %s", cases[i].secret, err);
+		} else {
+			cr_expect_eq(e, LK_EINVAL, "%s accepted",
+			    cases[i].secret);
+			cr_expect(strstr(err, cases[i].err) != NULL &&
+			    strstr(err, "jwt_secret") != NULL, "%s", err);
+		}
+	}
+}
+
+Test(config_load, refuses_the_example_files_secret)
+{
+	static const char text[] = "database_url = dbname=x\n"
+	    "jwt_secret = change-me-to-at-least-32-random-bytes!!\n";
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	char *path = tmpfile_with(text, strlen(text));
+
+	cr_expect_eq(config_load(&c, path, err), LK_EINVAL);
+	cr_expect(strstr(err, "example value") != NULL, "%s", err);
+	cr_expect_eq(unlink(path), 0);
 }

@@ -342,7 +342,7 @@ Test(redact, hides_each_default_field)
 		"password", "key", "token", "secret", "direct_hash",
 		"credential", "accesskey", "passwd", "client_secret",
 		"api_key", "apikey", "access_token", "refresh_token",
-		"id_token", "private_key",
+		"id_token", "private_key", "current_password",
 	};
 	char in[128], exp[128];
 	size_t i;
