@@ -21,6 +21,7 @@
 #include "app.h"
 #include "authz.h"
 #include "authcache.h"
+#include "authority.h"
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
@@ -1027,6 +1028,13 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 		reply_error(ctx, 403, "direct_token_out_of_scope",
 		    "this direct token is for a %s, not for this route",
 		    ctx->id.rtype);
+		return -1;
+	}
+	if (ctx->id.kind == CRED_DIRECT &&
+	    !authority_direct_may_pass(&ctx->id, r->permission)) {
+		reply_error(ctx, 403, "direct_creator_lacks_permission",
+		    "this route needs %s, which the creator of this direct "
+		    "hash no longer holds", r->permission);
 		return -1;
 	}
 	if (ctx->id.kind != CRED_DIRECT && r != NULL &&
