@@ -13,6 +13,7 @@ from conftest import ctl, eventually, query, unique_email
 from test_http_core import assert_error
 
 HITS = os.environ.get("LK_DEMO_HITS")
+SERVICE_KEY = os.environ.get("LK_SERVICE_KEY")
 needs_demo = pytest.mark.skipif(not HITS, reason="needs the harness's demo "
                                 "upstream (run through script/test)")
 
@@ -195,6 +196,35 @@ def test_another_orgs_key_stays_not_found_for_every_change(client, db):
               revoke(client, kb["id"], a["token"])):
         assert_error(r, 404, "not_found")
     assert stored(db, kb["id"]) == before
+
+
+@pytest.mark.skipif(not SERVICE_KEY, reason="no LK_SERVICE_KEY in the stack")
+def test_a_service_key_rules_every_key_and_its_line_ranks_as_owner(client,
+                                                                   db):
+    s = client.signup()
+    svc = {"X-Internal-Key": SERVICE_KEY, "X-Org-Id": s["org"]["id"]}
+    owner_key = make_key(client, s["token"])
+    r = client.post("/v1/api-keys/%s/roll" % owner_key["id"], headers=svc)
+    assert r.status == 200, r
+    r = client.post("/v1/api-keys", {"name": "svc", "permissions": [
+        "keys.read", "keys.write", "directs.write"]}, headers=svc)
+    assert r.status == 201, r
+    made = r.json
+    # A key the service's key made works: no user stands behind either.
+    child = make_key(client, made["key"], None)
+    assert me(client, child["key"]).json["permissions"] == [
+        "directs.write", "keys.read", "keys.write"]
+    assert query(db, "SELECT created_by_service FROM latchkey.api_keys "
+                 "WHERE id = %s", child["id"]) == [(True,)]
+    # Such keys rank as an owner's: an admin cannot take them over.
+    _, at = add_user(client, s["token"], "admin")
+    assert_out_of_reach(client, db, child, at, "ranks as owner")
+    # Their directs, and the service's own, boot.
+    for cred, headers in ((child["key"], None), (None, svc)):
+        d = client.post("/v1/directs", {"resource_type": "call",
+                        "resource_id": "c1"}, token=cred, headers=headers)
+        assert d.status == 201, d
+        assert boot(client, d.json).status == 200
 
 
 # --- 2. default permissions -------------------------------------------------
