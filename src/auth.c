@@ -312,12 +312,25 @@ fill_user(const struct db_res *res, const void *arg, struct ac_ident *out)
 	return LK_OK;
 }
 
+/* Copies a PostgreSQL text[] of patterns, "{a,b.*}", as "a,b.*";
+ * patterns never need quoting. */
+static enum lk_err
+perms_col(const struct db_res *res, int c, char *dst, size_t dstsz)
+{
+	const char *v = db_get(res, 0, c);
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	if (n < 2 || n - 2 >= dstsz) {
+		return LK_EDB;
+	}
+	memcpy(dst, v + 1, n - 2);
+	dst[n - 2] = '\0';
+	return LK_OK;
+}
+
 static enum lk_err
 fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
-	const char *perms;
-	size_t n;
-
 	(void)arg;	/* the hash is the cache key, not needed here */
 	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
 	    is_true(db_get(res, 0, 12)) ? AC_ANCESTOR_REVOKED :
@@ -332,16 +345,11 @@ fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
 	out->expires_at_ms = num(res, 4);
 	out->cred_limit = (int)num(res, 10);
 	out->org_limit = (int)num(res, 11);
-	/* "{a,b.*}" -> "a,b.*"; patterns never need quoting. */
-	perms = db_get(res, 0, 3);
-	n = perms != NULL ? strlen(perms) : 0;
-	if (n < 2 || n - 2 >= sizeof(out->perms)) {
+	if (perms_col(res, 3, out->perms, sizeof(out->perms)) != LK_OK) {
 		log_err("API key %s: permissions unusable or too long",
 		    out->key_id);
 		return LK_EDB;
 	}
-	memcpy(out->perms, perms + 1, n - 2);
-	out->perms[n - 2] = '\0';
 	return LK_OK;
 }
 
@@ -352,22 +360,6 @@ fill_org(const struct db_res *res, const void *arg, struct ac_ident *out)
 	out->status = is_true(db_get(res, 0, 0)) ? AC_VALID : AC_ORG_INACTIVE;
 	out->cred_limit = (int)num(res, 1);
 	out->org_limit = (int)num(res, 2);
-	return LK_OK;
-}
-
-/* Copies a PostgreSQL text[] of patterns, "{a,b.*}", as "a,b.*";
- * patterns never need quoting. */
-static enum lk_err
-perms_col(const struct db_res *res, int c, char *dst, size_t dstsz)
-{
-	const char *v = db_get(res, 0, c);
-	size_t n = v != NULL ? strlen(v) : 0;
-
-	if (n < 2 || n - 2 >= dstsz) {
-		return LK_EDB;
-	}
-	memcpy(dst, v + 1, n - 2);
-	dst[n - 2] = '\0';
 	return LK_OK;
 }
 

@@ -257,10 +257,12 @@ authority_direct_missing(const struct identity *caller,
 			continue;
 		}
 		total++;
-		/* A full list only names fewer: total still counts them. */
-		if (missing->n < PERM_SET_MAX &&
-		    perm_set_add(missing, p) != LK_OK) {
-			continue;	/* not a name: counted, not named */
+		if (missing->n < PERM_SET_MAX) {
+			enum lk_err e = perm_set_add(missing, p);
+
+			/* Past a full list, or for a string that is no
+			 * name, the permission is counted, not named. */
+			(void)e;
 		}
 	}
 	return total;
