@@ -214,12 +214,12 @@ pg_array(struct lk_ctx *ctx, const struct perm_set *set)
 
 /*
  * Reads "permissions" into *want: a JSON array of known names or patterns
- * the caller holds.  Returns 0, 1 when absent (and not required), or -1
+ * the caller holds.  Returns 0, 1 when absent (or null), or -1
  * with the response decided (422 for unknown names, 403 for ones the
  * caller lacks).  Field errors are recorded without deciding.
  */
 static int
-permissions_field(struct lk_ctx *ctx, json_object *body, int required,
+permissions_field(struct lk_ctx *ctx, json_object *body,
     struct perm_set *want)
 {
 	struct perm_set missing, known;
@@ -232,9 +232,6 @@ permissions_field(struct lk_ctx *ctx, json_object *body, int required,
 	memset(want, 0, sizeof(*want));
 	if (!json_object_object_get_ex(body, "permissions", &arr) ||
 	    arr == NULL) {
-		if (required) {
-			field_error(ctx, "permissions", "is required");
-		}
 		return 1;
 	}
 	if (!json_object_is_type(arr, json_type_array) ||
@@ -527,7 +524,7 @@ create(struct lk_ctx *ctx)
 	expiry_field(ctx, body, &exp);
 	mode = mode_for_new_key(ctx, mode_s);
 	if (ctx->err_fields == NULL &&
-	    (absent = permissions_field(ctx, body, 0, &want)) == -1) {
+	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
 	}
 	if (fields_check(ctx) == -1) {
@@ -754,7 +751,7 @@ patch(struct lk_ctx *ctx)
 	field_string(ctx, body, "name", 0, 1, KEY_NAME_MAX, &name);
 	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
 	if (ctx->err_fields == NULL &&
-	    (absent = permissions_field(ctx, body, 0, &want)) == -1) {
+	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
 	}
 	if (name == NULL && detail == NULL && absent == 1 &&
