@@ -1058,6 +1058,13 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 		    ctx->id.rtype);
 		return -1;
 	}
+	if (ctx->id.kind == CRED_DIRECT &&
+	    !authority_direct_may_pass(&ctx->id, r->permission)) {
+		reply_error(ctx, 403, "direct_creator_lacks_permission",
+		    "this route needs %s, which the creator of this direct "
+		    "hash no longer holds", r->permission);
+		return -1;
+	}
 	if (ctx->id.kind != CRED_DIRECT && r != NULL &&
 	    r->permission[0] != '\0' &&
 	    require_perm(ctx, r->permission) == -1) {

@@ -15,6 +15,7 @@
 #include "apikey.h"
 #include "auth.h"
 #include "authcache.h"
+#include "authority.h"
 #include "db.h"
 #include "jwt.h"
 #include "log.h"
@@ -205,7 +206,8 @@ static const struct db_stmt key_identity = {
 	"auth_api_key_identity",
 	"SELECT key_id, org_id, mode, permissions, expires_at_ms, revoked, "
 	    "org_active, user_id, user_role, user_disabled, cred_limit, "
-	    "org_limit FROM latchkey.api_key_identity($1::bytea)",
+	    "org_limit, ancestor_revoked, ancestor_expires_at_ms "
+	    "FROM latchkey.api_key_identity($1::bytea)",
 	1
 };
 
@@ -310,16 +312,31 @@ fill_user(const struct db_res *res, const void *arg, struct ac_ident *out)
 	return LK_OK;
 }
 
+/* Copies a PostgreSQL text[] of patterns, "{a,b.*}", as "a,b.*";
+ * patterns never need quoting. */
+static enum lk_err
+perms_col(const struct db_res *res, int c, char *dst, size_t dstsz)
+{
+	const char *v = db_get(res, 0, c);
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	if (n < 2 || n - 2 >= dstsz) {
+		return LK_EDB;
+	}
+	memcpy(dst, v + 1, n - 2);
+	dst[n - 2] = '\0';
+	return LK_OK;
+}
+
 static enum lk_err
 fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
-	const char *perms;
-	size_t n;
-
 	(void)arg;	/* the hash is the cache key, not needed here */
 	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
+	    is_true(db_get(res, 0, 12)) ? AC_ANCESTOR_REVOKED :
 	    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE :
 	    is_true(db_get(res, 0, 9)) ? AC_CREATOR_INACTIVE : AC_VALID;
+	out->ancestor_expires_at_ms = num(res, 13);
 	col(res, 0, out->key_id, sizeof(out->key_id));
 	col(res, 1, out->org_id, sizeof(out->org_id));
 	col(res, 2, out->mode, sizeof(out->mode));
@@ -328,16 +345,11 @@ fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
 	out->expires_at_ms = num(res, 4);
 	out->cred_limit = (int)num(res, 10);
 	out->org_limit = (int)num(res, 11);
-	/* "{a,b.*}" -> "a,b.*"; patterns never need quoting. */
-	perms = db_get(res, 0, 3);
-	n = perms != NULL ? strlen(perms) : 0;
-	if (n < 2 || n - 2 >= sizeof(out->perms)) {
+	if (perms_col(res, 3, out->perms, sizeof(out->perms)) != LK_OK) {
 		log_err("API key %s: permissions unusable or too long",
 		    out->key_id);
 		return LK_EDB;
 	}
-	memcpy(out->perms, perms + 1, n - 2);
-	out->perms[n - 2] = '\0';
 	return LK_OK;
 }
 
@@ -351,8 +363,9 @@ fill_org(const struct db_res *res, const void *arg, struct ac_ident *out)
 	return LK_OK;
 }
 
-/* The resource of a direct is kept in fields a key would use otherwise:
- * resource_type in email, resource_id in perms. */
+/* A direct, and whoever made it as it stands now: its state and
+ * permissions (a key's own; "*" for a user or service key, bounded by
+ * the creator's rank when the token is used). */
 static enum lk_err
 fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
@@ -362,10 +375,21 @@ fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
 	col(res, 0, out->key_id, sizeof(out->key_id));
 	col(res, 1, out->org_id, sizeof(out->org_id));
 	col(res, 2, out->mode, sizeof(out->mode));
-	col(res, 3, out->email, sizeof(out->email));
-	col(res, 4, out->perms, sizeof(out->perms));
+	col(res, 3, out->rtype, sizeof(out->rtype));
+	col(res, 4, out->rid, sizeof(out->rid));
 	out->cred_limit = (int)num(res, 7);
 	out->org_limit = (int)num(res, 8);
+	out->by_service = is_true(db_get(res, 0, 9));
+	out->by_key = is_true(db_get(res, 0, 10));
+	out->role = role_parse(db_get(res, 0, 11));
+	out->creator_inactive = is_true(db_get(res, 0, 12));
+	out->creator_key_revoked = is_true(db_get(res, 0, 14));
+	out->expires_at_ms = num(res, 15);
+	if (perms_col(res, 13, out->perms, sizeof(out->perms)) != LK_OK) {
+		log_err("direct %s: its creator's permissions are unusable",
+		    out->key_id);
+		return LK_EDB;
+	}
 	return LK_OK;
 }
 
@@ -516,6 +540,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	case AC_UNKNOWN:
 	case AC_REVOKED:
 	case AC_CREATOR_INACTIVE:
+	case AC_ANCESTOR_REVOKED:
 		refuse(fail, 401, "invalid_token",
 		    "the token's user no longer exists");
 		return LK_EDENIED;
@@ -626,6 +651,12 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		refuse(fail, 401, "revoked_api_key",
 		    "the API key has been revoked");
 		return LK_EDENIED;
+	case AC_ANCESTOR_REVOKED:
+		refuse(fail, 401, "api_key_ancestor_revoked",
+		    "an API key this key descends from (it was made by that "
+		    "key, or by a key that key made) has been revoked, so "
+		    "this key no longer works");
+		return LK_EDENIED;
 	case AC_ORG_INACTIVE:
 		refuse(fail, 401, "org_inactive",
 		    "the organization is inactive");
@@ -641,6 +672,13 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		refuse(fail, 401, "expired_api_key", "the API key has expired");
 		return LK_EDENIED;
 	}
+	if (k.ancestor_expires_at_ms != 0 &&
+	    k.ancestor_expires_at_ms <= env->now_ms) {
+		refuse(fail, 401, "api_key_ancestor_expired",
+		    "an API key this key descends from has expired, so this "
+		    "key no longer works");
+		return LK_EDENIED;
+	}
 	if (k.role == ROLE_NONE || perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
 		log_err("API key %s has an unusable role or permissions",
 		    k.key_id);
@@ -654,8 +692,8 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	memcpy(id->mode, parsed.mode == APIKEY_TEST ? "test" : "live", 5);
 	id->role = (enum role)k.role;
 	/* A key never exceeds its creator's current role. */
-	if (perm_set_intersect(&own, &env->roles->sets[k.role], &id->perms) !=
-	    LK_OK) {
+	if (authority_key_perms(&own, env->roles, (enum role)k.role,
+	    &id->perms) != LK_OK) {
 		return LK_EDB;
 	}
 	if (snprintf(cb, sizeof(cb), "key:%s", k.key_id) < 0 ||
@@ -674,7 +712,9 @@ static const struct db_stmt org_state = {
 static const struct db_stmt direct_by_id = {
 	"auth_direct_by_id",
 	"SELECT direct_id, org_id, mode, resource_type, resource_id, revoked, "
-	    "org_active, cred_limit, org_limit "
+	    "org_active, cred_limit, org_limit, by_service, by_key, "
+	    "creator_role, creator_inactive, creator_perms, "
+	    "creator_key_revoked, creator_key_expires_at_ms "
 	    "FROM latchkey.direct_identity(NULL, $1)",
 	1
 };
@@ -761,18 +801,18 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 	return perm_set_add(&id->perms, "*");
 }
 
-/* The resource of a direct is kept in fields a key would use otherwise:
- * resource_type in email, resource_id in perms. */
-
 /* A direct token: one resource of one org, for as long as its direct
- * hash is not revoked. */
+ * hash is not revoked and its creator stands (authority.h). */
 static enum lk_err
 resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
     struct identity *id, struct auth_fail *fail)
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
 	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
-	const char *params[1];
+	const char *params[1], *code, *msg;
+	struct authority_direct_creator creator;
+	enum authority_direct_state state;
+	struct perm_set own;
 	struct ac_ident d;
 	enum lk_err e;
 
@@ -799,11 +839,27 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	}
 	/* The claims must still describe the direct they came from. */
 	if (d.status != AC_VALID || strcmp(d.org_id, c->org) != 0 ||
-	    strcmp(d.mode, c->mode) != 0 || strcmp(d.email, c->rtype) != 0 ||
-	    strcmp(d.perms, c->rid) != 0) {
+	    strcmp(d.mode, c->mode) != 0 || strcmp(d.rtype, c->rtype) != 0 ||
+	    strcmp(d.rid, c->rid) != 0) {
 		refuse(fail, 401, "invalid_token",
 		    "the token's direct hash no longer exists");
 		return LK_EDENIED;
+	}
+	memset(&creator, 0, sizeof(creator));
+	creator.by_service = d.by_service;
+	creator.by_key = d.by_key;
+	creator.user_inactive = d.creator_inactive;
+	creator.key_revoked = d.creator_key_revoked;
+	creator.key_expires_at_ms = d.expires_at_ms;
+	state = authority_direct_creator(&creator, env->now_ms);
+	if (state != AUTHORITY_DIRECT_ALIVE) {
+		authority_direct_refusal(state, &code, &msg);
+		refuse(fail, 401, code, msg);
+		return LK_EDENIED;
+	}
+	if (perms_split(d.perms, strlen(d.perms), &own) != LK_OK) {
+		log_err("direct %s: unusable creator permissions", d.key_id);
+		return LK_EDB;
 	}
 	memset(id, 0, sizeof(*id));
 	id->kind = CRED_DIRECT;
@@ -812,6 +868,11 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	memcpy(id->mode, d.mode, sizeof(id->mode));
 	memcpy(id->rtype, c->rtype, strlen(c->rtype) + 1);
 	memcpy(id->rid, c->rid, strlen(c->rid) + 1);
+	/* The routes it passes stay within what its creator holds now. */
+	if (authority_key_perms(&own, env->roles, authority_key_creator_rank(
+	    d.by_service, (enum role)d.role), &id->creator_perms) != LK_OK) {
+		return LK_EDB;
+	}
 	if (snprintf(cb, sizeof(cb), "direct:%s", d.key_id) < 0 ||
 	    snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) < 0) {
 		return LK_EINVAL;

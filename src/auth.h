@@ -71,6 +71,9 @@ struct identity {
 	struct rate_info rate;		/* the rate-limit decision */
 	char		 rtype[65];	/* direct tokens: resource type */
 	char		 rid[129];	/* direct tokens: resource id */
+	struct perm_set	 creator_perms;	/* direct tokens: what the direct's
+					 * creator holds now, which bounds
+					 * the routes the token passes */
 };
 
 /* Returns the name of a credential kind as the API spells it: "user",

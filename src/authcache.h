@@ -35,7 +35,8 @@ enum ac_status {
 	AC_REVOKED,
 	AC_ORG_INACTIVE,
 	AC_CREATOR_INACTIVE,	/* a key whose user is disabled or gone */
-	AC_DISABLED		/* a user who is disabled */
+	AC_DISABLED,		/* a user who is disabled */
+	AC_ANCESTOR_REVOKED	/* a key an ancestor of which is revoked */
 };
 
 /* One identity as the database described it. */
@@ -47,11 +48,24 @@ struct ac_ident {
 	char		 mode[5];
 	int		 role;		/* enum role */
 	long		 token_version;
-	int64_t		 expires_at_ms;	/* 0: never */
+	int64_t		 expires_at_ms;	/* 0: never; a direct: its creating
+					 * key's (and ancestors') soonest */
+	int64_t		 ancestor_expires_at_ms;	/* a key: soonest
+							 * of its ancestors;
+							 * 0: never */
+	/* A direct's creator, as authority_direct_creator() needs it. */
+	int		 by_key;	/* made by an API key */
+	int		 by_service;	/* made by a service key */
+	int		 creator_inactive;	/* its user disabled or gone */
+	int		 creator_key_revoked;	/* the key or an ancestor */
 	int		 cred_limit;	/* per minute */
 	int		 org_limit;
 	char		 email[AUTHCACHE_EMAIL_MAX + 1];
-	char		 perms[AUTHCACHE_PERMS_MAX];	/* "a,b.*" */
+	char		 perms[AUTHCACHE_PERMS_MAX];	/* "a,b.*"; a direct:
+							 * its creating key's
+							 * own, else "*" */
+	char		 rtype[65];	/* a direct: resource type */
+	char		 rid[129];	/* a direct: resource id */
 };
 
 /* A token taken (or not) from a bucket, and what the caller may tell. */

@@ -15,19 +15,69 @@
 
 #include "apikey.h"
 #include "app.h"
+#include "authority.h"
 #include "authz.h"
 #include "db.h"
 #include "handlers/handlers.h"
 #include "util.h"
 
+/* Milliseconds since 1970 beyond which a timestamp is unreadable (2^53,
+ * as far as a JSON number is exact). */
+#define BOOT_MS_MAX	9007199254740992L
+
 static const struct db_stmt direct_by_hash = {
 	"boot_direct_by_hash",
 	"SELECT direct_id, org_id, mode, resource_type, resource_id, revoked, "
-	    "org_active FROM latchkey.direct_identity($1::bytea, NULL)",
+	    "org_active, by_service, by_key, creator_inactive, "
+	    "creator_key_revoked, creator_key_expires_at_ms "
+	    "FROM latchkey.direct_identity($1::bytea, NULL)",
 	1
 };
 
-enum { D_ID, D_ORG, D_MODE, D_TYPE, D_RID, D_REVOKED, D_ACTIVE };
+enum { D_ID, D_ORG, D_MODE, D_TYPE, D_RID, D_REVOKED, D_ACTIVE, D_SERVICE,
+    D_BY_KEY, D_INACTIVE, D_KEY_REVOKED, D_KEY_EXPIRES };
+
+/* Returns 1 if the column holds PostgreSQL's true. */
+static int
+col_true(const struct db_res *res, int c)
+{
+	const char *v = db_get(res, 0, c);
+
+	return v != NULL && strcmp(v, "t") == 0;
+}
+
+/* Whether the direct of the row still lives by its creator (authority.h);
+ * fills code and message of the refusal when it does not. */
+static int
+creator_stands(const struct db_res *res, const char **code,
+    const char **message)
+{
+	struct authority_direct_creator c;
+	enum authority_direct_state st;
+	struct timespec ts;
+	const char *exp = db_get(res, 0, D_KEY_EXPIRES);
+	long ms = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.by_service = col_true(res, D_SERVICE);
+	c.by_key = col_true(res, D_BY_KEY);
+	c.user_inactive = col_true(res, D_INACTIVE);
+	c.key_revoked = col_true(res, D_KEY_REVOKED);
+	if (exp != NULL && parse_long(exp, strlen(exp), 1, BOOT_MS_MAX,
+	    &ms) != LK_OK) {
+		/* Unreadable: the safe reading is "expired". */
+		ms = 1;
+	}
+	c.key_expires_at_ms = ms;
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	st = authority_direct_creator(&c, (int64_t)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000);
+	authority_direct_refusal(st, code, message);
+	return st == AUTHORITY_DIRECT_ALIVE;
+}
 
 /* Returns 1 if s is "direct." and DIRECT_SECRET_LEN base62 characters. */
 static int
@@ -85,7 +135,7 @@ boot(struct lk_ctx *ctx)
 	static const char *const allowed[] = { "direct_hash", NULL };
 	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	const char *hash, *params[1] = { hex };
+	const char *hash, *params[1] = { hex }, *code, *message;
 	struct db_res *res;
 	json_object *body, *v, *o;
 	enum lk_err e;
@@ -139,6 +189,11 @@ boot(struct lk_ctx *ctx)
 		db_res_free(res);
 		reply_error(ctx, 401, "org_inactive",
 		    "the organization is inactive");
+		return;
+	}
+	if (!creator_stands(res, &code, &message)) {
+		db_res_free(res);
+		reply_error(ctx, 401, code, "%s", message);
 		return;
 	}
 	o = json_object_new_object();

@@ -3,6 +3,11 @@
  * GET/POST /v1/directs and DELETE /v1/directs/{id}.  A direct hash boots
  * short-lived tokens for one resource (POST /v1/auth/boot, in boot.c);
  * the secret is returned once, by create, and stored as its SHA-256.
+ *
+ * Nobody makes a direct that reaches further than they do: creating one
+ * for a resource type needs every permission the routes admitting that
+ * type require (authority.h); the authorizer checks again at each use,
+ * against what the creator holds then.
  */
 #include "config.h"
 
@@ -14,8 +19,13 @@
 
 #include "apikey.h"
 #include "app.h"
+#include "authority.h"
 #include "db.h"
 #include "handlers/handlers.h"
+
+/* Distinct permissions of the routes of one resource type that create
+ * reads; more means a misconfigured deployment, and is refused. */
+#define DIRECT_ROUTE_PERMS_MAX	256
 
 #define DIRECT_COLS \
 	"id, resource_type, resource_id, mode, " SQL_TS("created_at") ", " \
@@ -23,13 +33,27 @@
 
 enum { C_ID, C_TYPE, C_RID, C_MODE, C_CREATED, C_REVOKED, C_CURSOR };
 
+/* A direct made by a key that a service key made is the service's
+ * too: no user stands behind either. */
 static const struct db_stmt directs_insert = {
 	"directs_insert",
 	"INSERT INTO latchkey.directs (org_id, mode, direct_hash, "
-	    "resource_type, resource_id, created_by_user, created_by_key) "
+	    "resource_type, resource_id, created_by_user, created_by_key, "
+	    "created_by_service) "
 	    "VALUES (latchkey.current_org_id(), latchkey.current_mode(), "
-	    "$1::bytea, $2, $3, $4, $5) RETURNING " DIRECT_COLS,
-	5
+	    "$1::bytea, $2, $3, $4, $5::uuid, $6::boolean OR coalesce(("
+	    "SELECT k.created_by_service FROM latchkey.api_keys k "
+	    "WHERE k.id = $5::uuid), false)) RETURNING " DIRECT_COLS,
+	6
+};
+
+/* What the authorizer's routes for a resource type require. */
+static const struct db_stmt directs_route_perms = {
+	"directs_route_perms",
+	"SELECT DISTINCT permission FROM latchkey.routes "
+	    "WHERE direct_resource_type = $1 AND permission IS NOT NULL "
+	    "ORDER BY permission LIMIT $2",
+	2
 };
 
 static const struct db_stmt directs_list = {
@@ -61,6 +85,69 @@ direct_json(const struct db_res *res, size_t row)
 	return o;
 }
 
+/*
+ * Refuses (403, naming them) a direct for type when the caller lacks a
+ * permission some route admitting type requires.  Returns 0 when
+ * allowed, -1 with the response decided.
+ */
+static int
+reach_check(struct lk_ctx *ctx, const char *type)
+{
+	char limit[16];
+	const char *params[2], **perms;
+	struct perm_set missing;
+	struct lk_buf names;
+	struct db_res *res;
+	size_t i, n, total;
+	enum lk_err e;
+
+	if (snprintf(limit, sizeof(limit), "%d",
+	    DIRECT_ROUTE_PERMS_MAX + 1) < 0) {
+		reply_db_error(ctx, LK_EINVAL);
+		return -1;
+	}
+	params[0] = type;
+	params[1] = limit;
+	if ((e = db_exec(ctx->db, &directs_route_perms, params, &res)) !=
+	    LK_OK) {
+		reply_db_error(ctx, e);
+		return -1;
+	}
+	n = db_nrows(res);
+	if (n > DIRECT_ROUTE_PERMS_MAX) {
+		db_res_free(res);
+		reply_error(ctx, 403, "permission_denied", "the routes for "
+		    "resource type %s require more than %d permissions; "
+		    "ask the operator to simplify them", type,
+		    DIRECT_ROUTE_PERMS_MAX);
+		return -1;
+	}
+	if ((perms = arena_alloc(ctx->arena, (n + 1) * sizeof(*perms))) ==
+	    NULL) {
+		db_res_free(res);
+		reply_db_error(ctx, LK_ENOMEM);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		perms[i] = db_get(res, i, 0);
+	}
+	total = authority_direct_missing(&ctx->id, perms, n, &missing);
+	db_res_free(res);
+	if (total == 0) {
+		return 0;
+	}
+	buf_init(&names, 8192);
+	for (i = 0; i < missing.n; i++) {
+		buf_printf(&names, "%s%s", i > 0 ? ", " : "",
+		    missing.items[i]);
+	}
+	reply_error(ctx, 403, "permission_denied", "a direct for %s passes "
+	    "routes that need permissions you do not hold: %s%s", type,
+	    buf_cstr(&names), total > missing.n ? ", ..." : "");
+	buf_free(&names);
+	return -1;
+}
+
 /* The shape of a resource type and id, as the table checks them. */
 static int
 charset(const char *s, const char *allowed)
@@ -76,7 +163,7 @@ create(struct lk_ctx *ctx)
 	char secret[DIRECT_PREFIX_LEN + DIRECT_SECRET_LEN + 1];
 	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	const char *type, *rid, *params[5];
+	const char *type, *rid, *params[6];
 	struct db_res *res;
 	json_object *body, *o;
 	enum lk_err e;
@@ -97,7 +184,7 @@ create(struct lk_ctx *ctx)
 		field_error(ctx, "resource_id",
 		    "must be letters, digits and . _ : -");
 	}
-	if (fields_check(ctx) == -1) {
+	if (fields_check(ctx) == -1 || reach_check(ctx, type) == -1) {
 		return;
 	}
 	memcpy(secret, DIRECT_PREFIX, DIRECT_PREFIX_LEN);
@@ -120,6 +207,7 @@ create(struct lk_ctx *ctx)
 	params[2] = rid;
 	params[3] = ctx->id.user_id[0] != '\0' ? ctx->id.user_id : NULL;
 	params[4] = ctx->id.kind == CRED_KEY ? ctx->id.key_id : NULL;
+	params[5] = ctx->id.kind == CRED_SERVICE ? "true" : "false";
 	if ((e = db_exec(ctx->db, &directs_insert, params, &res)) != LK_OK) {
 		OPENSSL_cleanse(secret, sizeof(secret));
 		tx_fail(ctx, e);

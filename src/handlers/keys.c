@@ -4,8 +4,11 @@
  *
  * The secret is returned once, by create and roll; the database keeps only
  * its SHA-256.  A caller cannot give a key a permission it does not hold
- * itself.  Row-level security scopes every statement to the org and mode
- * of the transaction, so a test credential never sees a live key.
+ * itself, and changes, rolls or revokes only keys it dominates
+ * (authority.h: 403 key_out_of_reach otherwise).  Revoking a key revokes
+ * every key it made, transitively, in the same transaction.  Row-level
+ * security scopes every statement to the org and mode of the
+ * transaction, so a test credential never sees a live key.
  */
 #include "config.h"
 
@@ -17,6 +20,7 @@
 
 #include "apikey.h"
 #include "app.h"
+#include "authority.h"
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
@@ -26,6 +30,7 @@
 #define KEY_DETAIL_MAX		1000
 #define KEY_EXPIRES_IN_MAX	(10L * 366 * 24 * 3600)
 #define KEY_GRACE_MAX		(7L * 24 * 3600)
+#define UUID_TEXT_LEN		36
 
 #define KEY_COLS \
 	"id, name, detail, display_prefix, last4, mode, permissions, " \
@@ -38,15 +43,50 @@ enum { C_ID, C_NAME, C_DETAIL, C_PREFIX, C_LAST4, C_MODE, C_PERMS,
     C_CREATED, C_UPDATED, C_EXPIRES, C_REVOKED, C_USED, C_BY_USER,
     C_BY_KEY, C_CURSOR };
 
+/* A key made by a key that a service key made is the service's too: no
+ * user stands behind either. */
 static const struct db_stmt keys_insert = {
 	"keys_insert",
 	"INSERT INTO latchkey.api_keys (org_id, mode, name, detail, "
 	    "display_prefix, last4, key_hash, permissions, created_by_user, "
 	    "created_by_key, expires_at, created_by_service) VALUES "
 	    "(latchkey.current_org_id(), $1, $2, coalesce($3, ''), $4, $5, "
-	    "$6::bytea, $7::text[], $8, $9, to_timestamp($10::bigint), "
-	    "$11::boolean) RETURNING " KEY_COLS,
+	    "$6::bytea, $7::text[], $8, $9::uuid, to_timestamp($10::bigint), "
+	    "$11::boolean OR coalesce((SELECT p.created_by_service FROM "
+	    "latchkey.api_keys p WHERE p.id = $9::uuid), false)) RETURNING "
+	    KEY_COLS,
 	11
+};
+
+/*
+ * What the authority rule needs of one key, locked for the rest of the
+ * transaction so that what was decided is what is changed: its own
+ * permissions, its makers, its creator's role now, and its ancestors
+ * (at most $2, nearest first).
+ */
+static const struct db_stmt keys_authority = {
+	"keys_authority",
+	"SELECT k.permissions, coalesce(k.created_by_user::text, ''), "
+	    "coalesce(k.created_by_key::text, ''), "
+	    "coalesce(p.created_by_user::text, ''), k.created_by_service, "
+	    "coalesce(u.role, ''), coalesce((SELECT string_agg("
+	    "a.key_id::text, ',' ORDER BY a.depth) FROM "
+	    "latchkey.api_key_ancestors(k.id, $2::integer) a), '') "
+	    "FROM latchkey.api_keys k "
+	    "LEFT JOIN latchkey.users u ON u.id = k.created_by_user "
+	    "LEFT JOIN latchkey.api_keys p ON p.id = k.created_by_key "
+	    "WHERE k.id = $1 FOR UPDATE OF k",
+	2
+};
+
+enum { A_PERMS, A_BY_USER, A_BY_KEY, A_KEY_USER, A_SERVICE, A_ROLE,
+    A_ANCESTORS };
+
+/* How many ancestors a key has, up to $2. */
+static const struct db_stmt keys_ancestors = {
+	"keys_ancestors",
+	"SELECT count(*) FROM latchkey.api_key_ancestors($1, $2::integer)",
+	2
 };
 
 static const struct db_stmt keys_list = {
@@ -72,12 +112,28 @@ static const struct db_stmt keys_update = {
 	4
 };
 
-/* Revoking twice keeps the first time: DELETE is idempotent. */
+/*
+ * Revokes a key and every key it made, transitively (the walk stops at
+ * 64 generations; latchkeyd makes no chain longer than
+ * AUTHORITY_LINEAGE_MAX).  Revoking twice keeps the first time: DELETE is
+ * idempotent.  Returns the key itself first (depth 0), then each
+ * descendant revoked now; descendants revoked before are left as they
+ * were.
+ */
 static const struct db_stmt keys_revoke = {
 	"keys_revoke",
-	"UPDATE latchkey.api_keys SET revoked_at = coalesce(revoked_at, "
-	    "now()), previous_hash = NULL, previous_expires_at = NULL "
-	    "WHERE id = $1 RETURNING id",
+	"WITH RECURSIVE tree (id, depth) AS ("
+	    "SELECT k.id, 0 FROM latchkey.api_keys k WHERE k.id = $1 "
+	    "UNION ALL "
+	    "SELECT c.id, t.depth + 1 FROM tree t "
+	    "JOIN latchkey.api_keys c ON c.created_by_key = t.id "
+	    "WHERE t.depth < 64), "
+	    "done AS (UPDATE latchkey.api_keys a SET revoked_at = "
+	    "coalesce(a.revoked_at, now()), previous_hash = NULL, "
+	    "previous_expires_at = NULL FROM tree t "
+	    "WHERE a.id = t.id AND (t.depth = 0 OR a.revoked_at IS NULL) "
+	    "RETURNING a.id, t.depth) "
+	    "SELECT id, depth FROM done ORDER BY depth, id",
 	1
 };
 
@@ -158,12 +214,12 @@ pg_array(struct lk_ctx *ctx, const struct perm_set *set)
 
 /*
  * Reads "permissions" into *want: a JSON array of known names or patterns
- * the caller holds.  Returns 0, 1 when absent (and not required), or -1
+ * the caller holds.  Returns 0, 1 when absent (or null), or -1
  * with the response decided (422 for unknown names, 403 for ones the
  * caller lacks).  Field errors are recorded without deciding.
  */
 static int
-permissions_field(struct lk_ctx *ctx, json_object *body, int required,
+permissions_field(struct lk_ctx *ctx, json_object *body,
     struct perm_set *want)
 {
 	struct perm_set missing, known;
@@ -176,9 +232,6 @@ permissions_field(struct lk_ctx *ctx, json_object *body, int required,
 	memset(want, 0, sizeof(*want));
 	if (!json_object_object_get_ex(body, "permissions", &arr) ||
 	    arr == NULL) {
-		if (required) {
-			field_error(ctx, "permissions", "is required");
-		}
 		return 1;
 	}
 	if (!json_object_is_type(arr, json_type_array) ||
@@ -385,6 +438,69 @@ detail_of(const char *name, const struct perm_set *perms)
 	return d;
 }
 
+/*
+ * The permissions of a key created without any: its creator's own.  A
+ * login or service key gives "*", which the creator's role bounds at
+ * every use like any key's set; a key gives its own effective set, as a
+ * key made by a key is bounded by that key's user, not by that key.
+ */
+static enum lk_err
+default_permissions(const struct lk_ctx *ctx, struct perm_set *want)
+{
+	memset(want, 0, sizeof(*want));
+	if (ctx->id.kind == CRED_KEY) {
+		*want = ctx->id.perms;
+		return LK_OK;
+	}
+	return perm_set_add(want, "*");
+}
+
+/*
+ * A key caller may make a key only while the chain stays within
+ * AUTHORITY_LINEAGE_MAX ancestors.  Returns 0, or -1 with the
+ * transaction rolled back and the response decided.
+ */
+static int
+lineage_check(struct lk_ctx *ctx)
+{
+	char max[16];
+	const char *params[2], *v;
+	struct db_res *res;
+	enum lk_err e;
+	long n;
+
+	if (ctx->id.kind != CRED_KEY) {
+		return 0;
+	}
+	if (snprintf(max, sizeof(max), "%d", AUTHORITY_LINEAGE_MAX) < 0) {
+		tx_fail(ctx, LK_EINVAL);
+		return -1;
+	}
+	params[0] = ctx->id.key_id;
+	params[1] = max;
+	if ((e = db_exec(ctx->db, &keys_ancestors, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return -1;
+	}
+	v = db_nrows(res) == 1 ? db_get(res, 0, 0) : NULL;
+	if (v == NULL || parse_long(v, strlen(v), 0, AUTHORITY_LINEAGE_MAX,
+	    &n) != LK_OK) {
+		db_res_free(res);
+		tx_fail(ctx, LK_EDB);
+		return -1;
+	}
+	db_res_free(res);
+	if (!authority_lineage_has_room((size_t)n)) {
+		db_rollback(ctx->db);
+		reply_error(ctx, 403, "api_key_lineage_too_deep", "this key "
+		    "descends from %d keys, the most a key may; make the new "
+		    "key from a login or from a key nearer the top",
+		    AUTHORITY_LINEAGE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 create(struct lk_ctx *ctx)
 {
@@ -395,6 +511,7 @@ create(struct lk_ctx *ctx)
 	json_object *body, *o;
 	int64_t exp;
 	enum lk_err e;
+	int absent = 1;
 
 	if (require_perm(ctx, "keys.write") == -1 ||
 	    body_object(ctx, &body) == -1) {
@@ -407,7 +524,7 @@ create(struct lk_ctx *ctx)
 	expiry_field(ctx, body, &exp);
 	mode = mode_for_new_key(ctx, mode_s);
 	if (ctx->err_fields == NULL &&
-	    permissions_field(ctx, body, 1, &want) == -1) {
+	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
 	}
 	if (fields_check(ctx) == -1) {
@@ -416,13 +533,17 @@ create(struct lk_ctx *ctx)
 	if (mode == NULL) {
 		return;		/* unreachable: fields_check() caught it */
 	}
+	if (absent == 1 && default_permissions(ctx, &want) != LK_OK) {
+		reply_db_error(ctx, LK_EINVAL);
+		return;
+	}
 	if (ctx->id.kind != CRED_JWT && strcmp(mode, ctx->id.mode) != 0) {
 		reply_error(ctx, 403, "mode_mismatch",
 		    "a %s credential can only create %s keys", ctx->id.mode,
 		    ctx->id.mode);
 		return;
 	}
-	if (tx_begin(ctx, mode) == -1) {
+	if (tx_begin(ctx, mode) == -1 || lineage_check(ctx) == -1) {
 		return;
 	}
 	if ((e = keys_issue(ctx, mode, name, detail, &want, exp, &o)) !=
@@ -473,6 +594,123 @@ one(struct lk_ctx *ctx, const struct db_stmt *st, const char *const *params)
 	return res;
 }
 
+/* Copies a key id column into dst: "" unless it is a UUID's length. */
+static void
+id_copy(char dst[UUID_TEXT_LEN + 1], const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n != UUID_TEXT_LEN) {
+		n = 0;
+	}
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
+}
+
+/* Splits "id,id,..." into k->ancestors.  Returns -1 on anything else. */
+static int
+ancestors_parse(const char *s, struct authority_key *k)
+{
+	size_t n = strlen(s), i = 0;
+
+	k->nancestors = 0;
+	while (i < n) {
+		if (k->nancestors == AUTHORITY_LINEAGE_MAX ||
+		    n - i < UUID_TEXT_LEN) {
+			return -1;
+		}
+		memcpy(k->ancestors[k->nancestors], s + i, UUID_TEXT_LEN);
+		k->ancestors[k->nancestors][UUID_TEXT_LEN] = '\0';
+		k->nancestors++;
+		i += UUID_TEXT_LEN;
+		if (i < n && s[i++] != ',') {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *
+basis_str(enum authority_basis b)
+{
+	switch (b) {
+	case AUTHORITY_WIDER:
+		return "holds_more";
+	case AUTHORITY_OUTRANKED:
+		return "creator_ranks_higher";
+	case AUTHORITY_NO_STANDING:
+		return "no_standing";
+	case AUTHORITY_SERVICE:
+	case AUTHORITY_CREATOR:
+	case AUTHORITY_ANCESTOR:
+	case AUTHORITY_WITHIN:
+		break;
+	}
+	return "allowed";
+}
+
+/*
+ * Locks key id in the open transaction and decides whether the caller
+ * dominates it (authority.h) for operation ("roll", "change",
+ * "revoke").  Returns 0 when it does; else -1 with the transaction
+ * rolled back and the response decided: 404 when the key is absent (or
+ * another org's), 403 key_out_of_reach, recorded as api_key.denied.
+ */
+static int
+within_reach(struct lk_ctx *ctx, const char *id, const char *operation)
+{
+	char max[16];
+	const char *params[2];
+	struct authority_verdict v;
+	struct authority_key k;
+	struct perm_set own;
+	struct db_res *res;
+	struct lk_buf msg;
+	json_object *d;
+
+	if (snprintf(max, sizeof(max), "%d", AUTHORITY_LINEAGE_MAX) < 0) {
+		tx_fail(ctx, LK_EINVAL);
+		return -1;
+	}
+	params[0] = id;
+	params[1] = max;
+	if ((res = one(ctx, &keys_authority, params)) == NULL) {
+		return -1;
+	}
+	memset(&k, 0, sizeof(k));
+	id_copy(k.created_by_user, db_get(res, 0, A_BY_USER));
+	id_copy(k.created_by_key, db_get(res, 0, A_BY_KEY));
+	id_copy(k.creator_key_user, db_get(res, 0, A_KEY_USER));
+	k.created_by_service = strcmp(db_get(res, 0, A_SERVICE), "t") == 0;
+	k.creator_rank = authority_key_creator_rank(k.created_by_service,
+	    role_parse(db_get(res, 0, A_ROLE)));
+	if (auth_parse_perm_array(db_get(res, 0, A_PERMS), &own) != LK_OK ||
+	    authority_key_perms(&own, &ctx->w->roles, k.creator_rank,
+	    &k.perms) != LK_OK ||
+	    ancestors_parse(db_get(res, 0, A_ANCESTORS), &k) == -1) {
+		db_res_free(res);
+		log_err("API key %s: unusable permissions or lineage", id);
+		tx_fail(ctx, LK_EDB);
+		return -1;
+	}
+	db_res_free(res);
+	authority_over_key(&ctx->id, &k, &v);
+	if (v.allowed) {
+		return 0;
+	}
+	db_rollback(ctx->db);
+	d = json_object_new_object();
+	json_add_str(d, "operation", operation);
+	json_add_str(d, "reason", basis_str(v.basis));
+	audit_send(ctx, "api_key.denied", "api_key", id, d);
+	buf_init(&msg, 8192);
+	authority_explain(&v, &msg);
+	reply_error(ctx, 403, "key_out_of_reach", "%s", buf_failed(&msg) ?
+	    "this API key is out of your reach" : buf_cstr(&msg));
+	buf_free(&msg);
+	return -1;
+}
+
 static void
 get(struct lk_ctx *ctx)
 {
@@ -513,7 +751,7 @@ patch(struct lk_ctx *ctx)
 	field_string(ctx, body, "name", 0, 1, KEY_NAME_MAX, &name);
 	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
 	if (ctx->err_fields == NULL &&
-	    (absent = permissions_field(ctx, body, 0, &want)) == -1) {
+	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
 	}
 	if (name == NULL && detail == NULL && absent == 1 &&
@@ -524,6 +762,9 @@ patch(struct lk_ctx *ctx)
 		return;
 	}
 	params[0] = path_param(ctx, "id");
+	if (within_reach(ctx, params[0], "change") == -1) {
+		return;
+	}
 	params[1] = name;
 	params[2] = detail;
 	params[3] = absent == 1 ? NULL : pg_array(ctx, &want);
@@ -542,25 +783,54 @@ patch(struct lk_ctx *ctx)
 	tx_reply(ctx, 200, o);
 }
 
+/*
+ * Revokes the key and its descendants: one api_key.revoked event each,
+ * a descendant's naming the ancestor it was revoked with.
+ */
 static void
 revoke(struct lk_ctx *ctx)
 {
 	const char *id;
 	struct db_res *res;
+	json_object *d;
 	enum lk_err e;
+	size_t i, n;
 
 	if (require_perm(ctx, "keys.write") == -1 ||
 	    tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
-	if ((res = one(ctx, &keys_revoke, &id)) == NULL) {
+	if (within_reach(ctx, id, "revoke") == -1) {
 		return;
 	}
-	db_res_free(res);
+	if ((e = db_exec(ctx->db, &keys_revoke, &id, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return;
+	}
+	/* within_reach() locked the key: it is there. */
+	if ((n = db_nrows(res)) == 0) {
+		db_res_free(res);
+		tx_fail(ctx, LK_EDB);
+		return;
+	}
 	ctx->auth_changed = 1;
-	if ((e = audit_tx(ctx, "api_key.revoked", "api_key", id, NULL)) !=
-	    LK_OK) {
+	d = NULL;
+	if (n > 1) {
+		d = json_object_new_object();
+		json_object_object_add(d, "descendants_revoked",
+		    json_object_new_int64((int64_t)(n - 1)));
+	}
+	e = audit_tx(ctx, "api_key.revoked", "api_key", id, d);
+	/* Row 0 is the key itself; the rest, its descendants. */
+	for (i = 1; i < n && e == LK_OK; i++) {
+		d = json_object_new_object();
+		json_add_str(d, "revoked_with_ancestor", id);
+		e = audit_tx(ctx, "api_key.revoked", "api_key",
+		    db_get(res, i, 0), d);
+	}
+	db_res_free(res);
+	if (e != LK_OK) {
 		tx_fail(ctx, e);
 		return;
 	}
@@ -616,19 +886,19 @@ roll(struct lk_ctx *ctx)
 	params[1] = hexhash;
 	params[2] = grace_s;
 	params[3] = k.last4;
+	if (within_reach(ctx, params[0], "roll") == -1) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return;
+	}
 	if ((e = db_exec(ctx->db, &keys_roll, params, &res)) != LK_OK) {
 		OPENSSL_cleanse(key, sizeof(key));
 		tx_fail(ctx, e);
 		return;
 	}
 	if (db_nrows(res) != 1) {
-		/* Absent, or revoked: tell which without leaking others. */
+		/* within_reach() found and locked it: it is revoked. */
 		db_res_free(res);
 		OPENSSL_cleanse(key, sizeof(key));
-		if ((res = one(ctx, &keys_get, params)) == NULL) {
-			return;
-		}
-		db_res_free(res);
 		db_rollback(ctx->db);
 		reply_error(ctx, 409, "api_key_revoked",
 		    "a revoked API key cannot be rolled");
