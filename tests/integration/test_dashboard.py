@@ -16,6 +16,7 @@ Every browser a test starts is quit by that test, also on failure.
 import json
 import os
 import pathlib
+import re
 import secrets
 import shutil
 import tempfile
@@ -375,3 +376,98 @@ def test_the_dashboard_flow_in_a_real_browser(server, browser, db):
     assert refused == [(403, "csrf_failed")]
     assert query(db, "SELECT count(*) FROM latchkey.api_keys WHERE name = %s",
                  name) == [(0,)]
+
+
+def test_make_install_ships_every_dashboard_file():
+    root = pathlib.Path(__file__).resolve().parents[2]
+    listed = set(re.findall(r"www/[\w./-]+", (root / "Makefile.am")
+                            .read_text()))
+    shipped = {str(f.relative_to(root)) for f in (root / "www").rglob("*")
+               if f.is_file()}
+    assert shipped == listed
+
+
+def settled(driver):
+    """Waits until no table or panel of the page is still loading."""
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "main h1") and
+         not d.find_elements(By.CSS_SELECTOR, "main .state.loading"))
+
+
+@pytest.mark.parametrize("server", [s[0] for s in SERVERS] or ["none"])
+def test_every_page_works_and_users_are_managed_in_the_browser(
+        server, browser, db):
+    bases = dict(SERVERS)
+    if server not in bases:
+        pytest.skip("no web server: run through script/test")
+    base = bases[server]
+    api = Client(server, base)
+    d = browser
+    s = api.signup()
+    go(d, base, "signin")
+    fill(d, "#signin-email", s["user"]["email"])
+    fill(d, "#signin-password", s["password"])
+    click(d, "#signin-submit")
+    visible(d, "#overview-cards .card")
+
+    for page, marker in [("overview", "#overview-chart"),
+                         ("activity", "main table"),
+                         ("usage", "#usage-out table"),
+                         ("permissions", "#routes-note"),
+                         ("directs", "#direct-form"),
+                         ("users", "tr[data-user-id]")]:
+        go(d, base, page)
+        visible(d, marker)
+        settled(d)
+        assert not d.find_elements(By.CSS_SELECTOR, "main .state.error"), \
+            page
+    # Permissions: the catalog is listed.
+    go(d, base, "permissions")
+    settled(d)
+    assert "keys.write" in d.find_element(By.TAG_NAME, "main").text
+
+    # Users: add a member, make them a viewer, disable, remove.
+    go(d, base, "users")
+    settled(d)
+    click(d, "#user-add")
+    email = unique_email("member")
+    fill(d, "#user-add-form input[name=email]", email)
+    fill(d, "#user-add-form input[name=password]", "another secret")
+    click(d, "#user-add-form button[type=submit]")
+
+    def row_of(x):
+        for tr in x.find_elements(By.CSS_SELECTOR, "tr[data-user-id]"):
+            if email in tr.text:
+                return tr
+        return False
+    Select(wait(d, row_of).find_element(By.CSS_SELECTOR, "select.role")) \
+        .select_by_value("viewer")
+    role = lambda: query(db, "SELECT role, disabled FROM latchkey.users "
+                         "WHERE email = %s", email)
+    assert eventually(lambda: role() == [("viewer", False)])
+    wait(d, lambda x: row_of(x) and row_of(x).find_element(
+        By.CSS_SELECTOR, "select.role").get_attribute("value") == "viewer")
+    row_of(d).find_element(By.CSS_SELECTOR, "button.toggle").click()
+    assert eventually(lambda: role() == [("viewer", True)])
+    wait(d, lambda x: row_of(x) and "disabled" in row_of(x).text)
+    row_of(d).find_element(By.CSS_SELECTOR, "button.remove").click()
+    confirm(d)
+    assert eventually(lambda: role() == [])
+    wait(d, lambda x: not row_of(x))
+
+    # Test mode: users are org-wide, so the page offers no changes.
+    click(d, "#mode-switch")
+    wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, "main .notice.warn"))
+    assert not d.find_elements(By.ID, "user-add")
+    click(d, "#mode-switch")
+
+    # Directs: a hash shown once.
+    go(d, base, "directs")
+    settled(d)
+    fill(d, "#direct-form input[name=resource_type]", "call")
+    fill(d, "#direct-form input[name=resource_id]", "c-42")
+    click(d, "#direct-form button[type=submit]")
+    assert visible(d, "#once-secret").text.startswith("direct.")
+    wait(d, lambda x: "c-42" in x.find_element(By.CSS_SELECTOR,
+                                                "main table").text)
+
+    assert severe_console_entries(d) == []
