@@ -549,7 +549,11 @@ transports(struct lk_ctx *ctx, struct auth_input *in)
 	in->authorization = http_param(ctx->req, "HTTP_AUTHORIZATION");
 	in->x_api_key = http_param(ctx->req, "HTTP_X_API_KEY");
 	in->x_internal_key = http_param(ctx->req, "HTTP_X_INTERNAL_KEY");
-	in->cookie = http_param(ctx->req, "HTTP_COOKIE");
+	/* The session cookie is the dashboard's credential for the
+	 * management API only: an upstream behind the authorizer never
+	 * accepts it, or every page of the site could call it. */
+	in->cookie = ctx->req->role == HTTP_RESPONDER ?
+	    http_param(ctx->req, "HTTP_COOKIE") : NULL;
 	e = http_query(ctx->req, ctx->arena, "token", &in->q_token,
 	    &in->q_token_count);
 	if (e == LK_ENOTFOUND) {

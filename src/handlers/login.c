@@ -275,6 +275,20 @@ fail:
 	reply_db_error(ctx, e);
 }
 
+/* Copies src into dst (size dstsz); -1 when it does not fit. */
+static int
+copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= dstsz) {
+		return -1;
+	}
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+	return 0;
+}
+
 int
 login_check(struct lk_ctx *ctx, struct login_user *u)
 {
@@ -339,15 +353,14 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 	}
 	ver = db_get(res, 0, 5);
 	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
-	    snprintf(u->email, sizeof(u->email), "%s", db_get(res, 0, 2)) <
-	    0 || snprintf(u->role, sizeof(u->role), "%s", db_get(res, 0, 4)) <
-	    0) {
+	    copy(u->email, sizeof(u->email), db_get(res, 0, 2)) == -1 ||
+	    copy(u->role, sizeof(u->role), db_get(res, 0, 4)) == -1 ||
+	    copy(u->user_id, sizeof(u->user_id), db_get(res, 0, 0)) == -1 ||
+	    copy(u->org_id, sizeof(u->org_id), db_get(res, 0, 1)) == -1) {
 		db_res_free(res);
 		reply_db_error(ctx, LK_EDB);
 		return -1;
 	}
-	memcpy(u->user_id, db_get(res, 0, 0), UUID_LEN + 1);
-	memcpy(u->org_id, db_get(res, 0, 1), UUID_LEN + 1);
 	u->token_version = v;
 	db_res_free(res);
 	return 0;

@@ -229,3 +229,14 @@ def test_an_expired_session_is_refused(client, db):
     r = eventually(lambda: (lambda x: x if x.status == 401 else None)(
         client.get("/v1/me", headers=with_cookie(value, csrf=False))))
     assert r is not None and r.code == "expired_session", r
+
+
+def test_the_upstream_behind_the_authorizer_does_not_take_the_cookie(
+        client, db):
+    s = client.signup()
+    # The owner may call the demo upstream with a login token...
+    assert client.get("/demo/hello", token=s["token"]).status == 200
+    # ...but not with the dashboard's cookie.
+    _, _, value = sign_in(client, s)
+    r = client.get("/demo/hello", headers=with_cookie(value, csrf=False))
+    assert r.status == 401 and r.code == "missing_credentials", r

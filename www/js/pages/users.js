@@ -23,7 +23,7 @@ export async function render(main, { me, can }) {
 	const grantable = ROLES.filter((r) => RANK[r] <= mine);
 	let cursor = null;
 	if (!live) {
-		main.appendChild(h('p', { class: 'notice warn', role: 'note', text: 'Users belong to the whole organization, not to a mode: switch to live mode to add or change them.' }));
+		main.appendChild(h('p', { class: 'notice warn', role: 'note', text: 'Users belong to the whole organization, not to a mode: this list is the same in both modes; switch to live mode to add or change them.' }));
 	}
 	const mayManage = (u) => writable && RANK[u.role] <= mine;
 
@@ -67,7 +67,8 @@ export async function render(main, { me, can }) {
 			t.loading();
 		}
 		try {
-			const r = await api('GET', '/v1/users' + query({ limit: 50, cursor }));
+			// Users are org-wide: always read as live, whatever the switch.
+			const r = await api('GET', '/v1/users' + query({ limit: 50, cursor }), undefined, { mode: 'live' });
 			if (append) {
 				t.append(r.data);
 			} else {
