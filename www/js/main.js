@@ -62,6 +62,9 @@ async function render() {
 				return;
 			}
 			name = 'signin';
+			if (e.code !== 'missing_credentials') {
+				notice('Your session has ended (' + e.code + '): sign in again.', 'warn');
+			}
 		}
 	}
 	if (id !== renderId) {
