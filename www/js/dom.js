@@ -201,7 +201,7 @@ export function formError(form, err) {
 export function barChart(title, items, { height = 180 } = {}) {
 	const w = Math.max(320, items.length * 28 + 40);
 	const max = Math.max(1, ...items.map((i) => i.value));
-	const bw = Math.max(6, Math.floor((w - 40) / Math.max(1, items.length)) - 4);
+	const bw = Math.min(40, Math.max(6, Math.floor((w - 40) / Math.max(1, items.length)) - 4));
 	const svg = h('svg:svg', { class: 'chart', viewBox: '0 0 ' + w + ' ' + (height + 40), role: 'img', 'aria-label': title });
 	svg.appendChild(h('svg:title', { text: title }));
 	items.forEach((it, i) => {

@@ -6,6 +6,19 @@ import { barChart, dataTable, h } from '../dom.js';
 
 export const title = 'Overview';
 
+// Every day of the range, those without requests at 0, so that the
+// chart's time axis is even.
+function everyDay(usage) {
+	const counts = new Map(usage.data.map((d) => [d.day, d.count]));
+	const out = [];
+	const end = Date.parse(usage.until);
+	for (let t = Date.parse(usage.since), i = 0; t <= end && i < 400; t += 86400000, i++) {
+		const day = new Date(t).toISOString().slice(0, 10);
+		out.push({ label: day, short: day.slice(5), value: counts.get(day) || 0 });
+	}
+	return out;
+}
+
 export async function render(main, { can }) {
 	main.append(h('h1', { text: 'Overview' }),
 		h('p', { class: 'muted', text: 'The last 30 days in ' + mode() + ' mode.' }));
@@ -44,7 +57,7 @@ export async function render(main, { can }) {
 		rl.credential ? card('Your rate limit', rl.credential.remaining + ' / ' + rl.credential.limit, 'left this minute; resets in ' + rl.credential.reset_seconds + ' s') : null,
 		rl.org ? card('Org rate limit (' + mode() + ')', rl.org.remaining + ' / ' + rl.org.limit, 'left this minute; plan ' + days.plan) : null);
 	chart.replaceChildren(days.data.length
-		? barChart('Requests per day', days.data.map((d) => ({ label: d.day, short: d.day.slice(5), value: d.count })))
+		? barChart('Requests per day', everyDay(days))
 		: h('p', { class: 'state', text: 'No requests in the last 30 days.' }));
 	try {
 		const [byKey, keys] = await Promise.all([api('GET', '/v1/usage?group_by=key'),
