@@ -12,6 +12,8 @@ const main = document.getElementById('main');
 let me = null;
 let page = null;	// the current page module's cleanup, if any
 let renderId = 0;
+let pending = null;	// a notice for the next page, which clears the old
+
 
 // Whether the caller's effective permissions include perm ("*" and
 // "keys.*" patterns included).
@@ -51,6 +53,10 @@ async function render() {
 	}
 	page = null;
 	clearNotices();
+	if (pending) {
+		notice(pending, 'warn');
+		pending = null;
+	}
 	clear(main).appendChild(h('p', { class: 'state loading', text: 'Loading…' }));
 	if (!PUBLIC.includes(name)) {
 		try {
@@ -102,10 +108,10 @@ export function go(name) {
 	}
 }
 
-whenSignedOut(() => {
+whenSignedOut((err) => {
 	me = null;
 	if (!PUBLIC.includes(route())) {
-		notice('Your session has ended: sign in again.', 'warn', 8000);
+		pending = 'Your session has ended (' + err.code + '): sign in again.';
 		go('signin');
 	}
 });
