@@ -116,6 +116,10 @@ create(struct lk_ctx *ctx)
 	    db_get(res, 0, 0), NULL)) != LK_OK) {
 		goto fail;
 	}
+	/* The cookie only once the session is stored. */
+	if ((e = db_commit(ctx->db)) != LK_OK) {
+		goto fail;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "user", login_user_json(&u));
 	json_add_str(o, "expires_at", db_get(res, 0, 1));
@@ -123,7 +127,7 @@ create(struct lk_ctx *ctx)
 	set_cookie(ctx, value, (long)ctx->cfg->jwt_ttl);
 	OPENSSL_cleanse(value, sizeof(value));
 	db_res_free(res);
-	tx_reply(ctx, 201, o);
+	reply(ctx, 201, o);
 	return;
 fail:
 	OPENSSL_cleanse(value, sizeof(value));
