@@ -28,6 +28,7 @@
 #include "log.h"
 #include "redact.h"
 #include "reqlog.h"
+#include "session.h"
 #include "util.h"
 
 #define RESPONSE_MAX		(16u * 1024 * 1024)
@@ -47,6 +48,7 @@ static const struct route_table *const tables[] = {
 	&handlers_openapi,
 	&handlers_directs,
 	&handlers_boot,
+	&handlers_session,
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))
@@ -549,6 +551,11 @@ transports(struct lk_ctx *ctx, struct auth_input *in)
 	in->authorization = http_param(ctx->req, "HTTP_AUTHORIZATION");
 	in->x_api_key = http_param(ctx->req, "HTTP_X_API_KEY");
 	in->x_internal_key = http_param(ctx->req, "HTTP_X_INTERNAL_KEY");
+	/* The session cookie is the dashboard's credential for the
+	 * management API only: an upstream behind the authorizer never
+	 * accepts it, or every page of the site could call it. */
+	in->cookie = ctx->req->role == HTTP_RESPONDER ?
+	    http_param(ctx->req, "HTTP_COOKIE") : NULL;
 	e = http_query(ctx->req, ctx->arena, "token", &in->q_token,
 	    &in->q_token_count);
 	if (e == LK_ENOTFOUND) {
@@ -571,6 +578,29 @@ transports(struct lk_ctx *ctx, struct auth_input *in)
 }
 
 int
+app_same_origin(struct lk_ctx *ctx, int required)
+{
+	struct session_origin o;
+	const char *https = http_param(ctx->req, "HTTPS");
+
+	o.origin = http_param(ctx->req, "HTTP_ORIGIN");
+	o.referer = http_param(ctx->req, "HTTP_REFERER");
+	o.host = http_param(ctx->req, "HTTP_HOST");
+	o.https = https != NULL && strcasecmp(https, "on") == 0;
+	return session_same_origin(&o, required);
+}
+
+/* A cookie-authenticated unsafe request: from our own origin, with the
+ * header only our pages send (a cross-site form cannot set it). */
+static int
+csrf_ok(struct lk_ctx *ctx)
+{
+	const char *h = http_param(ctx->req, SESSION_CSRF_PARAM);
+
+	return h != NULL && strcmp(h, "1") == 0 && app_same_origin(ctx, 1);
+}
+
+int
 require_auth(struct lk_ctx *ctx)
 {
 	struct auth_input in;
@@ -585,6 +615,7 @@ require_auth(struct lk_ctx *ctx)
 		return 0;
 	}
 	memset(&in, 0, sizeof(in));
+	memset(&cred, 0, sizeof(cred));
 	if (ctx->cred_override != NULL) {
 		/* POST /v1/auth/verify: the credential asked about. */
 		in.authorization = ctx->cred_override;
@@ -593,6 +624,15 @@ require_auth(struct lk_ctx *ctx)
 	}
 	if ((r = auth_extract(&in, &cred, &fail)) == -1) {
 		reply_error(ctx, fail.status, fail.code, "%s", fail.message);
+		return -1;
+	}
+	if (r == 1 && cred.cookie &&
+	    !session_method_safe(ctx->req->method_str) &&
+	    !csrf_ok(ctx)) {
+		reply_error(ctx, 403, "csrf_failed", "a request authenticated "
+		    "by the session cookie must come from this site's own "
+		    "pages: same Origin and the " SESSION_CSRF_HEADER
+		    " header");
 		return -1;
 	}
 	if (r == 0) {

@@ -104,6 +104,9 @@ void	 reply_db_error(struct lk_ctx *, enum lk_err);
  * with the error response decided.
  */
 int	 require_auth(struct lk_ctx *) LK_MUST_CHECK;
+/* Returns 1 if the request's Origin (or Referer) is its own host's;
+ * with neither header, !required. */
+int	 app_same_origin(struct lk_ctx *, int required);
 /* require_auth() plus a permission: 403 permission_denied naming it. */
 int	 require_perm(struct lk_ctx *, const char *perm) LK_MUST_CHECK;
 

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "jwt.h"
 #include "log.h"
+#include "session.h"
 #include "util.h"
 
 #define ROLES_TTL_S	60
@@ -83,6 +84,31 @@ refuse(struct auth_fail *f, int status, const char *code, const char *msg)
 	return -1;
 }
 
+/* The session cookie, when nothing else was sent. */
+static int
+session_extract(const char *header, struct credential *cred,
+    struct auth_fail *fail)
+{
+	const char *v;
+	size_t len;
+	int n;
+
+	if ((n = session_cookie_find(header, &v, &len)) == 0) {
+		return 0;
+	}
+	if (n > 1) {
+		return refuse(fail, 400, "duplicate_credentials",
+		    "the " SESSION_COOKIE_NAME " cookie appears more than "
+		    "once");
+	}
+	cred->kind = CRED_JWT;
+	cred->value = v;
+	cred->len = len;
+	cred->bearer = 0;
+	cred->cookie = 1;
+	return 1;
+}
+
 int
 auth_extract(const struct auth_input *in, struct credential *cred,
     struct auth_fail *fail)
@@ -99,7 +125,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 	    (in->q_token != NULL) + (in->q_accesskey != NULL) +
 	    (in->x_internal_key != NULL);
 	if (sources == 0) {
-		return 0;
+		return session_extract(in->cookie, cred, fail);
 	}
 	if (sources > 1) {
 		return refuse(fail, 400, "multiple_credentials",
@@ -107,6 +133,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 		    "X-Internal-Key, ?token= or ?accesskey=");
 	}
 	cred->bearer = 0;
+	cred->cookie = 0;
 	if (in->x_internal_key != NULL) {
 		v = in->x_internal_key;
 		kind = CRED_SERVICE;
@@ -880,10 +907,128 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	return take_tokens(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
 }
 
+static const struct db_stmt session_identity = {
+	"auth_session_identity",
+	"SELECT session_id, org_id, user_id, expires_at_ms, revoked, email, "
+	    "role, disabled, org_active, cred_limit, org_limit "
+	    "FROM latchkey.session_identity($1::bytea)",
+	1
+};
+
+/* The session is kept in fields a key would use otherwise: its id in
+ * key_id. */
+static enum lk_err
+fill_session(const struct db_res *res, const void *arg,
+    struct ac_ident *out)
+{
+	(void)arg;	/* the hash is the cache key */
+	out->status = is_true(db_get(res, 0, 4)) ? AC_REVOKED :
+	    is_true(db_get(res, 0, 7)) ? AC_DISABLED :
+	    !is_true(db_get(res, 0, 8)) ? AC_ORG_INACTIVE : AC_VALID;
+	col(res, 0, out->key_id, sizeof(out->key_id));
+	col(res, 1, out->org_id, sizeof(out->org_id));
+	col(res, 2, out->user_id, sizeof(out->user_id));
+	out->expires_at_ms = num(res, 3);
+	col(res, 5, out->email, sizeof(out->email));
+	out->role = role_parse(db_get(res, 0, 6));
+	out->cred_limit = (int)num(res, 9);
+	out->org_limit = (int)num(res, 10);
+	return LK_OK;
+}
+
+/*
+ * A session cookie: the user behind it, as a login token would give,
+ * for as long as the session exists, has not expired and the user's
+ * token_version has not moved on.
+ */
+static enum lk_err
+resolve_session(const struct auth_env *env, const struct credential *cred,
+    struct identity *id, struct auth_fail *fail)
+{
+	unsigned char hash[SESSION_HASH_LEN], key[AUTHCACHE_ID_LEN];
+	char hex[2 + 2 * SESSION_HASH_LEN + 1], ref[80];
+	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	const char *params[1];
+	struct ac_ident s;
+	enum lk_err e;
+
+	if (!session_value_valid(cred->value, cred->len)) {
+		refuse(fail, 401, "invalid_session",
+		    "the session cookie is malformed; sign in again");
+		return LK_EDENIED;
+	}
+	if ((e = session_hash(cred->value, cred->len, hash)) != LK_OK) {
+		return e;
+	}
+	hex[0] = '\\';
+	hex[1] = 'x';
+	apikey_hex(hash, hex + 2);
+	/* Its own cache key space: never the hash of a key. */
+	if (snprintf(ref, sizeof(ref), "session:%s", hex + 2) < 0) {
+		return LK_EINVAL;
+	}
+	SHA256((const unsigned char *)ref, strlen(ref), key);
+	params[0] = hex;
+	if ((e = lookup(env, key, &session_identity, params, fill_session,
+	    NULL, &s)) != LK_OK) {
+		return e;
+	}
+	switch (s.status) {
+	case AC_VALID:
+		break;
+	case AC_UNKNOWN:
+		refuse(fail, 401, "invalid_session",
+		    "the session has ended or never existed; sign in again");
+		return LK_EDENIED;
+	case AC_REVOKED:
+		refuse(fail, 401, "revoked_session",
+		    "the session was ended by a password change or a "
+		    "disabled account; sign in again");
+		return LK_EDENIED;
+	case AC_DISABLED:
+	case AC_CREATOR_INACTIVE:
+		refuse(fail, 401, "account_disabled",
+		    "the account is disabled");
+		return LK_EDENIED;
+	case AC_ORG_INACTIVE:
+		refuse(fail, 401, "org_inactive",
+		    "the organization is inactive");
+		return LK_EDENIED;
+	}
+	if (s.expires_at_ms <= env->now_ms) {
+		refuse(fail, 401, "expired_session",
+		    "the session has expired; sign in again");
+		return LK_EDENIED;
+	}
+	if (s.role == ROLE_NONE) {
+		log_err("user %s has no usable role", s.user_id);
+		return LK_EDB;
+	}
+	memset(id, 0, sizeof(*id));
+	id->kind = CRED_JWT;
+	memcpy(id->org_id, s.org_id, sizeof(id->org_id));
+	memcpy(id->user_id, s.user_id, sizeof(id->user_id));
+	memcpy(id->session_id, s.key_id, sizeof(id->session_id));
+	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
+	    "test" : "live", 5);
+	id->role = (enum role)s.role;
+	memcpy(id->email, s.email, sizeof(id->email));
+	id->perms = env->roles->sets[s.role];
+	/* The same buckets as the user's login tokens. */
+	if (snprintf(cb, sizeof(cb), "user:%s:%s", s.user_id, id->mode) < 0 ||
+	    snprintf(ob, sizeof(ob), "org:%s:%s", s.org_id, id->mode) < 0) {
+		return LK_EINVAL;
+	}
+	return take_tokens(env, cb, s.cred_limit, ob, s.org_limit, &id->rate);
+}
+
 enum lk_err
 auth_resolve(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
+	if (cred->cookie) {
+		return resolve_session(env, cred, id, fail);
+	}
 	/* A service key may also come as a bearer token. */
 	if (cred->kind == CRED_SERVICE || (cred->bearer &&
 	    is_service_key(env, cred->value, cred->len))) {

@@ -43,6 +43,8 @@ struct auth_input {
 	const char	*q_accesskey;	/* ?accesskey= */
 	int		 q_token_count;
 	int		 q_accesskey_count;
+	const char	*cookie;	/* Cookie header: the dashboard's
+					 * session, lowest precedence */
 };
 
 struct credential {
@@ -50,6 +52,7 @@ struct credential {
 	const char	*value;		/* points into the input */
 	size_t		 len;
 	int		 bearer;	/* came as Authorization: Bearer */
+	int		 cookie;	/* the session cookie (kind CRED_JWT) */
 };
 
 /* Why a request is refused; code and message are static strings. */
@@ -74,6 +77,7 @@ struct identity {
 	struct perm_set	 creator_perms;	/* direct tokens: what the direct's
 					 * creator holds now, which bounds
 					 * the routes the token passes */
+	char		 session_id[37];	/* "" unless a session cookie */
 };
 
 /* Returns the name of a credential kind as the API spells it: "user",
@@ -89,7 +93,9 @@ const char	*role_str(enum role);
  * there is none (not an error by itself), -1 and fills *fail when the
  * request is malformed: two credentials, a parameter used twice, a
  * credential in the wrong parameter, an Authorization scheme other than
- * Bearer.
+ * Bearer.  The session cookie counts only when no other credential was
+ * sent (a browser sends it with everything); two session cookies are
+ * ambiguous (400).
  */
 int		 auth_extract(const struct auth_input *in,
 		    struct credential *cred, struct auth_fail *fail);

@@ -47,6 +47,7 @@ extern const struct route_table handlers_activity;
 extern const struct route_table handlers_usage;
 extern const struct route_table handlers_directs;
 extern const struct route_table handlers_boot;
+extern const struct route_table handlers_session;
 
 /* A direct hash: "direct." and DIRECT_SECRET_LEN base62 characters. */
 #define DIRECT_PREFIX		"direct."
@@ -71,5 +72,25 @@ struct lk_ctx;
 enum lk_err	keys_issue(struct lk_ctx *, const char *mode, const char *name,
 		    const char *detail, const struct perm_set *perms,
 		    int64_t expires_at, json_object **out) LK_MUST_CHECK;
+
+/* The account behind a successful email + password check. */
+struct login_user {
+	char	 user_id[37];
+	char	 org_id[37];
+	char	 email[255];
+	char	 role[16];
+	long	 token_version;
+};
+
+/*
+ * POST /v1/auth/login's check, shared with POST /v1/auth/session: the
+ * body {email, password}, the login throttles, bcrypt (also for an
+ * unknown email), the audit of a failure, disabled accounts and orgs.
+ * Returns 0 and fills *u, or -1 with the response decided.
+ */
+int		login_check(struct lk_ctx *, struct login_user *u)
+		    LK_MUST_CHECK;
+/* {id, email, role, org_id} of u, as login answers it. */
+json_object	*login_user_json(const struct login_user *u);
 
 #endif

@@ -311,30 +311,44 @@ fail:
 	reply_db_error(ctx, e);
 }
 
-static void
-login(struct lk_ctx *ctx)
+/* Copies src into dst (size dstsz); -1 when it does not fit. */
+static int
+copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= dstsz) {
+		return -1;
+	}
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int
+login_check(struct lk_ctx *ctx, struct login_user *u)
 {
 	static const char *const allowed[] = { "email", "password", NULL };
 	const char *email, *password, *hash, *ver;
 	struct db_res *res = NULL;
-	json_object *body, *o;
+	json_object *body;
 	enum lk_err e;
 	int match = 0;
 	long v;
 
 	if (body_object(ctx, &body) == -1) {
-		return;
+		return -1;
 	}
 	fields_only(ctx, body, allowed);
 	field_string(ctx, body, "email", 1, 1, 254, &email);
 	field_string(ctx, body, "password", 1, 1, 4096, &password);
 	if (fields_check(ctx) == -1 || throttle(ctx, &login_throttle, "login",
 	    ctx->cfg->login_rate_per_min, email) == -1) {
-		return;
+		return -1;
 	}
 	if ((e = db_exec(ctx->db, &user_for_login, &email, &res)) != LK_OK) {
 		reply_db_error(ctx, e);
-		return;
+		return -1;
 	}
 	/* An unknown email runs bcrypt too: same cost, same answer. */
 	hash = db_nrows(res) == 1 ? db_get(res, 0, 3) : ctx->w->dummy_hash;
@@ -344,7 +358,7 @@ login(struct lk_ctx *ctx)
 		    ctx->req->request_id, lk_err_str(e));
 		db_res_free(res);
 		reply_db_error(ctx, e);
-		return;
+		return -1;
 	}
 	if (db_nrows(res) == 1) {
 		identify(ctx, db_get(res, 0, 0), db_get(res, 0, 1));
@@ -360,38 +374,58 @@ login(struct lk_ctx *ctx)
 		    nonempty_id(ctx->id.user_id), d);
 		reply_error(ctx, 401, "invalid_credentials",
 		    "the email or password is wrong");
-		return;
+		return -1;
 	}
 	if (strcmp(db_get(res, 0, 6), "t") == 0) {
 		db_res_free(res);
 		reply_error(ctx, 401, "account_disabled",
 		    "the account is disabled");
-		return;
+		return -1;
 	}
 	if (strcmp(db_get(res, 0, 7), "t") != 0) {
 		db_res_free(res);
 		reply_error(ctx, 401, "org_inactive",
 		    "the organization is inactive");
-		return;
+		return -1;
 	}
 	ver = db_get(res, 0, 5);
-	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK) {
+	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
+	    copy(u->email, sizeof(u->email), db_get(res, 0, 2)) == -1 ||
+	    copy(u->role, sizeof(u->role), db_get(res, 0, 4)) == -1 ||
+	    copy(u->user_id, sizeof(u->user_id), db_get(res, 0, 0)) == -1 ||
+	    copy(u->org_id, sizeof(u->org_id), db_get(res, 0, 1)) == -1) {
 		db_res_free(res);
 		reply_db_error(ctx, LK_EDB);
+		return -1;
+	}
+	u->token_version = v;
+	db_res_free(res);
+	return 0;
+}
+
+json_object *
+login_user_json(const struct login_user *u)
+{
+	return user_json(u->user_id, u->email, u->role, u->org_id);
+}
+
+static void
+login(struct lk_ctx *ctx)
+{
+	struct login_user u;
+	json_object *o;
+
+	if (login_check(ctx, &u) == -1) {
 		return;
 	}
 	o = json_object_new_object();
-	if (add_token(ctx, o, db_get(res, 0, 0), db_get(res, 0, 1), v) ==
-	    -1) {
+	if (add_token(ctx, o, u.user_id, u.org_id, u.token_version) == -1) {
 		json_object_put(o);
-		db_res_free(res);
 		reply_db_error(ctx, LK_ECRYPTO);
 		return;
 	}
-	json_object_object_add(o, "user", user_json(db_get(res, 0, 0),
-	    db_get(res, 0, 2), db_get(res, 0, 4), db_get(res, 0, 1)));
+	json_object_object_add(o, "user", login_user_json(&u));
 	audit_send(ctx, "login.succeeded", "user", ctx->id.user_id, NULL);
-	db_res_free(res);
 	reply(ctx, 200, o);
 }
 

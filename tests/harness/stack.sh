@@ -597,6 +597,7 @@ lighttpd_start() {
 	local pid sig
 	local -a envs=("LK_HTTP_PORT=$LK_HTTP_PORT" "LK_FCGI_PORT=$LK_FCGI_PORT"
 	    "LK_DEMO_PORT=$LK_DEMO_PORT" "LK_CONF_DIR=$SRC_DIR/lighttpd-conf"
+	    "LK_WWW_DIR=$SRC_DIR/www"
 	    "LK_WEB_DIR=$LIGHTTPD_DIR")
 	sig=$(web_signature lighttpd-conf "${envs[@]}")
 	if pid=$(pidfile_pid "$LIGHTTPD_PID" lighttpd); then
@@ -629,7 +630,8 @@ apache_start() {
 	local pid sig
 	local -a envs=("LK_APACHE_PORT=$LK_APACHE_PORT" "LK_FCGI_PORT=$LK_FCGI_PORT"
 	    "LK_DEMO_PORT=$LK_DEMO_PORT" "LK_WEB_DIR=$APACHE_DIR"
-	    "LK_APACHE_CONF_DIR=$SRC_DIR/apache-conf")
+	    "LK_APACHE_CONF_DIR=$SRC_DIR/apache-conf"
+	    "LK_WWW_DIR=$SRC_DIR/www")
 	sig=$(web_signature apache-conf "${envs[@]}")
 	if pid=$(pidfile_pid "$APACHE_PID" apache2); then
 		if [[ $(cat "$APACHE_DIR/signature" 2>/dev/null) == "$sig" ]]; then

@@ -222,3 +222,58 @@ Test(auth, recognises_service_keys_by_their_hash_only)
 	cr_assert_eq(auth_service_key(keys, 1, "test", 4), 0);
 	cr_assert_eq(auth_service_key(keys, 0, "test", 4), 0);
 }
+
+#define SESSION "lks_0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
+
+Test(auth, takes_the_session_cookie_when_nothing_else_was_sent)
+{
+	struct auth_input in = { .cookie = "theme=dark; lk_session=" SESSION };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 1);
+	cr_assert_eq(c.kind, CRED_JWT);
+	cr_assert(c.cookie);
+	cr_assert_eq(c.len, strlen(SESSION));
+	cr_assert(strncmp(c.value, SESSION, c.len) == 0);
+}
+
+Test(auth, lets_an_explicit_credential_win_over_the_session_cookie)
+{
+	static const struct auth_input ins[] = {
+		{ .authorization = "Bearer " JWT, .cookie = "lk_session=" SESSION },
+		{ .x_api_key = KEY, .cookie = "lk_session=" SESSION },
+		{ .q_accesskey = KEY, .q_accesskey_count = 1,
+		    .cookie = "lk_session=" SESSION },
+	};
+	struct credential c;
+	struct auth_fail f;
+	size_t i;
+
+	for (i = 0; i < sizeof(ins) / sizeof(ins[0]); i++) {
+		cr_expect_eq(extract(&ins[i], &c, &f), 1, "case %zu", i);
+		cr_expect_not(c.cookie, "case %zu", i);
+	}
+}
+
+Test(auth, refuses_two_session_cookies_with_400)
+{
+	struct auth_input in = {
+		.cookie = "lk_session=" SESSION "; lk_session=" SESSION };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), -1);
+	cr_assert_eq(f.status, 400);
+	cr_assert_str_eq(f.code, "duplicate_credentials");
+}
+
+Test(auth, finds_no_credential_in_other_cookies)
+{
+	struct auth_input in = { .cookie = "theme=dark; xlk_session=1" };
+	struct credential c;
+	struct auth_fail f;
+
+	cr_assert_eq(extract(&in, &c, &f), 0);
+}
