@@ -981,6 +981,7 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 		    "the session has ended or never existed; sign in again");
 		return LK_EDENIED;
 	case AC_REVOKED:
+	case AC_ANCESTOR_REVOKED:	/* keys only; never a session's */
 		refuse(fail, 401, "revoked_session",
 		    "the session was ended by a password change or a "
 		    "disabled account; sign in again");
