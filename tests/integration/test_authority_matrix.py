@@ -35,12 +35,15 @@ GRANTS = {
                "activity.read"},
 }
 
-# Routes that take no credential, or a service key only: not the
+# Routes that take no credential, a service key or a session only: not the
 # subject of the matrix (their own tests cover them).
 PUBLIC = {
     ("GET", "/health"), ("GET", "/v1/openapi.json"),
     ("POST", "/v1/auth/signup"), ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/boot"), ("POST", "/v1/auth/verify"),
+    # The browser session: signing in takes no credential, signing out
+    # only the session's own cookie (test_session.py).
+    ("POST", "/v1/auth/session"), ("DELETE", "/v1/auth/session"),
 }
 
 
