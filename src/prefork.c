@@ -49,8 +49,9 @@ struct slot {
 
 static volatile sig_atomic_t worker_stop;
 
-/* The request-history channel: [0] read by the writer, [1] by workers. */
-static int logfds[2] = { -1, -1 };
+/* The request-history ring, mapped before the first fork; NULL if it
+ * could not be had (then nothing is recorded). */
+static struct reqlog_ring *ring;
 /* The host's shared authentication cache; NULL if it could not be had. */
 static struct authcache *cache;
 
@@ -214,7 +215,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 		log_err("worker initialisation failed: %s", lk_err_str(e));
 		_exit(1);
 	}
-	w.log_fd = logfds[1];
+	w.ring = ring;
 	w.cache = cache;
 	while (!worker_stop) {
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -271,7 +272,9 @@ writer_main(const struct lk_config *cfg, int listen_fd)
 	/* Its own name, so operators (and tests) can tell it from the
 	 * workers in ps. */
 	(void)prctl(PR_SET_NAME, "lk-writer", 0, 0, 0);
-	reqlog_writer(cfg, logfds[0], &worker_stop, cache);
+	if (ring != NULL) {
+		reqlog_writer(cfg, ring, &worker_stop, cache);
+	}
 	_exit(0);
 }
 
@@ -404,7 +407,8 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 		}
 	}
 	n = cfg->workers;
-	if (reqlog_channel(logfds) != LK_OK) {
+	if (ring == NULL &&
+	    (ring = reqlog_ring_create(REQLOG_RING_BYTES)) == NULL) {
 		return 1;
 	}
 	if (cfg->auth_cache_ttl_ms > 0 && (cache = authcache_create()) == NULL) {
