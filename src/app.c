@@ -833,13 +833,12 @@ add_header(struct worker *w, const char *name, const char *value)
 	buf_printf(&w->headers, "%s: %s\r\n", name, value);
 }
 
-/* Renders the decision into w->out and sends it. */
+/* Renders the decision into w->out (and the status it ends with). */
 static void
-send_decision(struct lk_ctx *ctx)
+render_decision(struct lk_ctx *ctx)
 {
 	struct worker *w = ctx->w;
 	const char *s;
-	enum lk_err e;
 
 	buf_reset(&w->out);
 	if (ctx->status == 0) {
@@ -877,6 +876,16 @@ send_decision(struct lk_ctx *ctx)
 		    "\"message\":\"response too large\"}}");
 		ctx->status = 500;
 	}
+}
+
+/* Sends the rendered decision.  libfcgi buffers 8 KiB: a longer
+ * response starts leaving here, so the history record goes first. */
+static void
+send_decision(struct lk_ctx *ctx)
+{
+	struct worker *w = ctx->w;
+	enum lk_err e;
+
 	if (ctx->req->role == HTTP_AUTHORIZER && ctx->status == 200) {
 		/* A grant carries only the variables: Apache would copy any
 		 * other header onto the upstream's response. */
@@ -1221,12 +1230,14 @@ app_handle(struct worker *w, struct FCGX_Request *f)
 		route(&ctx);
 	}
 	add_header(w, "X-Frame-Options", "DENY");
-	send_decision(&ctx);
-	/* Before the caller has the response (FCGX_Finish_r() completes
-	 * it): a worker killed now still leaves the record behind. */
+	render_decision(&ctx);
+	/* Before a byte of the response leaves (a long one is flushed as
+	 * it is written, the rest by FCGX_Finish_r()): a worker killed
+	 * from here on leaves the record in the ring. */
 	if (e == LK_OK) {
 		record(&ctx);
 	}
+	send_decision(&ctx);
 	db_rollback(w->db);	/* a handler that failed mid-transaction */
 	json_object_put(ctx.reply);
 	json_object_put(ctx.err_fields);

@@ -7,6 +7,7 @@ bytes a request carries in its path, query, User-Agent or body, its
 history row is written, marked sanitized, with each bad byte shown as
 \\xHH; the rows of the requests around it are written too.
 """
+import os
 import secrets
 import socket
 import time
@@ -201,3 +202,45 @@ def test_an_error_message_quoting_bad_bytes_is_text(client, db):
     assert b"\xff" not in body
     rows = wait_rows(db, [rid])
     assert rows[rid][0] is True and rows[rid][1] == "/nowhere\\xFF"
+
+
+def test_a_row_the_database_refuses_costs_only_itself(lighttpd, db):
+    """The writer bisects a refused batch: the other rows of the batch
+    are written, the refused one is set aside and logged by request id."""
+    tag = secrets.token_hex(4)
+    poison = "poison-" + tag
+    query(db, "ALTER TABLE latchkey.request_log ADD CONSTRAINT "
+          "request_log_test_poison CHECK (request_id <> %s)", poison)
+    try:
+        rids = ["batch-%s-%02d" % (tag, i) for i in range(40)]
+        threads = []
+        # Concurrent requests land in one batch of the writer.
+        import threading
+        for r_id in rids[:20] + [poison] + rids[20:]:
+            t = threading.Thread(target=lighttpd.get, args=("/health",),
+                                 kwargs={"headers": {"X-Request-Id": r_id}})
+            t.start()
+            threads.append(t)
+        for t in threads:
+            t.join(30)
+        rows = wait_rows(db, rids)
+        assert len(rows) == len(rids), "lost %d rows" % (
+            len(rids) - len(rows))
+        with open(os.environ["LK_LATCHKEYD_LOG"]) as f:
+            assert wait_for_log(f, "request %s" % poison)
+    finally:
+        query(db, "ALTER TABLE latchkey.request_log DROP CONSTRAINT "
+              "request_log_test_poison")
+    assert query(db, "SELECT count(*) FROM latchkey.request_log WHERE "
+                 "request_id = %s", poison)[0][0] == 0
+
+
+def wait_for_log(f, text, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    seen = ""
+    while time.monotonic() < deadline:
+        seen += f.read()
+        if text in seen and "set aside" in seen:
+            return True
+        time.sleep(0.05)
+    return False
