@@ -12,8 +12,6 @@ import secrets
 import socket
 import time
 
-import pytest
-
 from conftest import query, unique_email
 from test_http_core import assert_error
 
@@ -192,11 +190,14 @@ def test_hostile_requests_cost_their_neighbours_nothing(client, db):
 
 
 def test_an_error_message_quoting_bad_bytes_is_text(client, db):
-    if client.name == "lighttpd":
-        pytest.skip("lighttpd refuses raw bytes in the request line (400)")
     rid = "bytes-" + secrets.token_hex(6)
     status, got, reply = raw_request(client, "GET", b"/nowhere\xff",
                                      [b"X-Request-Id: " + rid.encode()])
+    if client.name == "lighttpd":
+        # lighttpd refuses raw bytes in the request line itself: the
+        # request never reaches latchkey.
+        assert status == 400 and got is None
+        return
     assert status == 404
     body = reply.split(b"\r\n\r\n", 1)[1]
     assert b"\xff" not in body
