@@ -238,8 +238,10 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	_exit(0);
 }
 
-/* The request-history writer: drains the channel into the database
- * until told to stop, then drains it once more.  Never returns. */
+/* The request-history writer: writes the ring's records into the
+ * database until told to stop, then what was published by then.  A
+ * writer that dies leaves its unacknowledged records in the ring for its
+ * successor.  Never returns. */
 static void
 writer_main(const struct lk_config *cfg, int listen_fd)
 {
@@ -309,12 +311,14 @@ signal_all(const struct slot *slots, int n, int sig)
 }
 
 /* Reaps every exited child: a worker of slots gets a respawn time (later
- * when workers die young), one of retiring is simply forgotten. */
+ * when workers die young), one of retiring is simply forgotten.  When not
+ * stopping, the last of slots is the request-log writer. */
 static void
 reap(struct slot *slots, int n, struct slot *retiring, int nret,
     int stopping)
 {
 	int64_t now = mono_ms();
+	const char *who;
 	pid_t pid;
 	int status, i;
 
@@ -334,11 +338,13 @@ reap(struct slot *slots, int n, struct slot *retiring, int nret,
 			if (stopping) {
 				break;
 			}
+			/* Outside a stop, slots ends with the writer. */
+			who = i == n - 1 ? "request-log writer" : "worker";
 			if (WIFSIGNALED(status)) {
-				log_warn("worker %ld killed by signal %d",
+				log_warn("%s %ld killed by signal %d", who,
 				    (long)pid, WTERMSIG(status));
 			} else {
-				log_warn("worker %ld exited with status %d",
+				log_warn("%s %ld exited with status %d", who,
 				    (long)pid, WEXITSTATUS(status));
 			}
 			if (now - s->started_ms < YOUNG_DEATH_MS) {

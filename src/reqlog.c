@@ -63,6 +63,9 @@ struct reqlog_ring {
 	_Atomic uint64_t	 tail;		/* end of acknowledged ones */
 	_Atomic int		 sleeping;	/* the writer waits for a ring */
 	_Atomic uint64_t	 set_aside;
+	uint64_t		 replay;	/* records before it may be
+						 * committed already; the
+						 * writer's, under writer_lock */
 	int			 doorbell;	/* eventfd */
 	uint64_t		 size;		/* of data, a power of two */
 	unsigned char		 data[];
@@ -71,6 +74,13 @@ struct reqlog_ring {
 static const struct db_stmt append_requests = {
 	"reqlog_append_requests",
 	"SELECT latchkey.append_requests($1::jsonb)",
+	1
+};
+
+/* For records that may be committed already (see flush()). */
+static const struct db_stmt append_requests_replay = {
+	"reqlog_append_requests_replay",
+	"SELECT latchkey.append_requests_replay($1::jsonb)",
 	1
 };
 
@@ -116,6 +126,7 @@ reqlog_ring_create(size_t bytes)
 		return NULL;
 	}
 	r->size = bytes;
+	r->replay = 0;
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
 	atomic_init(&r->sleeping, 0);
@@ -429,13 +440,16 @@ ring_get(const struct reqlog_ring *r, uint64_t off, struct rec *rec,
 
 /*
  * Writes the oldest unacknowledged records (up to a batch of each kind)
- * and acknowledges them.  Returns LK_EUNAVAIL (nothing acknowledged; the
- * records stay for the retry), or LK_OK with *more set when records are
- * left.
+ * and acknowledges them.  Records before *replay may be committed
+ * already (a predecessor died, or a connection was lost after a commit):
+ * they go through the statement that skips existing rows; the rest
+ * through the plain insert.  Returns LK_EUNAVAIL (nothing acknowledged;
+ * the records stay for the retry, which replays them), or LK_OK with
+ * *more set when records are left.
  */
 static enum lk_err
 flush(struct db *db, struct reqlog_ring *r, struct batch *rows,
-    struct batch *events, int *more)
+    struct batch *events, uint64_t *replay, int *more)
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
@@ -465,12 +479,16 @@ flush(struct db *db, struct reqlog_ring *r, struct batch *rows,
 		b->bytes += rec.len + 1;
 		off = next;
 	}
-	if (rows->n > 0 &&
-	    (e = write_range(db, r, rows, 0, rows->n)) != LK_OK) {
-		return e;
-	}
-	if (events->n > 0 &&
-	    (e = write_range(db, r, events, 0, events->n)) != LK_OK) {
+	/* Events always skip existing ids (026): they are few. */
+	rows->st = tail < *replay ? &append_requests_replay : &append_requests;
+	if ((rows->n > 0 &&
+	    (e = write_range(db, r, rows, 0, rows->n)) != LK_OK) ||
+	    (events->n > 0 &&
+	    (e = write_range(db, r, events, 0, events->n)) != LK_OK)) {
+		/* Part of it may have been committed. */
+		if (*replay < off) {
+			*replay = off;
+		}
 		return e;
 	}
 	/* Committed: the space may be reused. */
@@ -508,9 +526,12 @@ listen_auth(struct db *db, uint64_t *gen, struct authcache *cache)
 }
 
 /* Becomes the ring's one writer; returns -1 if told to stop first.  A
- * writer being replaced (SIGHUP) finishes its batch and leaves. */
+ * writer being replaced (SIGHUP) finishes its batch and leaves.  Taking
+ * over from one that died, sets *replay to the head: what it left
+ * unacknowledged may be committed already. */
 static int
-become_writer(struct reqlog_ring *r, volatile sig_atomic_t *stop)
+become_writer(struct reqlog_ring *r, volatile sig_atomic_t *stop,
+    uint64_t *replay)
 {
 	struct timespec pause = { 0, WRITER_LOCK_PAUSE_MS * 1000000L };
 	int rc, said = 0;
@@ -524,6 +545,7 @@ become_writer(struct reqlog_ring *r, volatile sig_atomic_t *stop)
 			/* The last writer was killed; its unacknowledged
 			 * records are still in the ring. */
 			(void)pthread_mutex_consistent(&r->writer_lock);
+			*replay = atomic_load(&r->head);
 			log_info("request-log writer: taking over from a "
 			    "writer that died");
 			return 0;
@@ -564,7 +586,7 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 	events->st = &append_events;
 	events->what = "event";
 	buf_init(&events->json, BATCH_BYTES + REQLOG_MSG_MAX + 2);
-	if (become_writer(r, stop) == -1) {
+	if (become_writer(r, stop, &r->replay) == -1) {
 		goto done;
 	}
 	for (;;) {
@@ -586,8 +608,8 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		}
 		if (first != 0 && now >= retry_at &&
 		    (more || now - first >= REQLOG_FLUSH_MS || stopping)) {
-			if ((e = flush(db, r, rows, events, &more)) ==
-			    LK_EUNAVAIL) {
+			if ((e = flush(db, r, rows, events, &r->replay,
+			    &more)) == LK_EUNAVAIL) {
 				more = 0;
 				retry_at = now + backoff;
 				backoff = backoff * 2 > RETRY_MAX_MS ?

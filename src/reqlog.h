@@ -8,8 +8,9 @@
  * master: a record leaves it only when the writer process has committed
  * its row (or set it aside as refused), so neither a worker nor the
  * writer killed at any moment loses a record whose request was answered.
- * A writer that starts again replays what was not yet acknowledged;
- * append_requests() skips rows already committed (025).  The writer
+ * A writer that takes over replays what was not yet acknowledged
+ * through append_requests_replay(), which skips rows already committed
+ * (025); the common path stays a plain insert.  The writer
  * batches records and appends them with one call per batch
  * (latchkey.append_requests()), so the database write never sits between
  * a caller and its response.  The same ring carries audit events
