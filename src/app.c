@@ -28,6 +28,7 @@
 #include "log.h"
 #include "redact.h"
 #include "reqlog.h"
+#include "sanitize.h"
 #include "session.h"
 #include "util.h"
 
@@ -113,7 +114,6 @@ app_worker_init(struct worker *w, const struct lk_config *cfg)
 	    i++) {
 		buf_init(&w->scratch[i], REQLOG_MSG_MAX);
 	}
-	w->log_fd = -1;
 	redact_list(w, cfg->redact_fields);
 	if ((w->db = db_new(cfg->database_url)) == NULL ||
 	    (w->arena = arena_new(APP_ARENA_LIMIT)) == NULL) {
@@ -186,7 +186,19 @@ reply_error(struct lk_ctx *ctx, int status, const char *code,
 	ctx->reply = NULL;
 	ctx->status = status;
 	ctx->err_code = code;
-	ctx->err_message = arena_strdup(ctx->arena, msg);
+	if (sanitize_text_ok(msg, strlen(msg))) {
+		ctx->err_message = arena_strdup(ctx->arena, msg);
+	} else {
+		/* A message quoting the caller's bytes (a path), or cut
+		 * inside a character, still goes out as text. */
+		struct lk_buf t;
+
+		buf_init(&t, sizeof(msg) * 4 + 1);
+		(void)sanitize_text(msg, strlen(msg), &t); /* known: changed */
+		ctx->err_message = buf_failed(&t) ? NULL :
+		    arena_strndup(ctx->arena, t.p, t.len);
+		buf_free(&t);
+	}
 	if (ctx->err_message == NULL) {
 		ctx->err_message = "";
 	}
@@ -240,7 +252,7 @@ body_object(struct lk_ctx *ctx, json_object **out)
 	const char *ct = ctx->req->content_type;
 	struct json_tokener *tok;
 	json_object *o;
-	size_t n;
+	size_t n, at = 0;
 
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
@@ -251,6 +263,14 @@ body_object(struct lk_ctx *ctx, json_object **out)
 	n = ctx->req->body.len;
 	if (n == 0) {
 		reply_error(ctx, 400, "malformed_json", "the body is empty");
+		return -1;
+	}
+	/* Text PostgreSQL can store, or nothing reaches a handler (json-c
+	 * alone lets \u0000, lone surrogates and some invalid UTF-8 in). */
+	if (sanitize_json_check(ctx->req->body.p, n, &at) != LK_OK) {
+		reply_error(ctx, 400, "invalid_json", "the body must be UTF-8 "
+		    "text without NUL, \\u0000 or unpaired surrogates "
+		    "(first bad byte at offset %zu)", at);
 		return -1;
 	}
 	if ((tok = json_tokener_new_ex(APP_JSON_DEPTH)) == NULL) {
@@ -773,10 +793,11 @@ audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
 	static const char *const keys[] = { "action", "actor_kind",
 	    "actor_id", "user_id", "target_type", "target_id" };
 	const char *params[9];
+	char id[UUID_LEN + 1];
 	struct lk_buf b;
 	size_t i;
 
-	if (ctx->w->log_fd < 0) {
+	if (ctx->w->ring == NULL || uuid_v4(id) != LK_OK) {
 		json_object_put(detail);
 		return;
 	}
@@ -785,6 +806,8 @@ audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
 	    "{}", params);
 	buf_init(&b, REQLOG_MSG_MAX);
 	buf_putc(&b, '{');
+	/* The id makes a replayed event a no-op (026). */
+	json_member(&b, "id", id);
 	json_member(&b, "org_id", nonempty(ctx->id.org_id));
 	json_member(&b, "mode", nonempty(ctx->id.mode));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -794,13 +817,31 @@ audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
 	json_member(&b, "client_ip", params[7]);
 	json_member(&b, "request_id", params[8]);
 	buf_putc(&b, '}');
-	if (buf_failed(&b) || reqlog_send(ctx->w->log_fd, REQLOG_EVENT,
+	if (buf_failed(&b) || reqlog_append(ctx->w->ring, REQLOG_EVENT,
 	    buf_cstr(&b), b.len) != LK_OK) {
 		log_warn("request %s: audit event %s lost",
 		    ctx->req->request_id, action);
 	}
 	buf_free(&b);
 	json_object_put(detail);
+}
+
+/* Returns an arena copy of p[0..len) made into text (sanitize_text()),
+ * or NULL when the arena is full. */
+static const char *
+arena_text(struct lk_arena *a, const char *p, size_t len)
+{
+	struct lk_buf t;
+	const char *s;
+
+	if (sanitize_text_ok(p, len)) {
+		return arena_strndup(a, p, len);
+	}
+	buf_init(&t, len * 4 + 1);
+	(void)sanitize_text(p, len, &t);	/* known: changed */
+	s = buf_failed(&t) ? NULL : arena_strndup(a, t.p, t.len);
+	buf_free(&t);
+	return s;
 }
 
 int
@@ -813,7 +854,7 @@ require_perm(struct lk_ctx *ctx, const char *perm)
 		json_object *d = json_object_new_object();
 
 		json_add_str(d, "permission", perm);
-		json_add_str(d, "path", arena_strndup(ctx->arena,
+		json_add_str(d, "path", arena_text(ctx->arena,
 		    ctx->req->path.p, ctx->req->path.len));
 		audit_send(ctx, "permission.denied", NULL, NULL, d);
 		reply_error(ctx, 403, "permission_denied",
@@ -849,13 +890,12 @@ add_header(struct worker *w, const char *name, const char *value)
 	buf_printf(&w->headers, "%s: %s\r\n", name, value);
 }
 
-/* Renders the decision into w->out and sends it. */
+/* Renders the decision into w->out (and the status it ends with). */
 static void
-send_decision(struct lk_ctx *ctx)
+render_decision(struct lk_ctx *ctx)
 {
 	struct worker *w = ctx->w;
 	const char *s;
-	enum lk_err e;
 
 	buf_reset(&w->out);
 	if (ctx->status == 0) {
@@ -893,6 +933,16 @@ send_decision(struct lk_ctx *ctx)
 		    "\"message\":\"response too large\"}}");
 		ctx->status = 500;
 	}
+}
+
+/* Sends the rendered decision.  libfcgi buffers 8 KiB: a longer
+ * response starts leaving here, so the history record goes first. */
+static void
+send_decision(struct lk_ctx *ctx)
+{
+	struct worker *w = ctx->w;
+	enum lk_err e;
+
 	if (ctx->req->role == HTTP_AUTHORIZER && ctx->status == 200) {
 		/* A grant carries only the variables: Apache would copy any
 		 * other header onto the upstream's response. */
@@ -1236,7 +1286,7 @@ record(struct lk_ctx *ctx)
 	int known = ctx->identified || nonempty(ctx->id.org_id) != NULL;
 	enum lk_err e;
 
-	if (w->log_fd < 0 || uuid_v4(id) != LK_OK) {
+	if (w->ring == NULL || uuid_v4(id) != LK_OK) {
 		return;
 	}
 	buf_reset(q);
@@ -1279,13 +1329,13 @@ record(struct lk_ctx *ctx)
 	if (r.path == NULL) {
 		r.path = "";
 	}
-	reqlog_row_json(&r, &w->record);
+	(void)reqlog_row_json(&r, &w->record);	/* the record says it */
 	if (buf_failed(&w->record)) {
 		log_err("request %s: history record too large",
 		    req->request_id);
 		return;
 	}
-	if ((e = reqlog_send(w->log_fd, REQLOG_REQUEST, buf_cstr(&w->record),
+	if ((e = reqlog_append(w->ring, REQLOG_REQUEST, buf_cstr(&w->record),
 	    w->record.len)) != LK_OK) {
 		log_err("request %s: history record lost: %s",
 		    req->request_id, lk_err_str(e));
@@ -1322,12 +1372,14 @@ app_handle(struct worker *w, struct FCGX_Request *f)
 		route(&ctx);
 	}
 	add_header(w, "X-Frame-Options", "DENY");
-	send_decision(&ctx);
-	/* Before the caller has the response (FCGX_Finish_r() completes
-	 * it): a worker killed now still leaves the record behind. */
+	render_decision(&ctx);
+	/* Before a byte of the response leaves (a long one is flushed as
+	 * it is written, the rest by FCGX_Finish_r()): a worker killed
+	 * from here on leaves the record in the ring. */
 	if (e == LK_OK) {
 		record(&ctx);
 	}
+	send_decision(&ctx);
 	db_rollback(w->db);	/* a handler that failed mid-transaction */
 	json_object_put(ctx.reply);
 	json_object_put(ctx.err_fields);

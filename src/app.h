@@ -31,6 +31,7 @@
 struct authcache;
 struct authz_route;
 struct db;
+struct reqlog_ring;
 
 /* What lives as long as a worker. */
 struct worker {
@@ -42,7 +43,7 @@ struct worker {
 	char			 dummy_hash[PASSWORD_HASH_MAX];
 	struct lk_buf		 out;		/* response body */
 	struct lk_buf		 headers;	/* extra response headers */
-	int			 log_fd;	/* request-history channel */
+	struct reqlog_ring	*ring;		/* request history; NULL: none */
 	struct authcache	*cache;		/* shared; NULL: none */
 	struct lk_buf		 record;	/* the history record */
 	struct lk_buf		 scratch[3];	/* redacted query, bodies */

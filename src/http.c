@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "http.h"
 #include "router.h"
+#include "sanitize.h"
 #include "util.h"
 
 #define DRAIN_CHUNK	4096
@@ -279,8 +280,10 @@ decode(struct lk_arena *a, const char *s, size_t len, const char **out)
 		}
 	}
 	d[o] = '\0';
-	if (memchr(d, '\0', o) != NULL) {
-		return LK_EINVAL;	/* %00 has no business in a value */
+	/* %00 has no business in a value, nor bytes that are not UTF-8
+	 * text: PostgreSQL would refuse them as a parameter. */
+	if (!sanitize_text_ok(d, o)) {
+		return LK_EINVAL;
 	}
 	*out = d;
 	return LK_OK;

@@ -49,8 +49,9 @@ struct slot {
 
 static volatile sig_atomic_t worker_stop;
 
-/* The request-history channel: [0] read by the writer, [1] by workers. */
-static int logfds[2] = { -1, -1 };
+/* The request-history ring, mapped before the first fork; NULL if it
+ * could not be had (then nothing is recorded). */
+static struct reqlog_ring *ring;
 /* The host's shared authentication cache; NULL if it could not be had. */
 static struct authcache *cache;
 
@@ -214,7 +215,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 		log_err("worker initialisation failed: %s", lk_err_str(e));
 		_exit(1);
 	}
-	w.log_fd = logfds[1];
+	w.ring = ring;
 	w.cache = cache;
 	while (!worker_stop) {
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -237,8 +238,10 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	_exit(0);
 }
 
-/* The request-history writer: drains the channel into the database
- * until told to stop, then drains it once more.  Never returns. */
+/* The request-history writer: writes the ring's records into the
+ * database until told to stop, then what was published by then.  A
+ * writer that dies leaves its unacknowledged records in the ring for its
+ * successor.  Never returns. */
 static void
 writer_main(const struct lk_config *cfg, int listen_fd)
 {
@@ -271,7 +274,9 @@ writer_main(const struct lk_config *cfg, int listen_fd)
 	/* Its own name, so operators (and tests) can tell it from the
 	 * workers in ps. */
 	(void)prctl(PR_SET_NAME, "lk-writer", 0, 0, 0);
-	reqlog_writer(cfg, logfds[0], &worker_stop, cache);
+	if (ring != NULL) {
+		reqlog_writer(cfg, ring, &worker_stop, cache);
+	}
 	_exit(0);
 }
 
@@ -306,12 +311,14 @@ signal_all(const struct slot *slots, int n, int sig)
 }
 
 /* Reaps every exited child: a worker of slots gets a respawn time (later
- * when workers die young), one of retiring is simply forgotten. */
+ * when workers die young), one of retiring is simply forgotten.  When not
+ * stopping, the last of slots is the request-log writer. */
 static void
 reap(struct slot *slots, int n, struct slot *retiring, int nret,
     int stopping)
 {
 	int64_t now = mono_ms();
+	const char *who;
 	pid_t pid;
 	int status, i;
 
@@ -331,11 +338,13 @@ reap(struct slot *slots, int n, struct slot *retiring, int nret,
 			if (stopping) {
 				break;
 			}
+			/* Outside a stop, slots ends with the writer. */
+			who = i == n - 1 ? "request-log writer" : "worker";
 			if (WIFSIGNALED(status)) {
-				log_warn("worker %ld killed by signal %d",
+				log_warn("%s %ld killed by signal %d", who,
 				    (long)pid, WTERMSIG(status));
 			} else {
-				log_warn("worker %ld exited with status %d",
+				log_warn("%s %ld exited with status %d", who,
 				    (long)pid, WEXITSTATUS(status));
 			}
 			if (now - s->started_ms < YOUNG_DEATH_MS) {
@@ -404,7 +413,8 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 		}
 	}
 	n = cfg->workers;
-	if (reqlog_channel(logfds) != LK_OK) {
+	if (ring == NULL &&
+	    (ring = reqlog_ring_create(REQLOG_RING_BYTES)) == NULL) {
 		return 1;
 	}
 	if (cfg->auth_cache_ttl_ms > 0 && (cache = authcache_create()) == NULL) {

@@ -1,34 +1,86 @@
 /*
- * reqlog.c: the request-history channel and its writer process.
+ * reqlog.c: the request-history ring and its writer process.
+ *
+ * The ring is one shared mapping: a header and REQLOG_RING_BYTES of
+ * records, each an 8-byte frame (length, kind) and its JSON text padded
+ * to 8 bytes.  Offsets only grow; a record never wraps (a skip frame
+ * fills the end of the mapping instead).
+ *
+ *   workers   take `lock` (robust, process-shared), copy the record in
+ *             past `head`, then publish it by moving `head`.  A worker
+ *             killed mid-copy never moved `head`: the next one to take
+ *             the lock (EOWNERDEAD) overwrites the half-written bytes.
+ *   writer    reads [tail, head) without the lock, writes a batch, and
+ *             only then moves `tail` past it, so space is reused only
+ *             once its rows are committed.  One writer at a time
+ *             (`writer_lock`, also robust: a writer killed holding it
+ *             hands it to its successor).
+ *
+ * The writer sleeps on an eventfd when the ring is empty; a worker rings
+ * it only when the writer said it was going to sleep, so a busy hot path
+ * makes no system call for the history at all.
  */
 #include "config.h"
 
-#include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "authcache.h"
 #include "db.h"
 #include "log.h"
 #include "reqlog.h"
+#include "sanitize.h"
 #include "util.h"
 
-#define CHANNEL_BUF		(4 * 1024 * 1024)
-#define SEND_WAIT_MS		200
-#define PENDING_MAX		(64u * 1024 * 1024)	/* per kind, in memory */
+#define FRAME			8		/* length, kind */
+#define FRAME_SKIP		UINT32_MAX	/* rest of the mapping unused */
+#define APPEND_WAIT_MS		200		/* a full ring, at most */
+#define APPEND_PAUSE_NS		1000000L
+#define BATCH_BYTES		(8u * 1024 * 1024)	/* of one kind */
 #define RETRY_MIN_MS		100
 #define RETRY_MAX_MS		5000
 #define STOP_RETRIES		5
+#define IDLE_WAIT_MS		1000
+#define WRITER_LOCK_PAUSE_MS	20
+#define JSON_DEPTH		8
+
+struct reqlog_ring {
+	pthread_mutex_t		 lock;		/* workers appending */
+	pthread_mutex_t		 writer_lock;	/* the one writer */
+	_Atomic uint64_t	 head;		/* end of published records */
+	_Atomic uint64_t	 tail;		/* end of acknowledged ones */
+	_Atomic int		 sleeping;	/* the writer waits for a ring */
+	_Atomic uint64_t	 set_aside;
+	uint64_t		 replay;	/* records before it may be
+						 * committed already; the
+						 * writer's, under writer_lock */
+	int			 doorbell;	/* eventfd */
+	uint64_t		 size;		/* of data, a power of two */
+	unsigned char		 data[];
+};
 
 static const struct db_stmt append_requests = {
 	"reqlog_append_requests",
 	"SELECT latchkey.append_requests($1::jsonb)",
+	1
+};
+
+/* For records that may be committed already (see flush()). */
+static const struct db_stmt append_requests_replay = {
+	"reqlog_append_requests_replay",
+	"SELECT latchkey.append_requests_replay($1::jsonb)",
 	1
 };
 
@@ -38,29 +90,168 @@ static const struct db_stmt append_events = {
 	1
 };
 
-enum lk_err
-reqlog_channel(int fds[2])
+static int
+robust_init(pthread_mutex_t *m)
 {
-	int size = CHANNEL_BUF;
+	pthread_mutexattr_t a;
+	int rc;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) == -1) {
-		log_err("socketpair: %s", strerror(errno));
-		return LK_EIO;
+	if (pthread_mutexattr_init(&a) != 0) {
+		return -1;
 	}
-	/* The kernel caps these at its maxima; bigger is only better. */
-	if (setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &size,
-	    sizeof(size)) == -1 || setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF,
-	    &size, sizeof(size)) == -1) {
-		log_warn("cannot size the request-log channel: %s",
-		    strerror(errno));
+	rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
+	    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
+	    pthread_mutex_init(m, &a) != 0 ? -1 : 0;
+	(void)pthread_mutexattr_destroy(&a);	/* cannot fail here */
+	return rc;
+}
+
+struct reqlog_ring *
+reqlog_ring_create(size_t bytes)
+{
+	struct reqlog_ring *r;
+	size_t total;
+
+	if (bytes < 2 * (size_t)REQLOG_MSG_MAX || (bytes & (bytes - 1)) != 0) {
+		log_err("request-log ring: %zu bytes is not a power of two "
+		    "of at least %d", bytes, 2 * REQLOG_MSG_MAX);
+		return NULL;
 	}
-	return LK_OK;
+	total = sizeof(*r) + bytes;
+	/* Pages are touched only as the ring fills. */
+	r = mmap(NULL, total, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED) {
+		log_err("request-log ring: mmap: %s", strerror(errno));
+		return NULL;
+	}
+	r->size = bytes;
+	r->replay = 0;
+	atomic_init(&r->head, 0);
+	atomic_init(&r->tail, 0);
+	atomic_init(&r->sleeping, 0);
+	atomic_init(&r->set_aside, 0);
+	if ((r->doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    robust_init(&r->lock) == -1 || robust_init(&r->writer_lock) == -1) {
+		log_err("request-log ring: cannot set up its locks");
+		if (r->doorbell >= 0) {
+			(void)close(r->doorbell);
+		}
+		(void)munmap(r, total);	/* nothing else refers to it */
+		return NULL;
+	}
+	return r;
+}
+
+uint64_t
+reqlog_ring_set_aside(const struct reqlog_ring *r)
+{
+	return atomic_load(&r->set_aside);
+}
+
+/* Takes a robust lock; a holder that died left nothing we rely on. */
+static void
+ring_lock(pthread_mutex_t *m)
+{
+	if (pthread_mutex_lock(m) == EOWNERDEAD) {
+		/* Its half-copied record lies past head: unpublished. */
+		(void)pthread_mutex_consistent(m);	/* we own it */
+	}
 }
 
 static void
-add_str(struct lk_buf *b, const char *key, const char *v, size_t len,
-    int comma)
+ring_unlock(pthread_mutex_t *m)
 {
+	(void)pthread_mutex_unlock(m);	/* we hold it: cannot fail */
+}
+
+static void
+ring_doorbell(struct reqlog_ring *r)
+{
+	uint64_t one = 1;
+
+	if (atomic_load(&r->sleeping) && atomic_exchange(&r->sleeping, 0)) {
+		/* EAGAIN means the counter is already non-zero: the
+		 * writer will wake; any other failure is bounded by its
+		 * poll timeout. */
+		if (write(r->doorbell, &one, sizeof(one)) == -1) {
+			return;
+		}
+	}
+}
+
+static uint64_t
+pad8(uint64_t n)
+{
+	return (n + 7) & ~(uint64_t)7;
+}
+
+/* Copies one frame and its text in at head (ring locked), or fails when
+ * it does not fit. */
+static int
+ring_put(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
+    size_t len)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	uint64_t need = FRAME + pad8(len), pos = head & (r->size - 1);
+	uint64_t room = r->size - pos, skip = room < need ? room : 0;
+	uint32_t frame[2];
+
+	if (head + skip + need - tail > r->size) {
+		return -1;
+	}
+	if (skip > 0) {
+		frame[0] = FRAME_SKIP;
+		frame[1] = 0;
+		memcpy(r->data + pos, frame, sizeof(frame));
+		pos = 0;
+	}
+	frame[0] = (uint32_t)len;
+	frame[1] = (uint32_t)kind;
+	memcpy(r->data + pos, frame, sizeof(frame));
+	memcpy(r->data + pos + FRAME, json, len);
+	/* Publishes the frame, its text and any skip frame at once. */
+	atomic_store_explicit(&r->head, head + skip + need,
+	    memory_order_seq_cst);
+	return 0;
+}
+
+enum lk_err
+reqlog_append(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
+    size_t len)
+{
+	struct timespec pause = { 0, APPEND_PAUSE_NS };
+	int waited, ok;
+
+	if (len + FRAME > REQLOG_MSG_MAX) {
+		return LK_ETOOBIG;
+	}
+	for (waited = 0; ; waited++) {
+		ring_lock(&r->lock);
+		ok = ring_put(r, kind, json, len) == 0;
+		ring_unlock(&r->lock);
+		ring_doorbell(r);
+		if (ok) {
+			return LK_OK;
+		}
+		/* The writer is behind (or the database down): wait a
+		 * little, bounded, for it to acknowledge a batch. */
+		if (waited * (APPEND_PAUSE_NS / 1000000L) >= APPEND_WAIT_MS) {
+			return LK_EIO;
+		}
+		(void)nanosleep(&pause, NULL);	/* EINTR: just retry */
+	}
+}
+
+/* Appends s (len bytes; NULL: JSON null) as a JSON string, made text
+ * first; sets *changed when it had to be. */
+static void
+add_str(struct lk_buf *b, const char *key, const char *v, size_t len,
+    int comma, int *changed)
+{
+	struct lk_buf t;
+
 	if (comma) {
 		buf_putc(b, ',');
 	}
@@ -68,23 +259,34 @@ add_str(struct lk_buf *b, const char *key, const char *v, size_t len,
 	buf_putc(b, ':');
 	if (v == NULL) {
 		buf_puts(b, "null");
-	} else {
+	} else if (sanitize_text_ok(v, len)) {
 		buf_json_str(b, v, len);
+	} else {
+		/* Rare (hostile bytes): a scratch copy is fine. */
+		buf_init(&t, len * 4 + 1);
+		*changed |= sanitize_text(v, len, &t);
+		if (buf_failed(&t)) {
+			buf_puts(b, "null");
+		} else {
+			buf_json_str(b, t.p, t.len);
+		}
+		buf_free(&t);
 	}
 }
 
 static void
-add_cstr(struct lk_buf *b, const char *key, const char *v)
+add_cstr(struct lk_buf *b, const char *key, const char *v, int *changed)
 {
-	add_str(b, key, v, v != NULL ? strlen(v) : 0, 1);
+	add_str(b, key, v, v != NULL ? strlen(v) : 0, 1, changed);
 }
 
-void
+int
 reqlog_row_json(const struct reqlog_row *r, struct lk_buf *b)
 {
 	char ts[RFC3339_LEN + 8];
 	int64_t secs = r->created_us / 1000000;
 	char base[RFC3339_LEN + 1];
+	int changed = 0;
 
 	if (time_format(secs, base) != LK_OK ||
 	    snprintf(ts, sizeof(ts), "%.19s.%06lldZ", base,
@@ -92,67 +294,29 @@ reqlog_row_json(const struct reqlog_row *r, struct lk_buf *b)
 		ts[0] = '\0';
 	}
 	buf_putc(b, '{');
-	add_str(b, "id", r->id, strlen(r->id), 0);
-	add_cstr(b, "request_id", r->request_id);
-	add_cstr(b, "org_id", r->org_id);
-	add_cstr(b, "mode", r->mode);
-	add_cstr(b, "role", r->role);
-	add_cstr(b, "credential_kind", r->credential_kind);
-	add_cstr(b, "credential_id", r->credential_id);
-	add_cstr(b, "user_id", r->user_id);
-	add_cstr(b, "method", r->method);
-	add_cstr(b, "path", r->path);
-	add_cstr(b, "query", r->query);
+	add_str(b, "id", r->id, strlen(r->id), 0, &changed);
+	add_cstr(b, "request_id", r->request_id, &changed);
+	add_cstr(b, "org_id", r->org_id, &changed);
+	add_cstr(b, "mode", r->mode, &changed);
+	add_cstr(b, "role", r->role, &changed);
+	add_cstr(b, "credential_kind", r->credential_kind, &changed);
+	add_cstr(b, "credential_id", r->credential_id, &changed);
+	add_cstr(b, "user_id", r->user_id, &changed);
+	add_cstr(b, "method", r->method, &changed);
+	add_cstr(b, "path", r->path, &changed);
+	add_cstr(b, "query", r->query, &changed);
 	buf_printf(b, ",\"status\":%d", r->status);
-	add_cstr(b, "error_code", r->error_code);
+	add_cstr(b, "error_code", r->error_code, &changed);
 	buf_printf(b, ",\"duration_us\":%lld", (long long)r->duration_us);
-	add_cstr(b, "client_ip", r->client_ip);
-	add_cstr(b, "user_agent", r->user_agent);
-	add_str(b, "request_body", r->request_body, r->request_body_len, 1);
+	add_cstr(b, "client_ip", r->client_ip, &changed);
+	add_cstr(b, "user_agent", r->user_agent, &changed);
+	add_str(b, "request_body", r->request_body, r->request_body_len, 1,
+	    &changed);
 	add_str(b, "response_body", r->response_body, r->response_body_len,
-	    1);
-	add_cstr(b, "created_at", ts[0] != '\0' ? ts : NULL);
-	buf_putc(b, '}');
-}
-
-enum lk_err
-reqlog_send(int fd, enum reqlog_kind kind, const char *json, size_t len)
-{
-	struct iovec iov[2];
-	struct msghdr msg;
-	struct pollfd pfd;
-	char k = (char)kind;
-	ssize_t n;
-	int tries;
-
-	if (len + 1 > REQLOG_MSG_MAX) {
-		return LK_ETOOBIG;
-	}
-	iov[0].iov_base = &k;
-	iov[0].iov_len = 1;
-	iov[1].iov_base = (void *)(uintptr_t)json;
-	iov[1].iov_len = len;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = iov;
-	msg.msg_iovlen = 2;
-	for (tries = 0; tries < 2; tries++) {
-		n = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == (ssize_t)(len + 1)) {
-			return LK_OK;
-		}
-		if (n == -1 && errno == EINTR) {
-			continue;
-		}
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* The writer is behind: wait a little, once. */
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			(void)poll(&pfd, 1, SEND_WAIT_MS);
-			continue;
-		}
-		break;
-	}
-	return LK_EIO;
+	    1, &changed);
+	add_cstr(b, "created_at", ts[0] != '\0' ? ts : NULL, &changed);
+	buf_printf(b, ",\"sanitized\":%s}", changed ? "true" : "false");
+	return changed;
 }
 
 static int64_t
@@ -166,69 +330,171 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A batch of one kind: a JSON array being built. */
+/* One record of a batch: its text, in the ring. */
+struct rec {
+	const char	*p;
+	size_t		 len;
+};
+
+/* The records of one kind in a batch, and the array text sent. */
 struct batch {
 	const struct db_stmt	*st;
 	const char		*what;
-	struct lk_buf		 json;
+	struct rec		 recs[REQLOG_BATCH_ROWS];
 	size_t			 n;
-	unsigned long		 dropped;
+	size_t			 bytes;
+	struct lk_buf		 json;
 };
 
+/* Logs a record the database refuses even alone, by its request id. */
 static void
-batch_init(struct batch *b, const struct db_stmt *st, const char *what)
+set_aside(struct reqlog_ring *ring, const struct batch *b,
+    const struct rec *rec, enum lk_err e)
 {
-	b->st = st;
-	b->what = what;
-	buf_init(&b->json, PENDING_MAX);
-	b->n = 0;
-	b->dropped = 0;
+	struct json_tokener *tok;
+	json_object *o, *v;
+	const char *rid = NULL;
+	uint64_t n = atomic_fetch_add(&ring->set_aside, 1) + 1;
+
+	/* The record is ours: sanitised JSON, unless the ring is corrupt. */
+	o = NULL;
+	if (rec->len <= REQLOG_MSG_MAX &&
+	    (tok = json_tokener_new_ex(JSON_DEPTH)) != NULL) {
+		o = json_tokener_parse_ex(tok, rec->p, (int)rec->len);
+		json_tokener_free(tok);
+	}
+	if (o != NULL && json_object_object_get_ex(o, "request_id", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    sanitize_text_ok(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v))) {
+		rid = json_object_get_string(v);
+	}
+	log_err("request-log: the database refuses %s record of request %s "
+	    "(%s); set aside (%llu so far)", b->what, rid != NULL ? rid :
+	    "(unreadable)", lk_err_str(e), (unsigned long long)n);
+	json_object_put(o);
 }
 
-/* Writes the batch; keeps it when the database is unavailable. */
+/* Writes records [i, j) of b as one array.  On refusal, halves the range
+ * and tries again, so only records refused alone are set aside.  The
+ * depth is bounded by log2(REQLOG_BATCH_ROWS).  Returns LK_EUNAVAIL when
+ * the database went away (what was committed stays committed: replaying
+ * it is harmless), LK_OK otherwise. */
 static enum lk_err
-flush(struct db *db, struct batch *b)
+write_range(struct db *db, struct reqlog_ring *ring, struct batch *b,
+    size_t i, size_t j)
 {
 	const char *params[1];
 	enum lk_err e;
+	size_t k;
 
-	if (b->n == 0) {
-		return LK_OK;
+	buf_reset(&b->json);
+	buf_putc(&b->json, '[');
+	for (k = i; k < j; k++) {
+		if (k > i) {
+			buf_putc(&b->json, ',');
+		}
+		buf_append(&b->json, b->recs[k].p, b->recs[k].len);
 	}
 	buf_putc(&b->json, ']');
-	params[0] = buf_cstr(&b->json);
-	e = db_exec(db, b->st, params, NULL);
-	if (e != LK_EUNAVAIL) {
-		if (e != LK_OK) {
-			/* A batch the database rejects will not improve. */
-			log_err("dropping %zu %s records: %s", b->n, b->what,
-			    lk_err_str(e));
-		}
-		buf_reset(&b->json);
-		b->n = 0;
+	if (buf_failed(&b->json)) {
+		e = LK_ENOMEM;
+	} else {
+		params[0] = buf_cstr(&b->json);
+		e = db_exec(db, b->st, params, NULL);
+	}
+	if (e == LK_OK || e == LK_EUNAVAIL) {
 		return e;
 	}
-	b->json.len--;		/* reopen the array */
-	b->json.p[b->json.len] = '\0';
-	return e;
+	if (j - i == 1) {
+		set_aside(ring, b, &b->recs[i], e);
+		return LK_OK;
+	}
+	k = i + (j - i) / 2;
+	if ((e = write_range(db, ring, b, i, k)) != LK_OK) {
+		return e;
+	}
+	return write_range(db, ring, b, k, j);
 }
 
-static void
-add(struct db *db, struct batch *b, const char *json, size_t len)
+/* Reads the frame at off, skipping a skip frame; returns the offset past
+ * the record and sets *rec, *kind. */
+static uint64_t
+ring_get(const struct reqlog_ring *r, uint64_t off, struct rec *rec,
+    uint32_t *kind)
 {
-	if (b->json.len + len + 2 > b->json.max) {
-		(void)flush(db, b);	/* makes room unless the db is down */
+	uint32_t frame[2];
+	uint64_t pos = off & (r->size - 1);
+
+	memcpy(frame, r->data + pos, sizeof(frame));
+	if (frame[0] == FRAME_SKIP) {
+		off += r->size - pos;
+		pos = 0;
+		memcpy(frame, r->data, sizeof(frame));
 	}
-	if (b->json.len + len + 2 > b->json.max) {
-		if (b->dropped++ % 1000 == 0) {
-			log_err("request-log backlog full: dropped %lu %s "
-			    "records so far", b->dropped, b->what);
+	rec->p = (const char *)r->data + pos + FRAME;
+	rec->len = frame[0];
+	*kind = frame[1];
+	return off + FRAME + pad8(frame[0]);
+}
+
+/*
+ * Writes the oldest unacknowledged records (up to a batch of each kind)
+ * and acknowledges them.  Records before *replay may be committed
+ * already (a predecessor died, or a connection was lost after a commit):
+ * they go through the statement that skips existing rows; the rest
+ * through the plain insert.  Returns LK_EUNAVAIL (nothing acknowledged;
+ * the records stay for the retry, which replays them), or LK_OK with
+ * *more set when records are left.
+ */
+static enum lk_err
+flush(struct db *db, struct reqlog_ring *r, struct batch *rows,
+    struct batch *events, uint64_t *replay, int *more)
+{
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t off = tail, next;
+	struct batch *b;
+	struct rec rec;
+	uint32_t kind;
+	enum lk_err e;
+
+	rows->n = rows->bytes = events->n = events->bytes = 0;
+	while (off < head) {
+		next = ring_get(r, off, &rec, &kind);
+		b = kind == REQLOG_EVENT ? events : rows;
+		if (b->n == REQLOG_BATCH_ROWS ||
+		    (b->n > 0 && b->bytes + rec.len > BATCH_BYTES)) {
+			break;
 		}
-		return;
+		if (rec.len > REQLOG_MSG_MAX || next > head) {
+			/* Cannot happen with our own workers; never read
+			 * past what was published. */
+			log_err("request-log ring: bad frame at %llu; "
+			    "skipping to the head", (unsigned long long)off);
+			off = head;
+			break;
+		}
+		b->recs[b->n++] = rec;
+		b->bytes += rec.len + 1;
+		off = next;
 	}
-	buf_putc(&b->json, b->n == 0 ? '[' : ',');
-	buf_append(&b->json, json, len);
-	b->n++;
+	/* Events always skip existing ids (026): they are few. */
+	rows->st = tail < *replay ? &append_requests_replay : &append_requests;
+	if ((rows->n > 0 &&
+	    (e = write_range(db, r, rows, 0, rows->n)) != LK_OK) ||
+	    (events->n > 0 &&
+	    (e = write_range(db, r, events, 0, events->n)) != LK_OK)) {
+		/* Part of it may have been committed. */
+		if (*replay < off) {
+			*replay = off;
+		}
+		return e;
+	}
+	/* Committed: the space may be reused. */
+	atomic_store_explicit(&r->tail, off, memory_order_release);
+	*more = off < head;
+	return LK_OK;
 }
 
 /*
@@ -259,42 +525,128 @@ listen_auth(struct db *db, uint64_t *gen, struct authcache *cache)
 	}
 }
 
-void
-reqlog_writer(const struct lk_config *cfg, int fd, volatile sig_atomic_t *stop,
-    struct authcache *cache)
+/* Becomes the ring's one writer; returns -1 if told to stop first.  A
+ * writer being replaced (SIGHUP) finishes its batch and leaves.  Taking
+ * over from one that died, sets *replay to the head: what it left
+ * unacknowledged may be committed already. */
+static int
+become_writer(struct reqlog_ring *r, volatile sig_atomic_t *stop,
+    uint64_t *replay)
 {
-	struct batch rows, events;
+	struct timespec pause = { 0, WRITER_LOCK_PAUSE_MS * 1000000L };
+	int rc, said = 0;
+
+	while (!*stop) {
+		rc = pthread_mutex_trylock(&r->writer_lock);
+		if (rc == 0) {
+			return 0;
+		}
+		if (rc == EOWNERDEAD) {
+			/* The last writer was killed; its unacknowledged
+			 * records are still in the ring. */
+			(void)pthread_mutex_consistent(&r->writer_lock);
+			*replay = atomic_load(&r->head);
+			log_info("request-log writer: taking over from a "
+			    "writer that died");
+			return 0;
+		}
+		if (!said++) {
+			log_info("request-log writer: waiting for the "
+			    "previous writer to finish");
+		}
+		(void)nanosleep(&pause, NULL);	/* EINTR: re-check */
+	}
+	return -1;
+}
+
+void
+reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
+    volatile sig_atomic_t *stop, struct authcache *cache)
+{
+	struct batch *rows = NULL, *events = NULL;
 	struct pollfd pfd[2];
-	uint64_t gen = 0;
+	uint64_t gen = 0, v, stop_head = 0;
 	struct db *db;
-	char *msg;
 	int64_t first = 0, retry_at = 0, now;
-	int backoff = RETRY_MIN_MS, stopping_tries = 0, timeout;
-	ssize_t n;
+	int backoff = RETRY_MIN_MS, stopping_tries = 0, timeout, more = 0;
+	int stopping = 0;
+	enum lk_err e;
 
 	if ((db = db_new(cfg->database_url)) == NULL ||
-	    (msg = malloc(REQLOG_MSG_MAX)) == NULL) {
+	    (rows = calloc(1, sizeof(*rows))) == NULL ||
+	    (events = calloc(1, sizeof(*events))) == NULL) {
 		log_err("request-log writer: out of memory");
+		free(rows);
 		db_free(db);
 		return;
 	}
-	batch_init(&rows, &append_requests, "request");
-	batch_init(&events, &append_events, "event");
+	rows->st = &append_requests;
+	rows->what = "request";
+	buf_init(&rows->json, BATCH_BYTES + REQLOG_MSG_MAX + 2);
+	events->st = &append_events;
+	events->what = "event";
+	buf_init(&events->json, BATCH_BYTES + REQLOG_MSG_MAX + 2);
+	if (become_writer(r, stop, &r->replay) == -1) {
+		goto done;
+	}
 	for (;;) {
+		listen_auth(db, &gen, cache);
 		now = mono_ms();
-		if (rows.n + events.n == 0) {
-			timeout = *stop ? 0 : 1000;
+		if (*stop && !stopping) {
+			/* What was published by now is this writer's to
+			 * write; a successor (SIGHUP) takes the rest. */
+			stopping = 1;
+			stop_head = atomic_load(&r->head);
+		}
+		if (stopping && atomic_load(&r->tail) >= stop_head) {
+			break;
+		}
+		if (atomic_load(&r->head) == atomic_load(&r->tail)) {
+			first = 0;
+		} else if (first == 0) {
+			first = now;
+		}
+		if (first != 0 && now >= retry_at &&
+		    (more || now - first >= REQLOG_FLUSH_MS || stopping)) {
+			if ((e = flush(db, r, rows, events, &r->replay,
+			    &more)) == LK_EUNAVAIL) {
+				more = 0;
+				retry_at = now + backoff;
+				backoff = backoff * 2 > RETRY_MAX_MS ?
+				    RETRY_MAX_MS : backoff * 2;
+				if (stopping &&
+				    ++stopping_tries >= STOP_RETRIES) {
+					log_err("request-log writer stopping "
+					    "with records unwritten: "
+					    "database unavailable");
+					break;
+				}
+			} else {
+				backoff = RETRY_MIN_MS;
+				retry_at = 0;
+				first = more ? now : 0;
+			}
+			continue;
+		}
+		if (first == 0) {
+			timeout = IDLE_WAIT_MS;
+			/* Going to sleep: ask the workers to ring, then
+			 * look once more (they may have just published). */
+			atomic_store(&r->sleeping, 1);
+			if (atomic_load(&r->head) != atomic_load(&r->tail)) {
+				atomic_store(&r->sleeping, 0);
+				continue;
+			}
 		} else {
 			timeout = (int)(first + REQLOG_FLUSH_MS - now);
 			if (retry_at > now && retry_at - now > timeout) {
 				timeout = (int)(retry_at - now);
 			}
-			if (timeout < 0 || *stop) {
+			if (timeout < 0 || (stopping && now >= retry_at)) {
 				timeout = 0;
 			}
 		}
-		listen_auth(db, &gen, cache);
-		pfd[0].fd = fd;
+		pfd[0].fd = r->doorbell;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = cache != NULL ? db_socket(db) : -1;
 		pfd[1].events = POLLIN;
@@ -303,46 +655,17 @@ reqlog_writer(const struct lk_config *cfg, int fd, volatile sig_atomic_t *stop,
 		}
 		/* A timeout or EINTR needs no action: the loop re-checks. */
 		(void)poll(pfd, 2, timeout);
-		/* Drain what is queued, flushing full batches on the way. */
-		while ((n = recv(fd, msg, REQLOG_MSG_MAX, MSG_DONTWAIT)) > 0) {
-			struct batch *b = msg[0] == REQLOG_EVENT ? &events :
-			    &rows;
-
-			if (rows.n + events.n == 0) {
-				first = mono_ms();
-			}
-			add(db, b, msg + 1, (size_t)n - 1);
-			if (b->n >= REQLOG_BATCH_ROWS && retry_at <= mono_ms()) {
-				(void)flush(db, b);
-			}
-		}
-		now = mono_ms();
-		if (rows.n + events.n > 0 && now >= retry_at &&
-		    (now - first >= REQLOG_FLUSH_MS || *stop)) {
-			if (flush(db, &rows) == LK_EUNAVAIL ||
-			    flush(db, &events) == LK_EUNAVAIL) {
-				retry_at = now + backoff;
-				backoff = backoff * 2 > RETRY_MAX_MS ?
-				    RETRY_MAX_MS : backoff * 2;
-				if (*stop && ++stopping_tries >= STOP_RETRIES) {
-					log_err("stopping with %zu requests "
-					    "and %zu events unwritten: "
-					    "database unavailable", rows.n,
-					    events.n);
-					break;
-				}
-			} else {
-				backoff = RETRY_MIN_MS;
-				retry_at = 0;
-				first = now;
-			}
-		}
-		if (*stop && rows.n + events.n == 0) {
-			break;
+		atomic_store(&r->sleeping, 0);
+		/* Empty the counter; EAGAIN (already empty) is fine. */
+		if (read(r->doorbell, &v, sizeof(v)) == -1 && errno != EAGAIN) {
+			log_warn("request-log doorbell: %s", strerror(errno));
 		}
 	}
-	buf_free(&rows.json);
-	buf_free(&events.json);
-	free(msg);
+	ring_unlock(&r->writer_lock);
+done:
+	buf_free(&rows->json);
+	buf_free(&events->json);
+	free(rows);
+	free(events);
 	db_free(db);
 }

@@ -2,14 +2,19 @@
  * reqlog.h: the request history, from a worker's answered request to a
  * row in latchkey.request_log.
  *
- * A worker redacts and serialises the record itself, then hands it to the
- * writer process over a SOCK_SEQPACKET channel the master created before
- * forking, before it finishes the request.  So a record is in the kernel's
- * queue before the caller has its response, and a worker killed right
- * after answering loses nothing.  The writer batches records and appends
- * them with one call per batch (latchkey.append_requests()), so the
- * database write never sits between a caller and its response.  The same
- * channel carries audit events recorded outside an org transaction.
+ * A worker redacts, sanitises and serialises the record itself, then
+ * appends it to a ring in shared memory that the master mapped before
+ * forking, before it finishes the request.  The ring belongs to the
+ * master: a record leaves it only when the writer process has committed
+ * its row (or set it aside as refused), so neither a worker nor the
+ * writer killed at any moment loses a record whose request was answered.
+ * A writer that takes over replays what was not yet acknowledged
+ * through append_requests_replay(), which skips rows already committed
+ * (025); the common path stays a plain insert.  The writer
+ * batches records and appends them with one call per batch
+ * (latchkey.append_requests()), so the database write never sits between
+ * a caller and its response.  The same ring carries audit events
+ * recorded outside an org transaction.
  */
 #ifndef LK_REQLOG_H
 #define LK_REQLOG_H
@@ -23,6 +28,7 @@
 #include "err.h"
 
 #define REQLOG_MSG_MAX		(192 * 1024)	/* one record */
+#define REQLOG_RING_BYTES	(64u * 1024 * 1024)	/* a power of two */
 #define REQLOG_BATCH_ROWS	1000
 #define REQLOG_FLUSH_MS		50
 
@@ -56,29 +62,49 @@ struct reqlog_row {
 	int64_t		 created_us;	/* wall clock, microseconds */
 };
 
-/* Creates the channel (master, before forking): fds[0] is read by the
- * writer, fds[1] written by the workers.  Errors: LK_EIO. */
-enum lk_err	reqlog_channel(int fds[2]) LK_MUST_CHECK;
-
-/* Appends r as one JSON object (the writer's row format) to out. */
-void		reqlog_row_json(const struct reqlog_row *r, struct lk_buf *out);
+struct reqlog_ring;
 
 /*
- * Sends one record of kind with its JSON text.  Waits a bounded time if
- * the channel is full.  Errors: LK_ETOOBIG (over REQLOG_MSG_MAX), LK_EIO
- * (channel full for too long, or closed): the record is lost and the
- * caller logs it.
+ * Maps the ring (master, before forking) with room for bytes of records
+ * (a power of two, at least 2 * REQLOG_MSG_MAX).  Returns NULL with a
+ * message logged.  The mapping is shared with every child forked later
+ * and is never unmapped.
  */
-enum lk_err	reqlog_send(int fd, enum reqlog_kind, const char *json,
-		    size_t len) LK_MUST_CHECK;
+struct reqlog_ring *reqlog_ring_create(size_t bytes);
+
+/*
+ * Appends r as one JSON object (the writer's row format) to out.  Every
+ * string is made valid text first (sanitize_text()); the object's
+ * "sanitized" member says whether any had to be.  Returns that flag.
+ */
+int		reqlog_row_json(const struct reqlog_row *r, struct lk_buf *out);
+
+/*
+ * Appends one record of kind with its JSON text to the ring.  Waits a
+ * bounded time if the ring is full.  Errors: LK_ETOOBIG (over
+ * REQLOG_MSG_MAX), LK_EIO (ring full for too long): the record is lost
+ * and the caller logs it.
+ */
+enum lk_err	reqlog_append(struct reqlog_ring *, enum reqlog_kind,
+		    const char *json, size_t len) LK_MUST_CHECK;
 
 struct authcache;
 
-/* The writer process: reads records, appends them in batches, and on
- * *stop drains the channel, flushes and returns.  It also LISTENs on
- * latchkey_auth and empties cache (if not NULL) on every notice, and
- * whenever its session was lost (notices may have been missed). */
-void		reqlog_writer(const struct lk_config *, int fd,
+/*
+ * The writer process: waits to be the ring's only writer, then appends
+ * its records in batches and acknowledges each batch once committed.  A
+ * batch the database refuses is bisected until only the records it still
+ * refuses are left; those are set aside (logged with their request id).
+ * When the database is unavailable the records stay in the ring and the
+ * writer retries with back-off.  On *stop it flushes what is in the ring
+ * and returns.  It also LISTENs on latchkey_auth and empties cache (if
+ * not NULL) on every notice, and whenever its session was lost (notices
+ * may have been missed).
+ */
+void		reqlog_writer(const struct lk_config *, struct reqlog_ring *,
 		    volatile sig_atomic_t *stop, struct authcache *cache);
+
+/* Records set aside by writers of this ring so far (for tests). */
+uint64_t	reqlog_ring_set_aside(const struct reqlog_ring *);
 
 #endif

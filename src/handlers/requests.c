@@ -17,11 +17,11 @@
 	"id, request_id, method, path, query, status, error_code, " \
 	"duration_us, credential_kind, credential_id, user_id, client_ip, " \
 	"user_agent, " SQL_TS_US("created_at") ", " \
-	SQL_CURSOR("created_at", "id")
+	SQL_CURSOR("created_at", "id") ", sanitized"
 
 enum { C_ID, C_RID, C_METHOD, C_PATH, C_QUERY, C_STATUS, C_ERROR, C_DUR,
-    C_KIND, C_CRED, C_USER, C_IP, C_UA, C_CREATED, C_CURSOR, C_REQ_BODY,
-    C_RESP_BODY };
+    C_KIND, C_CRED, C_USER, C_IP, C_UA, C_CREATED, C_CURSOR, C_SANITIZED,
+    C_REQ_BODY, C_RESP_BODY };
 
 static const struct db_stmt requests_list = {
 	"requests_list",
@@ -74,6 +74,7 @@ request_json(const struct db_res *res, size_t row, int bodies)
 	json_add_str(o, "client_ip", db_get(res, row, C_IP));
 	json_add_str(o, "user_agent", db_get(res, row, C_UA));
 	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
+	json_add_bool(o, "sanitized", db_get(res, row, C_SANITIZED));
 	if (bodies) {
 		json_add_str(o, "request_body", db_get(res, row, C_REQ_BODY));
 		json_add_str(o, "response_body",
