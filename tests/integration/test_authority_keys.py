@@ -1,6 +1,6 @@
 """Authority inside one org over API keys and directs (issue 9, part 1).
 
-A caller acts on a key only if it dominates it (src/authority.c); a key
+A caller acts on a key only if it dominates it (src/lib/authority.c); a key
 dies with its ancestors; a direct reaches no further than its creator
 and dies with it.  Each attack the issue found has a test named after it.
 """

@@ -38,7 +38,7 @@ needs_upstream = pytest.mark.skipif(not HITS, reason="needs the harness's "
                                     "script/test)")
 
 JSON = "application/json; charset=utf-8"
-URI_MAX = 8192          # HTTP_URI_MAX in src/http.h
+URI_MAX = 8192          # HTTP_URI_MAX in src/daemon/http.h
 SECRET_HEADERS = ("x-api-key", "x-internal-key")
 
 
@@ -234,7 +234,7 @@ def test_a_semicolon_in_a_path_is_refused(client, public_route, path):
                                   "/demo/pub/..%3B/admin"])
 def test_latchkeyd_itself_refuses_a_semicolon_in_a_path(client, path):
     # The web servers' guards answer first for /demo/; /v1/auth/verify
-    # reaches latchkeyd's own path rules (src/authz.c).
+    # reaches latchkeyd's own path rules (src/lib/authz.c).
     s = client.signup()
     r = client.post("/v1/auth/verify", {"credential": s["token"],
                     "method": "GET", "path": path})
