@@ -107,23 +107,25 @@ static int
 ref_match(const char *pattern, const char *path, size_t len,
     struct ref_score *sc)
 {
-	const char *ps[AUTHZ_PATTERN_MAX + 1], *ss[AUTHZ_PATTERN_MAX + 1];
-	size_t pl[AUTHZ_PATTERN_MAX + 1], sl[AUTHZ_PATTERN_MAX + 1];
+	const char *ps[AUTHZ_PATTERN_MAX + 1], **ss;
+	size_t pl[AUTHZ_PATTERN_MAX + 1], *sl;
 	size_t np, ns, i, plen = strlen(pattern);
-	int star;
+	int star, r = 0;
 
 	if (len == 0 || path[0] != '/' || pattern[0] != '/') {
 		return 0;
 	}
 	np = segments(pattern + 1, plen - 1, ps, pl, AUTHZ_PATTERN_MAX);
-	ns = segments(path + 1, len - 1, ss, sl, AUTHZ_PATTERN_MAX);
 	FUZZ_CHECK(np <= AUTHZ_PATTERN_MAX);
-	if (ns > AUTHZ_PATTERN_MAX) {
-		return 0;	/* the path is longer than any pattern */
+	/* A path has at most len segments, however long. */
+	if ((ss = calloc(len + 1, sizeof(*ss))) == NULL ||
+	    (sl = calloc(len + 1, sizeof(*sl))) == NULL) {
+		abort();
 	}
+	ns = segments(path + 1, len - 1, ss, sl, len);
 	star = pl[np - 1] == 1 && ps[np - 1][0] == '*';
 	if (star ? ns < np : ns != np) {
-		return 0;
+		goto done;
 	}
 	memset(sc, 0, sizeof(*sc));
 	sc->exact = !star;
@@ -131,16 +133,20 @@ ref_match(const char *pattern, const char *path, size_t len,
 	for (i = 0; i < np - (star ? 1 : 0); i++) {
 		if (pl[i] == 1 && ps[i][0] == '*') {
 			if (sl[i] == 0) {
-				return 0;
+				goto done;
 			}
 			continue;
 		}
 		if (pl[i] != sl[i] || memcmp(ps[i], ss[i], sl[i]) != 0) {
-			return 0;
+			goto done;
 		}
 		sc->literals++;
 	}
-	return 1;
+	r = 1;
+done:
+	free(sl);
+	free(ss);
+	return r;
 }
 
 static int
