@@ -12,7 +12,8 @@
 -- Environment: SOAK_KEY (live key with "*", generous plan), SOAK_TIGHT_KEY
 -- (a key of an org on the 60/min default plan: mostly 429), SOAK_JWT (the
 -- owner's login token), SOAK_KEY_ID (a key to rename), SOAK_USER_ID (a
--- member to update), SOAK_OUT, SOAK_SEGMENT, SOAK_DELAY_MS.
+-- member to update), SOAK_OUT, SOAK_SEGMENT, SOAK_DELAY_MS, and
+-- SOAK_HOSTILE (which hostile bodies: "utf8 nul escnul big notjson").
 
 local threads = {}
 local next_tid = 1
@@ -41,6 +42,8 @@ local SLOTS = {
 }
 
 local n = 0
+local writes = 0	-- each kind has its own counter, so that every
+local hostiles = 0	-- variant comes round whatever the slot pattern
 local out
 
 function init(args)
@@ -77,28 +80,30 @@ local function write_request(i)
 	    with_json(bearer(jwt)), '{"role":"member"}')
 end
 
-local function hostile_request(i)
-	local h = i % 5
-	if h == 0 then
-		-- Invalid UTF-8 in a string.
-		return wrk.format("POST", "/v1/api-keys", with_json(bearer(jwt)),
-		    '{"name":"\255\254 soak"}')
-	elseif h == 1 then
-		-- A raw NUL inside the JSON text.
-		return wrk.format("POST", "/v1/api-keys", with_json(bearer(jwt)),
-		    '{"name":"a\0b"}')
-	elseif h == 2 then
-		-- An escaped NUL in a string.
-		return wrk.format("POST", "/v1/users", with_json(bearer(jwt)),
-		    '{"email":"a\\u0000@soak.test","password":"x\\u0000y"}')
-	elseif h == 3 then
-		-- Over max_body_bytes (64 KiB by default).
-		return wrk.format("POST", "/v1/api-keys", with_json(bearer(jwt)),
-		    big)
-	end
+-- The hostile bodies, by name (SOAK_HOSTILE picks some; default all).
+local HOSTILE = {
+	-- Invalid UTF-8 in a string.
+	utf8 = { "POST", "/v1/api-keys", '{"name":"\255\254 soak"}' },
+	-- A raw NUL inside the JSON text.
+	nul = { "POST", "/v1/api-keys", '{"name":"a\0b"}' },
+	-- An escaped NUL in a string.
+	escnul = { "POST", "/v1/users",
+	    '{"email":"a\\u0000@soak.test","password":"x\\u0000y"}' },
+	-- Over max_body_bytes (64 KiB by default).
+	big = { "POST", "/v1/api-keys", big },
 	-- Not JSON at all, and a query string with a bad escape.
-	return wrk.format("POST", "/v1/api-keys?limit=%zz", with_json(bearer(jwt)),
-	    "{'name': 'x', /* */}")
+	notjson = { "POST", "/v1/api-keys?limit=%zz", "{'name': 'x', /* */}" },
+}
+local hostile_names = {}
+for name in string.gmatch(os.getenv("SOAK_HOSTILE") or
+    "utf8 nul escnul big notjson", "%S+") do
+	assert(HOSTILE[name], "SOAK_HOSTILE: no hostile body " .. name)
+	table.insert(hostile_names, name)
+end
+
+local function hostile_request(i)
+	local h = HOSTILE[hostile_names[i % #hostile_names + 1]]
+	return wrk.format(h[1], h[2], with_json(bearer(jwt)), h[3])
 end
 
 function request()
@@ -117,9 +122,11 @@ function request()
 	elseif kind == "tight" then
 		return wrk.format("GET", "/v1/me", { ["X-API-Key"] = tight })
 	elseif kind == "write" then
-		return write_request(n)
+		writes = writes + 1
+		return write_request(writes)
 	end
-	return hostile_request(n)
+	hostiles = hostiles + 1
+	return hostile_request(hostiles)
 end
 
 function delay()
