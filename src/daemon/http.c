@@ -249,40 +249,23 @@ http_read(struct http_req *req, struct FCGX_Request *f, struct lk_arena *a,
 	return read_body(req, a, max_body);
 }
 
-/* Percent-decodes s (len bytes) into the arena; '+' is a space. */
+/* Percent-decodes s (len bytes) into the arena (url_decode()). */
 static enum lk_err
 decode(struct lk_arena *a, const char *s, size_t len, const char **out)
 {
 	char *d;
-	size_t i, o = 0;
+	size_t n;
+	enum lk_err e;
 
 	if ((d = arena_alloc(a, len + 1)) == NULL) {
 		return LK_ENOMEM;
 	}
-	for (i = 0; i < len; i++) {
-		if (s[i] == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len) {
-				return LK_EINVAL;
-			}
-			hi = hex_digit((unsigned char)s[i + 1]);
-			lo = hex_digit((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0) {
-				return LK_EINVAL;
-			}
-			d[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (s[i] == '+') {
-			d[o++] = ' ';
-		} else {
-			d[o++] = s[i];
-		}
+	if ((e = url_decode(s, len, d, &n)) != LK_OK) {
+		return e;
 	}
-	d[o] = '\0';
-	/* %00 has no business in a value, nor bytes that are not UTF-8
-	 * text: PostgreSQL would refuse them as a parameter. */
-	if (!sanitize_text_ok(d, o)) {
+	/* Bytes that are not UTF-8 text have no business in a value either:
+	 * PostgreSQL would refuse them as a parameter. */
+	if (!sanitize_text_ok(d, n)) {
 		return LK_EINVAL;
 	}
 	*out = d;

@@ -57,6 +57,39 @@ hex_digit(unsigned char c)
 	return -1;
 }
 
+enum lk_err
+url_decode(const char *s, size_t len, char *out, size_t *outlen)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len) {
+				return LK_EINVAL;
+			}
+			hi = hex_digit((unsigned char)s[i + 1]);
+			lo = hex_digit((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0) {
+				return LK_EINVAL;
+			}
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '+') {
+			out[o++] = ' ';
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (memchr(out, '\0', o) != NULL) {
+		return LK_EINVAL;	/* %00 has no business in a value */
+	}
+	*outlen = o;
+	return LK_OK;
+}
+
 int
 uuid_valid(const char *s, size_t len)
 {

@@ -21,6 +21,17 @@ enum lk_err	parse_long(const char *s, size_t len, long min, long max,
 /* Returns the value of a hexadecimal digit (either case), or -1. */
 int		hex_digit(unsigned char c);
 
+/*
+ * Percent-decodes s (len bytes; NULL only if len is 0) as a query value:
+ * '+' is a space, %XX (either case) a byte, anything else itself.  out
+ * must hold len + 1 bytes; on success it holds the NUL-terminated result
+ * and *outlen its length (never more than len).  Errors: LK_EINVAL (a
+ * truncated or non-hex escape, or an escape giving NUL), after which out
+ * holds garbage and *outlen is untouched.
+ */
+enum lk_err	url_decode(const char *s, size_t len, char *out,
+		    size_t *outlen) LK_MUST_CHECK;
+
 /* Returns 1 if s (len bytes) is a UUID in 8-4-4-4-12 hex form. */
 int		uuid_valid(const char *s, size_t len);
 

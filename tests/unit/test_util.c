@@ -403,3 +403,59 @@ Test(util, uuid_v4_is_a_valid_version_4_uuid)
 	/* Lower case, as PostgreSQL prints a uuid. */
 	cr_expect(strpbrk(a, "ABCDEF") == NULL, "%s", a);
 }
+
+Test(util, url_decode_turns_plus_into_space_and_escapes_into_bytes)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} cases[] = {
+		{ "", "" },
+		{ "abc", "abc" },
+		{ "a+b", "a b" },
+		{ "%41%62%2b", "Ab+" },
+		{ "%7e%7E", "~~" },
+		{ "%c3%a9", "\xc3\xa9" },
+		{ "100%25", "100%" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[32];
+		size_t n = 99;
+
+		cr_assert_eq(url_decode(cases[i].in, strlen(cases[i].in), out,
+		    &n), LK_OK, "%s", cases[i].in);
+		cr_assert_str_eq(out, cases[i].want, "%s", cases[i].in);
+		cr_assert_eq(n, strlen(cases[i].want), "%s", cases[i].in);
+	}
+}
+
+Test(util, url_decode_refuses_bad_escapes_and_nul_and_leaves_outlen_alone)
+{
+	static const char *const cases[] = {
+		"%", "%4", "a%4", "%zz", "%4g", "%g4", "%00", "a%00b", "x%",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[32];
+		size_t n = 99;
+
+		cr_assert_eq(url_decode(cases[i], strlen(cases[i]), out, &n),
+		    LK_EINVAL, "%s", cases[i]);
+		cr_assert_eq(n, 99, "%s", cases[i]);
+	}
+}
+
+Test(util, url_decode_reads_exactly_len_bytes)
+{
+	char out[8];
+	size_t n = 0;
+
+	/* The escape is cut by len: "%4" is truncated, not "%41". */
+	cr_assert_eq(url_decode("a%41", 3, out, &n), LK_EINVAL);
+	cr_assert_eq(url_decode("a%41", 4, out, &n), LK_OK);
+	cr_assert_str_eq(out, "aA");
+	cr_assert_eq(n, 2);
+}
