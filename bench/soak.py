@@ -211,16 +211,16 @@ def check(out, t0, faults):
         print("first missing ids: " + " ".join(missing[:5]))
 
     failed = []
-    if faults:
-        # An outage may cost answers (503 while PostgreSQL is down, 502
-        # from the web server for a killed worker's requests); what is
-        # lost is reported, not judged.
-        pass
-    else:
+    # An answered request keeps its row whatever process dies: judged
+    # with faults too.  An outage may cost answers themselves (503 while
+    # PostgreSQL is down, the web server's 502 without a request id for a
+    # killed worker's requests): with faults those are reported, not
+    # judged.
+    if missing:
+        failed.append("history rows missing")
+    if not faults:
         if fivexx:
             failed.append("5xx answers")
-        if missing:
-            failed.append("history rows missing")
         if no_id:
             failed.append("answers without a request id")
     if row_dups:
