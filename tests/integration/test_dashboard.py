@@ -8,7 +8,8 @@ page or in storage), roll, revoke, the history with bodies and filters,
 the test/live switch, an HTML-named key shown as text, sign out (the
 cookie dies), and a cross-site POST with the cookie refused.  No console
 errors.  Screenshots of the keys page (show-once panel) and the history
-(detail panel) go to docs/img/ for the README.
+(detail panel) go to the build directory, or to LK_SCREENSHOT_DIR
+(`LK_SCREENSHOT_DIR=$PWD/docs/img script/test` refreshes the README's).
 
 Waits poll the page with a deadline (WebDriverWait); nothing sleeps.
 Every browser a test starts is quit by that test, also on failure.
@@ -35,7 +36,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROMIUM = "/usr/bin/chromium"
-IMG = pathlib.Path(__file__).resolve().parents[2] / "docs" / "img"
+IMG = pathlib.Path(os.environ.get("LK_SCREENSHOT_DIR") or os.path.join(
+    os.environ.get("LK_BUILD_DIR") or tempfile.gettempdir(), "screenshots"))
 WAIT = 20
 
 SECURITY_HEADERS = {
