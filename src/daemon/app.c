@@ -25,6 +25,7 @@
 #include "authz.h"
 #include "db.h"
 #include "handlers/handlers.h"
+#include "jsoncheck.h"
 #include "log.h"
 #include "redact.h"
 #include "reqlog.h"
@@ -253,6 +254,7 @@ body_object(struct lk_ctx *ctx, json_object **out)
 	struct json_tokener *tok;
 	json_object *o;
 	size_t n, at = 0;
+	enum lk_err e;
 
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
@@ -271,6 +273,23 @@ body_object(struct lk_ctx *ctx, json_object **out)
 		reply_error(ctx, 400, "invalid_json", "the body must be UTF-8 "
 		    "text without NUL, \\u0000 or unpaired surrogates "
 		    "(first bad byte at offset %zu)", at);
+		return -1;
+	}
+	/* RFC 8259 and no more: json-c's strict mode still takes single
+	 * quotes, NaN, Infinity and raw control characters in strings,
+	 * which a client's parser and the history's redactor read
+	 * otherwise. */
+	if ((e = jsoncheck_strict(ctx->req->body.p, n, APP_JSON_DEPTH,
+	    &at)) != LK_OK) {
+		if (e == LK_ETOOBIG) {
+			reply_error(ctx, 400, "malformed_json", "the body nests "
+			    "deeper than %d arrays and objects",
+			    APP_JSON_DEPTH);
+		} else {
+			reply_error(ctx, 400, "malformed_json", "the body is "
+			    "not valid JSON (RFC 8259; first error at offset "
+			    "%zu)", at);
+		}
 		return -1;
 	}
 	if ((tok = json_tokener_new_ex(APP_JSON_DEPTH)) == NULL) {
