@@ -18,21 +18,49 @@
 
 #include <json-c/json.h>
 
+#include "err.h"
 #include "fuzz.h"
+#include "jsoncheck.h"
 #include "perm.h"
+#include "sanitize.h"
 
 #define APP_JSON_DEPTH	16	/* app.h */
 
-/* body_object(): NULL unless the body is one strict JSON object. */
+/* Returns 1 if the first byte after white space opens an object or
+ * array. */
+static int
+container_first(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+	    p[i] == '\n')) {
+		i++;
+	}
+	return i < n && (p[i] == '{' || p[i] == '[');
+}
+
+/*
+ * body_object(): NULL unless the body is one JSON object, checked as the
+ * daemon checks it: UTF-8 text (sanitize.c), RFC 8259's grammar
+ * (jsoncheck.c), then json-c's strict parse.  Differential: what the two
+ * checks accept, json-c must parse whole.
+ */
 static json_object *
 body_object(const char *p, size_t n)
 {
 	struct json_tokener *tok;
 	json_object *o;
+	size_t at;
+	int ok;
 
 	if (n == 0 || n > INT32_MAX) {
 		return NULL;
 	}
+	if (sanitize_json_check(p, n, &at) != LK_OK) {
+		return NULL;
+	}
+	ok = jsoncheck_strict(p, n, APP_JSON_DEPTH - 1, &at) == LK_OK;
 	if ((tok = json_tokener_new_ex(APP_JSON_DEPTH)) == NULL) {
 		abort();
 	}
@@ -40,12 +68,16 @@ body_object(const char *p, size_t n)
 	o = json_tokener_parse_ex(tok, p, (int)n);
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != n) {
+		/* An RFC 8259 object or array within the depth: json-c must
+		 * take it (a bare number at the end of the input is still
+		 * "continue" to json-c's incremental parser). */
+		FUZZ_CHECK(!ok || !container_first(p, n));
 		json_object_put(o);
 		json_tokener_free(tok);
 		return NULL;
 	}
 	json_tokener_free(tok);
-	if (!json_object_is_type(o, json_type_object)) {
+	if (!ok || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return NULL;
 	}
