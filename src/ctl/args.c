@@ -17,7 +17,7 @@
 
 static const struct opt_def {
 	const char	*name;
-	enum opt	 id;
+	enum args_opt	 id;
 	int		 has_value;
 } opt_defs[] = {
 	{ "-c", OPT_CONFIG, 1 },
@@ -56,7 +56,7 @@ find_opt(const char *arg, size_t nlen)
 
 /* Returns the first name of option o (every option has one). */
 static const char *
-opt_name(enum opt o)
+opt_name(enum args_opt o)
 {
 	size_t i;
 
@@ -117,7 +117,7 @@ args_parse(int argc, char **argv, struct args *a)
 }
 
 int
-args_has(const struct args *a, enum opt o)
+args_has(const struct args *a, enum args_opt o)
 {
 	return (a->seen & ARGS_BIT(o)) != 0;
 }
@@ -134,15 +134,15 @@ args_check(const struct args *a, unsigned allowed, size_t maxpos)
 	for (o = 0; o < OPT_COUNT; o++) {
 		if ((a->seen & ARGS_BIT(o)) && !(allowed & ARGS_BIT(o))) {
 			return ctl_usage("option %s does not apply to %s",
-			    opt_name((enum opt)o), a->pos[0]);
+			    opt_name((enum args_opt)o), a->pos[0]);
 		}
 	}
 	return 0;
 }
 
 enum lk_err
-args_long(const struct args *a, enum opt o, long min, long max, long dflt,
-    long *out)
+args_long(const struct args *a, enum args_opt o, long min, long max,
+    long dflt, long *out)
 {
 	const char *v = a->value[o];
 	long n;

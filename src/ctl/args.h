@@ -17,7 +17,7 @@
 
 #define ARGS_POS_MAX	8	/* positional arguments, the command included */
 
-enum opt {
+enum args_opt {
 	OPT_CONFIG,
 	OPT_DBURL,
 	OPT_DIR,
@@ -42,8 +42,8 @@ enum opt {
 /* The command line, split into options and positional arguments.  The
  * strings point into argv. */
 struct args {
-	unsigned	 seen;			/* ARGS_BIT(opt) of given ones */
-	const char	*value[OPT_COUNT];	/* "" for a flag; NULL: absent */
+	unsigned	 seen;			/* ARGS_BIT()s given */
+	const char	*value[OPT_COUNT];	/* "": a flag; NULL: absent */
 	const char	*pos[ARGS_POS_MAX];	/* pos[0] is the command */
 	size_t		 npos;
 };
@@ -57,7 +57,7 @@ int		 args_parse(int argc, char **argv, struct args *a)
 		    LK_MUST_CHECK;
 
 /* Returns 1 if option o was given. */
-int		 args_has(const struct args *a, enum opt o);
+int		 args_has(const struct args *a, enum args_opt o);
 
 /*
  * Checks that a gives only options in allowed (ARGS_BIT()s; ARGS_GLOBAL
@@ -72,7 +72,7 @@ int		 args_check(const struct args *a, unsigned allowed,
  * the whole value as a decimal in [min, max] (parse_long()).  Errors:
  * LK_EINVAL (*out untouched; the caller says which values it takes).
  */
-enum lk_err	 args_long(const struct args *a, enum opt o, long min,
+enum lk_err	 args_long(const struct args *a, enum args_opt o, long min,
 		    long max, long dflt, long *out) LK_MUST_CHECK;
 
 #endif

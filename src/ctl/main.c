@@ -62,7 +62,7 @@ static const char usage_text[] =
 "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 static int
-ctl_help(const struct args *a)
+show_help(const struct args *a)
 {
 	(void)a;	/* help needs none of the arguments */
 	ctl_say("%s", usage_text);
@@ -85,7 +85,7 @@ static const struct command {
 	    ctl_prune },
 	{ "check-config", 0, 2, ctl_check_config },
 	{ "hash-key", 0, 2, ctl_hash_key },
-	{ "help", 0, 1, ctl_help },
+	{ "help", 0, 1, show_help },
 };
 
 /* Returns the command named name, or NULL. */
@@ -114,7 +114,7 @@ run(int argc, char **argv)
 		return rc;
 	}
 	if (args_has(&a, OPT_HELP)) {
-		return ctl_help(&a);
+		return show_help(&a);
 	}
 	if (a.npos == 0) {
 		(void)fputs(usage_text, stderr);	/* nothing to tell if

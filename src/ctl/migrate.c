@@ -37,6 +37,8 @@
 #define VERSION_MAX		999
 #define PATH_TEXT_MAX		4096
 #define VERSION_TEXT_MAX	16
+/* "migrate: NAME line N" */
+#define WHAT_TEXT_MAX		(MIGRATION_NAME_MAX + 64)
 /* Any fixed bigint shared by every latchkeyctl: "latchkey" in ASCII. */
 #define MIGRATE_LOCK_KEY	"7809651199139603833"
 
@@ -115,6 +117,7 @@ list_migrations(const char *dir, struct migration **out, size_t *nout)
 	struct dirent *de;
 	DIR *d;
 	size_t n = 0, i, len;
+	long v;
 	int rc = -1;
 
 	if ((m = calloc(MIGRATION_MAX_FILES, sizeof(*m))) == NULL) {
@@ -151,9 +154,15 @@ list_migrations(const char *dir, struct migration **out, size_t *nout)
 			    MIGRATION_MAX_FILES);
 			goto done;
 		}
+		/* The name is valid, so its length and digits are. */
+		if (parse_long(de->d_name, VERSION_DIGITS, 0, VERSION_MAX,
+		    &v) != LK_OK) {
+			ctl_err("migrate: %s/%s: bad version", dir,
+			    de->d_name);
+			goto done;
+		}
 		memcpy(m[n].name, de->d_name, len + 1);
-		m[n].version = (m[n].name[0] - '0') * 100 +
-		    (m[n].name[1] - '0') * 10 + (m[n].name[2] - '0');
+		m[n].version = (int)v;
 		n++;
 	}
 	qsort(m, n, sizeof(*m), migration_cmp);
@@ -262,7 +271,7 @@ report_migration(const char *name, const char *text, PGconn *conn,
     const PGresult *res)
 {
 	const char *pos, *ctx;
-	char what[MIGRATION_NAME_MAX + 64];
+	char what[WHAT_TEXT_MAX];
 	long p;
 	int n;
 

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,11 +133,35 @@ prune_interval(const struct args *a, char interval[INTERVAL_TEXT_MAX])
 	return 0;
 }
 
-/* Returns "" for 1 and "s" otherwise, for counts the server returned. */
+/* Returns "" for 1 and "s" otherwise. */
 static const char *
-plural(const char *count)
+plural(long n)
 {
-	return strcmp(count, "1") == 0 ? "" : "s";
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * Runs sql, a step answering one count, into *count.  Returns 0, or -1
+ * after reporting as what.
+ */
+static int
+prune_count(PGconn *conn, const char *what, const char *sql, int n,
+    const char *const *params, long *count)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if ((res = ctldb_run(conn, what, sql, n, params, PGRES_TUPLES_OK)) ==
+	    NULL) {
+		return -1;
+	}
+	if (PQntuples(res) != 1 || parse_long(PQgetvalue(res, 0, 0),
+	    (size_t)PQgetlength(res, 0, 0), 0, LONG_MAX, count) != LK_OK) {
+		ctl_err("%s: the server answered no count", what);
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
 }
 
 /* Creates this month's partition and months_ahead more.  Returns 0/-1. */
@@ -144,17 +169,14 @@ static int
 prune_ensure(PGconn *conn, const char *months_ahead)
 {
 	const char *params[1] = { months_ahead };
-	PGresult *res;
-	const char *made;
+	long made;
 
-	if ((res = ctldb_run(conn, "prune: creating partitions",
-	    sql_ensure_partitions, 1, params, PGRES_TUPLES_OK)) == NULL) {
+	if (prune_count(conn, "prune: creating partitions",
+	    sql_ensure_partitions, 1, params, &made) == -1) {
 		return -1;
 	}
-	made = PQgetvalue(res, 0, 0);
-	ctl_say("created %s partition%s (this month and %s ahead)\n", made,
+	ctl_say("created %ld partition%s (this month and %s ahead)\n", made,
 	    plural(made), months_ahead);
-	PQclear(res);
 	return 0;
 }
 
@@ -176,7 +198,7 @@ prune_drop(PGconn *conn, const char *interval)
 		ctl_say_clean(PQgetvalue(res, i, 0));
 		ctl_say("\n");
 	}
-	ctl_say("dropped %d partition%s older than %s\n", n, n == 1 ? "" : "s",
+	ctl_say("dropped %d partition%s older than %s\n", n, plural(n),
 	    interval);
 	PQclear(res);
 	return 0;
@@ -186,17 +208,14 @@ prune_drop(PGconn *conn, const char *interval)
 static int
 prune_rate_state(PGconn *conn)
 {
-	PGresult *res;
-	const char *n;
+	long n;
 
-	if ((res = ctldb_run(conn, "prune: pruning rate-limit state",
-	    sql_rate_state_prune, 0, NULL, PGRES_TUPLES_OK)) == NULL) {
+	if (prune_count(conn, "prune: pruning rate-limit state",
+	    sql_rate_state_prune, 0, NULL, &n) == -1) {
 		return -1;
 	}
-	n = PQgetvalue(res, 0, 0);
-	ctl_say("deleted the state of %s full rate-limit bucket%s\n", n,
+	ctl_say("deleted the state of %ld full rate-limit bucket%s\n", n,
 	    plural(n));
-	PQclear(res);
 	return 0;
 }
 
@@ -204,30 +223,29 @@ int
 ctl_prune(const struct args *a)
 {
 	char interval[INTERVAL_TEXT_MAX], months[MONTHS_TEXT_MAX];
-	PGconn *conn;
+	PGconn *conn = NULL;
 	long n;
-	int rc, w;
+	int rc = EXIT_FAILURE, w;
 
 	if (args_long(a, OPT_MONTHS_AHEAD, 1, MONTHS_AHEAD_MAX,
 	    MONTHS_AHEAD_DEFAULT, &n) != LK_OK) {
-		return ctl_usage("prune: --months-ahead takes 1 to %d, "
-		    "not '%s'", MONTHS_AHEAD_MAX, a->value[OPT_MONTHS_AHEAD]);
+		rc = ctl_usage("prune: --months-ahead takes 1 to %d, not '%s'",
+		    MONTHS_AHEAD_MAX, a->value[OPT_MONTHS_AHEAD]);
+		goto out;
 	}
 	w = snprintf(months, sizeof(months), "%ld", n);
 	if (w < 0 || (size_t)w >= sizeof(months)) {
 		ctl_err("prune: cannot format %ld", n);
-		return EXIT_FAILURE;
+		goto out;
 	}
-	if ((rc = prune_interval(a, interval)) != 0) {
-		return rc;
+	if ((w = prune_interval(a, interval)) != 0) {
+		rc = w;
+		goto out;
 	}
-	if ((conn = ctldb_connect(a->value[OPT_DBURL])) == NULL) {
-		return EXIT_FAILURE;
-	}
-	if (ctldb_cmd(conn, "prune: SET", sql_utc, 0, NULL) == -1 ||
+	if ((conn = ctldb_connect(a->value[OPT_DBURL])) == NULL ||
+	    ctldb_cmd(conn, "prune: SET", sql_utc, 0, NULL) == -1 ||
 	    ctldb_cmd(conn, "prune: SET", sql_lock_timeout, 0, NULL) == -1) {
-		PQfinish(conn);
-		return EXIT_FAILURE;
+		goto out;
 	}
 	/*
 	 * The steps are independent: one failing (a default partition
@@ -246,6 +264,9 @@ ctl_prune(const struct args *a)
 	if (prune_rate_state(conn) == -1) {
 		rc = EXIT_FAILURE;
 	}
-	PQfinish(conn);
+out:
+	if (conn != NULL) {
+		PQfinish(conn);
+	}
 	return rc;
 }
