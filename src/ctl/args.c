@@ -54,20 +54,6 @@ find_opt(const char *arg, size_t nlen)
 	return NULL;
 }
 
-/* Returns the first name of option o (every option has one). */
-static const char *
-opt_name(enum args_opt o)
-{
-	size_t i;
-
-	for (i = 0; i < NOPT_DEFS; i++) {
-		if (opt_defs[i].id == o) {
-			return opt_defs[i].name;
-		}
-	}
-	return "?";
-}
-
 int
 args_parse(int argc, char **argv, struct args *a)
 {
@@ -99,6 +85,7 @@ args_parse(int argc, char **argv, struct args *a)
 			return ctl_usage("option %s given twice", d->name);
 		}
 		a->seen |= ARGS_BIT(d->id);
+		a->name[d->id] = d->name;
 		if (!d->has_value) {
 			if (eq != NULL) {
 				return ctl_usage("option %s takes no value",
@@ -134,7 +121,7 @@ args_check(const struct args *a, unsigned allowed, size_t maxpos)
 	for (o = 0; o < OPT_COUNT; o++) {
 		if ((a->seen & ARGS_BIT(o)) && !(allowed & ARGS_BIT(o))) {
 			return ctl_usage("option %s does not apply to %s",
-			    opt_name((enum args_opt)o), a->pos[0]);
+			    a->name[o], a->pos[0]);
 		}
 	}
 	return 0;

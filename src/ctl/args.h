@@ -44,6 +44,7 @@ enum args_opt {
 struct args {
 	unsigned	 seen;			/* ARGS_BIT()s given */
 	const char	*value[OPT_COUNT];	/* "": a flag; NULL: absent */
+	const char	*name[OPT_COUNT];	/* as given: "-c", "--config" */
 	const char	*pos[ARGS_POS_MAX];	/* pos[0] is the command */
 	size_t		 npos;
 };

@@ -49,11 +49,13 @@ struct migration {
 
 static const char sql_try_lock[] =
     "SELECT pg_try_advisory_lock($1::bigint)";
+enum { TRY_LOCK_GOT };
 static const char sql_lock[] = "SELECT pg_advisory_lock($1::bigint)";
 static const char sql_unlock[] = "SELECT pg_advisory_unlock($1::bigint)";
 static const char sql_whoami[] =
     "SELECT current_user, rolsuper FROM pg_catalog.pg_roles "
     "WHERE rolname = current_user";
+enum { WHOAMI_USER, WHOAMI_SUPER };
 /* The bookkeeping comes before 001, which must tolerate the schema. */
 static const char sql_create_schema[] =
     "CREATE SCHEMA IF NOT EXISTS latchkey";
@@ -69,6 +71,7 @@ static const char sql_comment_migrations[] =
 static const char sql_applied[] =
     "SELECT version, name FROM latchkey.schema_migrations "
     "ORDER BY version";
+enum { APPLIED_VERSION, APPLIED_NAME };
 static const char sql_record[] =
     "INSERT INTO latchkey.schema_migrations (version, name) "
     "VALUES ($1::integer, $2)";
@@ -374,7 +377,7 @@ migrate_lock(PGconn *conn)
 	    params, PGRES_TUPLES_OK)) == NULL) {
 		return -1;
 	}
-	got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	got = strcmp(PQgetvalue(res, 0, TRY_LOCK_GOT), "t") == 0;
 	PQclear(res);
 	if (got) {
 		return 0;
@@ -398,10 +401,11 @@ migrate_check_role(PGconn *conn)
 	    NULL, PGRES_TUPLES_OK)) == NULL) {
 		return;		/* only a warning is at stake */
 	}
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+	if (PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, WHOAMI_SUPER), "t") == 0) {
 		ctl_err("warning: connected as superuser %s: new objects will "
 		    "belong to it, not to latchkey_owner",
-		    PQgetvalue(res, 0, 0));
+		    PQgetvalue(res, 0, WHOAMI_USER));
 	}
 	PQclear(res);
 }
@@ -462,16 +466,17 @@ ctl_migrate(const struct args *a)
 
 	/* Every applied version should still have its file. */
 	for (r = 0; r < PQntuples(applied); r++) {
-		if (parse_long(PQgetvalue(applied, r, 0),
-		    (size_t)PQgetlength(applied, r, 0), 0, VERSION_MAX, &v) !=
-		    LK_OK) {
+		if (parse_long(PQgetvalue(applied, r, APPLIED_VERSION),
+		    (size_t)PQgetlength(applied, r, APPLIED_VERSION), 0,
+		    VERSION_MAX, &v) != LK_OK) {
 			ctl_err("warning: latchkey.schema_migrations has "
 			    "version %s, outside 0..%d",
-			    PQgetvalue(applied, r, 0), VERSION_MAX);
+			    PQgetvalue(applied, r, APPLIED_VERSION),
+			    VERSION_MAX);
 			continue;
 		}
 		top = v > top ? v : top;
-		name = PQgetvalue(applied, r, 1);
+		name = PQgetvalue(applied, r, APPLIED_NAME);
 		if ((at = find_version(files, nfiles, (int)v)) == -1) {
 			ctl_err("warning: version %03ld (%s) is applied but "
 			    "has no file in %s", v, name, dir);

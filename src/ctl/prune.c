@@ -37,6 +37,8 @@
  * request-history writer behind a long query. */
 static const char sql_utc[] = "SET TimeZone TO 'UTC'";
 static const char sql_lock_timeout[] = "SET lock_timeout TO '5s'";
+/* The count steps answer one row of one column, COUNT_N. */
+enum { COUNT_N };
 /* $1 months after this one, so $1 + 1 partitions from this month on. */
 static const char sql_ensure_partitions[] =
     "SELECT latchkey.request_log_ensure_partitions(now(), "
@@ -44,6 +46,7 @@ static const char sql_ensure_partitions[] =
 static const char sql_drop_partitions[] =
     "SELECT p FROM latchkey.request_log_drop_partitions("
     "now() - $1::interval) AS p";
+enum { DROPPED_NAME };
 static const char sql_rate_state_prune[] =
     "SELECT latchkey.rate_state_prune()";
 
@@ -155,8 +158,9 @@ prune_count(PGconn *conn, const char *what, const char *sql, int n,
 	    NULL) {
 		return -1;
 	}
-	if (PQntuples(res) != 1 || parse_long(PQgetvalue(res, 0, 0),
-	    (size_t)PQgetlength(res, 0, 0), 0, LONG_MAX, count) != LK_OK) {
+	if (PQntuples(res) != 1 || parse_long(PQgetvalue(res, 0, COUNT_N),
+	    (size_t)PQgetlength(res, 0, COUNT_N), 0, LONG_MAX, count) !=
+	    LK_OK) {
 		ctl_err("%s: the server answered no count", what);
 		rc = -1;
 	}
@@ -195,7 +199,7 @@ prune_drop(PGconn *conn, const char *interval)
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		ctl_say("dropped latchkey.");
-		ctl_say_clean(PQgetvalue(res, i, 0));
+		ctl_say_clean(PQgetvalue(res, i, DROPPED_NAME));
 		ctl_say("\n");
 	}
 	ctl_say("dropped %d partition%s older than %s\n", n, plural(n),

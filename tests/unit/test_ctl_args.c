@@ -204,3 +204,15 @@ Test(ctl_args, a_usage_error_names_the_option_and_points_to_help)
 	cr_expect_stderr_eq_str("latchkeyctl: option --dir given twice\n"
 	    "Run 'latchkeyctl help' for usage.\n");
 }
+
+Test(ctl_args, an_option_a_command_does_not_take_is_named_as_given)
+{
+	struct args a;
+	char buf[256];
+
+	cr_assert_eq(parse("migrate --org=x", buf, &a), 0);
+	cr_assert_eq(args_check(&a, ARGS_BIT(OPT_DIR), 1), CTL_EXIT_USAGE);
+	(void)fflush(stderr);	/* the captured stream is read next */
+	cr_expect_stderr_eq_str("latchkeyctl: option --org does not apply "
+	    "to migrate\nRun 'latchkeyctl help' for usage.\n");
+}
