@@ -199,6 +199,7 @@ read_migration(const char *path)
 	struct stat st;
 	char *text = NULL;
 	size_t len = 0;
+	enum lk_err e;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -219,14 +220,13 @@ read_migration(const char *path)
 	}
 	/* Room for one byte too many, which ctl_read_fd() refuses, and the
 	 * NUL. */
-	switch (ctl_read_fd(fd, text, MIGRATION_MAX_BYTES, &len)) {
-	case LK_OK:
-		break;
-	case LK_ETOOBIG:
+	e = ctl_read_fd(fd, text, MIGRATION_MAX_BYTES, &len);
+	if (e == LK_ETOOBIG) {
 		ctl_err("migrate: %s: larger than %d bytes", path,
 		    MIGRATION_MAX_BYTES);
 		goto fail;
-	default:
+	}
+	if (e != LK_OK) {
 		ctl_err("migrate: %s: %s", path, strerror(errno));
 		goto fail;
 	}
