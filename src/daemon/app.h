@@ -1,7 +1,8 @@
 /*
  * app.h: a request's context and the steps every handler shares: parse the
  * body, authenticate, require a permission, validate fields, paginate,
- * reply.  Handlers decide; app.c sends.
+ * reply.  Handlers decide; app.c sends.  The handlers' one include: its
+ * declarations are grouped by the daemon file that defines them.
  */
 #ifndef LK_APP_H
 #define LK_APP_H
@@ -81,6 +82,8 @@ struct lk_ctx {
 	size_t			 nowned;
 };
 
+/* app.c: the worker and dispatch. */
+
 /* Sets up the worker (database handle, dummy hash).  Errors: LK_ENOMEM,
  * LK_ECRYPTO. */
 enum lk_err	 app_worker_init(struct worker *, const struct lk_config *)
@@ -90,6 +93,20 @@ void		 app_worker_free(struct worker *);
 void		 app_handle(struct worker *, struct FCGX_Request *);
 /* The route tables the router matches, *n of them; static, never freed. */
 const struct route_table *const *app_route_tables(size_t *n);
+/* Appends "name: value" to the response headers; an unsafe value (CR,
+ * LF, NUL, non-printable) is dropped with a log line. */
+void		 app_add_header(struct worker *, const char *name,
+		    const char *value);
+
+/* Returns s, or NULL when s is NULL or empty (an identity's unset
+ * fields). */
+static inline const char *
+app_nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* reply.c: decisions and transactions. */
 
 /* Decides a success response; takes ownership of body (may be NULL for
  * 204). */
@@ -99,6 +116,22 @@ void	 reply_error(struct lk_ctx *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Maps a failed database call to 503/409/422/500. */
 void	 reply_db_error(struct lk_ctx *, enum lk_err);
+/* Decides a 500 for an error that is not the database's (memory, a value
+ * that does not fit, a json-c constructor), logging one line with the
+ * request id, e and what failed. */
+void	 reply_internal(struct lk_ctx *, enum lk_err, const char *what);
+/* Decides 414: judging a prefix of the URI would judge another request. */
+void	 reply_uri_too_long(struct lk_ctx *);
+
+/* Opens the caller's org-scoped transaction in mode (NULL: the caller's
+ * own).  Returns 0, or -1 with the error decided. */
+int	 tx_begin(struct lk_ctx *, const char *mode) LK_MUST_CHECK;
+/* Commits, then replies with o (taken); or decides the database error. */
+void	 tx_reply(struct lk_ctx *, int status, json_object *o);
+/* Rolls back and decides the response for a failed statement. */
+void	 tx_fail(struct lk_ctx *, enum lk_err);
+
+/* require.c: authentication and permission steps. */
 
 /*
  * Authenticates the request with any credential kind.  Returns 0, or -1
@@ -114,6 +147,8 @@ int	 require_perm(struct lk_ctx *, const char *perm) LK_MUST_CHECK;
 /* require_auth() plus the sandbox rule (authority_live_required()): a
  * test-mode credential gets 403 live_mode_required. */
 int	 require_live(struct lk_ctx *) LK_MUST_CHECK;
+
+/* validate.c: the body and its fields. */
 
 /*
  * Parses the body as a JSON object: 415 unless the content type is JSON,
@@ -141,6 +176,10 @@ void	 field_bool(struct lk_ctx *, json_object *obj, const char *name,
  * list allowed. */
 void	 fields_only(struct lk_ctx *, json_object *obj,
 	    const char *const *allowed);
+/* Returns the path parameter name as a NUL-terminated arena string. */
+const char *path_param(struct lk_ctx *, const char *name);
+
+/* page.c: keyset pagination. */
 
 /* Pagination: ?limit= (1..APP_LIST_MAX) and ?cursor= ("<micros>.<uuid>").
  * Returns -1 with a 400 decided on a bad value. */
@@ -150,39 +189,6 @@ struct page {
 	const char	*after_id;
 };
 int	 page_parse(struct lk_ctx *, struct page *) LK_MUST_CHECK;
-/*
- * Records an audit event for the caller's org inside the open transaction,
- * so it commits or rolls back with the change it describes.  target_id and
- * detail (a JSON object, ownership taken) may be NULL.  Errors: those of
- * db_exec().
- */
-enum lk_err audit_tx(struct lk_ctx *, const char *action,
-	    const char *target_type, const char *target_id,
-	    json_object *detail) LK_MUST_CHECK;
-/* The same outside a transaction (a login, a refusal): the event goes to
- * the request-history writer; a lost event is logged. */
-void	 audit_send(struct lk_ctx *, const char *action,
-	    const char *target_type, const char *target_id,
-	    json_object *detail);
-
-/*
- * Decides method and path (len bytes) of the upstream by the most
- * specific route: public, or the caller authenticated (any credential,
- * direct tokens only on routes of their resource type) and holding the
- * route's permission.  *route is the deciding route (NULL when unrouted
- * requests are let through by configuration).  Returns 0 when allowed,
- * -1 with the error decided.
- */
-int	 route_check(struct lk_ctx *, const char *method, const char *path,
-	    size_t len, const struct authz_route **route) LK_MUST_CHECK;
-
-/* Opens the caller's org-scoped transaction in mode (NULL: the caller's
- * own).  Returns 0, or -1 with the error decided. */
-int	 tx_begin(struct lk_ctx *, const char *mode) LK_MUST_CHECK;
-/* Commits, then replies with o (taken); or decides the database error. */
-void	 tx_reply(struct lk_ctx *, int status, json_object *o);
-/* Rolls back and decides the response for a failed statement. */
-void	 tx_fail(struct lk_ctx *, enum lk_err);
 
 struct db_res;
 struct db_stmt;
@@ -198,8 +204,50 @@ void	 page_query(struct lk_ctx *, const struct db_stmt *st,
 	    const char **params, size_t nfilters, const struct page *,
 	    json_object *(*row)(const struct db_res *, size_t), int ccol);
 
-/* Returns the path parameter name as a NUL-terminated arena string. */
-const char *path_param(struct lk_ctx *, const char *name);
+/* audit.c: the audit trail. */
+
+/*
+ * Records an audit event for the caller's org inside the open transaction,
+ * so it commits or rolls back with the change it describes.  target_id and
+ * detail (a JSON object, ownership taken) may be NULL.  Errors: those of
+ * db_exec().
+ */
+enum lk_err audit_tx(struct lk_ctx *, const char *action,
+	    const char *target_type, const char *target_id,
+	    json_object *detail) LK_MUST_CHECK;
+/* The same outside a transaction (a login, a refusal): the event goes to
+ * the request-history writer; a lost event is logged. */
+void	 audit_send(struct lk_ctx *, const char *action,
+	    const char *target_type, const char *target_id,
+	    json_object *detail);
+
+/* authorizer.c: the AUTHORIZER role. */
+
+/*
+ * Decides method and path (len bytes) of the upstream by the most
+ * specific route: public, or the caller authenticated (any credential,
+ * direct tokens only on routes of their resource type) and holding the
+ * route's permission.  *route is the deciding route (NULL when unrouted
+ * requests are let through by configuration).  Returns 0 when allowed,
+ * -1 with the error decided.
+ */
+int	 route_check(struct lk_ctx *, const char *method, const char *path,
+	    size_t len, const struct authz_route **route) LK_MUST_CHECK;
+/*
+ * Answers an AUTHORIZER request: the request is for the upstream API.  An
+ * allowed request gets 200 and the caller's identity as Variable-*
+ * headers, which the web server hands the upstream; a refused one the
+ * same JSON error the management API gives.
+ */
+void	 authorizer_handle(struct lk_ctx *);
+
+/* history.c: the request-history record. */
+
+/* Sends the request's history record to the writer (nothing when the
+ * worker has no ring); a record that is lost is logged. */
+void	 history_record(struct lk_ctx *);
+
+/* jsonx.c: json-c helpers. */
 
 /* json-c helpers: a new string, or JSON null for NULL. */
 json_object *json_str_or_null(const char *);
