@@ -32,6 +32,9 @@
 struct authcache;
 struct authz_route;
 struct db;
+struct db_res;
+struct db_stmt;
+struct perm_set;
 struct reqlog_ring;
 
 /* What lives as long as a worker. */
@@ -123,6 +126,18 @@ void	 reply_internal(struct lk_ctx *, enum lk_err, const char *what);
 /* Decides 414: judging a prefix of the URI would judge another request. */
 void	 reply_uri_too_long(struct lk_ctx *);
 
+/*
+ * Runs st (a statement returning at most one row) in the open transaction
+ * and returns its result, which the caller frees.  On a database error it
+ * rolls back and decides the error; with no row it rolls back and decides
+ * 404 not_found "no such <what>".  Both return NULL.
+ */
+struct db_res *tx_one_row(struct lk_ctx *, const struct db_stmt *st,
+	    const char *const *params, const char *what);
+/* tx_fail(), with a violation of the unique email of users told apart:
+ * 409 email_taken. */
+void	 tx_fail_email(struct lk_ctx *, enum lk_err);
+
 /* Opens the caller's org-scoped transaction in mode (NULL: the caller's
  * own).  Returns 0, or -1 with the error decided. */
 int	 tx_begin(struct lk_ctx *, const char *mode) LK_MUST_CHECK;
@@ -176,6 +191,9 @@ void	 field_bool(struct lk_ctx *, json_object *obj, const char *name,
  * list allowed. */
 void	 fields_only(struct lk_ctx *, json_object *obj,
 	    const char *const *allowed);
+/* Records a field error for a password that breaks the policy
+ * (PASSWORD_MIN_LEN to PASSWORD_MAX_LEN bytes); NULL is no error. */
+void	 field_password(struct lk_ctx *, const char *field, const char *pw);
 /* Returns the path parameter name as a NUL-terminated arena string. */
 const char *path_param(struct lk_ctx *, const char *name);
 
@@ -189,9 +207,6 @@ struct page {
 	const char	*after_id;
 };
 int	 page_parse(struct lk_ctx *, struct page *) LK_MUST_CHECK;
-
-struct db_res;
-struct db_stmt;
 
 /*
  * Runs a keyset-paginated list in the caller's open transaction and
@@ -255,5 +270,11 @@ json_object *json_str_or_null(const char *);
 void	 json_add_str(json_object *, const char *key, const char *value);
 /* Adds key: true/false from a PostgreSQL boolean ("t"/"f"). */
 void	 json_add_bool(json_object *, const char *key, const char *pg_bool);
+/* A new array of the set's patterns (NULL set: empty); NULL when json-c
+ * is out of memory.  Caller owns the result. */
+json_object *json_perm_array(const struct perm_set *);
+/* Adds who id is: kind, org_id, mode, user_id, api_key_id (an API key's
+ * id, null for any other credential) and permissions. */
+void	 json_add_identity(json_object *, const struct identity *id);
 
 #endif

@@ -24,6 +24,9 @@
 
 #define ROLES_TTL_S	60
 
+_Static_assert(APIKEY_HASH_LEN == DB_HASH_LEN && SESSION_HASH_LEN ==
+    DB_HASH_LEN, "a secret's hash is a bytea of DB_HASH_LEN bytes");
+
 static const char *const role_names[] = {
 	[ROLE_NONE] = "none",
 	[ROLE_VIEWER] = "viewer",
@@ -643,7 +646,7 @@ static enum lk_err
 resolve_key(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
-	char hex[2 + 2 * APIKEY_HASH_LEN + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
 	const char *params[1];
 	struct perm_set own;
@@ -660,9 +663,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		    "whole");
 		return LK_EDENIED;
 	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(parsed.hash, hex + 2);
+	db_hash_hex(parsed.hash, hex);
 	params[0] = hex;
 	if ((e = lookup(env, parsed.hash, &key_identity, params, fill_key,
 	    NULL, &k)) != LK_OK) {
@@ -946,7 +947,7 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
 	unsigned char hash[SESSION_HASH_LEN], key[AUTHCACHE_ID_LEN];
-	char hex[2 + 2 * SESSION_HASH_LEN + 1], ref[80];
+	char hex[DB_HASH_HEX_SIZE], ref[80];
 	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
 	const char *params[1];
 	struct ac_ident s;
@@ -960,9 +961,7 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 	if ((e = session_hash(cred->value, cred->len, hash)) != LK_OK) {
 		return e;
 	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(hash, hex + 2);
+	db_hash_hex(hash, hex);
 	/* Its own cache key space: never the hash of a key. */
 	if (snprintf(ref, sizeof(ref), "session:%s", hex + 2) < 0) {
 		return LK_EINVAL;

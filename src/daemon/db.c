@@ -403,3 +403,19 @@ db_res_free(struct db_res *res)
 {
 	PQclear((PGresult *)res);
 }
+
+void
+db_hash_hex(const unsigned char hash[DB_HASH_LEN],
+    char out[DB_HASH_HEX_SIZE])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (i = 0; i < DB_HASH_LEN; i++) {
+		out[2 + 2 * i] = digits[hash[i] >> 4];
+		out[3 + 2 * i] = digits[hash[i] & 0x0f];
+	}
+	out[DB_HASH_HEX_SIZE - 1] = '\0';
+}

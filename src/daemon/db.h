@@ -20,6 +20,9 @@
 
 #define DB_MAX_PARAMS		16
 #define DB_STMTS_MAX		128	/* distinct statements per worker */
+#define DB_HASH_LEN		32	/* a SHA-256, the hash of every secret */
+/* A hash as a bytea parameter: "\\x", its hex, NUL. */
+#define DB_HASH_HEX_SIZE	(2 + 2 * DB_HASH_LEN + 1)
 
 struct db;
 struct db_res;
@@ -75,6 +78,11 @@ int		 db_notifications(struct db *);
 
 /* Name of the constraint the last failed statement violated, or "". */
 const char	*db_last_constraint(const struct db *);
+
+/* Writes hash as the text of a bytea parameter ("\\x" and lower-case
+ * hex), the form every statement looking up a secret's hash takes. */
+void		 db_hash_hex(const unsigned char hash[DB_HASH_LEN],
+		    char out[DB_HASH_HEX_SIZE]);
 
 size_t		 db_nrows(const struct db_res *);
 /* Returns the value at row, col (NUL-terminated text) or NULL for SQL NULL

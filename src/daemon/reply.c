@@ -147,6 +147,41 @@ tx_fail(struct lk_ctx *ctx, enum lk_err e)
 	reply_db_error(ctx, e);
 }
 
+void
+tx_fail_email(struct lk_ctx *ctx, enum lk_err e)
+{
+	int taken = e == LK_ECONFLICT &&
+	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0;
+
+	db_rollback(ctx->db);
+	if (taken) {
+		reply_error(ctx, 409, "email_taken",
+		    "an account with this email already exists");
+		return;
+	}
+	reply_db_error(ctx, e);
+}
+
+struct db_res *
+tx_one_row(struct lk_ctx *ctx, const struct db_stmt *st,
+    const char *const *params, const char *what)
+{
+	struct db_res *res;
+	enum lk_err e;
+
+	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return NULL;
+	}
+	if (db_nrows(res) != 1) {
+		db_res_free(res);
+		db_rollback(ctx->db);
+		reply_error(ctx, 404, "not_found", "no such %s", what);
+		return NULL;
+	}
+	return res;
+}
+
 
 void
 reply_uri_too_long(struct lk_ctx *ctx)

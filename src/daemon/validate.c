@@ -15,8 +15,13 @@
 
 #include "app.h"
 #include "log.h"
+#include "password.h"
 #include "sanitize.h"
 #include "util.h"
+
+/* A limit as text, for a message built at compile time. */
+#define XSTR_(x)	#x
+#define XSTR(x)		XSTR_(x)
 
 static void
 own(struct lk_ctx *ctx, json_object *o)
@@ -183,6 +188,24 @@ fields_only(struct lk_ctx *ctx, json_object *obj, const char *const *allowed)
 	}
 }
 
+
+void
+field_password(struct lk_ctx *ctx, const char *field, const char *pw)
+{
+	enum lk_err e;
+
+	if (pw == NULL) {
+		return;
+	}
+	e = password_check(pw, strlen(pw));
+	if (e == LK_ETOOBIG) {
+		field_error(ctx, field, "must be at most "
+		    XSTR(PASSWORD_MAX_LEN) " bytes");
+	} else if (e != LK_OK) {
+		field_error(ctx, field, "must be at least "
+		    XSTR(PASSWORD_MIN_LEN) " bytes");
+	}
+}
 
 const char *
 path_param(struct lk_ctx *ctx, const char *name)

@@ -133,7 +133,7 @@ static void
 boot(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "direct_hash", NULL };
-	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	const char *hash, *params[1] = { hex }, *code, *message;
 	struct db_res *res;
@@ -160,9 +160,7 @@ boot(struct lk_ctx *ctx)
 		return;
 	}
 	SHA256((const unsigned char *)hash, strlen(hash), md);
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(md, hex + 2);
+	db_hash_hex(md, hex);
 	if ((e = db_exec(ctx->db, &direct_by_hash, params, &res)) != LK_OK) {
 		reply_db_error(ctx, e);
 		return;
@@ -216,21 +214,8 @@ static void
 identity_json(struct lk_ctx *ctx, json_object *o)
 {
 	const struct identity *id = &ctx->id;
-	json_object *perms = json_object_new_array();
-	size_t i;
 
-	json_add_str(o, "kind", auth_kind_str(id->kind));
-	json_add_str(o, "org_id", id->org_id);
-	json_add_str(o, "mode", id->mode);
-	json_add_str(o, "user_id", id->user_id[0] != '\0' ? id->user_id :
-	    NULL);
-	json_add_str(o, "api_key_id", id->kind == CRED_KEY ? id->key_id :
-	    NULL);
-	for (i = 0; i < id->perms.n; i++) {
-		json_object_array_add(perms,
-		    json_object_new_string(id->perms.items[i]));
-	}
-	json_object_object_add(o, "permissions", perms);
+	json_add_identity(o, id);
 	if (id->kind == CRED_DIRECT) {
 		json_add_str(o, "resource_type", id->rtype);
 		json_add_str(o, "resource_id", id->rid);

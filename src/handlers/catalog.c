@@ -50,10 +50,9 @@ list_permissions(struct lk_ctx *ctx)
 static void
 list_roles(struct lk_ctx *ctx)
 {
-	json_object *o, *data, *r, *perms;
+	json_object *o, *data, *r;
 	const struct perm_set *set;
 	int role;
-	size_t i;
 
 	/* require_auth() loaded the role table of this worker. */
 	if (require_auth(ctx) == -1) {
@@ -65,12 +64,8 @@ list_roles(struct lk_ctx *ctx)
 		r = json_object_new_object();
 		json_add_str(r, "name", role_str((enum role)role));
 		json_object_object_add(r, "rank", json_object_new_int(role));
-		perms = json_object_new_array();
-		for (i = 0; i < set->n; i++) {
-			json_object_array_add(perms,
-			    json_object_new_string(set->items[i]));
-		}
-		json_object_object_add(r, "permissions", perms);
+		json_object_object_add(r, "permissions",
+		    json_perm_array(set));
 		json_object_array_add(data, r);
 	}
 	o = json_object_new_object();

@@ -161,7 +161,7 @@ create(struct lk_ctx *ctx)
 	static const char *const allowed[] = { "resource_type",
 	    "resource_id", NULL };
 	char secret[DIRECT_PREFIX_LEN + DIRECT_SECRET_LEN + 1];
-	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	const char *type, *rid, *params[6];
 	struct db_res *res;
@@ -195,9 +195,7 @@ create(struct lk_ctx *ctx)
 	}
 	secret[sizeof(secret) - 1] = '\0';
 	SHA256((const unsigned char *)secret, strlen(secret), md);
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(md, hex + 2);
+	db_hash_hex(md, hex);
 	if (tx_begin(ctx, NULL) == -1) {
 		OPENSSL_cleanse(secret, sizeof(secret));
 		return;
@@ -252,14 +250,8 @@ revoke(struct lk_ctx *ctx)
 		return;
 	}
 	id = path_param(ctx, "id");
-	if ((e = db_exec(ctx->db, &directs_revoke, &id, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such direct");
+	if ((res = tx_one_row(ctx, &directs_revoke, &id, "direct")) ==
+	    NULL) {
 		return;
 	}
 	db_res_free(res);

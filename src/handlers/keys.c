@@ -159,9 +159,8 @@ static const struct db_stmt catalog = {
 static json_object *
 key_json(const struct db_res *res, size_t row)
 {
-	json_object *o = json_object_new_object(), *by, *perms;
+	json_object *o = json_object_new_object(), *by;
 	struct perm_set set;
-	size_t i;
 
 	json_add_str(o, "id", db_get(res, row, C_ID));
 	json_add_str(o, "name", db_get(res, row, C_NAME));
@@ -169,14 +168,13 @@ key_json(const struct db_res *res, size_t row)
 	json_add_str(o, "prefix", db_get(res, row, C_PREFIX));
 	json_add_str(o, "last4", db_get(res, row, C_LAST4));
 	json_add_str(o, "mode", db_get(res, row, C_MODE));
-	perms = json_object_new_array();
-	if (auth_parse_perm_array(db_get(res, row, C_PERMS), &set) == LK_OK) {
-		for (i = 0; i < set.n; i++) {
-			json_object_array_add(perms,
-			    json_object_new_string(set.items[i]));
-		}
+	if (auth_parse_perm_array(db_get(res, row, C_PERMS), &set) != LK_OK) {
+		set.n = 0;
 	}
-	json_object_object_add(o, "permissions", perms);
+	if (o != NULL) {
+		json_object_object_add(o, "permissions",
+		    json_perm_array(&set));
+	}
 	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
 	json_add_str(o, "updated_at", db_get(res, row, C_UPDATED));
 	json_add_str(o, "expires_at", db_get(res, row, C_EXPIRES));
@@ -185,7 +183,11 @@ key_json(const struct db_res *res, size_t row)
 	by = json_object_new_object();
 	json_add_str(by, "user_id", db_get(res, row, C_BY_USER));
 	json_add_str(by, "api_key_id", db_get(res, row, C_BY_KEY));
-	json_object_object_add(o, "created_by", by);
+	if (o != NULL) {
+		json_object_object_add(o, "created_by", by);
+	} else {
+		json_object_put(by);
+	}
 	return o;
 }
 
@@ -358,7 +360,7 @@ mode_for_new_key(struct lk_ctx *ctx, const char *asked)
  */
 static int
 new_secret(struct lk_ctx *ctx, const char *mode, char *key, size_t keysz,
-    struct apikey *k, char hexhash[2 + 2 * APIKEY_HASH_LEN + 1])
+    struct apikey *k, char hexhash[DB_HASH_HEX_SIZE])
 {
 	enum apikey_mode m = strcmp(mode, "test") == 0 ? APIKEY_TEST :
 	    APIKEY_LIVE;
@@ -367,9 +369,7 @@ new_secret(struct lk_ctx *ctx, const char *mode, char *key, size_t keysz,
 	    LK_OK) {
 		return -1;
 	}
-	hexhash[0] = '\\';
-	hexhash[1] = 'x';
-	apikey_hex(k->hash, hexhash + 2);
+	db_hash_hex(k->hash, hexhash);
 	return 0;
 }
 
@@ -378,7 +378,7 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
     const char *detail, const struct perm_set *perms, int64_t expires_at,
     json_object **out)
 {
-	char key[APIKEY_MAX_LEN + 1], hexhash[2 + 2 * APIKEY_HASH_LEN + 1];
+	char key[APIKEY_MAX_LEN + 1], hexhash[DB_HASH_HEX_SIZE];
 	char expires[24];
 	const char *params[11];
 	struct db_res *res;
@@ -421,19 +421,14 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 static json_object *
 detail_of(const char *name, const struct perm_set *perms)
 {
-	json_object *d = json_object_new_object(), *a;
-	size_t i;
+	json_object *d = json_object_new_object();
 
 	if (name != NULL) {
 		json_add_str(d, "name", name);
 	}
-	if (perms != NULL) {
-		a = json_object_new_array();
-		for (i = 0; i < perms->n; i++) {
-			json_object_array_add(a,
-			    json_object_new_string(perms->items[i]));
-		}
-		json_object_object_add(d, "permissions", a);
+	if (perms != NULL && d != NULL) {
+		json_object_object_add(d, "permissions",
+		    json_perm_array(perms));
 	}
 	return d;
 }
@@ -578,20 +573,7 @@ list(struct lk_ctx *ctx)
 static struct db_res *
 one(struct lk_ctx *ctx, const struct db_stmt *st, const char *const *params)
 {
-	struct db_res *res;
-	enum lk_err e;
-
-	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return NULL;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such API key");
-		return NULL;
-	}
-	return res;
+	return tx_one_row(ctx, st, params, "API key");
 }
 
 /* Copies a key id column into dst: "" unless it is a UUID's length. */
@@ -841,7 +823,7 @@ static void
 roll(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "grace_seconds", NULL };
-	char key[APIKEY_MAX_LEN + 1], hexhash[2 + 2 * APIKEY_HASH_LEN + 1];
+	char key[APIKEY_MAX_LEN + 1], hexhash[DB_HASH_HEX_SIZE];
 	char grace_s[24];
 	const char *params[4];
 	struct db_res *res;

@@ -178,22 +178,6 @@ user_json(const char *id, const char *email, const char *role,
 	return u;
 }
 
-/* Records a field error for a password that breaks the policy. */
-static void
-check_password(struct lk_ctx *ctx, const char *field, const char *pw)
-{
-	switch (password_check(pw, strlen(pw))) {
-	case LK_OK:
-		break;
-	case LK_ETOOBIG:
-		field_error(ctx, field, "must be at most 72 bytes");
-		break;
-	default:
-		field_error(ctx, field, "must be at least 8 bytes");
-		break;
-	}
-}
-
 static void
 signup(struct lk_ctx *ctx)
 {
@@ -224,9 +208,7 @@ signup(struct lk_ctx *ctx)
 	if (email != NULL && !email_valid(email)) {
 		field_error(ctx, "email", "is not an email address");
 	}
-	if (password != NULL) {
-		check_password(ctx, "password", password);
-	}
+	field_password(ctx, "password", password);
 	if (fields_check(ctx) == -1) {
 		return;
 	}
@@ -299,16 +281,9 @@ signup(struct lk_ctx *ctx)
 	return;
 fail:
 	OPENSSL_cleanse(hash, sizeof(hash));
-	db_rollback(ctx->db);
 	db_res_free(res);
 	db_res_free(ures);
-	if (e == LK_ECONFLICT &&
-	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0) {
-		reply_error(ctx, 409, "email_taken",
-		    "an account with this email already exists");
-		return;
-	}
-	reply_db_error(ctx, e);
+	tx_fail_email(ctx, e);
 }
 
 /* Copies src into dst (size dstsz); -1 when it does not fit. */

@@ -198,21 +198,14 @@ get(struct lk_ctx *ctx)
 	const char *id;
 	struct db_res *res;
 	json_object *o;
-	enum lk_err e;
 
 	if (require_perm(ctx, "requests.read") == -1 ||
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
-	if ((e = db_exec(ctx->db, &requests_get, &id, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such request");
+	if ((res = tx_one_row(ctx, &requests_get, &id, "request")) ==
+	    NULL) {
 		return;
 	}
 	o = request_json(res, 0, 1);

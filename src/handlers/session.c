@@ -62,7 +62,7 @@ static void
 create(struct lk_ctx *ctx)
 {
 	char value[SESSION_VALUE_LEN + 1], ttl[24], ver[24];
-	char hex[2 + 2 * SESSION_HASH_LEN + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	unsigned char hash[SESSION_HASH_LEN];
 	const char *params[6];
 	struct login_user u;
@@ -86,9 +86,7 @@ create(struct lk_ctx *ctx)
 		reply_db_error(ctx, e);
 		return;
 	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(hash, hex + 2);
+	db_hash_hex(hash, hex);
 	if (snprintf(ttl, sizeof(ttl), "%ld", (long)ctx->cfg->jwt_ttl) < 0 ||
 	    snprintf(ver, sizeof(ver), "%ld", u.token_version) < 0) {
 		e = LK_EINVAL;

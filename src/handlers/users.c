@@ -118,19 +118,6 @@ user_json(const struct db_res *res, size_t row)
 	return u;
 }
 
-/* tx_fail(), with a taken email told apart from other conflicts. */
-static void
-fail(struct lk_ctx *ctx, enum lk_err e)
-{
-	if (e == LK_ECONFLICT &&
-	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0) {
-		db_rollback(ctx->db);
-		reply_error(ctx, 409, "email_taken",
-		    "an account with this email already exists");
-		return;
-	}
-	tx_fail(ctx, e);
-}
 
 static void
 list(struct lk_ctx *ctx)
@@ -149,20 +136,7 @@ list(struct lk_ctx *ctx)
 static struct db_res *
 fetch(struct lk_ctx *ctx, const char *id)
 {
-	struct db_res *res;
-	enum lk_err e;
-
-	if ((e = db_exec(ctx->db, &users_get, &id, &res)) != LK_OK) {
-		fail(ctx, e);
-		return NULL;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such user");
-		return NULL;
-	}
-	return res;
+	return tx_one_row(ctx, &users_get, &id, "user");
 }
 
 static void
@@ -196,21 +170,6 @@ role_field(struct lk_ctx *ctx, const char *s)
 	return r;
 }
 
-static void
-password_field(struct lk_ctx *ctx, const char *pw)
-{
-	enum lk_err e;
-
-	if (pw == NULL) {
-		return;
-	}
-	e = password_check(pw, strlen(pw));
-	if (e == LK_ETOOBIG) {
-		field_error(ctx, "password", "must be at most 72 bytes");
-	} else if (e != LK_OK) {
-		field_error(ctx, "password", "must be at least 8 bytes");
-	}
-}
 
 static void
 email_field(struct lk_ctx *ctx, const char *email)
@@ -289,7 +248,7 @@ create(struct lk_ctx *ctx)
 	field_string(ctx, body, "password", 1, 0, 4096, &password);
 	field_string(ctx, body, "role", 0, 1, 16, &role_s);
 	email_field(ctx, email);
-	password_field(ctx, password);
+	field_password(ctx, "password", password);
 	role = role_s != NULL ? role_field(ctx, role_s) : ROLE_MEMBER;
 	if (fields_check(ctx) == -1) {
 		return;
@@ -320,7 +279,7 @@ create(struct lk_ctx *ctx)
 	e = db_exec(ctx->db, &users_insert, params, &res);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	if (e != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	o = user_json(res, 0);
@@ -331,7 +290,7 @@ create(struct lk_ctx *ctx)
 	db_res_free(res);
 	if (e != LK_OK) {
 		json_object_put(o);
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	tx_reply(ctx, 201, o);
@@ -350,7 +309,7 @@ lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 	enum lk_err e;
 
 	if ((e = db_exec(ctx->db, &org_lock, NULL, NULL)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return NULL;
 	}
 	if ((res = fetch(ctx, id)) == NULL) {
@@ -358,7 +317,7 @@ lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 	}
 	if ((e = db_exec(ctx->db, &active_owners, NULL, &cnt)) != LK_OK) {
 		db_res_free(res);
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return NULL;
 	}
 	n = db_get(cnt, 0, 0);
@@ -389,7 +348,7 @@ check_current(struct lk_ctx *ctx, const char *id, const char *current)
 	int match = 0;
 
 	if ((e = db_exec(ctx->db, &users_hash, &id, &res)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return -1;
 	}
 	e = password_verify(current, strlen(current), db_nrows(res) == 1 ?
@@ -492,7 +451,7 @@ patch(struct lk_ctx *ctx)
 	field_string(ctx, body, "role", 0, 1, 16, &role_s);
 	field_bool(ctx, body, "disabled", &disabled);
 	email_field(ctx, email);
-	password_field(ctx, password);
+	field_password(ctx, "password", password);
 	if (role_s != NULL) {
 		role = role_field(ctx, role_s);
 	}
@@ -553,7 +512,7 @@ patch(struct lk_ctx *ctx)
 	e = db_exec(ctx->db, &users_update, params, &upd);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	if (e != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	o = user_json(upd, 0);
@@ -579,7 +538,7 @@ patch(struct lk_ctx *ctx)
 	    disabled == 1 ? "user.disabled" : "user.changed", "user", id,
 	    d)) != LK_OK) {
 		json_object_put(o);
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	tx_reply(ctx, 200, o);
@@ -613,7 +572,7 @@ del(struct lk_ctx *ctx)
 	ctx->auth_changed = 1;
 	if ((e = db_exec(ctx->db, &users_delete, &id, NULL)) != LK_OK ||
 	    (e = audit_tx(ctx, "user.deleted", "user", id, NULL)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	tx_reply(ctx, 204, NULL);
