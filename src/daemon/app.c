@@ -56,7 +56,7 @@ app_route_tables(size_t *n)
 
 /* The names redacted from recorded bodies and query strings: the
  * defaults plus the configured ones. */
-static void
+static enum lk_err
 redact_list(struct worker *w, const char *extra)
 {
 	size_t n = 0, i;
@@ -66,9 +66,11 @@ redact_list(struct worker *w, const char *extra)
 	    i++) {
 		w->redact[n++] = redact_default_fields[i];
 	}
-	if (snprintf(w->redact_names, sizeof(w->redact_names), "%s", extra) <
-	    0) {
-		w->redact_names[0] = '\0';
+	if (util_strlcpy(w->redact_names, extra, sizeof(w->redact_names)) !=
+	    LK_OK) {
+		log_err("redact_fields: longer than %zu bytes",
+		    sizeof(w->redact_names) - 1);
+		return LK_ETOOBIG;
 	}
 	for (p = w->redact_names; *p != '\0' && n < APP_REDACT_MAX; ) {
 		p += strspn(p, ", ");
@@ -82,6 +84,7 @@ redact_list(struct worker *w, const char *extra)
 		}
 	}
 	w->redact[n] = NULL;
+	return LK_OK;
 }
 
 enum lk_err
@@ -106,7 +109,10 @@ app_worker_init(struct worker *w, const struct lk_config *cfg)
 	    i++) {
 		buf_init(&w->scratch[i], REQLOG_MSG_MAX);
 	}
-	redact_list(w, cfg->redact_fields);
+	if ((e = redact_list(w, cfg->redact_fields)) != LK_OK) {
+		app_worker_free(w);
+		return e;
+	}
 	if ((w->db = db_new(cfg->database_url)) == NULL ||
 	    (w->arena = arena_new(APP_ARENA_LIMIT)) == NULL) {
 		app_worker_free(w);

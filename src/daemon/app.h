@@ -134,6 +134,8 @@ void	 reply_uri_too_long(struct lk_ctx *);
  */
 struct db_res *tx_one_row(struct lk_ctx *, const struct db_stmt *st,
 	    const char *const *params, const char *what);
+/* Rolls back and decides reply_internal(). */
+void	 tx_fail_internal(struct lk_ctx *, enum lk_err, const char *what);
 /* tx_fail(), with a violation of the unique email of users told apart:
  * 409 email_taken. */
 void	 tx_fail_email(struct lk_ctx *, enum lk_err);

@@ -313,10 +313,10 @@ take_tokens(const struct auth_env *env, const char *cb, int cl,
 		ri->org_reset_ms = ot.reset_ms;
 		return LK_OK;
 	}
-	if (snprintf(cls, sizeof(cls), "%d", cl) < 0 ||
-	    snprintf(cn, sizeof(cn), "%d", ct.taken ? 0 : ct.chunk) < 0 ||
-	    snprintf(ols, sizeof(ols), "%d", ol) < 0 ||
-	    snprintf(on, sizeof(on), "%d", ot.taken ? 0 : ot.chunk) < 0) {
+	if (util_snprintf(cls, sizeof(cls), "%d", cl) != LK_OK ||
+	    util_snprintf(cn, sizeof(cn), "%d", ct.taken ? 0 : ct.chunk) != LK_OK ||
+	    util_snprintf(ols, sizeof(ols), "%d", ol) != LK_OK ||
+	    util_snprintf(on, sizeof(on), "%d", ot.taken ? 0 : ot.chunk) != LK_OK) {
 		e = LK_EINVAL;
 		goto giveback;
 	}
@@ -398,7 +398,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	}
 	if (!uuid_valid(c.sub, strlen(c.sub)) ||
 	    !uuid_valid(c.org, strlen(c.org)) ||
-	    snprintf(ref, sizeof(ref), "user:%s:%s", c.sub, c.org) < 0) {
+	    util_snprintf(ref, sizeof(ref), "user:%s:%s", c.sub, c.org) != LK_OK) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
@@ -449,8 +449,8 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	id->role = (enum role)who.role;
 	memcpy(id->email, who.email, sizeof(id->email));
 	id->perms = env->roles->sets[who.role];
-	if (snprintf(cb, sizeof(cb), "user:%s:%s", c.sub, id->mode) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", c.org, id->mode) < 0) {
+	if (util_snprintf(cb, sizeof(cb), "user:%s:%s", c.sub, id->mode) != LK_OK ||
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s", c.org, id->mode) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return take_tokens(env, cb, who.cred_limit, ob, who.org_limit,
@@ -539,8 +539,8 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	    &id->perms) != LK_OK) {
 		return LK_EDB;
 	}
-	if (snprintf(cb, sizeof(cb), "key:%s", k.key_id) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", k.org_id, id->mode) < 0) {
+	if (util_snprintf(cb, sizeof(cb), "key:%s", k.key_id) != LK_OK ||
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s", k.org_id, id->mode) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return take_tokens(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
@@ -595,7 +595,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 		return LK_EDENIED;
 	}
 	if (!uuid_valid(org, strlen(org)) ||
-	    snprintf(ref, sizeof(ref), "org:%s", org) < 0) {
+	    util_snprintf(ref, sizeof(ref), "org:%s", org) != LK_OK) {
 		refuse(fail, 400, "invalid_org_id", "X-Org-Id must be an org "
 		    "id (a UUID)");
 		return LK_EDENIED;
@@ -640,7 +640,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	enum lk_err e;
 
 	if (!uuid_valid(c->sub, strlen(c->sub)) ||
-	    snprintf(ref, sizeof(ref), "direct:%s", c->sub) < 0) {
+	    util_snprintf(ref, sizeof(ref), "direct:%s", c->sub) != LK_OK) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
@@ -696,8 +696,8 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	    d.by_service, (enum role)d.role), &id->creator_perms) != LK_OK) {
 		return LK_EDB;
 	}
-	if (snprintf(cb, sizeof(cb), "direct:%s", d.key_id) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) < 0) {
+	if (util_snprintf(cb, sizeof(cb), "direct:%s", d.key_id) != LK_OK ||
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return take_tokens(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
@@ -758,7 +758,7 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 	}
 	db_hash_hex(hash, hex);
 	/* Its own cache key space: never the hash of a key. */
-	if (snprintf(ref, sizeof(ref), "session:%s", hex + 2) < 0) {
+	if (util_snprintf(ref, sizeof(ref), "session:%s", hex + 2) != LK_OK) {
 		return LK_EINVAL;
 	}
 	SHA256((const unsigned char *)ref, strlen(ref), key);
@@ -810,8 +810,8 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 	memcpy(id->email, s.email, sizeof(id->email));
 	id->perms = env->roles->sets[s.role];
 	/* The same buckets as the user's login tokens. */
-	if (snprintf(cb, sizeof(cb), "user:%s:%s", s.user_id, id->mode) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", s.org_id, id->mode) < 0) {
+	if (util_snprintf(cb, sizeof(cb), "user:%s:%s", s.user_id, id->mode) != LK_OK ||
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s", s.org_id, id->mode) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return take_tokens(env, cb, s.cred_limit, ob, s.org_limit, &id->rate);

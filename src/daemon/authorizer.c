@@ -38,19 +38,7 @@ static const struct db_stmt routes_all = {
 	0
 };
 
-/* Copies src into a fixed field, failing when it does not fit. */
-static int
-field(char *dst, size_t dstsz, const char *src)
-{
-	size_t n = src != NULL ? strlen(src) : 0;
-
-	if (n >= dstsz) {
-		return -1;
-	}
-	memcpy(dst, src != NULL ? src : "", n);
-	dst[n] = '\0';
-	return 0;
-}
+enum { R_ID, R_METHOD, R_PATTERN, R_PERMISSION, R_PUBLIC, R_DIRECT_TYPE };
 
 /* Loads the routes when they are older than a minute or the auth cache
  * was flushed since (a route changed: NOTIFY). */
@@ -85,21 +73,22 @@ load_routes(struct worker *w)
 		return LK_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		if (field(rs[i].id, sizeof(rs[i].id), db_get(res, i, 0)) ||
-		    field(rs[i].method, sizeof(rs[i].method),
-		    db_get(res, i, 1)) ||
-		    field(rs[i].pattern, sizeof(rs[i].pattern),
-		    db_get(res, i, 2)) ||
-		    field(rs[i].permission, sizeof(rs[i].permission),
-		    db_get(res, i, 3)) ||
-		    field(rs[i].direct_type, sizeof(rs[i].direct_type),
-		    db_get(res, i, 5))) {
+		if (db_get_copy(res, i, R_ID, rs[i].id, sizeof(rs[i].id)) !=
+		    LK_OK ||
+		    db_get_copy(res, i, R_METHOD, rs[i].method,
+		    sizeof(rs[i].method)) != LK_OK ||
+		    db_get_copy(res, i, R_PATTERN, rs[i].pattern,
+		    sizeof(rs[i].pattern)) != LK_OK ||
+		    db_get_copy(res, i, R_PERMISSION, rs[i].permission,
+		    sizeof(rs[i].permission)) != LK_OK ||
+		    db_get_copy(res, i, R_DIRECT_TYPE, rs[i].direct_type,
+		    sizeof(rs[i].direct_type)) != LK_OK) {
 			log_err("route %s does not fit; ignored",
-			    db_get(res, i, 0));
+			    db_get(res, i, R_ID));
 			memset(&rs[i], 0, sizeof(rs[i]));
 			continue;
 		}
-		rs[i].public = strcmp(db_get(res, i, 4), "t") == 0;
+		rs[i].public = strcmp(db_get(res, i, R_PUBLIC), "t") == 0;
 	}
 	db_res_free(res);
 	free(w->routes);
@@ -117,7 +106,7 @@ variable(struct worker *w, const char *name, const char *value)
 	char hdr[64];
 
 	if (value == NULL || value[0] == '\0' ||
-	    snprintf(hdr, sizeof(hdr), "Variable-%s", name) < 0) {
+	    util_snprintf(hdr, sizeof(hdr), "Variable-%s", name) != LK_OK) {
 		return;
 	}
 	app_add_header(w, hdr, value);

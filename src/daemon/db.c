@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "util.h"
 
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
@@ -418,4 +419,13 @@ db_hash_hex(const unsigned char hash[DB_HASH_LEN],
 		out[3 + 2 * i] = digits[hash[i] & 0x0f];
 	}
 	out[DB_HASH_HEX_SIZE - 1] = '\0';
+}
+
+enum lk_err
+db_get_copy(const struct db_res *res, size_t row, int col, char *dst,
+    size_t size)
+{
+	const char *v = db_get(res, row, col);
+
+	return util_strlcpy(dst, v != NULL ? v : "", size);
 }

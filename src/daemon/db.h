@@ -88,6 +88,10 @@ size_t		 db_nrows(const struct db_res *);
 /* Returns the value at row, col (NUL-terminated text) or NULL for SQL NULL
  * or out-of-range; owned by the result. */
 const char	*db_get(const struct db_res *, size_t row, int col);
+/* Copies the value at row, col (SQL NULL as "") into dst of size bytes.
+ * Errors: LK_ETOOBIG (it does not fit; dst untouched). */
+enum lk_err	 db_get_copy(const struct db_res *, size_t row, int col,
+		    char *dst, size_t size) LK_MUST_CHECK;
 /* Rows affected by an INSERT/UPDATE/DELETE. */
 size_t		 db_affected(const struct db_res *);
 void		 db_res_free(struct db_res *);

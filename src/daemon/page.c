@@ -52,7 +52,7 @@ page_parse(struct lk_ctx *ctx, struct page *pg)
 	pg->after_us = arena_strndup(ctx->arena, v, (size_t)(dot - v));
 	pg->after_id = dot + 1;
 	if (pg->after_us == NULL) {
-		reply_error(ctx, 500, "internal_error", "out of memory");
+		reply_internal(ctx, LK_ENOMEM, "the cursor");
 		return -1;
 	}
 	return 0;
@@ -104,7 +104,7 @@ page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
 	if ((cursors = arena_alloc(ctx->arena, (n + 1) * sizeof(*cursors))) ==
 	    NULL) {
 		db_res_free(res);
-		tx_fail(ctx, LK_ENOMEM);
+		tx_fail_internal(ctx, LK_ENOMEM, "the page cursors");
 		return;
 	}
 	data = json_object_new_array();

@@ -46,6 +46,10 @@ reply_error(struct lk_ctx *ctx, int status, const char *code,
 	va_end(ap);
 	if (n < 0) {
 		msg[0] = '\0';
+	} else if ((size_t)n >= sizeof(msg)) {
+		/* Still said, cut; the log keeps the code it belongs to. */
+		log_warn("request %s: %s message cut at %zu bytes",
+		    ctx->req->request_id, code, sizeof(msg) - 1);
 	}
 	json_object_put(ctx->reply);
 	ctx->reply = NULL;
@@ -145,6 +149,13 @@ tx_fail(struct lk_ctx *ctx, enum lk_err e)
 {
 	db_rollback(ctx->db);
 	reply_db_error(ctx, e);
+}
+
+void
+tx_fail_internal(struct lk_ctx *ctx, enum lk_err e, const char *what)
+{
+	db_rollback(ctx->db);
+	reply_internal(ctx, e, what);
 }
 
 void

@@ -289,8 +289,8 @@ reqlog_row_json(const struct reqlog_row *r, struct lk_buf *b)
 	int changed = 0;
 
 	if (time_format(secs, base) != LK_OK ||
-	    snprintf(ts, sizeof(ts), "%.19s.%06lldZ", base,
-	    (long long)(r->created_us % 1000000)) < 0) {
+	    util_snprintf(ts, sizeof(ts), "%.19s.%06lldZ", base,
+	    (long long)(r->created_us % 1000000)) != LK_OK) {
 		ts[0] = '\0';
 	}
 	buf_putc(b, '{');

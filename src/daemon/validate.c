@@ -63,7 +63,7 @@ body_object(struct lk_ctx *ctx, json_object **out)
 		return -1;
 	}
 	if ((tok = json_tokener_new_ex(APP_JSON_DEPTH)) == NULL) {
-		reply_error(ctx, 500, "internal_error", "out of memory");
+		reply_internal(ctx, LK_ENOMEM, "a JSON tokener");
 		return -1;
 	}
 	/* Strict: no comments or other extensions, which the redactor of
@@ -144,8 +144,8 @@ field_string(struct lk_ctx *ctx, json_object *obj, const char *name,
 	if (len < minlen || len > maxlen) {
 		char msg[96];
 
-		if (snprintf(msg, sizeof(msg), "must be %zu to %zu bytes long",
-		    minlen, maxlen) < 0) {
+		if (util_snprintf(msg, sizeof(msg), "must be %zu to %zu bytes long",
+		    minlen, maxlen) != LK_OK) {
 			msg[0] = '\0';
 		}
 		field_error(ctx, name, msg);

@@ -22,6 +22,7 @@
 #include "authority.h"
 #include "db.h"
 #include "handlers/handlers.h"
+#include "util.h"
 
 /* Distinct permissions of the routes of one resource type that create
  * reads; more means a misconfigured deployment, and is refused. */
@@ -101,9 +102,9 @@ reach_check(struct lk_ctx *ctx, const char *type)
 	size_t i, n, total;
 	enum lk_err e;
 
-	if (snprintf(limit, sizeof(limit), "%d",
-	    DIRECT_ROUTE_PERMS_MAX + 1) < 0) {
-		reply_db_error(ctx, LK_EINVAL);
+	if ((e = util_snprintf(limit, sizeof(limit), "%d",
+	    DIRECT_ROUTE_PERMS_MAX + 1)) != LK_OK) {
+		reply_internal(ctx, e, "the route permission bound");
 		return -1;
 	}
 	params[0] = type;
@@ -125,7 +126,7 @@ reach_check(struct lk_ctx *ctx, const char *type)
 	if ((perms = arena_alloc(ctx->arena, (n + 1) * sizeof(*perms))) ==
 	    NULL) {
 		db_res_free(res);
-		reply_db_error(ctx, LK_ENOMEM);
+		reply_internal(ctx, LK_ENOMEM, "the route permissions");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -190,7 +191,7 @@ create(struct lk_ctx *ctx)
 	memcpy(secret, DIRECT_PREFIX, DIRECT_PREFIX_LEN);
 	if (apikey_random(secret + DIRECT_PREFIX_LEN, DIRECT_SECRET_LEN) !=
 	    LK_OK) {
-		reply_db_error(ctx, LK_ECRYPTO);
+		reply_internal(ctx, LK_ECRYPTO, "a direct secret");
 		return;
 	}
 	secret[sizeof(secret) - 1] = '\0';

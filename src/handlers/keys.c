@@ -388,10 +388,10 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 	if (new_secret(ctx, mode, key, sizeof(key), &k, hexhash) == -1) {
 		return LK_ECRYPTO;
 	}
-	if (snprintf(expires, sizeof(expires), "%lld",
-	    (long long)expires_at) < 0) {
+	if (util_snprintf(expires, sizeof(expires), "%lld",
+	    (long long)expires_at) != LK_OK) {
 		OPENSSL_cleanse(key, sizeof(key));
-		return LK_EINVAL;
+		return LK_ETOOBIG;	/* tx_fail(): logged, 500 */
 	}
 	params[0] = mode;
 	params[1] = name;
@@ -467,8 +467,9 @@ lineage_check(struct lk_ctx *ctx)
 	if (ctx->id.kind != CRED_KEY) {
 		return 0;
 	}
-	if (snprintf(max, sizeof(max), "%d", AUTHORITY_LINEAGE_MAX) < 0) {
-		tx_fail(ctx, LK_EINVAL);
+	if ((e = util_snprintf(max, sizeof(max), "%d",
+	    AUTHORITY_LINEAGE_MAX)) != LK_OK) {
+		tx_fail_internal(ctx, e, "the lineage bound");
 		return -1;
 	}
 	params[0] = ctx->id.key_id;
@@ -528,8 +529,8 @@ create(struct lk_ctx *ctx)
 	if (mode == NULL) {
 		return;		/* unreachable: fields_check() caught it */
 	}
-	if (absent == 1 && default_permissions(ctx, &want) != LK_OK) {
-		reply_db_error(ctx, LK_EINVAL);
+	if (absent == 1 && (e = default_permissions(ctx, &want)) != LK_OK) {
+		reply_internal(ctx, e, "the default permissions");
 		return;
 	}
 	if (ctx->id.kind != CRED_JWT && strcmp(mode, ctx->id.mode) != 0) {
@@ -649,9 +650,11 @@ within_reach(struct lk_ctx *ctx, const char *id, const char *operation)
 	struct db_res *res;
 	struct lk_buf msg;
 	json_object *d;
+	enum lk_err e;
 
-	if (snprintf(max, sizeof(max), "%d", AUTHORITY_LINEAGE_MAX) < 0) {
-		tx_fail(ctx, LK_EINVAL);
+	if ((e = util_snprintf(max, sizeof(max), "%d",
+	    AUTHORITY_LINEAGE_MAX)) != LK_OK) {
+		tx_fail_internal(ctx, e, "the lineage bound");
 		return -1;
 	}
 	params[0] = id;
@@ -856,10 +859,10 @@ roll(struct lk_ctx *ctx)
 	}
 	if (new_secret(ctx, ctx->id.mode, key, sizeof(key), &k, hexhash) ==
 	    -1) {
-		reply_db_error(ctx, LK_ECRYPTO);
+		reply_internal(ctx, LK_ECRYPTO, "a new API key");
 		return;
 	}
-	if (snprintf(grace_s, sizeof(grace_s), "%lld", (long long)grace) < 0 ||
+	if (util_snprintf(grace_s, sizeof(grace_s), "%lld", (long long)grace) != LK_OK ||
 	    tx_begin(ctx, ctx->id.mode) == -1) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return;

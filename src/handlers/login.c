@@ -61,13 +61,12 @@ static int
 ip_bucket(struct lk_ctx *ctx, const char *what, char out[IP_BUCKET_MAX])
 {
 	char addr[NETADDR_STR_MAX];
-	int n;
 
 	netaddr_client(ctx->req->remote_addr,
 	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR"),
 	    ctx->cfg->trusted_proxies, ctx->cfg->ntrusted_proxies, 1, addr);
-	n = snprintf(out, IP_BUCKET_MAX, "%s:ip:%s", what, addr);
-	return n < 0 || n >= IP_BUCKET_MAX ? -1 : 0;
+	return util_snprintf(out, IP_BUCKET_MAX, "%s:ip:%s", what, addr) ==
+	    LK_OK ? 0 : -1;
 }
 
 /*
@@ -85,12 +84,10 @@ throttle(struct lk_ctx *ctx, const struct db_stmt *st, const char *what,
 	enum lk_err e;
 	long retry = 0;
 	const char *r;
-	int n;
 
-	n = snprintf(lim, sizeof(lim), "%d", limit);
-	if (ip_bucket(ctx, what, ipb) == -1 || n < 0 ||
-	    (size_t)n >= sizeof(lim)) {
-		reply_db_error(ctx, LK_EINVAL);
+	if (ip_bucket(ctx, what, ipb) == -1 ||
+	    util_snprintf(lim, sizeof(lim), "%d", limit) != LK_OK) {
+		reply_internal(ctx, LK_ETOOBIG, "the throttle bucket");
 		return -1;
 	}
 	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
@@ -286,20 +283,6 @@ fail:
 	tx_fail_email(ctx, e);
 }
 
-/* Copies src into dst (size dstsz); -1 when it does not fit. */
-static int
-copy(char *dst, size_t dstsz, const char *src)
-{
-	size_t n = src != NULL ? strlen(src) : 0;
-
-	if (n >= dstsz) {
-		return -1;
-	}
-	memcpy(dst, src != NULL ? src : "", n);
-	dst[n] = '\0';
-	return 0;
-}
-
 int
 login_check(struct lk_ctx *ctx, struct login_user *u)
 {
@@ -365,12 +348,12 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 	}
 	ver = db_get(res, 0, 5);
 	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
-	    copy(u->email, sizeof(u->email), db_get(res, 0, 2)) == -1 ||
-	    copy(u->role, sizeof(u->role), db_get(res, 0, 4)) == -1 ||
-	    copy(u->user_id, sizeof(u->user_id), db_get(res, 0, 0)) == -1 ||
-	    copy(u->org_id, sizeof(u->org_id), db_get(res, 0, 1)) == -1) {
+	    db_get_copy(res, 0, 2, u->email, sizeof(u->email)) != LK_OK ||
+	    db_get_copy(res, 0, 4, u->role, sizeof(u->role)) != LK_OK ||
+	    db_get_copy(res, 0, 0, u->user_id, sizeof(u->user_id)) != LK_OK ||
+	    db_get_copy(res, 0, 1, u->org_id, sizeof(u->org_id)) != LK_OK) {
 		db_res_free(res);
-		reply_db_error(ctx, LK_EDB);
+		reply_internal(ctx, LK_ETOOBIG, "a user row does not fit");
 		return -1;
 	}
 	u->token_version = v;
@@ -396,7 +379,7 @@ login(struct lk_ctx *ctx)
 	o = json_object_new_object();
 	if (add_token(ctx, o, u.user_id, u.org_id, u.token_version) == -1) {
 		json_object_put(o);
-		reply_db_error(ctx, LK_ECRYPTO);
+		reply_internal(ctx, LK_ECRYPTO, "signing a login token");
 		return;
 	}
 	json_object_object_add(o, "user", login_user_json(&u));

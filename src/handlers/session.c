@@ -87,8 +87,8 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	db_hash_hex(hash, hex);
-	if (snprintf(ttl, sizeof(ttl), "%ld", (long)ctx->cfg->jwt_ttl) < 0 ||
-	    snprintf(ver, sizeof(ver), "%ld", u.token_version) < 0) {
+	if (util_snprintf(ttl, sizeof(ttl), "%ld", (long)ctx->cfg->jwt_ttl) != LK_OK ||
+	    util_snprintf(ver, sizeof(ver), "%ld", u.token_version) != LK_OK) {
 		e = LK_EINVAL;
 		goto fail;
 	}

@@ -105,8 +105,8 @@ usage(struct lk_ctx *ctx)
 		    "since must come before until, at most 366 days apart");
 		return;
 	}
-	if (snprintf(since_s, sizeof(since_s), "%lld", (long long)since) < 0 ||
-	    snprintf(until_s, sizeof(until_s), "%lld", (long long)until) < 0 ||
+	if (util_snprintf(since_s, sizeof(since_s), "%lld", (long long)since) != LK_OK ||
+	    util_snprintf(until_s, sizeof(until_s), "%lld", (long long)until) != LK_OK ||
 	    time_format(since, a) != LK_OK || time_format(until, b) != LK_OK) {
 		reply_error(ctx, 400, "invalid_parameter",
 		    "since or until is out of range");

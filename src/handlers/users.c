@@ -191,7 +191,7 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 	case AUTHORITY_USER_OK:
 		log_err("request %s: refuse() called for an allowed act",
 		    ctx->req->request_id);
-		reply_db_error(ctx, LK_EINVAL);
+		reply_internal(ctx, LK_EINVAL, "refuse() of an allowed act");
 		return;
 	case AUTHORITY_USER_ROLE_TOO_HIGH:
 		reply_error(ctx, 403, "role_too_high",
@@ -214,7 +214,7 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 		if (fields_check(ctx) == -1) {
 			return;
 		}
-		reply_db_error(ctx, LK_EINVAL);
+		reply_internal(ctx, LK_ENOMEM, "a field error");
 		return;
 	case AUTHORITY_USER_LAST_OWNER:
 		reply_error(ctx, 409, "last_owner", "%s", a->remove ?
@@ -222,7 +222,7 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 		    "the org's last owner cannot be demoted or disabled");
 		return;
 	}
-	reply_db_error(ctx, LK_EINVAL);
+	reply_internal(ctx, LK_EINVAL, "an unknown authority rule");
 }
 
 static void
@@ -388,11 +388,11 @@ throttle_guess(struct lk_ctx *ctx, const char *id)
 	const char *r;
 	enum lk_err e;
 	long retry = 0;
-	int n, ok;
+	int ok;
 
-	n = snprintf(lim, sizeof(lim), "%d", ctx->cfg->login_rate_per_min);
-	if (n < 0 || (size_t)n >= sizeof(lim)) {
-		reply_db_error(ctx, LK_EINVAL);
+	if ((e = util_snprintf(lim, sizeof(lim), "%d",
+	    ctx->cfg->login_rate_per_min)) != LK_OK) {
+		reply_internal(ctx, e, "the login rate");
 		return -1;
 	}
 	if (tx_begin(ctx, NULL) == -1) {
