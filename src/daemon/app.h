@@ -109,10 +109,11 @@ app_nonempty(const char *s)
 	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
-/* reply.c: decisions and transactions. */
+/* reply.c: decisions. */
 
-/* Decides a success response; takes ownership of body (may be NULL for
- * 204). */
+/* Decides a success response; takes ownership of body (NULL only for
+ * 204 or an authorizer's grant: otherwise a failed json-c constructor,
+ * decided as reply_internal()). */
 void	 reply(struct lk_ctx *, int status, json_object *body);
 /* Decides an error response; message is copied. */
 void	 reply_error(struct lk_ctx *, int status, const char *code,
@@ -125,6 +126,8 @@ void	 reply_db_error(struct lk_ctx *, enum lk_err);
 void	 reply_internal(struct lk_ctx *, enum lk_err, const char *what);
 /* Decides 414: judging a prefix of the URI would judge another request. */
 void	 reply_uri_too_long(struct lk_ctx *);
+
+/* tx.c: the caller's transaction. */
 
 /*
  * Runs st (a statement returning at most one row) in the open transaction

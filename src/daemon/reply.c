@@ -1,10 +1,9 @@
 /*
- * reply.c: what a handler decides as the response, and the transaction it
- * decides it in: a success body, an error (code, message made into text),
- * the mapping of a database error to its answer, an internal error with
- * its log line, and begin/commit/rollback around the caller's org.  It
- * records decisions in the context and never writes to the web server
- * (app.c renders and sends); it knows no handler, route or credential.
+ * reply.c: what a handler decides as the response: a success body, an
+ * error (code, message made into text), the mapping of a database error
+ * to its answer, an internal error with its log line.  It records
+ * decisions in the context and never writes to the web server (app.c
+ * renders and sends); it knows no handler, route, SQL or credential.
  */
 #include "config.h"
 
@@ -23,10 +22,16 @@
 
 #define MESSAGE_MAX		512
 
-
 void
 reply(struct lk_ctx *ctx, int status, json_object *body)
 {
+	/* Only 204 and an authorizer's grant have no body: a NULL one
+	 * otherwise is a json-c constructor that failed (out of memory). */
+	if (body == NULL && status != 204 &&
+	    ctx->req->role != HTTP_AUTHORIZER) {
+		reply_internal(ctx, LK_ENOMEM, "a json-c constructor");
+		return;
+	}
 	json_object_put(ctx->reply);
 	ctx->status = status;
 	ctx->reply = body;
@@ -110,87 +115,6 @@ reply_db_error(struct lk_ctx *ctx, enum lk_err e)
 		    "internal error; the request id identifies it in the log");
 		break;
 	}
-}
-
-
-int
-tx_begin(struct lk_ctx *ctx, const char *mode)
-{
-	enum lk_err e;
-
-	e = db_begin(ctx->db, ctx->id.org_id, mode != NULL ? mode :
-	    ctx->id.mode);
-	if (e != LK_OK) {
-		reply_db_error(ctx, e);
-		return -1;
-	}
-	return 0;
-}
-
-void
-tx_reply(struct lk_ctx *ctx, int status, json_object *o)
-{
-	enum lk_err e;
-
-	if ((e = db_commit(ctx->db)) != LK_OK) {
-		json_object_put(o);
-		reply_db_error(ctx, e);
-		return;
-	}
-	/* This host forgets at once; others hear of it by NOTIFY. */
-	if (ctx->auth_changed && ctx->w->cache != NULL) {
-		authcache_flush(ctx->w->cache);
-	}
-	reply(ctx, status, o);
-}
-
-void
-tx_fail(struct lk_ctx *ctx, enum lk_err e)
-{
-	db_rollback(ctx->db);
-	reply_db_error(ctx, e);
-}
-
-void
-tx_fail_internal(struct lk_ctx *ctx, enum lk_err e, const char *what)
-{
-	db_rollback(ctx->db);
-	reply_internal(ctx, e, what);
-}
-
-void
-tx_fail_email(struct lk_ctx *ctx, enum lk_err e)
-{
-	int taken = e == LK_ECONFLICT &&
-	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0;
-
-	db_rollback(ctx->db);
-	if (taken) {
-		reply_error(ctx, 409, "email_taken",
-		    "an account with this email already exists");
-		return;
-	}
-	reply_db_error(ctx, e);
-}
-
-struct db_res *
-tx_one_row(struct lk_ctx *ctx, const struct db_stmt *st,
-    const char *const *params, const char *what)
-{
-	struct db_res *res;
-	enum lk_err e;
-
-	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return NULL;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such %s", what);
-		return NULL;
-	}
-	return res;
 }
 
 
