@@ -4,8 +4,8 @@
  * worker, reads the request (http.c), routes it (router.c) to a handler
  * or the authorizer, renders the decision as JSON, records the request
  * (history.c) and sends.  The steps handlers share live beside it:
- * reply.c, tx.c, validate.c, page.c, require.c, audit.c, jsonx.c.  It knows no
- * SQL and no credential format.
+ * reply.c, tx.c, validate.c, page.c, require.c, audit.c, jsonx.c.  It
+ * knows no SQL and no credential format.
  */
 #include "config.h"
 

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "util.h"
 
+#define DB_NUM_MAX	9007199254740992L	/* 2^53 */
+
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
 #define CONNECT_TIMEOUT_S	"3"
@@ -428,4 +430,17 @@ db_get_copy(const struct db_res *res, size_t row, int col, char *dst,
 	const char *v = db_get(res, row, col);
 
 	return util_strlcpy(dst, v != NULL ? v : "", size);
+}
+
+long
+db_get_num(const struct db_res *res, size_t row, int col)
+{
+	const char *v = db_get(res, row, col);
+	long n;
+
+	if (v == NULL || parse_long(v, strlen(v), -DB_NUM_MAX, DB_NUM_MAX,
+	    &n) != LK_OK) {
+		return 0;
+	}
+	return n;
 }

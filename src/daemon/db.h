@@ -92,6 +92,9 @@ const char	*db_get(const struct db_res *, size_t row, int col);
  * Errors: LK_ETOOBIG (it does not fit; dst untouched). */
 enum lk_err	 db_get_copy(const struct db_res *, size_t row, int col,
 		    char *dst, size_t size) LK_MUST_CHECK;
+/* The value at row, col as a number within +-2^53 (JSON-safe); 0 when
+ * NULL, malformed or out of range. */
+long		 db_get_num(const struct db_res *, size_t row, int col);
 /* Rows affected by an INSERT/UPDATE/DELETE. */
 size_t		 db_affected(const struct db_res *);
 void		 db_res_free(struct db_res *);
