@@ -112,6 +112,15 @@ is_true(const char *v)
 	return v != NULL && strcmp(v, "t") == 0;
 }
 
+/* ratelease_take() with the environment's database, cache and clock. */
+static enum lk_err
+take(const struct auth_env *env, const char *cb, int cl, const char *ob,
+    int ol, struct rate_info *ri)
+{
+	return ratelease_take(env->db, env->cache, env->mono_ms, cb, cl, ob,
+	    ol, ri);
+}
+
 /* A column of the one row as a number; 0 when NULL or out of range. */
 static long
 num(const struct db_res *res, int col)
@@ -325,7 +334,7 @@ user_identity(const struct auth_env *env, const char *org_id,
 	    LK_OK) {
 		return LK_EINVAL;
 	}
-	return ratelease_take(env->db, env->cache, env->mono_ms, cb, who->cred_limit, ob, who->org_limit,
+	return take(env, cb, who->cred_limit, ob, who->org_limit,
 	    &id->rate);
 }
 
@@ -468,7 +477,8 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		    "key no longer works");
 		return LK_EDENIED;
 	}
-	if (k.role == ROLE_NONE || auth_perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
+	if (k.role == ROLE_NONE ||
+	    auth_perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
 		log_err("API key %s has an unusable role or permissions",
 		    k.key_id);
 		return LK_EDB;
@@ -489,7 +499,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	    util_snprintf(ob, sizeof(ob), "org:%s:%s", k.org_id, id->mode) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return ratelease_take(env->db, env->cache, env->mono_ms, cb, k.cred_limit, ob, k.org_limit, &id->rate);
+	return take(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
 }
 
 static const struct db_stmt org_state = {
@@ -646,7 +656,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	    util_snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return ratelease_take(env->db, env->cache, env->mono_ms, cb, d.cred_limit, ob, d.org_limit, &id->rate);
+	return take(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
 }
 
 static const struct db_stmt session_identity = {

@@ -18,6 +18,8 @@ static const struct db_stmt permissions = {
 	0
 };
 
+enum { P_NAME, P_DESCRIPTION, P_BUILTIN };
+
 static void
 list_permissions(struct lk_ctx *ctx)
 {
@@ -36,9 +38,9 @@ list_permissions(struct lk_ctx *ctx)
 	data = json_object_new_array();
 	for (i = 0; i < db_nrows(res); i++) {
 		p = json_object_new_object();
-		json_add_str(p, "name", db_get(res, i, 0));
-		json_add_str(p, "description", db_get(res, i, 1));
-		json_add_bool(p, "builtin", db_get(res, i, 2));
+		json_add_str(p, "name", db_get(res, i, P_NAME));
+		json_add_str(p, "description", db_get(res, i, P_DESCRIPTION));
+		json_add_bool(p, "builtin", db_get(res, i, P_BUILTIN));
 		json_object_array_add(data, p);
 	}
 	db_res_free(res);

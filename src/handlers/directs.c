@@ -57,6 +57,8 @@ static const struct db_stmt directs_route_perms = {
 	2
 };
 
+enum { RP_PERMISSION };
+
 static const struct db_stmt directs_list = {
 	"directs_list",
 	"SELECT " DIRECT_COLS " FROM latchkey.directs WHERE "
@@ -130,7 +132,7 @@ reach_check(struct lk_ctx *ctx, const char *type)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		perms[i] = db_get(res, i, 0);
+		perms[i] = db_get(res, i, RP_PERMISSION);
 	}
 	total = authority_direct_missing(&ctx->id, perms, n, &missing);
 	db_res_free(res);

@@ -89,6 +89,8 @@ static const struct db_stmt keys_ancestors = {
 	2
 };
 
+enum { ANC_COUNT };
+
 static const struct db_stmt keys_list = {
 	"keys_list",
 	"SELECT " KEY_COLS " FROM latchkey.api_keys WHERE "
@@ -137,6 +139,8 @@ static const struct db_stmt keys_revoke = {
 	1
 };
 
+enum { REV_ID, REV_DEPTH };
+
 /* The old secret lives on for the grace period, then dies. */
 static const struct db_stmt keys_roll = {
 	"keys_roll",
@@ -154,6 +158,8 @@ static const struct db_stmt catalog = {
 	"SELECT name FROM latchkey.permissions ORDER BY name",
 	0
 };
+
+enum { CAT_NAME };
 
 /* Builds the JSON of a key row; the secret is added by the caller. */
 static json_object *
@@ -264,7 +270,7 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 		int found = strcmp(w, "*") == 0;
 
 		for (j = 0; j < db_nrows(res) && !found; j++) {
-			found = perm_covers(w, db_get(res, j, 0));
+			found = perm_covers(w, db_get(res, j, CAT_NAME));
 		}
 		if (!found) {
 			buf_puts(&names, names.len > 0 ? ", " : "");
@@ -478,7 +484,7 @@ lineage_check(struct lk_ctx *ctx)
 		tx_fail(ctx, e);
 		return -1;
 	}
-	v = db_nrows(res) == 1 ? db_get(res, 0, 0) : NULL;
+	v = db_nrows(res) == 1 ? db_get(res, 0, ANC_COUNT) : NULL;
 	if (v == NULL || parse_long(v, strlen(v), 0, AUTHORITY_LINEAGE_MAX,
 	    &n) != LK_OK) {
 		db_res_free(res);
@@ -812,7 +818,7 @@ revoke(struct lk_ctx *ctx)
 		d = json_object_new_object();
 		json_add_str(d, "revoked_with_ancestor", id);
 		e = audit_tx(ctx, "api_key.revoked", "api_key",
-		    db_get(res, i, 0), d);
+		    db_get(res, i, REV_ID), d);
 	}
 	db_res_free(res);
 	if (e != LK_OK) {
@@ -862,7 +868,8 @@ roll(struct lk_ctx *ctx)
 		reply_internal(ctx, LK_ECRYPTO, "a new API key");
 		return;
 	}
-	if (util_snprintf(grace_s, sizeof(grace_s), "%lld", (long long)grace) != LK_OK ||
+	if (util_snprintf(grace_s, sizeof(grace_s), "%lld",
+	    (long long)grace) != LK_OK ||
 	    tx_begin(ctx, ctx->id.mode) == -1) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return;

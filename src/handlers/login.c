@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -24,12 +25,16 @@ static const struct db_stmt org_insert = {
 	2
 };
 
+enum { ORG_CREATED };
+
 static const struct db_stmt owner_insert = {
 	"signup_owner_insert",
 	"INSERT INTO latchkey.users (org_id, email, password_hash, role) "
 	    "VALUES ($1, $2, $3, 'owner') RETURNING id, token_version",
 	3
 };
+
+enum { OWNER_ID, OWNER_TOKEN_VERSION };
 
 /* Switches the open signup transaction to test mode for its test key. */
 static const struct db_stmt set_mode = {
@@ -53,6 +58,9 @@ static const struct db_stmt signup_throttle = {
 	"SELECT granted = 1, retry_ms FROM latchkey.rate_take($1, $2, 1)",
 	2
 };
+
+/* The columns of both throttles. */
+enum { T_ALLOWED, T_RETRY_MS };
 
 /* The bucket of the request's client address: "<what>:ip:<address>". */
 #define IP_BUCKET_MAX	(16 + NETADDR_STR_MAX)
@@ -94,11 +102,11 @@ throttle(struct lk_ctx *ctx, const struct db_stmt *st, const char *what,
 		reply_db_error(ctx, e);
 		return -1;
 	}
-	if (db_nrows(res) == 1 && strcmp(db_get(res, 0, 0), "t") == 0) {
+	if (db_nrows(res) == 1 && strcmp(db_get(res, 0, T_ALLOWED), "t") == 0) {
 		db_res_free(res);
 		return 0;
 	}
-	r = db_nrows(res) == 1 ? db_get(res, 0, 1) : NULL;
+	r = db_nrows(res) == 1 ? db_get(res, 0, T_RETRY_MS) : NULL;
 	if (r == NULL || parse_long(r, strlen(r), 0, 3600000L, &retry) !=
 	    LK_OK) {
 		retry = 60000;
@@ -127,6 +135,9 @@ static const struct db_stmt user_for_login = {
 	    "disabled, org_active FROM latchkey.user_for_login($1)",
 	1
 };
+
+enum { L_USER_ID, L_ORG_ID, L_EMAIL, L_HASH, L_ROLE, L_TOKEN_VERSION,
+    L_DISABLED, L_ORG_ACTIVE };
 
 static const char *
 nonempty_id(const char *s)
@@ -180,7 +191,7 @@ signup(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "org_name", "email",
 	    "password", NULL };
-	const char *org_name, *email, *password, *params[3];
+	const char *org_name, *email, *password, *params[3], *v;
 	char hash[PASSWORD_HASH_MAX], org_id[UUID_LEN + 1];
 	struct db_res *res = NULL, *ures = NULL;
 	json_object *body, *o, *org, *key = NULL;
@@ -236,7 +247,7 @@ signup(struct lk_ctx *ctx)
 	memset(&ctx->id, 0, sizeof(ctx->id));
 	ctx->id.kind = CRED_JWT;
 	memcpy(ctx->id.org_id, org_id, sizeof(ctx->id.org_id));
-	memcpy(ctx->id.user_id, db_get(ures, 0, 0), UUID_LEN);
+	memcpy(ctx->id.user_id, db_get(ures, 0, OWNER_ID), UUID_LEN);
 	memcpy(ctx->id.mode, "live", 5);
 	ctx->id.role = ROLE_OWNER;
 	params[0] = "test";
@@ -254,8 +265,9 @@ signup(struct lk_ctx *ctx)
 		goto fail;
 	}
 	OPENSSL_cleanse(hash, sizeof(hash));
-	if (parse_long(db_get(ures, 0, 1), strlen(db_get(ures, 0, 1)), 0,
-	    2147483647L, &ver) != LK_OK) {
+	v = db_get(ures, 0, OWNER_TOKEN_VERSION);
+	if (v == NULL || parse_long(v, strlen(v), 0, INT_MAX, &ver) !=
+	    LK_OK) {
 		ver = 1;
 	}
 	o = json_object_new_object();
@@ -263,11 +275,11 @@ signup(struct lk_ctx *ctx)
 	org = json_object_new_object();
 	json_add_str(org, "id", org_id);
 	json_add_str(org, "name", org_name);
-	json_add_str(org, "created_at", db_get(res, 0, 0));
+	json_add_str(org, "created_at", db_get(res, 0, ORG_CREATED));
 	json_object_object_add(o, "org", org);
-	json_object_object_add(o, "user", user_json(db_get(ures, 0, 0),
+	json_object_object_add(o, "user", user_json(db_get(ures, 0, OWNER_ID),
 	    email, "owner", org_id));
-	if (add_token(ctx, o, db_get(ures, 0, 0), org_id, ver) == -1) {
+	if (add_token(ctx, o, db_get(ures, 0, OWNER_ID), org_id, ver) == -1) {
 		json_object_put(o);
 		e = LK_ECRYPTO;
 		goto fail;
@@ -309,7 +321,7 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		return -1;
 	}
 	/* An unknown email runs bcrypt too: same cost, same answer. */
-	hash = db_nrows(res) == 1 ? db_get(res, 0, 3) : ctx->w->dummy_hash;
+	hash = db_nrows(res) == 1 ? db_get(res, 0, L_HASH) : ctx->w->dummy_hash;
 	e = password_verify(password, strlen(password), hash, &match);
 	if (e != LK_OK) {
 		log_err("request %s: password verification failed: %s",
@@ -319,7 +331,8 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		return -1;
 	}
 	if (db_nrows(res) == 1) {
-		identify(ctx, db_get(res, 0, 0), db_get(res, 0, 1));
+		identify(ctx, db_get(res, 0, L_USER_ID),
+		    db_get(res, 0, L_ORG_ID));
 	}
 	if (db_nrows(res) != 1 || !match) {
 		json_object *d = json_object_new_object();
@@ -334,24 +347,24 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		    "the email or password is wrong");
 		return -1;
 	}
-	if (strcmp(db_get(res, 0, 6), "t") == 0) {
+	if (strcmp(db_get(res, 0, L_DISABLED), "t") == 0) {
 		db_res_free(res);
 		reply_error(ctx, 401, "account_disabled",
 		    "the account is disabled");
 		return -1;
 	}
-	if (strcmp(db_get(res, 0, 7), "t") != 0) {
+	if (strcmp(db_get(res, 0, L_ORG_ACTIVE), "t") != 0) {
 		db_res_free(res);
 		reply_error(ctx, 401, "org_inactive",
 		    "the organization is inactive");
 		return -1;
 	}
-	ver = db_get(res, 0, 5);
+	ver = db_get(res, 0, L_TOKEN_VERSION);
 	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
-	    db_get_copy(res, 0, 2, u->email, sizeof(u->email)) != LK_OK ||
-	    db_get_copy(res, 0, 4, u->role, sizeof(u->role)) != LK_OK ||
-	    db_get_copy(res, 0, 0, u->user_id, sizeof(u->user_id)) != LK_OK ||
-	    db_get_copy(res, 0, 1, u->org_id, sizeof(u->org_id)) != LK_OK) {
+	    db_get_copy(res, 0, L_EMAIL, u->email, sizeof(u->email)) != LK_OK ||
+	    db_get_copy(res, 0, L_ROLE, u->role, sizeof(u->role)) != LK_OK ||
+	    db_get_copy(res, 0, L_USER_ID, u->user_id, sizeof(u->user_id)) != LK_OK ||
+	    db_get_copy(res, 0, L_ORG_ID, u->org_id, sizeof(u->org_id)) != LK_OK) {
 		db_res_free(res);
 		reply_internal(ctx, LK_ETOOBIG, "a user row does not fit");
 		return -1;

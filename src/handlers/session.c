@@ -38,6 +38,8 @@ static const struct db_stmt session_insert = {
 	6
 };
 
+enum { SI_ID, SI_EXPIRES };
+
 static const struct db_stmt session_delete = {
 	"session_delete",
 	"DELETE FROM latchkey.sessions WHERE id = $1",
@@ -111,7 +113,7 @@ create(struct lk_ctx *ctx)
 	}
 	ctx->id.kind = CRED_JWT;
 	if ((e = audit_tx(ctx, "session.created", "session",
-	    db_get(res, 0, 0), NULL)) != LK_OK) {
+	    db_get(res, 0, SI_ID), NULL)) != LK_OK) {
 		goto fail;
 	}
 	/* The cookie only once the session is stored. */
@@ -120,7 +122,7 @@ create(struct lk_ctx *ctx)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "user", login_user_json(&u));
-	json_add_str(o, "expires_at", db_get(res, 0, 1));
+	json_add_str(o, "expires_at", db_get(res, 0, SI_EXPIRES));
 	json_add_str(o, "csrf_header", SESSION_CSRF_HEADER);
 	set_cookie(ctx, value, (long)ctx->cfg->jwt_ttl);
 	OPENSSL_cleanse(value, sizeof(value));

@@ -68,6 +68,8 @@ static const struct db_stmt active_owners = {
 	0
 };
 
+enum { AO_COUNT };
+
 static const struct db_stmt users_update = {
 	"users_update",
 	"UPDATE latchkey.users SET email = coalesce($2, email), "
@@ -86,6 +88,8 @@ static const struct db_stmt users_hash = {
 	1
 };
 
+enum { H_HASH };
+
 /* A guess at one's current password spends a token from the login
  * throttle's email bucket (login.c): a stolen token buys no more guesses
  * than the login form gives. */
@@ -96,6 +100,8 @@ static const struct db_stmt guess_throttle = {
 	    "WHERE u.id = $1",
 	2
 };
+
+enum { G_ALLOWED, G_RETRY_MS };
 
 static const struct db_stmt users_delete = {
 	"users_delete",
@@ -320,7 +326,7 @@ lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 		tx_fail_email(ctx, e);
 		return NULL;
 	}
-	n = db_get(cnt, 0, 0);
+	n = db_get(cnt, 0, AO_COUNT);
 	if (n == NULL || parse_long(n, strlen(n), 0, LONG_MAX,
 	    &a->active_owners) != LK_OK) {
 		a->active_owners = 0;
@@ -352,7 +358,7 @@ check_current(struct lk_ctx *ctx, const char *id, const char *current)
 		return -1;
 	}
 	e = password_verify(current, strlen(current), db_nrows(res) == 1 ?
-	    db_get(res, 0, 0) : ctx->w->dummy_hash, &match);
+	    db_get(res, 0, H_HASH) : ctx->w->dummy_hash, &match);
 	if (e == LK_OK && db_nrows(res) != 1) {
 		match = 0;
 	}
@@ -408,8 +414,8 @@ throttle_guess(struct lk_ctx *ctx, const char *id)
 		return -1;
 	}
 	/* No row: the user is gone; the change will answer 404. */
-	ok = db_nrows(res) != 1 || strcmp(db_get(res, 0, 0), "t") == 0;
-	r = db_nrows(res) == 1 ? db_get(res, 0, 1) : NULL;
+	ok = db_nrows(res) != 1 || strcmp(db_get(res, 0, G_ALLOWED), "t") == 0;
+	r = db_nrows(res) == 1 ? db_get(res, 0, G_RETRY_MS) : NULL;
 	if (!ok && (r == NULL || parse_long(r, strlen(r), 0, 3600000L,
 	    &retry) != LK_OK)) {
 		retry = 60000;
