@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "sys.h"
 #include "util.h"
 
 #define DB_NUM_MAX	9007199254740992L	/* 2^53 */
@@ -43,17 +44,6 @@ static const struct db_stmt set_scope = {
 	    "set_config('latchkey.mode', coalesce($2, ''), true)",
 	2
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
-		return 0;
-	}
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct db *
 db_new(const char *conninfo)
@@ -99,7 +89,7 @@ static void
 lost(struct db *db)
 {
 	disconnect(db);
-	db->retry_at_ms = now_ms() + db->backoff_ms;
+	db->retry_at_ms = sys_mono_ms() + db->backoff_ms;
 	db->backoff_ms *= 2;
 	if (db->backoff_ms > BACKOFF_MAX_MS) {
 		db->backoff_ms = BACKOFF_MAX_MS;
@@ -120,7 +110,7 @@ db_connect(struct db *db)
 		}
 		lost(db);
 	}
-	if (now_ms() < db->retry_at_ms) {
+	if (sys_mono_ms() < db->retry_at_ms) {
 		return LK_EUNAVAIL;
 	}
 	/* expand_dbname lets dbname carry a whole conninfo or URI, and the

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "prefork.h"
 #include "reqlog.h"
+#include "sys.h"
 
 #define LISTEN_BACKLOG		1024
 #define RESPAWN_MIN_MS		100
@@ -54,17 +55,6 @@ static volatile sig_atomic_t worker_stop;
 static struct reqlog_ring *ring;
 /* The host's shared authentication cache; NULL if it could not be had. */
 static struct authcache *cache;
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
-		return 0;
-	}
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 pause_ms(int ms)
@@ -317,7 +307,7 @@ static void
 reap(struct slot *slots, int n, struct slot *retiring, int nret,
     int stopping)
 {
-	int64_t now = mono_ms();
+	int64_t now = sys_mono_ms();
 	const char *who;
 	pid_t pid;
 	int status, i;
@@ -375,9 +365,9 @@ alive(const struct slot *slots, int n)
 static void
 stop_all(struct slot *slots, int n, int timeout_s)
 {
-	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
+	int64_t deadline = sys_mono_ms() + (int64_t)timeout_s * 1000;
 
-	while (alive(slots, n) > 0 && mono_ms() < deadline) {
+	while (alive(slots, n) > 0 && sys_mono_ms() < deadline) {
 		signal_all(slots, n, SIGTERM);
 		pause_ms(TERM_REPEAT_MS);
 		reap(slots, n, NULL, 0, 1);
@@ -437,7 +427,7 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 	}
 	log_info("master started: %d workers and a request-log writer", n);
 	for (;;) {
-		now = mono_ms();
+		now = sys_mono_ms();
 		next = now + 1000;
 		/* Slots 0..n-1 are workers, slot n the writer. */
 		for (i = 0; i <= n; i++) {

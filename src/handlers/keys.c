@@ -421,6 +421,27 @@ default_permissions(const struct lk_ctx *ctx, struct perm_set *want)
 	return perm_set_add(want, "*");
 }
 
+/*
+ * The first steps of create and change: keys.write, the body, no unknown
+ * member, and name (required when name_required) and detail.  Returns
+ * -1 with the response decided; field errors are left for the caller's
+ * fields_check().
+ */
+static int
+key_body(struct lk_ctx *ctx, const char *const *allowed, int name_required,
+    json_object **body, const char **name, const char **detail)
+{
+	if (require_perm(ctx, "keys.write") == -1 ||
+	    body_object(ctx, body) == -1) {
+		return -1;
+	}
+	fields_only(ctx, *body, allowed);
+	field_string(ctx, *body, "name", name_required, 1, KEY_NAME_MAX,
+	    name);
+	field_string(ctx, *body, "detail", 0, 0, KEY_DETAIL_MAX, detail);
+	return 0;
+}
+
 static void
 create(struct lk_ctx *ctx)
 {
@@ -433,13 +454,9 @@ create(struct lk_ctx *ctx)
 	enum lk_err e;
 	int absent = 1;
 
-	if (require_perm(ctx, "keys.write") == -1 ||
-	    body_object(ctx, &body) == -1) {
+	if (key_body(ctx, allowed, 1, &body, &name, &detail) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "name", 1, 1, KEY_NAME_MAX, &name);
-	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
 	field_string(ctx, body, "mode", 0, 1, 16, &mode_s);
 	expiry_field(ctx, body, &exp);
 	mode = mode_for_new_key(ctx, mode_s);
@@ -533,13 +550,9 @@ patch(struct lk_ctx *ctx)
 	enum lk_err e;
 	int absent = 1;
 
-	if (require_perm(ctx, "keys.write") == -1 ||
-	    body_object(ctx, &body) == -1) {
+	if (key_body(ctx, allowed, 0, &body, &name, &detail) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "name", 0, 1, KEY_NAME_MAX, &name);
-	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
 	if (ctx->err_fields == NULL &&
 	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
