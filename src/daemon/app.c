@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <fcgiapp.h>
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
@@ -276,7 +275,7 @@ route(struct lk_ctx *ctx)
 }
 
 void
-app_handle(struct worker *w, struct FCGX_Request *f)
+app_handle(struct worker *w, struct http_conn *f)
 {
 	struct http_req req;
 	struct lk_ctx ctx;

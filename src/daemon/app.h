@@ -93,7 +93,7 @@ enum lk_err	 app_worker_init(struct worker *, const struct lk_config *)
 		    LK_MUST_CHECK;
 void		 app_worker_free(struct worker *);
 /* Answers one accepted FastCGI request. */
-void		 app_handle(struct worker *, struct FCGX_Request *);
+void		 app_handle(struct worker *, struct http_conn *);
 /* The route tables the router matches, *n of them; static, never freed. */
 const struct route_table *const *app_route_tables(size_t *n);
 /* Appends "name: value" to the response headers; an unsafe value (CR,

@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
 
 #include "app.h"
 #include "authcache.h"
+#include "http.h"
 #include "log.h"
 #include "prefork.h"
 #include "reqlog.h"
@@ -152,7 +152,7 @@ on_worker_term(int sig)
 {
 	(void)sig;
 	worker_stop = 1;
-	FCGX_ShutdownPending();
+	http_shutdown();
 }
 
 /* The worker: accept, answer, repeat until told to stop.  Never returns. */
@@ -161,7 +161,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 {
 	struct sigaction sa;
 	sigset_t term, none;
-	FCGX_Request req;
+	struct http_conn *conn;
 	struct worker w;
 	enum lk_err e;
 	int rc;
@@ -196,8 +196,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	if (sigprocmask(SIG_SETMASK, &term, NULL) == -1) {
 		_exit(1);
 	}
-	if (FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (http_conn_open(listen_fd, &conn) != LK_OK) {
 		log_err("cannot initialise libfcgi");
 		_exit(1);
 	}
@@ -209,7 +208,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	w.cache = cache;
 	while (!worker_stop) {
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		rc = worker_stop ? -1 : FCGX_Accept_r(&req);
+		rc = worker_stop ? -1 : http_accept(conn);
 		(void)sigprocmask(SIG_SETMASK, &term, NULL);
 		if (rc < 0) {
 			if (worker_stop) {
@@ -220,10 +219,10 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 			}
 			continue;
 		}
-		app_handle(&w, &req);
-		FCGX_Finish_r(&req);
+		app_handle(&w, conn);
+		http_finish(conn);
 	}
-	FCGX_Free(&req, 1);
+	http_conn_close(conn);
 	app_worker_free(&w);
 	_exit(0);
 }
