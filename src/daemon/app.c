@@ -268,8 +268,8 @@ route(struct lk_ctx *ctx)
 	}
 	case ROUTER_NOT_FOUND:
 		reply_error(ctx, 404, "not_found",
-		    "no such path: %.*s", (int)(req->path.len > 200 ?
-		    200 : req->path.len), req->path.p);
+		    "no such path: %.*s", (int)(req->path.len > APP_ECHO_MAX ?
+		    APP_ECHO_MAX : req->path.len), req->path.p);
 		return;
 	}
 }

@@ -28,6 +28,11 @@
 #define APP_OWNED_MAX		8
 #define APP_REDACT_MAX		32	/* redacted JSON field names */
 #define APP_ARENA_LIMIT		(64u * 1024 * 1024)
+/* The longest password field read: longer than any password the policy
+ * accepts, so that it, not a length check, answers. */
+#define APP_SECRET_FIELD_MAX	4096
+#define APP_WORD_MAX		16	/* a role or mode name field */
+#define APP_ECHO_MAX		200	/* bytes of a caller's path quoted back */
 
 struct authcache;
 struct authz_route;

@@ -488,7 +488,8 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	memcpy(id->org_id, k.org_id, sizeof(id->org_id));
 	memcpy(id->key_id, k.key_id, sizeof(id->key_id));
 	memcpy(id->user_id, k.user_id, sizeof(id->user_id));
-	memcpy(id->mode, parsed.mode == APIKEY_TEST ? "test" : "live", 5);
+	memcpy(id->mode, parsed.mode == APIKEY_TEST ? "test" : "live",
+	    APIKEY_MODE_SIZE);
 	id->role = (enum role)k.role;
 	/* A key never exceeds its creator's current role. */
 	if (authority_key_perms(&own, env->roles, (enum role)k.role,
@@ -575,7 +576,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 	id->kind = CRED_SERVICE;
 	memcpy(id->org_id, org, UUID_LEN + 1);
 	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
-	    "test" : "live", 5);
+	    "test" : "live", APIKEY_MODE_SIZE);
 	id->role = ROLE_OWNER;
 	return perm_set_add(&id->perms, "*");
 }

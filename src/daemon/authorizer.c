@@ -141,7 +141,7 @@ route_check(struct lk_ctx *ctx, const char *method, const char *path,
 			return -1;
 		}
 		reply_error(ctx, 403, "no_route", "no route allows %s %.*s",
-		    method, (int)(len > 200 ? 200 : len), path);
+		    method, (int)(len > APP_ECHO_MAX ? APP_ECHO_MAX : len), path);
 		return -1;
 	}
 	*route = r;

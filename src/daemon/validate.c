@@ -19,9 +19,8 @@
 #include "sanitize.h"
 #include "util.h"
 
-/* A limit as text, for a message built at compile time. */
-#define XSTR_(x)	#x
-#define XSTR(x)		XSTR_(x)
+#define JSON_TYPE		"application/json"
+#define JSON_TYPE_LEN		(sizeof(JSON_TYPE) - 1)
 
 static void
 own(struct lk_ctx *ctx, json_object *o)
@@ -43,8 +42,9 @@ body_object(struct lk_ctx *ctx, json_object **out)
 	json_object *o;
 	size_t n, at = 0;
 
-	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
-	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+	if (ct == NULL || strncasecmp(ct, JSON_TYPE, JSON_TYPE_LEN) != 0 ||
+	    (ct[JSON_TYPE_LEN] != '\0' && ct[JSON_TYPE_LEN] != ';' &&
+	    ct[JSON_TYPE_LEN] != ' ')) {
 		reply_error(ctx, 415, "unsupported_media_type",
 		    "send the body as Content-Type: application/json");
 		return -1;
@@ -200,10 +200,10 @@ field_password(struct lk_ctx *ctx, const char *field, const char *pw)
 	e = password_check(pw, strlen(pw));
 	if (e == LK_ETOOBIG) {
 		field_error(ctx, field, "must be at most "
-		    XSTR(PASSWORD_MAX_LEN) " bytes");
+		    LK_XSTR(PASSWORD_MAX_LEN) " bytes");
 	} else if (e != LK_OK) {
 		field_error(ctx, field, "must be at least "
-		    XSTR(PASSWORD_MIN_LEN) " bytes");
+		    LK_XSTR(PASSWORD_MIN_LEN) " bytes");
 	}
 }
 

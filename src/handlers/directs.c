@@ -176,8 +176,8 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "resource_type", 1, 1, 64, &type);
-	field_string(ctx, body, "resource_id", 1, 1, 128, &rid);
+	field_string(ctx, body, "resource_type", 1, 1, JWT_RTYPE_MAX, &type);
+	field_string(ctx, body, "resource_id", 1, 1, JWT_RID_MAX, &rid);
 	if (type != NULL && !charset(type, "abcdefghijklmnopqrstuvwxyz"
 	    "0123456789_")) {
 		field_error(ctx, "resource_type", "must be a-z, 0-9 and _");

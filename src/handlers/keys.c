@@ -29,6 +29,9 @@
 #include "util.h"
 
 #define KEY_EXPIRES_IN_MAX	(10L * 366 * 24 * 3600)
+/* KEY_GRACE_MAX is an expression: its value is checked here, once. */
+#define GRACE_MESSAGE	"must be a number of seconds from 0 to 604800"
+_Static_assert(KEY_GRACE_MAX == 604800, "GRACE_MESSAGE states KEY_GRACE_MAX");
 
 #define KEY_COLS \
 	"id, name, detail, display_prefix, last4, mode, permissions, " \
@@ -209,8 +212,8 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 	}
 	if (!json_object_is_type(arr, json_type_array) ||
 	    (n = json_object_array_length(arr)) > PERM_SET_MAX) {
-		field_error(ctx, "permissions",
-		    "must be an array of at most 64 permission names");
+		field_error(ctx, "permissions", "must be an array of at most "
+		    LK_XSTR(PERM_SET_MAX) " permission names");
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -457,7 +460,7 @@ create(struct lk_ctx *ctx)
 	if (key_body(ctx, allowed, 1, &body, &name, &detail) == -1) {
 		return;
 	}
-	field_string(ctx, body, "mode", 0, 1, 16, &mode_s);
+	field_string(ctx, body, "mode", 0, 1, APP_WORD_MAX, &mode_s);
 	expiry_field(ctx, body, &exp);
 	mode = mode_for_new_key(ctx, mode_s);
 	if (ctx->err_fields == NULL &&
@@ -667,8 +670,8 @@ roll(struct lk_ctx *ctx)
 			if (!json_object_is_type(v, json_type_int) ||
 			    (grace = json_object_get_int64(v)) < 0 ||
 			    grace > KEY_GRACE_MAX) {
-				field_error(ctx, "grace_seconds", "must be "
-				    "a number of seconds from 0 to 604800");
+				field_error(ctx, "grace_seconds",
+				    GRACE_MESSAGE);
 			}
 		}
 		if (fields_check(ctx) == -1) {

@@ -62,6 +62,8 @@ static const struct db_stmt signup_throttle = {
 /* The columns of both throttles. */
 enum { T_ALLOWED, T_RETRY_MS };
 
+#define ORG_NAME_MAX	200
+
 /* The bucket of the request's client address: "<what>:ip:<address>". */
 #define IP_BUCKET_MAX	(16 + NETADDR_STR_MAX)
 
@@ -210,9 +212,11 @@ signup(struct lk_ctx *ctx)
 		return;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "org_name", 1, 1, 200, &org_name);
-	field_string(ctx, body, "email", 1, 3, 254, &email);
-	field_string(ctx, body, "password", 1, 0, 4096, &password);
+	field_string(ctx, body, "org_name", 1, 1, ORG_NAME_MAX, &org_name);
+	field_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	    &email);
+	field_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
+	    &password);
 	if (email != NULL && !email_valid(email)) {
 		field_error(ctx, "email", "is not an email address");
 	}
@@ -310,8 +314,9 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		return -1;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 1, 1, 254, &email);
-	field_string(ctx, body, "password", 1, 1, 4096, &password);
+	field_string(ctx, body, "email", 1, 1, EMAIL_MAX_LEN, &email);
+	field_string(ctx, body, "password", 1, 1, APP_SECRET_FIELD_MAX,
+	    &password);
 	if (fields_check(ctx) == -1 || throttle(ctx, &login_throttle, "login",
 	    ctx->cfg->login_rate_per_min, email) == -1) {
 		return -1;

@@ -250,9 +250,11 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 1, 3, 254, &email);
-	field_string(ctx, body, "password", 1, 0, 4096, &password);
-	field_string(ctx, body, "role", 0, 1, 16, &role_s);
+	field_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	    &email);
+	field_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
+	    &password);
+	field_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
 	email_field(ctx, email);
 	field_password(ctx, "password", password);
 	role = role_s != NULL ? role_field(ctx, role_s) : ROLE_MEMBER;
@@ -451,10 +453,13 @@ patch(struct lk_ctx *ctx)
 	}
 	id = path_param(ctx, "id");
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 0, 3, 254, &email);
-	field_string(ctx, body, "password", 0, 0, 4096, &password);
-	field_string(ctx, body, "current_password", 0, 1, 4096, &current);
-	field_string(ctx, body, "role", 0, 1, 16, &role_s);
+	field_string(ctx, body, "email", 0, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	    &email);
+	field_string(ctx, body, "password", 0, 0, APP_SECRET_FIELD_MAX,
+	    &password);
+	field_string(ctx, body, "current_password", 0, 1,
+	    APP_SECRET_FIELD_MAX, &current);
+	field_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
 	field_bool(ctx, body, "disabled", &disabled);
 	email_field(ctx, email);
 	field_password(ctx, "password", password);
