@@ -280,6 +280,17 @@ json_object *json_str_or_null(const char *);
 void	 json_add_str(json_object *, const char *key, const char *value);
 /* Adds key: true/false from a PostgreSQL boolean ("t"/"f"). */
 void	 json_add_bool(json_object *, const char *key, const char *pg_bool);
+/* One member of a row's JSON: key from column col, as text (or null)
+ * or as a PostgreSQL boolean. */
+struct jsonx_col {
+	const char	*key;
+	int		 col;
+	int		 is_bool;
+};
+/* Adds the n members cols of row of res to o, in order. */
+void	 json_add_cols(json_object *o, const struct db_res *res, size_t row,
+	    const struct jsonx_col *cols, size_t n);
+#define JSONX_NCOLS(a)	(sizeof(a) / sizeof((a)[0]))
 /* A new array of the set's patterns (NULL set: empty); NULL when json-c
  * is out of memory.  Caller owns the result. */
 json_object *json_perm_array(const struct perm_set *);

@@ -3,8 +3,8 @@
  * from database text: a string or null, a PostgreSQL boolean, a
  * permission set, the caller's identity.  A NULL container (json-c out of
  * memory) is passed over, so a builder is checked once, by reply(), at
- * the end.  Pure construction; it knows neither the request nor the
- * database.
+ * the end.  Pure construction: of the database it reads only a result's
+ * text (db_get()); it knows nothing of the request.
  */
 #include "config.h"
 
@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "db.h"
 #include "perm.h"
 
 json_object *
@@ -35,6 +36,23 @@ json_add_bool(json_object *o, const char *key, const char *pg_bool)
 	if (o != NULL) {
 		json_object_object_add(o, key, json_object_new_boolean(
 		    pg_bool != NULL && strcmp(pg_bool, "t") == 0));
+	}
+}
+
+void
+json_add_cols(json_object *o, const struct db_res *res, size_t row,
+    const struct jsonx_col *cols, size_t n)
+{
+	size_t i;
+
+	for (i = 0; o != NULL && i < n; i++) {
+		if (cols[i].is_bool) {
+			json_add_bool(o, cols[i].key,
+			    db_get(res, row, cols[i].col));
+		} else {
+			json_add_str(o, cols[i].key,
+			    db_get(res, row, cols[i].col));
+		}
 	}
 }
 

@@ -77,14 +77,17 @@ static const struct db_stmt directs_revoke = {
 static json_object *
 direct_json(const struct db_res *res, size_t row)
 {
+	static const struct jsonx_col cols[] = {
+		{ "id", C_ID, 0 },
+		{ "resource_type", C_TYPE, 0 },
+		{ "resource_id", C_RID, 0 },
+		{ "mode", C_MODE, 0 },
+		{ "created_at", C_CREATED, 0 },
+		{ "revoked_at", C_REVOKED, 0 },
+	};
 	json_object *o = json_object_new_object();
 
-	json_add_str(o, "id", db_get(res, row, C_ID));
-	json_add_str(o, "resource_type", db_get(res, row, C_TYPE));
-	json_add_str(o, "resource_id", db_get(res, row, C_RID));
-	json_add_str(o, "mode", db_get(res, row, C_MODE));
-	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
-	json_add_str(o, "revoked_at", db_get(res, row, C_REVOKED));
+	json_add_cols(o, res, row, cols, JSONX_NCOLS(cols));
 	return o;
 }
 

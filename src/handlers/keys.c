@@ -133,15 +133,27 @@ enum { CAT_NAME };
 static json_object *
 key_json(const struct db_res *res, size_t row)
 {
+	static const struct jsonx_col head[] = {
+		{ "id", C_ID, 0 },
+		{ "name", C_NAME, 0 },
+		{ "detail", C_DETAIL, 0 },
+		{ "prefix", C_PREFIX, 0 },
+		{ "last4", C_LAST4, 0 },
+		{ "mode", C_MODE, 0 },
+	}, times[] = {
+		{ "created_at", C_CREATED, 0 },
+		{ "updated_at", C_UPDATED, 0 },
+		{ "expires_at", C_EXPIRES, 0 },
+		{ "revoked_at", C_REVOKED, 0 },
+		{ "last_used_at", C_USED, 0 },
+	}, creator[] = {
+		{ "user_id", C_BY_USER, 0 },
+		{ "api_key_id", C_BY_KEY, 0 },
+	};
 	json_object *o = json_object_new_object(), *by;
 	struct perm_set set;
 
-	json_add_str(o, "id", db_get(res, row, C_ID));
-	json_add_str(o, "name", db_get(res, row, C_NAME));
-	json_add_str(o, "detail", db_get(res, row, C_DETAIL));
-	json_add_str(o, "prefix", db_get(res, row, C_PREFIX));
-	json_add_str(o, "last4", db_get(res, row, C_LAST4));
-	json_add_str(o, "mode", db_get(res, row, C_MODE));
+	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	if (auth_parse_perm_array(db_get(res, row, C_PERMS), &set) != LK_OK) {
 		set.n = 0;
 	}
@@ -149,14 +161,9 @@ key_json(const struct db_res *res, size_t row)
 		json_object_object_add(o, "permissions",
 		    json_perm_array(&set));
 	}
-	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
-	json_add_str(o, "updated_at", db_get(res, row, C_UPDATED));
-	json_add_str(o, "expires_at", db_get(res, row, C_EXPIRES));
-	json_add_str(o, "revoked_at", db_get(res, row, C_REVOKED));
-	json_add_str(o, "last_used_at", db_get(res, row, C_USED));
+	json_add_cols(o, res, row, times, JSONX_NCOLS(times));
 	by = json_object_new_object();
-	json_add_str(by, "user_id", db_get(res, row, C_BY_USER));
-	json_add_str(by, "api_key_id", db_get(res, row, C_BY_KEY));
+	json_add_cols(by, res, row, creator, JSONX_NCOLS(creator));
 	if (o != NULL) {
 		json_object_object_add(o, "created_by", by);
 	} else {

@@ -112,15 +112,18 @@ static const struct db_stmt users_delete = {
 static json_object *
 user_json(const struct db_res *res, size_t row)
 {
+	static const struct jsonx_col cols[] = {
+		{ "id", C_ID, 0 },
+		{ "org_id", C_ORG, 0 },
+		{ "email", C_EMAIL, 0 },
+		{ "role", C_ROLE, 0 },
+		{ "disabled", C_DISABLED, 1 },
+		{ "created_at", C_CREATED, 0 },
+		{ "updated_at", C_UPDATED, 0 },
+	};
 	json_object *u = json_object_new_object();
 
-	json_add_str(u, "id", db_get(res, row, C_ID));
-	json_add_str(u, "org_id", db_get(res, row, C_ORG));
-	json_add_str(u, "email", db_get(res, row, C_EMAIL));
-	json_add_str(u, "role", db_get(res, row, C_ROLE));
-	json_add_bool(u, "disabled", db_get(res, row, C_DISABLED));
-	json_add_str(u, "created_at", db_get(res, row, C_CREATED));
-	json_add_str(u, "updated_at", db_get(res, row, C_UPDATED));
+	json_add_cols(u, res, row, cols, JSONX_NCOLS(cols));
 	return u;
 }
 
