@@ -86,6 +86,8 @@ struct lk_ctx {
 	const char		*err_code;	/* error body, when set */
 	const char		*err_message;	/* arena or static */
 	json_object		*err_fields;	/* 422 field errors; owned */
+	int			 fields_lost;	/* a field error json-c could
+						 * not record: 500 */
 	json_object		*owned[APP_OWNED_MAX];	/* parsed bodies */
 	size_t			 nowned;
 };
@@ -278,6 +280,12 @@ void	 history_record(struct lk_ctx *);
 json_object *json_str_or_null(const char *);
 /* Adds key: value, or key: null when value is NULL. */
 void	 json_add_str(json_object *, const char *key, const char *value);
+/* Adds key: v to o, taking v; with o NULL (a constructor that failed)
+ * or on failure v is released, and the builder's NULL is caught at
+ * reply(). */
+void	 json_add(json_object *o, const char *key, json_object *v);
+/* Appends v to array a, taking v; as json_add(). */
+void	 json_push(json_object *a, json_object *v);
 /* Adds key: true/false from a PostgreSQL boolean ("t"/"f"). */
 void	 json_add_bool(json_object *, const char *key, const char *pg_bool);
 /* One member of a row's JSON: key from column col, as text (or null)

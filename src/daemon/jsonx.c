@@ -23,10 +23,26 @@ json_str_or_null(const char *s)
 }
 
 void
+json_add(json_object *o, const char *key, json_object *v)
+{
+	if (o == NULL || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+	}
+}
+
+void
+json_push(json_object *a, json_object *v)
+{
+	if (a == NULL || json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+	}
+}
+
+void
 json_add_str(json_object *o, const char *key, const char *value)
 {
 	if (o != NULL) {
-		json_object_object_add(o, key, json_str_or_null(value));
+		json_add(o, key, json_str_or_null(value));
 	}
 }
 
@@ -34,8 +50,8 @@ void
 json_add_bool(json_object *o, const char *key, const char *pg_bool)
 {
 	if (o != NULL) {
-		json_object_object_add(o, key, json_object_new_boolean(
-		    pg_bool != NULL && strcmp(pg_bool, "t") == 0));
+		json_add(o, key, json_object_new_boolean(pg_bool != NULL &&
+		    strcmp(pg_bool, "t") == 0));
 	}
 }
 
@@ -63,8 +79,7 @@ json_perm_array(const struct perm_set *set)
 	size_t i;
 
 	for (i = 0; a != NULL && set != NULL && i < set->n; i++) {
-		json_object_array_add(a, json_object_new_string(
-		    set->items[i]));
+		json_push(a, json_object_new_string(set->items[i]));
 	}
 	return a;
 }
@@ -83,5 +98,5 @@ json_add_identity(json_object *o, const struct identity *id)
 	 * direct's id is its own, never a key's. */
 	json_add_str(o, "api_key_id", id->kind == CRED_KEY ?
 	    app_nonempty(id->key_id) : NULL);
-	json_object_object_add(o, "permissions", json_perm_array(&id->perms));
+	json_add(o, "permissions", json_perm_array(&id->perms));
 }

@@ -71,16 +71,19 @@ page_wrap(json_object *data, const struct page *pg,
 	size_t n = json_object_array_length(data);
 	int more = n > (size_t)pg->limit;
 
+	if (o == NULL) {
+		json_object_put(data);
+		return NULL;	/* reply(): a logged 500 */
+	}
 	if (more) {
 		json_object_array_del_idx(data, (size_t)pg->limit, 1);
 	}
-	json_object_object_add(o, "data", data);
-	json_object_object_add(o, "has_more", json_object_new_boolean(more));
-	json_object_object_add(o, "next_cursor", more ?
+	json_add(o, "data", data);
+	json_add(o, "has_more", json_object_new_boolean(more));
+	json_add(o, "next_cursor", more ?
 	    json_object_new_string(cursors[pg->limit - 1]) : NULL);
 	return o;
 }
-
 
 void
 page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
@@ -107,9 +110,21 @@ page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
 		tx_fail_internal(ctx, LK_ENOMEM, "the page cursors");
 		return;
 	}
-	data = json_object_new_array();
+	if ((data = json_object_new_array()) == NULL) {
+		db_res_free(res);
+		tx_fail_internal(ctx, LK_ENOMEM, "a page");
+		return;
+	}
 	for (i = 0; i < n; i++) {
-		json_object_array_add(data, row(res, i));
+		json_object *r = row(res, i);
+
+		if (r == NULL || json_object_array_add(data, r) != 0) {
+			json_object_put(r);
+			json_object_put(data);
+			db_res_free(res);
+			tx_fail_internal(ctx, LK_ENOMEM, "a row of a page");
+			return;
+		}
 		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, ccol));
 	}
 	db_res_free(res);

@@ -94,20 +94,41 @@ field_error(struct lk_ctx *ctx, const char *field, const char *msg)
 {
 	json_object *list;
 
+	json_object *m;
+
 	if (ctx->err_fields == NULL &&
 	    (ctx->err_fields = json_object_new_object()) == NULL) {
+		ctx->fields_lost = 1;
 		return;
 	}
 	if (!json_object_object_get_ex(ctx->err_fields, field, &list)) {
-		list = json_object_new_array();
-		json_object_object_add(ctx->err_fields, field, list);
+		if ((list = json_object_new_array()) == NULL) {
+			ctx->fields_lost = 1;
+			return;
+		}
+		if (json_object_object_add(ctx->err_fields, field, list) !=
+		    0) {
+			json_object_put(list);
+			ctx->fields_lost = 1;
+			return;
+		}
 	}
-	json_object_array_add(list, json_object_new_string(msg));
+	if ((m = json_object_new_string(msg)) == NULL ||
+	    json_object_array_add(list, m) != 0) {
+		json_object_put(m);
+		ctx->fields_lost = 1;
+	}
 }
 
 int
 fields_check(struct lk_ctx *ctx)
 {
+	if (ctx->fields_lost) {
+		/* A field error json-c could not hold still fails the
+		 * request: never valid for want of memory. */
+		reply_internal(ctx, LK_ENOMEM, "a field error");
+		return -1;
+	}
 	if (ctx->err_fields == NULL) {
 		return 0;
 	}

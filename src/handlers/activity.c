@@ -54,15 +54,15 @@ event_json(const struct db_res *res, size_t row)
 	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	actor = json_object_new_object();
 	json_add_cols(actor, res, row, actor_cols, JSONX_NCOLS(actor_cols));
-	json_object_object_add(o, "actor", actor);
+	json_add(o, "actor", actor);
 	target = json_object_new_object();
 	json_add_cols(target, res, row, target_cols,
 	    JSONX_NCOLS(target_cols));
-	json_object_object_add(o, "target", target);
+	json_add(o, "target", target);
 	/* Written by latchkey as JSON; parsed back to nest it. */
 	detail = json_tokener_parse(db_get(res, row, C_DETAIL) != NULL ?
 	    db_get(res, row, C_DETAIL) : "{}");
-	json_object_object_add(o, "detail", detail != NULL ? detail :
+	json_add(o, "detail", detail != NULL ? detail :
 	    json_object_new_object());
 	json_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
 	return o;

@@ -308,7 +308,7 @@ verify(struct lk_ctx *ctx)
 		}
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "valid", json_object_new_boolean(1));
+	json_add(o, "valid", json_object_new_boolean(1));
 	if (ctx->authenticated) {
 		identity_json(ctx, o);
 	}
@@ -318,9 +318,9 @@ verify(struct lk_ctx *ctx)
 		json_add_str(ro, "pattern", r->pattern);
 		json_add_str(ro, "permission", r->permission[0] != '\0' ?
 		    r->permission : NULL);
-		json_object_object_add(ro, "public",
+		json_add(ro, "public",
 		    json_object_new_boolean(r->public));
-		json_object_object_add(o, "route", ro);
+		json_add(o, "route", ro);
 	}
 	reply(ctx, 200, o);
 }

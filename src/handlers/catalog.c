@@ -41,11 +41,11 @@ list_permissions(struct lk_ctx *ctx)
 		json_add_str(p, "name", db_get(res, i, P_NAME));
 		json_add_str(p, "description", db_get(res, i, P_DESCRIPTION));
 		json_add_bool(p, "builtin", db_get(res, i, P_BUILTIN));
-		json_object_array_add(data, p);
+		json_push(data, p);
 	}
 	db_res_free(res);
 	o = json_object_new_object();
-	json_object_object_add(o, "data", data);
+	json_add(o, "data", data);
 	reply(ctx, 200, o);
 }
 
@@ -65,13 +65,13 @@ list_roles(struct lk_ctx *ctx)
 		set = &ctx->w->roles.sets[role];
 		r = json_object_new_object();
 		json_add_str(r, "name", role_str((enum role)role));
-		json_object_object_add(r, "rank", json_object_new_int(role));
-		json_object_object_add(r, "permissions",
+		json_add(r, "rank", json_object_new_int(role));
+		json_add(r, "permissions",
 		    json_perm_array(set));
-		json_object_array_add(data, r);
+		json_push(data, r);
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "data", data);
+	json_add(o, "data", data);
 	reply(ctx, 200, o);
 }
 

@@ -158,14 +158,14 @@ key_json(const struct db_res *res, size_t row)
 		set.n = 0;
 	}
 	if (o != NULL) {
-		json_object_object_add(o, "permissions",
+		json_add(o, "permissions",
 		    json_perm_array(&set));
 	}
 	json_add_cols(o, res, row, times, JSONX_NCOLS(times));
 	by = json_object_new_object();
 	json_add_cols(by, res, row, creator, JSONX_NCOLS(creator));
 	if (o != NULL) {
-		json_object_object_add(o, "created_by", by);
+		json_add(o, "created_by", by);
 	} else {
 		json_object_put(by);
 	}
@@ -408,7 +408,7 @@ detail_of(const char *name, const struct perm_set *perms)
 		json_add_str(d, "name", name);
 	}
 	if (perms != NULL && d != NULL) {
-		json_object_object_add(d, "permissions",
+		json_add(d, "permissions",
 		    json_perm_array(perms));
 	}
 	return d;
@@ -631,7 +631,7 @@ revoke(struct lk_ctx *ctx)
 	d = NULL;
 	if (n > 1) {
 		d = json_object_new_object();
-		json_object_object_add(d, "descendants_revoked",
+		json_add(d, "descendants_revoked",
 		    json_object_new_int64((int64_t)(n - 1)));
 	}
 	e = audit_tx(ctx, "api_key.revoked", "api_key", id, d);
@@ -723,7 +723,7 @@ roll(struct lk_ctx *ctx)
 	json_add_str(o, "key", key);
 	OPENSSL_cleanse(key, sizeof(key));
 	d = json_object_new_object();
-	json_object_object_add(d, "grace_seconds",
+	json_add(d, "grace_seconds",
 	    json_object_new_int64(grace));
 	ctx->auth_changed = 1;
 	if ((e = audit_tx(ctx, "api_key.rolled", "api_key", params[0], d)) !=

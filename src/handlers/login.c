@@ -275,13 +275,13 @@ signup(struct lk_ctx *ctx)
 		ver = 1;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "api_key", key);
+	json_add(o, "api_key", key);
 	org = json_object_new_object();
 	json_add_str(org, "id", org_id);
 	json_add_str(org, "name", org_name);
 	json_add_str(org, "created_at", db_get(res, 0, ORG_CREATED));
-	json_object_object_add(o, "org", org);
-	json_object_object_add(o, "user", user_json(db_get(ures, 0, OWNER_ID),
+	json_add(o, "org", org);
+	json_add(o, "user", user_json(db_get(ures, 0, OWNER_ID),
 	    email, "owner", org_id));
 	if (add_token(ctx, o, db_get(ures, 0, OWNER_ID), org_id, ver) == -1) {
 		json_object_put(o);
@@ -400,7 +400,7 @@ login(struct lk_ctx *ctx)
 		reply_internal(ctx, LK_ECRYPTO, "signing a login token");
 		return;
 	}
-	json_object_object_add(o, "user", login_user_json(&u));
+	json_add(o, "user", login_user_json(&u));
 	audit_send(ctx, "login.succeeded", "user", ctx->id.user_id, NULL);
 	reply(ctx, 200, o);
 }

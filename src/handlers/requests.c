@@ -80,16 +80,16 @@ request_json(const struct db_res *res, size_t row, int bodies)
 	}
 	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	v = db_get(res, row, C_STATUS);
-	json_object_object_add(o, "status", json_object_new_int(v != NULL &&
+	json_add(o, "status", json_object_new_int(v != NULL &&
 	    parse_long(v, strlen(v), 0, STATUS_MAX, &n) == LK_OK ? (int)n : 0));
 	json_add_str(o, "error_code", db_get(res, row, C_ERROR));
 	v = db_get(res, row, C_DUR);
-	json_object_object_add(o, "duration_us", json_object_new_int64(
+	json_add(o, "duration_us", json_object_new_int64(
 	    v != NULL && parse_long(v, strlen(v), 0, INT_MAX, &n) ==
 	    LK_OK ? n : 0));
 	cred = json_object_new_object();
 	json_add_cols(cred, res, row, cred_cols, JSONX_NCOLS(cred_cols));
-	json_object_object_add(o, "credential", cred);
+	json_add(o, "credential", cred);
 	json_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
 	if (bodies) {
 		json_add_cols(o, res, row, bodies_cols,

@@ -121,7 +121,7 @@ create(struct lk_ctx *ctx)
 		goto fail;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "user", login_user_json(&u));
+	json_add(o, "user", login_user_json(&u));
 	json_add_str(o, "expires_at", db_get(res, 0, SI_EXPIRES));
 	json_add_str(o, "csrf_header", SESSION_CSRF_HEADER);
 	set_cookie(ctx, value, (long)ctx->cfg->jwt_ttl);

@@ -67,12 +67,12 @@ limit_json(int limit, int remaining, int reset_ms)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "limit", json_object_new_int(limit));
-	json_object_object_add(o, "remaining",
+	json_add(o, "limit", json_object_new_int(limit));
+	json_add(o, "remaining",
 	    json_object_new_int(remaining));
-	json_object_object_add(o, "reset_seconds",
+	json_add(o, "reset_seconds",
 	    json_object_new_int((reset_ms + 999) / 1000));
-	json_object_object_add(o, "window_seconds",
+	json_add(o, "window_seconds",
 	    json_object_new_int(RATELIMIT_WINDOW_S));
 	return o;
 }
@@ -144,22 +144,22 @@ usage(struct lk_ctx *ctx)
 
 		row = json_object_new_object();
 		json_add_str(row, group, db_get(res, i, UC_BUCKET));
-		json_object_object_add(row, "count", json_object_new_int64(
+		json_add(row, "count", json_object_new_int64(
 		    c != NULL && parse_long(c, strlen(c), 0, LONG_MAX, &n) ==
 		    LK_OK ? n : 0));
-		json_object_array_add(data, row);
+		json_push(data, row);
 	}
-	json_object_object_add(o, "data", data);
+	json_add(o, "data", data);
 	json_add_str(o, "plan", db_nrows(plan) == 1 ? db_get(plan, 0, UP_ID) :
 	    NULL);
 	/* This request already took its token: the state is current. */
 	rl = json_object_new_object();
-	json_object_object_add(rl, "credential", limit_json(
+	json_add(rl, "credential", limit_json(
 	    ctx->id.rate.cred_limit, ctx->id.rate.cred_remaining,
 	    ctx->id.rate.cred_reset_ms));
-	json_object_object_add(rl, "org", limit_json(ctx->id.rate.org_limit,
+	json_add(rl, "org", limit_json(ctx->id.rate.org_limit,
 	    ctx->id.rate.org_remaining, ctx->id.rate.org_reset_ms));
-	json_object_object_add(o, "rate_limit", rl);
+	json_add(o, "rate_limit", rl);
 	db_res_free(res);
 	db_res_free(plan);
 	tx_reply(ctx, 200, o);

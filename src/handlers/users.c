@@ -540,11 +540,11 @@ patch(struct lk_ctx *ctx)
 		json_add_str(d, "role", role_str(role));
 	}
 	if (disabled != -1) {
-		json_object_object_add(d, "disabled",
+		json_add(d, "disabled",
 		    json_object_new_boolean(disabled));
 	}
 	if (password != NULL) {
-		json_object_object_add(d, "password_changed",
+		json_add(d, "password_changed",
 		    json_object_new_boolean(1));
 	}
 	ctx->auth_changed = 1;
