@@ -155,6 +155,12 @@ void	 tx_fail_email(struct lk_ctx *, enum lk_err);
 int	 tx_begin(struct lk_ctx *, const char *mode) LK_MUST_CHECK;
 /* Commits, then replies with o (taken); or decides the database error. */
 void	 tx_reply(struct lk_ctx *, int status, json_object *o);
+/* The end of a change: audit_tx() (target_id and detail as there; detail
+ * taken), then commit and reply status with o (taken); or roll back and
+ * decide the error. */
+void	 tx_audit_reply(struct lk_ctx *, int status, json_object *o,
+	    const char *action, const char *target_type,
+	    const char *target_id, json_object *detail);
 /* Rolls back and decides the response for a failed statement. */
 void	 tx_fail(struct lk_ctx *, enum lk_err);
 

@@ -48,6 +48,22 @@ tx_reply(struct lk_ctx *ctx, int status, json_object *o)
 }
 
 void
+tx_audit_reply(struct lk_ctx *ctx, int status, json_object *o,
+    const char *action, const char *target_type, const char *target_id,
+    json_object *detail)
+{
+	enum lk_err e;
+
+	if ((e = audit_tx(ctx, action, target_type, target_id, detail)) !=
+	    LK_OK) {
+		json_object_put(o);
+		tx_fail(ctx, e);
+		return;
+	}
+	tx_reply(ctx, status, o);
+}
+
+void
 tx_fail(struct lk_ctx *ctx, enum lk_err e)
 {
 	db_rollback(ctx->db);

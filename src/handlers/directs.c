@@ -220,15 +220,9 @@ create(struct lk_ctx *ctx)
 	o = direct_json(res, 0);
 	json_add_str(o, "direct_hash", secret);
 	OPENSSL_cleanse(secret, sizeof(secret));
-	e = audit_tx(ctx, "direct.created", "direct", db_get(res, 0, C_ID),
-	    NULL);
+	tx_audit_reply(ctx, 201, o, "direct.created", "direct",
+	    db_get(res, 0, C_ID), NULL);
 	db_res_free(res);
-	if (e != LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 201, o);
 }
 
 static void
@@ -249,7 +243,6 @@ revoke(struct lk_ctx *ctx)
 {
 	const char *id;
 	struct db_res *res;
-	enum lk_err e;
 
 	if (require_perm(ctx, "directs.write") == -1 ||
 	    tx_begin(ctx, NULL) == -1) {
@@ -262,12 +255,7 @@ revoke(struct lk_ctx *ctx)
 	}
 	db_res_free(res);
 	ctx->auth_changed = 1;
-	if ((e = audit_tx(ctx, "direct.revoked", "direct", id, NULL)) !=
-	    LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 204, NULL);
+	tx_audit_reply(ctx, 204, NULL, "direct.revoked", "direct", id, NULL);
 }
 
 static const struct route routes[] = {

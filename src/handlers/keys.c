@@ -498,14 +498,9 @@ create(struct lk_ctx *ctx)
 		tx_fail(ctx, e);
 		return;
 	}
-	if ((e = audit_tx(ctx, "api_key.created", "api_key",
+	tx_audit_reply(ctx, 201, o, "api_key.created", "api_key",
 	    json_object_get_string(json_object_object_get(o, "id")),
-	    detail_of(name, &want))) != LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 201, o);
+	    detail_of(name, &want));
 }
 
 static void
@@ -557,7 +552,6 @@ patch(struct lk_ctx *ctx)
 	struct perm_set want;
 	struct db_res *res;
 	json_object *body, *o;
-	enum lk_err e;
 	int absent = 1;
 
 	if (key_body(ctx, allowed, 0, &body, &name, &detail) == -1) {
@@ -587,13 +581,8 @@ patch(struct lk_ctx *ctx)
 	o = key_json(res, 0);
 	db_res_free(res);
 	ctx->auth_changed = 1;
-	if ((e = audit_tx(ctx, "api_key.changed", "api_key", params[0],
-	    detail_of(name, absent == 1 ? NULL : &want))) != LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	tx_audit_reply(ctx, 200, o, "api_key.changed", "api_key", params[0],
+	    detail_of(name, absent == 1 ? NULL : &want));
 }
 
 /*
@@ -726,13 +715,8 @@ roll(struct lk_ctx *ctx)
 	json_add(d, "grace_seconds",
 	    json_object_new_int64(grace));
 	ctx->auth_changed = 1;
-	if ((e = audit_tx(ctx, "api_key.rolled", "api_key", params[0], d)) !=
-	    LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	tx_audit_reply(ctx, 200, o, "api_key.rolled", "api_key", params[0],
+	    d);
 }
 
 static const struct route routes[] = {
