@@ -1,7 +1,8 @@
 /*
  * app.h: a request's context and the steps every handler shares: parse the
  * body, authenticate, require a permission, validate fields, paginate,
- * reply.  Handlers decide; app.c sends.
+ * reply.  Handlers decide; app.c sends.  The handlers' one include: its
+ * declarations are grouped by the daemon file that defines them.
  */
 #ifndef LK_APP_H
 #define LK_APP_H
@@ -27,10 +28,18 @@
 #define APP_OWNED_MAX		8
 #define APP_REDACT_MAX		32	/* redacted JSON field names */
 #define APP_ARENA_LIMIT		(64u * 1024 * 1024)
+/* The longest password field read: longer than any password the policy
+ * accepts, so that it, not a length check, answers. */
+#define APP_SECRET_FIELD_MAX	4096
+#define APP_WORD_MAX		16	/* a role or mode name field */
+#define APP_ECHO_MAX		200	/* bytes of a caller's path quoted back */
 
 struct authcache;
 struct authz_route;
 struct db;
+struct db_res;
+struct db_stmt;
+struct perm_set;
 struct reqlog_ring;
 
 /* What lives as long as a worker. */
@@ -77,9 +86,13 @@ struct lk_ctx {
 	const char		*err_code;	/* error body, when set */
 	const char		*err_message;	/* arena or static */
 	json_object		*err_fields;	/* 422 field errors; owned */
+	int			 fields_lost;	/* a field error json-c could
+						 * not record: 500 */
 	json_object		*owned[APP_OWNED_MAX];	/* parsed bodies */
 	size_t			 nowned;
 };
+
+/* app.c: the worker and dispatch. */
 
 /* Sets up the worker (database handle, dummy hash).  Errors: LK_ENOMEM,
  * LK_ECRYPTO. */
@@ -87,18 +100,71 @@ enum lk_err	 app_worker_init(struct worker *, const struct lk_config *)
 		    LK_MUST_CHECK;
 void		 app_worker_free(struct worker *);
 /* Answers one accepted FastCGI request. */
-void		 app_handle(struct worker *, struct FCGX_Request *);
+void		 app_handle(struct worker *, struct http_conn *);
 /* The route tables the router matches, *n of them; static, never freed. */
 const struct route_table *const *app_route_tables(size_t *n);
+/* Appends "name: value" to the response headers; an unsafe value (CR,
+ * LF, NUL, non-printable) is dropped with a log line. */
+void		 app_add_header(struct worker *, const char *name,
+		    const char *value);
 
-/* Decides a success response; takes ownership of body (may be NULL for
- * 204). */
+/* Returns s, or NULL when s is NULL or empty (an identity's unset
+ * fields). */
+static inline const char *
+app_nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* reply.c: decisions. */
+
+/* Decides a success response; takes ownership of body (NULL only for
+ * 204 or an authorizer's grant: otherwise a failed json-c constructor,
+ * decided as reply_internal()). */
 void	 reply(struct lk_ctx *, int status, json_object *body);
 /* Decides an error response; message is copied. */
 void	 reply_error(struct lk_ctx *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Maps a failed database call to 503/409/422/500. */
 void	 reply_db_error(struct lk_ctx *, enum lk_err);
+/* Decides a 500 for an error that is not the database's (memory, a value
+ * that does not fit, a json-c constructor), logging one line with the
+ * request id, e and what failed. */
+void	 reply_internal(struct lk_ctx *, enum lk_err, const char *what);
+/* Decides 414: judging a prefix of the URI would judge another request. */
+void	 reply_uri_too_long(struct lk_ctx *);
+
+/* tx.c: the caller's transaction. */
+
+/*
+ * Runs st (a statement returning at most one row) in the open transaction
+ * and returns its result, which the caller frees.  On a database error it
+ * rolls back and decides the error; with no row it rolls back and decides
+ * 404 not_found "no such <what>".  Both return NULL.
+ */
+struct db_res *tx_one_row(struct lk_ctx *, const struct db_stmt *st,
+	    const char *const *params, const char *what);
+/* Rolls back and decides reply_internal(). */
+void	 tx_fail_internal(struct lk_ctx *, enum lk_err, const char *what);
+/* tx_fail(), with a violation of the unique email of users told apart:
+ * 409 email_taken. */
+void	 tx_fail_email(struct lk_ctx *, enum lk_err);
+
+/* Opens the caller's org-scoped transaction in mode (NULL: the caller's
+ * own).  Returns 0, or -1 with the error decided. */
+int	 tx_begin(struct lk_ctx *, const char *mode) LK_MUST_CHECK;
+/* Commits, then replies with o (taken); or decides the database error. */
+void	 tx_reply(struct lk_ctx *, int status, json_object *o);
+/* The end of a change: audit_tx() (target_id and detail as there; detail
+ * taken), then commit and reply status with o (taken); or roll back and
+ * decide the error. */
+void	 tx_audit_reply(struct lk_ctx *, int status, json_object *o,
+	    const char *action, const char *target_type,
+	    const char *target_id, json_object *detail);
+/* Rolls back and decides the response for a failed statement. */
+void	 tx_fail(struct lk_ctx *, enum lk_err);
+
+/* require.c: authentication and permission steps. */
 
 /*
  * Authenticates the request with any credential kind.  Returns 0, or -1
@@ -114,6 +180,8 @@ int	 require_perm(struct lk_ctx *, const char *perm) LK_MUST_CHECK;
 /* require_auth() plus the sandbox rule (authority_live_required()): a
  * test-mode credential gets 403 live_mode_required. */
 int	 require_live(struct lk_ctx *) LK_MUST_CHECK;
+
+/* validate.c: the body and its fields. */
 
 /*
  * Parses the body as a JSON object: 415 unless the content type is JSON,
@@ -141,6 +209,13 @@ void	 field_bool(struct lk_ctx *, json_object *obj, const char *name,
  * list allowed. */
 void	 fields_only(struct lk_ctx *, json_object *obj,
 	    const char *const *allowed);
+/* Records a field error for a password that breaks the policy
+ * (PASSWORD_MIN_LEN to PASSWORD_MAX_LEN bytes); NULL is no error. */
+void	 field_password(struct lk_ctx *, const char *field, const char *pw);
+/* Returns the path parameter name as a NUL-terminated arena string. */
+const char *path_param(struct lk_ctx *, const char *name);
+
+/* page.c: keyset pagination. */
 
 /* Pagination: ?limit= (1..APP_LIST_MAX) and ?cursor= ("<micros>.<uuid>").
  * Returns -1 with a 400 decided on a bad value. */
@@ -150,6 +225,20 @@ struct page {
 	const char	*after_id;
 };
 int	 page_parse(struct lk_ctx *, struct page *) LK_MUST_CHECK;
+
+/*
+ * Runs a keyset-paginated list in the caller's open transaction and
+ * replies: st takes nfilters filter parameters (params[0..nfilters-1])
+ * followed by the cursor (micros, id) and the limit, which this fills in
+ * (params must have room for nfilters + 3).  row() gives each row's JSON,
+ * column ccol its cursor.
+ */
+void	 page_query(struct lk_ctx *, const struct db_stmt *st,
+	    const char **params, size_t nfilters, const struct page *,
+	    json_object *(*row)(const struct db_res *, size_t), int ccol);
+
+/* audit.c: the audit trail. */
+
 /*
  * Records an audit event for the caller's org inside the open transaction,
  * so it commits or rolls back with the change it describes.  target_id and
@@ -165,6 +254,8 @@ void	 audit_send(struct lk_ctx *, const char *action,
 	    const char *target_type, const char *target_id,
 	    json_object *detail);
 
+/* authorizer.c: the AUTHORIZER role. */
+
 /*
  * Decides method and path (len bytes) of the upstream by the most
  * specific route: public, or the caller authenticated (any credential,
@@ -175,37 +266,50 @@ void	 audit_send(struct lk_ctx *, const char *action,
  */
 int	 route_check(struct lk_ctx *, const char *method, const char *path,
 	    size_t len, const struct authz_route **route) LK_MUST_CHECK;
-
-/* Opens the caller's org-scoped transaction in mode (NULL: the caller's
- * own).  Returns 0, or -1 with the error decided. */
-int	 tx_begin(struct lk_ctx *, const char *mode) LK_MUST_CHECK;
-/* Commits, then replies with o (taken); or decides the database error. */
-void	 tx_reply(struct lk_ctx *, int status, json_object *o);
-/* Rolls back and decides the response for a failed statement. */
-void	 tx_fail(struct lk_ctx *, enum lk_err);
-
-struct db_res;
-struct db_stmt;
-
 /*
- * Runs a keyset-paginated list in the caller's open transaction and
- * replies: st takes nfilters filter parameters (params[0..nfilters-1])
- * followed by the cursor (micros, id) and the limit, which this fills in
- * (params must have room for nfilters + 3).  row() gives each row's JSON,
- * column ccol its cursor.
+ * Answers an AUTHORIZER request: the request is for the upstream API.  An
+ * allowed request gets 200 and the caller's identity as Variable-*
+ * headers, which the web server hands the upstream; a refused one the
+ * same JSON error the management API gives.
  */
-void	 page_query(struct lk_ctx *, const struct db_stmt *st,
-	    const char **params, size_t nfilters, const struct page *,
-	    json_object *(*row)(const struct db_res *, size_t), int ccol);
+void	 authorizer_handle(struct lk_ctx *);
 
-/* Returns the path parameter name as a NUL-terminated arena string. */
-const char *path_param(struct lk_ctx *, const char *name);
+/* history.c: the request-history record. */
+
+/* Sends the request's history record to the writer (nothing when the
+ * worker has no ring); a record that is lost is logged. */
+void	 history_record(struct lk_ctx *);
+
+/* jsonx.c: json-c helpers. */
 
 /* json-c helpers: a new string, or JSON null for NULL. */
 json_object *json_str_or_null(const char *);
 /* Adds key: value, or key: null when value is NULL. */
 void	 json_add_str(json_object *, const char *key, const char *value);
+/* Adds key: v to o, taking v; with o NULL (a constructor that failed)
+ * or on failure v is released, and the builder's NULL is caught at
+ * reply(). */
+void	 json_add(json_object *o, const char *key, json_object *v);
+/* Appends v to array a, taking v; as json_add(). */
+void	 json_push(json_object *a, json_object *v);
 /* Adds key: true/false from a PostgreSQL boolean ("t"/"f"). */
 void	 json_add_bool(json_object *, const char *key, const char *pg_bool);
+/* One member of a row's JSON: key from column col, as text (or null)
+ * or as a PostgreSQL boolean. */
+struct jsonx_col {
+	const char	*key;
+	int		 col;
+	int		 is_bool;
+};
+/* Adds the n members cols of row of res to o, in order. */
+void	 json_add_cols(json_object *o, const struct db_res *res, size_t row,
+	    const struct jsonx_col *cols, size_t n);
+#define JSONX_NCOLS(a)	(sizeof(a) / sizeof((a)[0]))
+/* A new array of the set's patterns (NULL set: empty); NULL when json-c
+ * is out of memory.  Caller owns the result. */
+json_object *json_perm_array(const struct perm_set *);
+/* Adds who id is: kind, org_id, mode, user_id, api_key_id (an API key's
+ * id, null for any other credential) and permissions. */
+void	 json_add_identity(json_object *, const struct identity *id);
 
 #endif

@@ -1,6 +1,10 @@
 /*
- * auth.c: credential extraction (pure) and resolution (one database round
- * trip at most).  Decides only: the caller turns a failure into a response.
+ * auth.c: credential resolution: verifies the credential that
+ * credential.c extracted and resolves it to an identity, touching the
+ * database at most once (or not at all when the host's cache answers),
+ * and spends the rate-limit tokens in the same round trip.  Decides only:
+ * the caller turns a failure into a response.  Must not know how the
+ * credential was sent (credential.c) or how a refusal is rendered.
  */
 #include "config.h"
 
@@ -19,61 +23,14 @@
 #include "db.h"
 #include "jwt.h"
 #include "log.h"
+#include "ratelease.h"
 #include "session.h"
 #include "util.h"
 
 #define ROLES_TTL_S	60
 
-static const char *const role_names[] = {
-	[ROLE_NONE] = "none",
-	[ROLE_VIEWER] = "viewer",
-	[ROLE_MEMBER] = "member",
-	[ROLE_ADMIN] = "admin",
-	[ROLE_OWNER] = "owner",
-};
-
-const char *
-auth_kind_str(enum cred_kind k)
-{
-	switch (k) {
-	case CRED_JWT:
-		return "user";
-	case CRED_KEY:
-		return "api_key";
-	case CRED_SERVICE:
-		return "service";
-	case CRED_DIRECT:
-		return "direct";
-	case CRED_NONE:
-		break;
-	}
-	return "none";
-}
-
-enum role
-role_parse(const char *s)
-{
-	int r;
-
-	if (s == NULL) {
-		return ROLE_NONE;
-	}
-	for (r = ROLE_VIEWER; r <= ROLE_OWNER; r++) {
-		if (strcmp(s, role_names[r]) == 0) {
-			return (enum role)r;
-		}
-	}
-	return ROLE_NONE;
-}
-
-const char *
-role_str(enum role r)
-{
-	if ((unsigned)r > ROLE_OWNER) {
-		return "none";
-	}
-	return role_names[r];
-}
+_Static_assert(APIKEY_HASH_LEN == DB_HASH_LEN && SESSION_HASH_LEN ==
+    DB_HASH_LEN, "a secret's hash is a bytea of DB_HASH_LEN bytes");
 
 static int
 refuse(struct auth_fail *f, int status, const char *code, const char *msg)
@@ -82,104 +39,6 @@ refuse(struct auth_fail *f, int status, const char *code, const char *msg)
 	f->code = code;
 	f->message = msg;
 	return -1;
-}
-
-/* The session cookie, when nothing else was sent. */
-static int
-session_extract(const char *header, struct credential *cred,
-    struct auth_fail *fail)
-{
-	const char *v;
-	size_t len;
-	int n;
-
-	if ((n = session_cookie_find(header, &v, &len)) == 0) {
-		return 0;
-	}
-	if (n > 1) {
-		return refuse(fail, 400, "duplicate_credentials",
-		    "the " SESSION_COOKIE_NAME " cookie appears more than "
-		    "once");
-	}
-	cred->kind = CRED_JWT;
-	cred->value = v;
-	cred->len = len;
-	cred->bearer = 0;
-	cred->cookie = 1;
-	return 1;
-}
-
-int
-auth_extract(const struct auth_input *in, struct credential *cred,
-    struct auth_fail *fail)
-{
-	const char *v = NULL;
-	enum cred_kind kind = CRED_NONE;
-	int sources = 0;
-
-	if (in->q_token_count > 1 || in->q_accesskey_count > 1) {
-		return refuse(fail, 400, "duplicate_credentials",
-		    "a credential parameter appears more than once");
-	}
-	sources = (in->authorization != NULL) + (in->x_api_key != NULL) +
-	    (in->q_token != NULL) + (in->q_accesskey != NULL) +
-	    (in->x_internal_key != NULL);
-	if (sources == 0) {
-		return session_extract(in->cookie, cred, fail);
-	}
-	if (sources > 1) {
-		return refuse(fail, 400, "multiple_credentials",
-		    "send exactly one credential: Authorization, X-API-Key, "
-		    "X-Internal-Key, ?token= or ?accesskey=");
-	}
-	cred->bearer = 0;
-	cred->cookie = 0;
-	if (in->x_internal_key != NULL) {
-		v = in->x_internal_key;
-		kind = CRED_SERVICE;
-	} else if (in->authorization != NULL) {
-		const char *a = in->authorization;
-
-		if (strncasecmp(a, "Bearer ", 7) != 0) {
-			return refuse(fail, 401, "invalid_authorization",
-			    "the Authorization header must be "
-			    "\"Bearer <token or API key>\"");
-		}
-		v = a + 7;
-		while (*v == ' ') {
-			v++;
-		}
-		kind = apikey_looks_like(v, strlen(v)) ? CRED_KEY : CRED_JWT;
-		cred->bearer = 1;
-	} else if (in->x_api_key != NULL) {
-		v = in->x_api_key;
-		kind = CRED_KEY;
-	} else if (in->q_token != NULL) {
-		v = in->q_token;
-		if (apikey_looks_like(v, strlen(v))) {
-			return refuse(fail, 401, "wrong_parameter",
-			    "an API key was sent in ?token=; send API keys "
-			    "in ?accesskey=, X-API-Key or "
-			    "Authorization: Bearer");
-		}
-		kind = CRED_JWT;
-	} else {
-		v = in->q_accesskey;
-		if (jwt_looks_like(v, strlen(v))) {
-			return refuse(fail, 401, "wrong_parameter",
-			    "a login token was sent in ?accesskey=; send "
-			    "tokens in ?token= or Authorization: Bearer");
-		}
-		kind = CRED_KEY;
-	}
-	if (*v == '\0') {
-		return refuse(fail, 401, "missing_credentials",
-		    "the credential is empty");
-	}
-	cred->kind = kind;
-	cred->value = v;
-	cred->len = strlen(v);
-	return 1;
 }
 
 enum lk_err
@@ -192,6 +51,7 @@ auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono,
 		    "ORDER BY role, pattern",
 		0
 	};
+	enum { RP_ROLE, RP_PATTERN };
 	struct role_perms fresh;
 	struct db_res *res;
 	enum lk_err e;
@@ -206,13 +66,13 @@ auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono,
 	}
 	memset(&fresh, 0, sizeof(fresh));
 	for (i = 0; i < db_nrows(res); i++) {
-		enum role r = role_parse(db_get(res, i, 0));
-		const char *pat = db_get(res, i, 1);
+		enum role r = role_parse(db_get(res, i, RP_ROLE));
+		const char *pat = db_get(res, i, RP_PATTERN);
 
 		if (r == ROLE_NONE || pat == NULL ||
 		    perm_set_add(&fresh.sets[r], pat) != LK_OK) {
 			log_warn("ignoring role permission %s/%s",
-			    db_get(res, i, 0), pat != NULL ? pat : "");
+			    db_get(res, i, RP_ROLE), pat != NULL ? pat : "");
 		}
 	}
 	db_res_free(res);
@@ -229,6 +89,9 @@ static const struct db_stmt user_for_token = {
 	2
 };
 
+enum { U_EMAIL, U_ROLE, U_TOKEN_VERSION, U_DISABLED, U_ORG_ACTIVE,
+    U_CRED_LIMIT, U_ORG_LIMIT };
+
 static const struct db_stmt key_identity = {
 	"auth_api_key_identity",
 	"SELECT key_id, org_id, mode, permissions, expires_at_ms, revoked, "
@@ -238,13 +101,10 @@ static const struct db_stmt key_identity = {
 	1
 };
 
-static const struct db_stmt rate_lease = {
-	"auth_rate_lease",
-	"SELECT cred_granted, cred_remaining, cred_reset_ms, org_granted, "
-	    "org_remaining, org_reset_ms, retry_ms "
-	    "FROM latchkey.rate_lease($1, $2, $3, $4, $5, $6)",
-	6
-};
+enum { K_KEY_ID, K_ORG_ID, K_MODE, K_PERMS, K_EXPIRES_MS, K_REVOKED,
+    K_ORG_ACTIVE, K_USER_ID, K_USER_ROLE, K_USER_DISABLED, K_CRED_LIMIT,
+    K_ORG_LIMIT, K_ANCESTOR_REVOKED, K_ANCESTOR_EXPIRES_MS };
+
 
 static int
 is_true(const char *v)
@@ -252,18 +112,20 @@ is_true(const char *v)
 	return v != NULL && strcmp(v, "t") == 0;
 }
 
-/* A column as an int; 0 when NULL or out of range. */
+/* ratelease_take() with the environment's database, cache and clock. */
+static enum lk_err
+take(const struct auth_env *env, const char *cb, int cl, const char *ob,
+    int ol, struct rate_info *ri)
+{
+	return ratelease_take(env->db, env->cache, env->mono_ms, cb, cl, ob,
+	    ol, ri);
+}
+
+/* A column of the one row as a number; 0 when NULL or out of range. */
 static long
 num(const struct db_res *res, int col)
 {
-	const char *v = db_get(res, 0, col);
-	long n;
-
-	if (v == NULL || parse_long(v, strlen(v), -9007199254740992L,
-	    9007199254740992L, &n) != LK_OK) {
-		return 0;
-	}
-	return n;
+	return db_get_num(res, 0, col);
 }
 
 /* Copies a column into dst (size dstsz), "" when NULL or too long. */
@@ -317,6 +179,16 @@ lookup(const struct auth_env *env, const unsigned char *key,
 	return e;
 }
 
+/* Columns of org_state, direct_identity and session_identity (their
+ * statements stand beside the code that runs them). */
+enum { O_ACTIVE, O_CRED_LIMIT, O_ORG_LIMIT };
+enum { D_DIRECT_ID, D_ORG_ID, D_MODE, D_RTYPE, D_RID, D_REVOKED,
+    D_ORG_ACTIVE, D_CRED_LIMIT, D_ORG_LIMIT, D_BY_SERVICE, D_BY_KEY,
+    D_CREATOR_ROLE, D_CREATOR_INACTIVE, D_CREATOR_PERMS,
+    D_CREATOR_KEY_REVOKED, D_CREATOR_KEY_EXPIRES_MS };
+enum { S_SESSION_ID, S_ORG_ID, S_USER_ID, S_EXPIRES_MS, S_REVOKED, S_EMAIL,
+    S_ROLE, S_DISABLED, S_ORG_ACTIVE, S_CRED_LIMIT, S_ORG_LIMIT };
+
 struct user_ref {
 	const char	*user_id;
 	const char	*org_id;
@@ -327,13 +199,13 @@ fill_user(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
 	const struct user_ref *u = arg;
 
-	out->status = is_true(db_get(res, 0, 3)) ? AC_DISABLED :
-	    !is_true(db_get(res, 0, 4)) ? AC_ORG_INACTIVE : AC_VALID;
-	col(res, 0, out->email, sizeof(out->email));
-	out->role = role_parse(db_get(res, 0, 1));
-	out->token_version = num(res, 2);
-	out->cred_limit = (int)num(res, 5);
-	out->org_limit = (int)num(res, 6);
+	out->status = is_true(db_get(res, 0, U_DISABLED)) ? AC_DISABLED :
+	    !is_true(db_get(res, 0, U_ORG_ACTIVE)) ? AC_ORG_INACTIVE : AC_VALID;
+	col(res, U_EMAIL, out->email, sizeof(out->email));
+	out->role = role_parse(db_get(res, 0, U_ROLE));
+	out->token_version = num(res, U_TOKEN_VERSION);
+	out->cred_limit = (int)num(res, U_CRED_LIMIT);
+	out->org_limit = (int)num(res, U_ORG_LIMIT);
 	memcpy(out->user_id, u->user_id, UUID_LEN + 1);
 	memcpy(out->org_id, u->org_id, UUID_LEN + 1);
 	return LK_OK;
@@ -359,20 +231,20 @@ static enum lk_err
 fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
 	(void)arg;	/* the hash is the cache key, not needed here */
-	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
-	    is_true(db_get(res, 0, 12)) ? AC_ANCESTOR_REVOKED :
-	    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE :
-	    is_true(db_get(res, 0, 9)) ? AC_CREATOR_INACTIVE : AC_VALID;
-	out->ancestor_expires_at_ms = num(res, 13);
-	col(res, 0, out->key_id, sizeof(out->key_id));
-	col(res, 1, out->org_id, sizeof(out->org_id));
-	col(res, 2, out->mode, sizeof(out->mode));
-	col(res, 7, out->user_id, sizeof(out->user_id));
-	out->role = role_parse(db_get(res, 0, 8));
-	out->expires_at_ms = num(res, 4);
-	out->cred_limit = (int)num(res, 10);
-	out->org_limit = (int)num(res, 11);
-	if (perms_col(res, 3, out->perms, sizeof(out->perms)) != LK_OK) {
+	out->status = is_true(db_get(res, 0, K_REVOKED)) ? AC_REVOKED :
+	    is_true(db_get(res, 0, K_ANCESTOR_REVOKED)) ? AC_ANCESTOR_REVOKED :
+	    !is_true(db_get(res, 0, K_ORG_ACTIVE)) ? AC_ORG_INACTIVE :
+	    is_true(db_get(res, 0, K_USER_DISABLED)) ? AC_CREATOR_INACTIVE : AC_VALID;
+	out->ancestor_expires_at_ms = num(res, K_ANCESTOR_EXPIRES_MS);
+	col(res, K_KEY_ID, out->key_id, sizeof(out->key_id));
+	col(res, K_ORG_ID, out->org_id, sizeof(out->org_id));
+	col(res, K_MODE, out->mode, sizeof(out->mode));
+	col(res, K_USER_ID, out->user_id, sizeof(out->user_id));
+	out->role = role_parse(db_get(res, 0, K_USER_ROLE));
+	out->expires_at_ms = num(res, K_EXPIRES_MS);
+	out->cred_limit = (int)num(res, K_CRED_LIMIT);
+	out->org_limit = (int)num(res, K_ORG_LIMIT);
+	if (perms_col(res, K_PERMS, out->perms, sizeof(out->perms)) != LK_OK) {
 		log_err("API key %s: permissions unusable or too long",
 		    out->key_id);
 		return LK_EDB;
@@ -384,9 +256,9 @@ static enum lk_err
 fill_org(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
 	(void)arg;	/* the org id is the cache key */
-	out->status = is_true(db_get(res, 0, 0)) ? AC_VALID : AC_ORG_INACTIVE;
-	out->cred_limit = (int)num(res, 1);
-	out->org_limit = (int)num(res, 2);
+	out->status = is_true(db_get(res, 0, O_ACTIVE)) ? AC_VALID : AC_ORG_INACTIVE;
+	out->cred_limit = (int)num(res, O_CRED_LIMIT);
+	out->org_limit = (int)num(res, O_ORG_LIMIT);
 	return LK_OK;
 }
 
@@ -397,22 +269,22 @@ static enum lk_err
 fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
 {
 	(void)arg;	/* the direct id is the cache key */
-	out->status = is_true(db_get(res, 0, 5)) ? AC_REVOKED :
-	    !is_true(db_get(res, 0, 6)) ? AC_ORG_INACTIVE : AC_VALID;
-	col(res, 0, out->key_id, sizeof(out->key_id));
-	col(res, 1, out->org_id, sizeof(out->org_id));
-	col(res, 2, out->mode, sizeof(out->mode));
-	col(res, 3, out->rtype, sizeof(out->rtype));
-	col(res, 4, out->rid, sizeof(out->rid));
-	out->cred_limit = (int)num(res, 7);
-	out->org_limit = (int)num(res, 8);
-	out->by_service = is_true(db_get(res, 0, 9));
-	out->by_key = is_true(db_get(res, 0, 10));
-	out->role = role_parse(db_get(res, 0, 11));
-	out->creator_inactive = is_true(db_get(res, 0, 12));
-	out->creator_key_revoked = is_true(db_get(res, 0, 14));
-	out->expires_at_ms = num(res, 15);
-	if (perms_col(res, 13, out->perms, sizeof(out->perms)) != LK_OK) {
+	out->status = is_true(db_get(res, 0, D_REVOKED)) ? AC_REVOKED :
+	    !is_true(db_get(res, 0, D_ORG_ACTIVE)) ? AC_ORG_INACTIVE : AC_VALID;
+	col(res, D_DIRECT_ID, out->key_id, sizeof(out->key_id));
+	col(res, D_ORG_ID, out->org_id, sizeof(out->org_id));
+	col(res, D_MODE, out->mode, sizeof(out->mode));
+	col(res, D_RTYPE, out->rtype, sizeof(out->rtype));
+	col(res, D_RID, out->rid, sizeof(out->rid));
+	out->cred_limit = (int)num(res, D_CRED_LIMIT);
+	out->org_limit = (int)num(res, D_ORG_LIMIT);
+	out->by_service = is_true(db_get(res, 0, D_BY_SERVICE));
+	out->by_key = is_true(db_get(res, 0, D_BY_KEY));
+	out->role = role_parse(db_get(res, 0, D_CREATOR_ROLE));
+	out->creator_inactive = is_true(db_get(res, 0, D_CREATOR_INACTIVE));
+	out->creator_key_revoked = is_true(db_get(res, 0, D_CREATOR_KEY_REVOKED));
+	out->expires_at_ms = num(res, D_CREATOR_KEY_EXPIRES_MS);
+	if (perms_col(res, D_CREATOR_PERMS, out->perms, sizeof(out->perms)) != LK_OK) {
 		log_err("direct %s: its creator's permissions are unusable",
 		    out->key_id);
 		return LK_EDB;
@@ -423,96 +295,55 @@ fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
 
 
 
-/*
- * Spends one token of the credential's bucket and one of its org's: from
- * the host's leases when it has them, else by leasing more in one round
- * trip.  Fills *ri; ri->allowed says whether the request may go on.
- */
-static enum lk_err
-take_tokens(const struct auth_env *env, const char *cb, int cl,
-    const char *ob, int ol, struct rate_info *ri)
-{
-	struct ac_take ct = { 0, 1, 0, 0 }, ot = { 0, 1, 0, 0 };
-	char cls[16], cn[16], ols[16], on[16];
-	const char *params[6] = { cb, cls, cn, ob, ols, on };
-	struct db_res *res;
-	long cg, og;
-	enum lk_err e;
-
-	memset(ri, 0, sizeof(*ri));
-	ri->present = 1;
-	ri->cred_limit = cl;
-	ri->org_limit = ol;
-	if (env->cache != NULL) {
-		authcache_take(env->cache, cb, cl, env->mono_ms, &ct);
-		authcache_take(env->cache, ob, ol, env->mono_ms, &ot);
-	}
-	if (ct.taken && ot.taken) {
-		ri->allowed = 1;
-		ri->cred_remaining = ct.remaining;
-		ri->cred_reset_ms = ct.reset_ms;
-		ri->org_remaining = ot.remaining;
-		ri->org_reset_ms = ot.reset_ms;
-		return LK_OK;
-	}
-	if (snprintf(cls, sizeof(cls), "%d", cl) < 0 ||
-	    snprintf(cn, sizeof(cn), "%d", ct.taken ? 0 : ct.chunk) < 0 ||
-	    snprintf(ols, sizeof(ols), "%d", ol) < 0 ||
-	    snprintf(on, sizeof(on), "%d", ot.taken ? 0 : ot.chunk) < 0) {
-		e = LK_EINVAL;
-		goto giveback;
-	}
-	if ((e = db_exec(env->db, &rate_lease, params, &res)) != LK_OK) {
-		goto giveback;
-	}
-	cg = num(res, 0);
-	og = num(res, 3);
-	ri->allowed = (ct.taken || cg > 0) && (ot.taken || og > 0);
-	ri->retry_ms = (int)num(res, 6);
-	ri->cred_remaining = ct.taken ? ct.remaining : (int)num(res, 1) +
-	    (int)(cg > 0 ? cg - ri->allowed : 0);
-	ri->cred_reset_ms = ct.taken ? ct.reset_ms : (int)num(res, 2);
-	ri->org_remaining = ot.taken ? ot.remaining : (int)num(res, 4) +
-	    (int)(og > 0 ? og - ri->allowed : 0);
-	ri->org_reset_ms = ot.taken ? ot.reset_ms : (int)num(res, 5);
-	if (env->cache != NULL) {
-		if (!ct.taken) {
-			authcache_leased(env->cache, cb, cl, (int)cg,
-			    ri->allowed, (int)num(res, 1), (int)num(res, 2),
-			    env->mono_ms);
-		}
-		if (!ot.taken) {
-			authcache_leased(env->cache, ob, ol, (int)og,
-			    ri->allowed, (int)num(res, 4), (int)num(res, 5),
-			    env->mono_ms);
-		}
-	}
-	db_res_free(res);
-	if (ri->allowed) {
-		return LK_OK;
-	}
-	e = LK_OK;
-giveback:
-	/* Refused (or failed): a token spent locally goes back. */
-	if (env->cache != NULL && ct.taken) {
-		authcache_untake(env->cache, cb);
-	}
-	if (env->cache != NULL && ot.taken) {
-		authcache_untake(env->cache, ob);
-	}
-	return e;
-}
 
 static enum lk_err	resolve_direct(const struct auth_env *,
 			    const struct jwt_claims *, struct identity *,
 			    struct auth_fail *);
+
+/*
+ * The identity of a user, by login token or by session (they share it):
+ * the user's role and its permissions, the mode X-Latchkey-Mode asks
+ * for, and one token of the user's bucket and of the org's.
+ */
+static enum lk_err
+user_identity(const struct auth_env *env, const char *org_id,
+    const char *user_id, const struct ac_ident *who, struct identity *id)
+{
+	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	const char *mode = env->mode != NULL && strcmp(env->mode, "test") ==
+	    0 ? "test" : "live";
+
+	if (who->role == ROLE_NONE) {
+		log_err("user %s has no usable role", user_id);
+		return LK_EDB;
+	}
+	memset(id, 0, sizeof(*id));
+	id->kind = CRED_JWT;
+	if (util_strlcpy(id->org_id, org_id, sizeof(id->org_id)) != LK_OK ||
+	    util_strlcpy(id->user_id, user_id, sizeof(id->user_id)) !=
+	    LK_OK ||
+	    util_strlcpy(id->mode, mode, sizeof(id->mode)) != LK_OK ||
+	    util_strlcpy(id->email, who->email, sizeof(id->email)) != LK_OK) {
+		return LK_EDB;
+	}
+	id->role = (enum role)who->role;
+	id->perms = env->roles->sets[who->role];
+	if (util_snprintf(cb, sizeof(cb), "user:%s:%s", user_id, mode) !=
+	    LK_OK ||
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s", org_id, mode) !=
+	    LK_OK) {
+		return LK_EINVAL;
+	}
+	return take(env, cb, who->cred_limit, ob, who->org_limit,
+	    &id->rate);
+}
 
 static enum lk_err
 resolve_jwt(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
-	char ref[80], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	char ref[80];
 	const char *params[2];
 	struct user_ref u;
 	struct jwt_claims c;
@@ -540,7 +371,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	}
 	if (!uuid_valid(c.sub, strlen(c.sub)) ||
 	    !uuid_valid(c.org, strlen(c.org)) ||
-	    snprintf(ref, sizeof(ref), "user:%s:%s", c.sub, c.org) < 0) {
+	    util_snprintf(ref, sizeof(ref), "user:%s:%s", c.sub, c.org) != LK_OK) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
@@ -578,72 +409,14 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		    "disabled); log in again");
 		return LK_EDENIED;
 	}
-	if (who.role == ROLE_NONE) {
-		log_err("user %s has no usable role", c.sub);
-		return LK_EDB;
-	}
-	memset(id, 0, sizeof(*id));
-	id->kind = CRED_JWT;
-	memcpy(id->org_id, c.org, sizeof(id->org_id));
-	memcpy(id->user_id, c.sub, sizeof(id->user_id));
-	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
-	    "test" : "live", 5);
-	id->role = (enum role)who.role;
-	memcpy(id->email, who.email, sizeof(id->email));
-	id->perms = env->roles->sets[who.role];
-	if (snprintf(cb, sizeof(cb), "user:%s:%s", c.sub, id->mode) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", c.org, id->mode) < 0) {
-		return LK_EINVAL;
-	}
-	return take_tokens(env, cb, who.cred_limit, ob, who.org_limit,
-	    &id->rate);
-}
-
-/* Splits the comma-separated patterns of list (len bytes) into set. */
-static enum lk_err
-perms_split(const char *list, size_t len, struct perm_set *set)
-{
-	char item[PERM_NAME_MAX + 1];
-	const char *p = list, *end = list + len;
-	size_t n;
-	enum lk_err e;
-
-	memset(set, 0, sizeof(*set));
-	for (; p < end; p++) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-
-		n = (size_t)((comma != NULL ? comma : end) - p);
-		if (n == 0 || n > PERM_NAME_MAX) {
-			return LK_EINVAL;
-		}
-		memcpy(item, p, n);
-		item[n] = '\0';
-		if ((e = perm_set_add(set, item)) != LK_OK) {
-			return e;
-		}
-		p += n;
-	}
-	return LK_OK;
-}
-
-enum lk_err
-auth_parse_perm_array(const char *a, struct perm_set *set)
-{
-	size_t n = strlen(a);
-
-	if (n < 2 || a[0] != '{' || a[n - 1] != '}') {
-		memset(set, 0, sizeof(*set));
-		return LK_EINVAL;
-	}
-	/* Patterns are [a-z0-9_.*]: PostgreSQL never quotes them. */
-	return perms_split(a + 1, n - 2, set);
+	return user_identity(env, c.org, c.sub, &who, id);
 }
 
 static enum lk_err
 resolve_key(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
-	char hex[2 + 2 * APIKEY_HASH_LEN + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
 	const char *params[1];
 	struct perm_set own;
@@ -660,9 +433,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		    "whole");
 		return LK_EDENIED;
 	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(parsed.hash, hex + 2);
+	db_hash_hex(parsed.hash, hex);
 	params[0] = hex;
 	if ((e = lookup(env, parsed.hash, &key_identity, params, fill_key,
 	    NULL, &k)) != LK_OK) {
@@ -706,7 +477,8 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		    "key no longer works");
 		return LK_EDENIED;
 	}
-	if (k.role == ROLE_NONE || perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
+	if (k.role == ROLE_NONE ||
+	    auth_perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
 		log_err("API key %s has an unusable role or permissions",
 		    k.key_id);
 		return LK_EDB;
@@ -716,18 +488,19 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	memcpy(id->org_id, k.org_id, sizeof(id->org_id));
 	memcpy(id->key_id, k.key_id, sizeof(id->key_id));
 	memcpy(id->user_id, k.user_id, sizeof(id->user_id));
-	memcpy(id->mode, parsed.mode == APIKEY_TEST ? "test" : "live", 5);
+	memcpy(id->mode, parsed.mode == APIKEY_TEST ? "test" : "live",
+	    APIKEY_MODE_SIZE);
 	id->role = (enum role)k.role;
 	/* A key never exceeds its creator's current role. */
 	if (authority_key_perms(&own, env->roles, (enum role)k.role,
 	    &id->perms) != LK_OK) {
 		return LK_EDB;
 	}
-	if (snprintf(cb, sizeof(cb), "key:%s", k.key_id) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", k.org_id, id->mode) < 0) {
+	if (util_snprintf(cb, sizeof(cb), "key:%s", k.key_id) != LK_OK ||
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s", k.org_id, id->mode) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return take_tokens(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
+	return take(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
 }
 
 static const struct db_stmt org_state = {
@@ -745,26 +518,6 @@ static const struct db_stmt direct_by_id = {
 	    "FROM latchkey.direct_identity(NULL, $1)",
 	1
 };
-
-int
-auth_service_key(const unsigned char (*keys)[32], size_t n,
-    const char *value, size_t len)
-{
-	unsigned char md[32];
-	size_t i;
-	int found = 0;
-
-	if (n == 0) {
-		return 0;
-	}
-	SHA256((const unsigned char *)value, len, md);
-	/* Every hash is compared, so timing tells nothing of which. */
-	for (i = 0; i < n; i++) {
-		found |= CRYPTO_memcmp(md, keys[i], sizeof(md)) == 0;
-	}
-	OPENSSL_cleanse(md, sizeof(md));
-	return found;
-}
 
 static int
 is_service_key(const struct auth_env *env, const char *value, size_t len)
@@ -799,7 +552,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 		return LK_EDENIED;
 	}
 	if (!uuid_valid(org, strlen(org)) ||
-	    snprintf(ref, sizeof(ref), "org:%s", org) < 0) {
+	    util_snprintf(ref, sizeof(ref), "org:%s", org) != LK_OK) {
 		refuse(fail, 400, "invalid_org_id", "X-Org-Id must be an org "
 		    "id (a UUID)");
 		return LK_EDENIED;
@@ -823,7 +576,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 	id->kind = CRED_SERVICE;
 	memcpy(id->org_id, org, UUID_LEN + 1);
 	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
-	    "test" : "live", 5);
+	    "test" : "live", APIKEY_MODE_SIZE);
 	id->role = ROLE_OWNER;
 	return perm_set_add(&id->perms, "*");
 }
@@ -844,7 +597,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	enum lk_err e;
 
 	if (!uuid_valid(c->sub, strlen(c->sub)) ||
-	    snprintf(ref, sizeof(ref), "direct:%s", c->sub) < 0) {
+	    util_snprintf(ref, sizeof(ref), "direct:%s", c->sub) != LK_OK) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
@@ -884,7 +637,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 		refuse(fail, 401, code, msg);
 		return LK_EDENIED;
 	}
-	if (perms_split(d.perms, strlen(d.perms), &own) != LK_OK) {
+	if (auth_perms_split(d.perms, strlen(d.perms), &own) != LK_OK) {
 		log_err("direct %s: unusable creator permissions", d.key_id);
 		return LK_EDB;
 	}
@@ -900,11 +653,11 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	    d.by_service, (enum role)d.role), &id->creator_perms) != LK_OK) {
 		return LK_EDB;
 	}
-	if (snprintf(cb, sizeof(cb), "direct:%s", d.key_id) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) < 0) {
+	if (util_snprintf(cb, sizeof(cb), "direct:%s", d.key_id) != LK_OK ||
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return take_tokens(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
+	return take(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
 }
 
 static const struct db_stmt session_identity = {
@@ -922,17 +675,17 @@ fill_session(const struct db_res *res, const void *arg,
     struct ac_ident *out)
 {
 	(void)arg;	/* the hash is the cache key */
-	out->status = is_true(db_get(res, 0, 4)) ? AC_REVOKED :
-	    is_true(db_get(res, 0, 7)) ? AC_DISABLED :
-	    !is_true(db_get(res, 0, 8)) ? AC_ORG_INACTIVE : AC_VALID;
-	col(res, 0, out->key_id, sizeof(out->key_id));
-	col(res, 1, out->org_id, sizeof(out->org_id));
-	col(res, 2, out->user_id, sizeof(out->user_id));
-	out->expires_at_ms = num(res, 3);
-	col(res, 5, out->email, sizeof(out->email));
-	out->role = role_parse(db_get(res, 0, 6));
-	out->cred_limit = (int)num(res, 9);
-	out->org_limit = (int)num(res, 10);
+	out->status = is_true(db_get(res, 0, S_REVOKED)) ? AC_REVOKED :
+	    is_true(db_get(res, 0, S_DISABLED)) ? AC_DISABLED :
+	    !is_true(db_get(res, 0, S_ORG_ACTIVE)) ? AC_ORG_INACTIVE : AC_VALID;
+	col(res, S_SESSION_ID, out->key_id, sizeof(out->key_id));
+	col(res, S_ORG_ID, out->org_id, sizeof(out->org_id));
+	col(res, S_USER_ID, out->user_id, sizeof(out->user_id));
+	out->expires_at_ms = num(res, S_EXPIRES_MS);
+	col(res, S_EMAIL, out->email, sizeof(out->email));
+	out->role = role_parse(db_get(res, 0, S_ROLE));
+	out->cred_limit = (int)num(res, S_CRED_LIMIT);
+	out->org_limit = (int)num(res, S_ORG_LIMIT);
 	return LK_OK;
 }
 
@@ -946,8 +699,7 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
     struct identity *id, struct auth_fail *fail)
 {
 	unsigned char hash[SESSION_HASH_LEN], key[AUTHCACHE_ID_LEN];
-	char hex[2 + 2 * SESSION_HASH_LEN + 1], ref[80];
-	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	char hex[DB_HASH_HEX_SIZE], ref[80];
 	const char *params[1];
 	struct ac_ident s;
 	enum lk_err e;
@@ -960,11 +712,9 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 	if ((e = session_hash(cred->value, cred->len, hash)) != LK_OK) {
 		return e;
 	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(hash, hex + 2);
+	db_hash_hex(hash, hex);
 	/* Its own cache key space: never the hash of a key. */
-	if (snprintf(ref, sizeof(ref), "session:%s", hex + 2) < 0) {
+	if (util_snprintf(ref, sizeof(ref), "session:%s", hex + 2) != LK_OK) {
 		return LK_EINVAL;
 	}
 	SHA256((const unsigned char *)ref, strlen(ref), key);
@@ -1001,26 +751,15 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 		    "the session has expired; sign in again");
 		return LK_EDENIED;
 	}
-	if (s.role == ROLE_NONE) {
-		log_err("user %s has no usable role", s.user_id);
+	if ((e = user_identity(env, s.org_id, s.user_id, &s, id)) != LK_OK) {
+		return e;
+	}
+	/* After user_identity(), which starts the identity afresh. */
+	if (util_strlcpy(id->session_id, s.key_id, sizeof(id->session_id)) !=
+	    LK_OK) {
 		return LK_EDB;
 	}
-	memset(id, 0, sizeof(*id));
-	id->kind = CRED_JWT;
-	memcpy(id->org_id, s.org_id, sizeof(id->org_id));
-	memcpy(id->user_id, s.user_id, sizeof(id->user_id));
-	memcpy(id->session_id, s.key_id, sizeof(id->session_id));
-	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
-	    "test" : "live", 5);
-	id->role = (enum role)s.role;
-	memcpy(id->email, s.email, sizeof(id->email));
-	id->perms = env->roles->sets[s.role];
-	/* The same buckets as the user's login tokens. */
-	if (snprintf(cb, sizeof(cb), "user:%s:%s", s.user_id, id->mode) < 0 ||
-	    snprintf(ob, sizeof(ob), "org:%s:%s", s.org_id, id->mode) < 0) {
-		return LK_EINVAL;
-	}
-	return take_tokens(env, cb, s.cred_limit, ob, s.org_limit, &id->rate);
+	return LK_OK;
 }
 
 enum lk_err

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "authcache.h"
+#include "sys.h"
 
 #define ID_SETS		1024
 #define ID_WAYS		4
@@ -52,22 +53,6 @@ struct authcache {
 	struct bucket_set	 buckets[BUCKET_SETS];
 };
 
-static int
-init_lock(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-	int rc;
-
-	if (pthread_mutexattr_init(&a) != 0) {
-		return -1;
-	}
-	rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
-	    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
-	    pthread_mutex_init(m, &a) != 0 ? -1 : 0;
-	(void)pthread_mutexattr_destroy(&a);	/* cannot fail here */
-	return rc;
-}
-
 struct authcache *
 authcache_create(void)
 {
@@ -82,13 +67,13 @@ authcache_create(void)
 	/* mmap gives zeroed pages: entries start empty. */
 	atomic_init(&c->epoch, 1);
 	for (i = 0; i < ID_SETS; i++) {
-		if (init_lock(&c->ids[i].lock) == -1) {
+		if (sys_shared_mutex_init(&c->ids[i].lock) == -1) {
 			(void)munmap(c, sizeof(*c));
 			return NULL;
 		}
 	}
 	for (i = 0; i < BUCKET_SETS; i++) {
-		if (init_lock(&c->buckets[i].lock) == -1) {
+		if (sys_shared_mutex_init(&c->buckets[i].lock) == -1) {
 			(void)munmap(c, sizeof(*c));
 			return NULL;
 		}

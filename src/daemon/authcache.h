@@ -22,9 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lk_limits.h"
+
 #define AUTHCACHE_ID_LEN	32	/* SHA-256 */
 #define AUTHCACHE_PERMS_MAX	1024
-#define AUTHCACHE_EMAIL_MAX	254
+#define AUTHCACHE_EMAIL_MAX	EMAIL_MAX_LEN
 #define AUTHCACHE_BUCKET_MAX	63
 #define AUTHCACHE_LEASE_MS	1000
 #define AUTHCACHE_CHUNK_MAX	1000
@@ -42,9 +44,9 @@ enum ac_status {
 /* One identity as the database described it. */
 struct ac_ident {
 	enum ac_status	 status;
-	char		 key_id[37];
-	char		 org_id[37];
-	char		 user_id[37];
+	char		 key_id[UUID_SIZE];
+	char		 org_id[UUID_SIZE];
+	char		 user_id[UUID_SIZE];
 	char		 mode[5];
 	int		 role;		/* enum role */
 	long		 token_version;

@@ -14,6 +14,10 @@
 
 #include "db.h"
 #include "log.h"
+#include "sys.h"
+#include "util.h"
+
+#define DB_NUM_MAX	9007199254740992L	/* 2^53 */
 
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
@@ -40,17 +44,6 @@ static const struct db_stmt set_scope = {
 	    "set_config('latchkey.mode', coalesce($2, ''), true)",
 	2
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
-		return 0;
-	}
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct db *
 db_new(const char *conninfo)
@@ -96,7 +89,7 @@ static void
 lost(struct db *db)
 {
 	disconnect(db);
-	db->retry_at_ms = now_ms() + db->backoff_ms;
+	db->retry_at_ms = sys_mono_ms() + db->backoff_ms;
 	db->backoff_ms *= 2;
 	if (db->backoff_ms > BACKOFF_MAX_MS) {
 		db->backoff_ms = BACKOFF_MAX_MS;
@@ -117,7 +110,7 @@ db_connect(struct db *db)
 		}
 		lost(db);
 	}
-	if (now_ms() < db->retry_at_ms) {
+	if (sys_mono_ms() < db->retry_at_ms) {
 		return LK_EUNAVAIL;
 	}
 	/* expand_dbname lets dbname carry a whole conninfo or URI, and the
@@ -402,4 +395,42 @@ void
 db_res_free(struct db_res *res)
 {
 	PQclear((PGresult *)res);
+}
+
+void
+db_hash_hex(const unsigned char hash[DB_HASH_LEN],
+    char out[DB_HASH_HEX_SIZE])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (i = 0; i < DB_HASH_LEN; i++) {
+		out[2 + 2 * i] = digits[hash[i] >> 4];
+		out[3 + 2 * i] = digits[hash[i] & 0x0f];
+	}
+	out[DB_HASH_HEX_SIZE - 1] = '\0';
+}
+
+enum lk_err
+db_get_copy(const struct db_res *res, size_t row, int col, char *dst,
+    size_t size)
+{
+	const char *v = db_get(res, row, col);
+
+	return util_strlcpy(dst, v != NULL ? v : "", size);
+}
+
+long
+db_get_num(const struct db_res *res, size_t row, int col)
+{
+	const char *v = db_get(res, row, col);
+	long n;
+
+	if (v == NULL || parse_long(v, strlen(v), -DB_NUM_MAX, DB_NUM_MAX,
+	    &n) != LK_OK) {
+		return 0;
+	}
+	return n;
 }

@@ -20,6 +20,9 @@
 
 #define DB_MAX_PARAMS		16
 #define DB_STMTS_MAX		128	/* distinct statements per worker */
+#define DB_HASH_LEN		32	/* a SHA-256, the hash of every secret */
+/* A hash as a bytea parameter: "\\x", its hex, NUL. */
+#define DB_HASH_HEX_SIZE	(2 + 2 * DB_HASH_LEN + 1)
 
 struct db;
 struct db_res;
@@ -76,10 +79,22 @@ int		 db_notifications(struct db *);
 /* Name of the constraint the last failed statement violated, or "". */
 const char	*db_last_constraint(const struct db *);
 
+/* Writes hash as the text of a bytea parameter ("\\x" and lower-case
+ * hex), the form every statement looking up a secret's hash takes. */
+void		 db_hash_hex(const unsigned char hash[DB_HASH_LEN],
+		    char out[DB_HASH_HEX_SIZE]);
+
 size_t		 db_nrows(const struct db_res *);
 /* Returns the value at row, col (NUL-terminated text) or NULL for SQL NULL
  * or out-of-range; owned by the result. */
 const char	*db_get(const struct db_res *, size_t row, int col);
+/* Copies the value at row, col (SQL NULL as "") into dst of size bytes.
+ * Errors: LK_ETOOBIG (it does not fit; dst untouched). */
+enum lk_err	 db_get_copy(const struct db_res *, size_t row, int col,
+		    char *dst, size_t size) LK_MUST_CHECK;
+/* The value at row, col as a number within +-2^53 (JSON-safe); 0 when
+ * NULL, malformed or out of range. */
+long		 db_get_num(const struct db_res *, size_t row, int col);
 /* Rows affected by an INSERT/UPDATE/DELETE. */
 size_t		 db_affected(const struct db_res *);
 void		 db_res_free(struct db_res *);

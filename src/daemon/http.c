@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -170,10 +171,59 @@ read_body(struct http_req *req, struct lk_arena *a, size_t max_body)
 	return LK_OK;
 }
 
+struct http_conn {
+	FCGX_Request	 req;
+};
+
 enum lk_err
-http_read(struct http_req *req, struct FCGX_Request *f, struct lk_arena *a,
+http_conn_open(int listen_fd, struct http_conn **out)
+{
+	struct http_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		return LK_ENOMEM;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&c->req, listen_fd,
+	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		free(c);
+		return LK_EIO;
+	}
+	*out = c;
+	return LK_OK;
+}
+
+void
+http_conn_close(struct http_conn *c)
+{
+	if (c != NULL) {
+		FCGX_Free(&c->req, 1);
+		free(c);
+	}
+}
+
+int
+http_accept(struct http_conn *c)
+{
+	return FCGX_Accept_r(&c->req) < 0 ? -1 : 0;
+}
+
+void
+http_finish(struct http_conn *c)
+{
+	FCGX_Finish_r(&c->req);
+}
+
+void
+http_shutdown(void)
+{
+	FCGX_ShutdownPending();
+}
+
+enum lk_err
+http_read(struct http_req *req, struct http_conn *c, struct lk_arena *a,
     const char *mount_prefix, size_t max_body)
 {
+	struct FCGX_Request *f = &c->req;
 	const char *uri, *q, *cl, *rid;
 	size_t plen = strlen(mount_prefix), ulen;
 	long n;

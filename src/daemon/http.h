@@ -1,7 +1,9 @@
 /*
  * http.h: one FastCGI request and its response.
  *
- * The only module that touches FCGX.  It reads the parameters latchkey
+ * The only module that touches FCGX: the accept loop holds a struct
+ * http_conn, an opaque request slot on the listening socket.  It reads
+ * the parameters latchkey
  * needs (copied into the request arena, so they outlive FCGX_Finish_r()),
  * enforces the body limit, and writes a response: a status, headers and a
  * JSON body.  Every response carries X-Request-Id and a JSON content type.
@@ -26,6 +28,7 @@
 #define HTTP_HEADER_MAX		8192	/* a header value we copy */
 
 struct FCGX_Request;
+struct http_conn;
 struct lk_arena;
 
 enum http_role {
@@ -61,7 +64,24 @@ struct http_req {
  * only) and an empty query.  Errors: LK_ENOMEM, LK_EIO (the web server
  * hung up).
  */
-enum lk_err	 http_read(struct http_req *, struct FCGX_Request *,
+/*
+ * Opens a request slot accepting on listen_fd (libfcgi set up once per
+ * process).  *out is freed with http_conn_close().  Errors: LK_ENOMEM,
+ * LK_EIO (libfcgi refused).
+ */
+enum lk_err	 http_conn_open(int listen_fd, struct http_conn **out)
+		    LK_MUST_CHECK;
+void		 http_conn_close(struct http_conn *);
+/* Waits for the next request.  Returns 0, or -1 with errno set (EINTR
+ * after http_shutdown(), EMFILE...). */
+int		 http_accept(struct http_conn *);
+/* Flushes and ends the accepted request; what http_read() copied into
+ * the arena stays valid. */
+void		 http_finish(struct http_conn *);
+/* Tells a blocked http_accept() to return; async-signal-safe. */
+void		 http_shutdown(void);
+
+enum lk_err	 http_read(struct http_req *, struct http_conn *,
 		    struct lk_arena *, const char *mount_prefix,
 		    size_t max_body) LK_MUST_CHECK;
 

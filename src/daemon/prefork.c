@@ -25,13 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
 
 #include "app.h"
 #include "authcache.h"
+#include "http.h"
 #include "log.h"
 #include "prefork.h"
 #include "reqlog.h"
+#include "sys.h"
 
 #define LISTEN_BACKLOG		1024
 #define RESPAWN_MIN_MS		100
@@ -54,17 +55,6 @@ static volatile sig_atomic_t worker_stop;
 static struct reqlog_ring *ring;
 /* The host's shared authentication cache; NULL if it could not be had. */
 static struct authcache *cache;
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
-		return 0;
-	}
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 pause_ms(int ms)
@@ -162,7 +152,7 @@ on_worker_term(int sig)
 {
 	(void)sig;
 	worker_stop = 1;
-	FCGX_ShutdownPending();
+	http_shutdown();
 }
 
 /* The worker: accept, answer, repeat until told to stop.  Never returns. */
@@ -171,7 +161,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 {
 	struct sigaction sa;
 	sigset_t term, none;
-	FCGX_Request req;
+	struct http_conn *conn;
 	struct worker w;
 	enum lk_err e;
 	int rc;
@@ -206,8 +196,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	if (sigprocmask(SIG_SETMASK, &term, NULL) == -1) {
 		_exit(1);
 	}
-	if (FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (http_conn_open(listen_fd, &conn) != LK_OK) {
 		log_err("cannot initialise libfcgi");
 		_exit(1);
 	}
@@ -219,7 +208,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	w.cache = cache;
 	while (!worker_stop) {
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		rc = worker_stop ? -1 : FCGX_Accept_r(&req);
+		rc = worker_stop ? -1 : http_accept(conn);
 		(void)sigprocmask(SIG_SETMASK, &term, NULL);
 		if (rc < 0) {
 			if (worker_stop) {
@@ -230,10 +219,10 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 			}
 			continue;
 		}
-		app_handle(&w, &req);
-		FCGX_Finish_r(&req);
+		app_handle(&w, conn);
+		http_finish(conn);
 	}
-	FCGX_Free(&req, 1);
+	http_conn_close(conn);
 	app_worker_free(&w);
 	_exit(0);
 }
@@ -317,7 +306,7 @@ static void
 reap(struct slot *slots, int n, struct slot *retiring, int nret,
     int stopping)
 {
-	int64_t now = mono_ms();
+	int64_t now = sys_mono_ms();
 	const char *who;
 	pid_t pid;
 	int status, i;
@@ -375,9 +364,9 @@ alive(const struct slot *slots, int n)
 static void
 stop_all(struct slot *slots, int n, int timeout_s)
 {
-	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
+	int64_t deadline = sys_mono_ms() + (int64_t)timeout_s * 1000;
 
-	while (alive(slots, n) > 0 && mono_ms() < deadline) {
+	while (alive(slots, n) > 0 && sys_mono_ms() < deadline) {
 		signal_all(slots, n, SIGTERM);
 		pause_ms(TERM_REPEAT_MS);
 		reap(slots, n, NULL, 0, 1);
@@ -437,7 +426,7 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 	}
 	log_info("master started: %d workers and a request-log writer", n);
 	for (;;) {
-		now = mono_ms();
+		now = sys_mono_ms();
 		next = now + 1000;
 		/* Slots 0..n-1 are workers, slot n the writer. */
 		for (i = 0; i <= n; i++) {

@@ -42,6 +42,7 @@
 #include "log.h"
 #include "reqlog.h"
 #include "sanitize.h"
+#include "sys.h"
 #include "util.h"
 
 #define FRAME			8		/* length, kind */
@@ -90,22 +91,6 @@ static const struct db_stmt append_events = {
 	1
 };
 
-static int
-robust_init(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-	int rc;
-
-	if (pthread_mutexattr_init(&a) != 0) {
-		return -1;
-	}
-	rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
-	    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
-	    pthread_mutex_init(m, &a) != 0 ? -1 : 0;
-	(void)pthread_mutexattr_destroy(&a);	/* cannot fail here */
-	return rc;
-}
-
 struct reqlog_ring *
 reqlog_ring_create(size_t bytes)
 {
@@ -132,7 +117,8 @@ reqlog_ring_create(size_t bytes)
 	atomic_init(&r->sleeping, 0);
 	atomic_init(&r->set_aside, 0);
 	if ((r->doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    robust_init(&r->lock) == -1 || robust_init(&r->writer_lock) == -1) {
+	    sys_shared_mutex_init(&r->lock) == -1 ||
+	    sys_shared_mutex_init(&r->writer_lock) == -1) {
 		log_err("request-log ring: cannot set up its locks");
 		if (r->doorbell >= 0) {
 			(void)close(r->doorbell);
@@ -289,8 +275,8 @@ reqlog_row_json(const struct reqlog_row *r, struct lk_buf *b)
 	int changed = 0;
 
 	if (time_format(secs, base) != LK_OK ||
-	    snprintf(ts, sizeof(ts), "%.19s.%06lldZ", base,
-	    (long long)(r->created_us % 1000000)) < 0) {
+	    util_snprintf(ts, sizeof(ts), "%.19s.%06lldZ", base,
+	    (long long)(r->created_us % 1000000)) != LK_OK) {
 		ts[0] = '\0';
 	}
 	buf_putc(b, '{');
@@ -317,17 +303,6 @@ reqlog_row_json(const struct reqlog_row *r, struct lk_buf *b)
 	add_cstr(b, "created_at", ts[0] != '\0' ? ts : NULL, &changed);
 	buf_printf(b, ",\"sanitized\":%s}", changed ? "true" : "false");
 	return changed;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
-		return 0;
-	}
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One record of a batch: its text, in the ring. */
@@ -591,7 +566,7 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 	}
 	for (;;) {
 		listen_auth(db, &gen, cache);
-		now = mono_ms();
+		now = sys_mono_ms();
 		if (*stop && !stopping) {
 			/* What was published by now is this writer's to
 			 * write; a successor (SIGHUP) takes the rest. */

@@ -30,28 +30,41 @@ static const struct db_stmt activity_list = {
 static json_object *
 event_json(const struct db_res *res, size_t row)
 {
+	static const struct jsonx_col head[] = {
+		{ "id", C_ID, 0 },
+		{ "action", C_ACTION, 0 },
+		{ "mode", C_MODE, 0 },
+	}, actor_cols[] = {
+		{ "kind", C_ACTOR_KIND, 0 },
+		{ "id", C_ACTOR, 0 },
+		{ "user_id", C_USER, 0 },
+	}, target_cols[] = {
+		{ "type", C_TTYPE, 0 },
+		{ "id", C_TID, 0 },
+	}, tail[] = {
+		{ "client_ip", C_IP, 0 },
+		{ "request_id", C_RID, 0 },
+		{ "created_at", C_CREATED, 0 },
+	};
 	json_object *o = json_object_new_object(), *actor, *target, *detail;
 
-	json_add_str(o, "id", db_get(res, row, C_ID));
-	json_add_str(o, "action", db_get(res, row, C_ACTION));
-	json_add_str(o, "mode", db_get(res, row, C_MODE));
+	if (o == NULL) {
+		return NULL;
+	}
+	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	actor = json_object_new_object();
-	json_add_str(actor, "kind", db_get(res, row, C_ACTOR_KIND));
-	json_add_str(actor, "id", db_get(res, row, C_ACTOR));
-	json_add_str(actor, "user_id", db_get(res, row, C_USER));
-	json_object_object_add(o, "actor", actor);
+	json_add_cols(actor, res, row, actor_cols, JSONX_NCOLS(actor_cols));
+	json_add(o, "actor", actor);
 	target = json_object_new_object();
-	json_add_str(target, "type", db_get(res, row, C_TTYPE));
-	json_add_str(target, "id", db_get(res, row, C_TID));
-	json_object_object_add(o, "target", target);
+	json_add_cols(target, res, row, target_cols,
+	    JSONX_NCOLS(target_cols));
+	json_add(o, "target", target);
 	/* Written by latchkey as JSON; parsed back to nest it. */
 	detail = json_tokener_parse(db_get(res, row, C_DETAIL) != NULL ?
 	    db_get(res, row, C_DETAIL) : "{}");
-	json_object_object_add(o, "detail", detail != NULL ? detail :
+	json_add(o, "detail", detail != NULL ? detail :
 	    json_object_new_object());
-	json_add_str(o, "client_ip", db_get(res, row, C_IP));
-	json_add_str(o, "request_id", db_get(res, row, C_RID));
-	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
+	json_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
 	return o;
 }
 

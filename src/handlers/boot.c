@@ -98,32 +98,43 @@ direct_shape(const char *s)
 	return 1;
 }
 
-/* Signs the direct token of the row; adds token and expires_at to o. */
+/* Signs the direct token of the row; adds token and expires_at to o.
+ * Returns 0, or -1 with the 500 decided. */
 static int
 sign_direct(struct lk_ctx *ctx, const struct db_res *res, json_object *o)
 {
+	static const char typ[] = "direct";
 	struct jwt_claims c;
 	char token[JWT_MAX_LEN], exp[RFC3339_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
+	enum lk_err e;
 	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
-	if (snprintf(c.sub, sizeof(c.sub), "%s", db_get(res, 0, D_ID)) < 0 ||
-	    snprintf(c.org, sizeof(c.org), "%s", db_get(res, 0, D_ORG)) < 0 ||
-	    snprintf(c.mode, sizeof(c.mode), "%s", db_get(res, 0, D_MODE)) <
-	    0 || snprintf(c.rtype, sizeof(c.rtype), "%s",
-	    db_get(res, 0, D_TYPE)) < 0 || snprintf(c.rid, sizeof(c.rid),
-	    "%s", db_get(res, 0, D_RID)) < 0) {
+	/* A claim that does not fit is an error, never a shorter claim
+	 * signed. */
+	if ((e = db_get_copy(res, 0, D_ID, c.sub, sizeof(c.sub))) != LK_OK ||
+	    (e = db_get_copy(res, 0, D_ORG, c.org, sizeof(c.org))) != LK_OK ||
+	    (e = db_get_copy(res, 0, D_MODE, c.mode, sizeof(c.mode))) !=
+	    LK_OK ||
+	    (e = db_get_copy(res, 0, D_TYPE, c.rtype, sizeof(c.rtype))) !=
+	    LK_OK ||
+	    (e = db_get_copy(res, 0, D_RID, c.rid, sizeof(c.rid))) != LK_OK) {
+		reply_internal(ctx, e, "direct token claims do not fit");
 		return -1;
 	}
-	memcpy(c.typ, "direct", 7);
+	_Static_assert(sizeof(typ) <= sizeof(c.typ), "typ fits its claim");
+	memcpy(c.typ, typ, sizeof(typ));
 	c.iat = now;
 	c.exp = now + ctx->cfg->direct_token_ttl;
-	if (jwt_sign(&c, ctx->w->jwt.current, ctx->w->jwt.current_len, token,
-	    sizeof(token)) == LK_OK && time_format(c.exp, exp) == LK_OK) {
+	if ((e = jwt_sign(&c, ctx->w->jwt.current, ctx->w->jwt.current_len,
+	    token, sizeof(token))) == LK_OK &&
+	    (e = time_format(c.exp, exp)) == LK_OK) {
 		json_add_str(o, "token", token);
 		json_add_str(o, "expires_at", exp);
 		rc = 0;
+	} else {
+		reply_internal(ctx, e, "signing a direct token");
 	}
 	OPENSSL_cleanse(token, sizeof(token));
 	return rc;
@@ -133,7 +144,7 @@ static void
 boot(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "direct_hash", NULL };
-	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	const char *hash, *params[1] = { hex }, *code, *message;
 	struct db_res *res;
@@ -160,9 +171,7 @@ boot(struct lk_ctx *ctx)
 		return;
 	}
 	SHA256((const unsigned char *)hash, strlen(hash), md);
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(md, hex + 2);
+	db_hash_hex(md, hex);
 	if ((e = db_exec(ctx->db, &direct_by_hash, params, &res)) != LK_OK) {
 		reply_db_error(ctx, e);
 		return;
@@ -174,10 +183,11 @@ boot(struct lk_ctx *ctx)
 		return;
 	}
 	/* Known from here on: the history names the org. */
-	if (snprintf(ctx->id.org_id, sizeof(ctx->id.org_id), "%s",
-	    db_get(res, 0, D_ORG)) < 0 || snprintf(ctx->id.mode,
-	    sizeof(ctx->id.mode), "%s", db_get(res, 0, D_MODE)) < 0) {
-		ctx->id.org_id[0] = '\0';
+	if (db_get_copy(res, 0, D_ORG, ctx->id.org_id,
+	    sizeof(ctx->id.org_id)) != LK_OK ||
+	    db_get_copy(res, 0, D_MODE, ctx->id.mode,
+	    sizeof(ctx->id.mode)) != LK_OK) {
+		ctx->id.org_id[0] = '\0';	/* the history names no org */
 	}
 	if (strcmp(db_get(res, 0, D_REVOKED), "t") == 0) {
 		db_res_free(res);
@@ -200,7 +210,6 @@ boot(struct lk_ctx *ctx)
 	if (sign_direct(ctx, res, o) == -1) {
 		json_object_put(o);
 		db_res_free(res);
-		reply_db_error(ctx, LK_ECRYPTO);
 		return;
 	}
 	json_add_str(o, "type", "direct");
@@ -216,21 +225,8 @@ static void
 identity_json(struct lk_ctx *ctx, json_object *o)
 {
 	const struct identity *id = &ctx->id;
-	json_object *perms = json_object_new_array();
-	size_t i;
 
-	json_add_str(o, "kind", auth_kind_str(id->kind));
-	json_add_str(o, "org_id", id->org_id);
-	json_add_str(o, "mode", id->mode);
-	json_add_str(o, "user_id", id->user_id[0] != '\0' ? id->user_id :
-	    NULL);
-	json_add_str(o, "api_key_id", id->kind == CRED_KEY ? id->key_id :
-	    NULL);
-	for (i = 0; i < id->perms.n; i++) {
-		json_object_array_add(perms,
-		    json_object_new_string(id->perms.items[i]));
-	}
-	json_object_object_add(o, "permissions", perms);
+	json_add_identity(o, id);
 	if (id->kind == CRED_DIRECT) {
 		json_add_str(o, "resource_type", id->rtype);
 		json_add_str(o, "resource_id", id->rid);
@@ -289,7 +285,7 @@ verify(struct lk_ctx *ctx)
 	}
 	if (cred != NULL && (ctx->cred_override = arena_printf(ctx->arena,
 	    "Bearer %s", cred)) == NULL) {
-		reply_db_error(ctx, LK_ENOMEM);
+		reply_internal(ctx, LK_ENOMEM, "the credential to verify");
 		return;
 	}
 	ctx->allow_direct = 1;
@@ -312,7 +308,7 @@ verify(struct lk_ctx *ctx)
 		}
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "valid", json_object_new_boolean(1));
+	json_add(o, "valid", json_object_new_boolean(1));
 	if (ctx->authenticated) {
 		identity_json(ctx, o);
 	}
@@ -322,9 +318,9 @@ verify(struct lk_ctx *ctx)
 		json_add_str(ro, "pattern", r->pattern);
 		json_add_str(ro, "permission", r->permission[0] != '\0' ?
 		    r->permission : NULL);
-		json_object_object_add(ro, "public",
+		json_add(ro, "public",
 		    json_object_new_boolean(r->public));
-		json_object_object_add(o, "route", ro);
+		json_add(o, "route", ro);
 	}
 	reply(ctx, 200, o);
 }

@@ -18,6 +18,8 @@ static const struct db_stmt permissions = {
 	0
 };
 
+enum { P_NAME, P_DESCRIPTION, P_BUILTIN };
+
 static void
 list_permissions(struct lk_ctx *ctx)
 {
@@ -36,24 +38,23 @@ list_permissions(struct lk_ctx *ctx)
 	data = json_object_new_array();
 	for (i = 0; i < db_nrows(res); i++) {
 		p = json_object_new_object();
-		json_add_str(p, "name", db_get(res, i, 0));
-		json_add_str(p, "description", db_get(res, i, 1));
-		json_add_bool(p, "builtin", db_get(res, i, 2));
-		json_object_array_add(data, p);
+		json_add_str(p, "name", db_get(res, i, P_NAME));
+		json_add_str(p, "description", db_get(res, i, P_DESCRIPTION));
+		json_add_bool(p, "builtin", db_get(res, i, P_BUILTIN));
+		json_push(data, p);
 	}
 	db_res_free(res);
 	o = json_object_new_object();
-	json_object_object_add(o, "data", data);
+	json_add(o, "data", data);
 	reply(ctx, 200, o);
 }
 
 static void
 list_roles(struct lk_ctx *ctx)
 {
-	json_object *o, *data, *r, *perms;
+	json_object *o, *data, *r;
 	const struct perm_set *set;
 	int role;
-	size_t i;
 
 	/* require_auth() loaded the role table of this worker. */
 	if (require_auth(ctx) == -1) {
@@ -64,17 +65,13 @@ list_roles(struct lk_ctx *ctx)
 		set = &ctx->w->roles.sets[role];
 		r = json_object_new_object();
 		json_add_str(r, "name", role_str((enum role)role));
-		json_object_object_add(r, "rank", json_object_new_int(role));
-		perms = json_object_new_array();
-		for (i = 0; i < set->n; i++) {
-			json_object_array_add(perms,
-			    json_object_new_string(set->items[i]));
-		}
-		json_object_object_add(r, "permissions", perms);
-		json_object_array_add(data, r);
+		json_add(r, "rank", json_object_new_int(role));
+		json_add(r, "permissions",
+		    json_perm_array(set));
+		json_push(data, r);
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "data", data);
+	json_add(o, "data", data);
 	reply(ctx, 200, o);
 }
 

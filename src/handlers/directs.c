@@ -22,6 +22,7 @@
 #include "authority.h"
 #include "db.h"
 #include "handlers/handlers.h"
+#include "util.h"
 
 /* Distinct permissions of the routes of one resource type that create
  * reads; more means a misconfigured deployment, and is refused. */
@@ -56,6 +57,8 @@ static const struct db_stmt directs_route_perms = {
 	2
 };
 
+enum { RP_PERMISSION };
+
 static const struct db_stmt directs_list = {
 	"directs_list",
 	"SELECT " DIRECT_COLS " FROM latchkey.directs WHERE "
@@ -74,14 +77,17 @@ static const struct db_stmt directs_revoke = {
 static json_object *
 direct_json(const struct db_res *res, size_t row)
 {
+	static const struct jsonx_col cols[] = {
+		{ "id", C_ID, 0 },
+		{ "resource_type", C_TYPE, 0 },
+		{ "resource_id", C_RID, 0 },
+		{ "mode", C_MODE, 0 },
+		{ "created_at", C_CREATED, 0 },
+		{ "revoked_at", C_REVOKED, 0 },
+	};
 	json_object *o = json_object_new_object();
 
-	json_add_str(o, "id", db_get(res, row, C_ID));
-	json_add_str(o, "resource_type", db_get(res, row, C_TYPE));
-	json_add_str(o, "resource_id", db_get(res, row, C_RID));
-	json_add_str(o, "mode", db_get(res, row, C_MODE));
-	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
-	json_add_str(o, "revoked_at", db_get(res, row, C_REVOKED));
+	json_add_cols(o, res, row, cols, JSONX_NCOLS(cols));
 	return o;
 }
 
@@ -101,9 +107,9 @@ reach_check(struct lk_ctx *ctx, const char *type)
 	size_t i, n, total;
 	enum lk_err e;
 
-	if (snprintf(limit, sizeof(limit), "%d",
-	    DIRECT_ROUTE_PERMS_MAX + 1) < 0) {
-		reply_db_error(ctx, LK_EINVAL);
+	if ((e = util_snprintf(limit, sizeof(limit), "%d",
+	    DIRECT_ROUTE_PERMS_MAX + 1)) != LK_OK) {
+		reply_internal(ctx, e, "the route permission bound");
 		return -1;
 	}
 	params[0] = type;
@@ -125,11 +131,11 @@ reach_check(struct lk_ctx *ctx, const char *type)
 	if ((perms = arena_alloc(ctx->arena, (n + 1) * sizeof(*perms))) ==
 	    NULL) {
 		db_res_free(res);
-		reply_db_error(ctx, LK_ENOMEM);
+		reply_internal(ctx, LK_ENOMEM, "the route permissions");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		perms[i] = db_get(res, i, 0);
+		perms[i] = db_get(res, i, RP_PERMISSION);
 	}
 	total = authority_direct_missing(&ctx->id, perms, n, &missing);
 	db_res_free(res);
@@ -161,7 +167,7 @@ create(struct lk_ctx *ctx)
 	static const char *const allowed[] = { "resource_type",
 	    "resource_id", NULL };
 	char secret[DIRECT_PREFIX_LEN + DIRECT_SECRET_LEN + 1];
-	char hex[2 + 2 * SHA256_DIGEST_LENGTH + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	const char *type, *rid, *params[6];
 	struct db_res *res;
@@ -173,8 +179,8 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "resource_type", 1, 1, 64, &type);
-	field_string(ctx, body, "resource_id", 1, 1, 128, &rid);
+	field_string(ctx, body, "resource_type", 1, 1, JWT_RTYPE_MAX, &type);
+	field_string(ctx, body, "resource_id", 1, 1, JWT_RID_MAX, &rid);
 	if (type != NULL && !charset(type, "abcdefghijklmnopqrstuvwxyz"
 	    "0123456789_")) {
 		field_error(ctx, "resource_type", "must be a-z, 0-9 and _");
@@ -190,14 +196,12 @@ create(struct lk_ctx *ctx)
 	memcpy(secret, DIRECT_PREFIX, DIRECT_PREFIX_LEN);
 	if (apikey_random(secret + DIRECT_PREFIX_LEN, DIRECT_SECRET_LEN) !=
 	    LK_OK) {
-		reply_db_error(ctx, LK_ECRYPTO);
+		reply_internal(ctx, LK_ECRYPTO, "a direct secret");
 		return;
 	}
 	secret[sizeof(secret) - 1] = '\0';
 	SHA256((const unsigned char *)secret, strlen(secret), md);
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(md, hex + 2);
+	db_hash_hex(md, hex);
 	if (tx_begin(ctx, NULL) == -1) {
 		OPENSSL_cleanse(secret, sizeof(secret));
 		return;
@@ -216,15 +220,9 @@ create(struct lk_ctx *ctx)
 	o = direct_json(res, 0);
 	json_add_str(o, "direct_hash", secret);
 	OPENSSL_cleanse(secret, sizeof(secret));
-	e = audit_tx(ctx, "direct.created", "direct", db_get(res, 0, C_ID),
-	    NULL);
+	tx_audit_reply(ctx, 201, o, "direct.created", "direct",
+	    db_get(res, 0, C_ID), NULL);
 	db_res_free(res);
-	if (e != LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 201, o);
 }
 
 static void
@@ -245,31 +243,19 @@ revoke(struct lk_ctx *ctx)
 {
 	const char *id;
 	struct db_res *res;
-	enum lk_err e;
 
 	if (require_perm(ctx, "directs.write") == -1 ||
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
-	if ((e = db_exec(ctx->db, &directs_revoke, &id, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such direct");
+	if ((res = tx_one_row(ctx, &directs_revoke, &id, "direct")) ==
+	    NULL) {
 		return;
 	}
 	db_res_free(res);
 	ctx->auth_changed = 1;
-	if ((e = audit_tx(ctx, "direct.revoked", "direct", id, NULL)) !=
-	    LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 204, NULL);
+	tx_audit_reply(ctx, 204, NULL, "direct.revoked", "direct", id, NULL);
 }
 
 static const struct route routes[] = {

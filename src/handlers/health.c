@@ -26,7 +26,7 @@ health(struct lk_ctx *ctx)
 		json_add_str(err, "code", "database_unavailable");
 		json_add_str(err, "message", "the database is unreachable");
 		json_add_str(err, "request_id", ctx->req->request_id);
-		json_object_object_add(o, "error", err);
+		json_add(o, "error", err);
 	}
 	reply(ctx, e == LK_OK ? 200 : 503, o);
 }

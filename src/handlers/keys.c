@@ -23,14 +23,15 @@
 #include "authority.h"
 #include "db.h"
 #include "handlers/handlers.h"
+#include "handlers/keys.h"
+#include "lk_limits.h"
 #include "log.h"
 #include "util.h"
 
-#define KEY_NAME_MAX		100
-#define KEY_DETAIL_MAX		1000
 #define KEY_EXPIRES_IN_MAX	(10L * 366 * 24 * 3600)
-#define KEY_GRACE_MAX		(7L * 24 * 3600)
-#define UUID_TEXT_LEN		36
+/* KEY_GRACE_MAX is an expression: its value is checked here, once. */
+#define GRACE_MESSAGE	"must be a number of seconds from 0 to 604800"
+_Static_assert(KEY_GRACE_MAX == 604800, "GRACE_MESSAGE states KEY_GRACE_MAX");
 
 #define KEY_COLS \
 	"id, name, detail, display_prefix, last4, mode, permissions, " \
@@ -56,37 +57,6 @@ static const struct db_stmt keys_insert = {
 	    "latchkey.api_keys p WHERE p.id = $9::uuid), false)) RETURNING "
 	    KEY_COLS,
 	11
-};
-
-/*
- * What the authority rule needs of one key, locked for the rest of the
- * transaction so that what was decided is what is changed: its own
- * permissions, its makers, its creator's role now, and its ancestors
- * (at most $2, nearest first).
- */
-static const struct db_stmt keys_authority = {
-	"keys_authority",
-	"SELECT k.permissions, coalesce(k.created_by_user::text, ''), "
-	    "coalesce(k.created_by_key::text, ''), "
-	    "coalesce(p.created_by_user::text, ''), k.created_by_service, "
-	    "coalesce(u.role, ''), coalesce((SELECT string_agg("
-	    "a.key_id::text, ',' ORDER BY a.depth) FROM "
-	    "latchkey.api_key_ancestors(k.id, $2::integer) a), '') "
-	    "FROM latchkey.api_keys k "
-	    "LEFT JOIN latchkey.users u ON u.id = k.created_by_user "
-	    "LEFT JOIN latchkey.api_keys p ON p.id = k.created_by_key "
-	    "WHERE k.id = $1 FOR UPDATE OF k",
-	2
-};
-
-enum { A_PERMS, A_BY_USER, A_BY_KEY, A_KEY_USER, A_SERVICE, A_ROLE,
-    A_ANCESTORS };
-
-/* How many ancestors a key has, up to $2. */
-static const struct db_stmt keys_ancestors = {
-	"keys_ancestors",
-	"SELECT count(*) FROM latchkey.api_key_ancestors($1, $2::integer)",
-	2
 };
 
 static const struct db_stmt keys_list = {
@@ -137,6 +107,8 @@ static const struct db_stmt keys_revoke = {
 	1
 };
 
+enum { REV_ID, REV_DEPTH };
+
 /* The old secret lives on for the grace period, then dies. */
 static const struct db_stmt keys_roll = {
 	"keys_roll",
@@ -155,37 +127,48 @@ static const struct db_stmt catalog = {
 	0
 };
 
+enum { CAT_NAME };
+
 /* Builds the JSON of a key row; the secret is added by the caller. */
 static json_object *
 key_json(const struct db_res *res, size_t row)
 {
-	json_object *o = json_object_new_object(), *by, *perms;
+	static const struct jsonx_col head[] = {
+		{ "id", C_ID, 0 },
+		{ "name", C_NAME, 0 },
+		{ "detail", C_DETAIL, 0 },
+		{ "prefix", C_PREFIX, 0 },
+		{ "last4", C_LAST4, 0 },
+		{ "mode", C_MODE, 0 },
+	}, times[] = {
+		{ "created_at", C_CREATED, 0 },
+		{ "updated_at", C_UPDATED, 0 },
+		{ "expires_at", C_EXPIRES, 0 },
+		{ "revoked_at", C_REVOKED, 0 },
+		{ "last_used_at", C_USED, 0 },
+	}, creator[] = {
+		{ "user_id", C_BY_USER, 0 },
+		{ "api_key_id", C_BY_KEY, 0 },
+	};
+	json_object *o = json_object_new_object(), *by;
 	struct perm_set set;
-	size_t i;
 
-	json_add_str(o, "id", db_get(res, row, C_ID));
-	json_add_str(o, "name", db_get(res, row, C_NAME));
-	json_add_str(o, "detail", db_get(res, row, C_DETAIL));
-	json_add_str(o, "prefix", db_get(res, row, C_PREFIX));
-	json_add_str(o, "last4", db_get(res, row, C_LAST4));
-	json_add_str(o, "mode", db_get(res, row, C_MODE));
-	perms = json_object_new_array();
-	if (auth_parse_perm_array(db_get(res, row, C_PERMS), &set) == LK_OK) {
-		for (i = 0; i < set.n; i++) {
-			json_object_array_add(perms,
-			    json_object_new_string(set.items[i]));
-		}
+	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
+	if (auth_parse_perm_array(db_get(res, row, C_PERMS), &set) != LK_OK) {
+		set.n = 0;
 	}
-	json_object_object_add(o, "permissions", perms);
-	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
-	json_add_str(o, "updated_at", db_get(res, row, C_UPDATED));
-	json_add_str(o, "expires_at", db_get(res, row, C_EXPIRES));
-	json_add_str(o, "revoked_at", db_get(res, row, C_REVOKED));
-	json_add_str(o, "last_used_at", db_get(res, row, C_USED));
+	if (o != NULL) {
+		json_add(o, "permissions",
+		    json_perm_array(&set));
+	}
+	json_add_cols(o, res, row, times, JSONX_NCOLS(times));
 	by = json_object_new_object();
-	json_add_str(by, "user_id", db_get(res, row, C_BY_USER));
-	json_add_str(by, "api_key_id", db_get(res, row, C_BY_KEY));
-	json_object_object_add(o, "created_by", by);
+	json_add_cols(by, res, row, creator, JSONX_NCOLS(creator));
+	if (o != NULL) {
+		json_add(o, "created_by", by);
+	} else {
+		json_object_put(by);
+	}
 	return o;
 }
 
@@ -236,8 +219,8 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 	}
 	if (!json_object_is_type(arr, json_type_array) ||
 	    (n = json_object_array_length(arr)) > PERM_SET_MAX) {
-		field_error(ctx, "permissions",
-		    "must be an array of at most 64 permission names");
+		field_error(ctx, "permissions", "must be an array of at most "
+		    LK_XSTR(PERM_SET_MAX) " permission names");
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -262,7 +245,7 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 		int found = strcmp(w, "*") == 0;
 
 		for (j = 0; j < db_nrows(res) && !found; j++) {
-			found = perm_covers(w, db_get(res, j, 0));
+			found = perm_covers(w, db_get(res, j, CAT_NAME));
 		}
 		if (!found) {
 			buf_puts(&names, names.len > 0 ? ", " : "");
@@ -358,7 +341,7 @@ mode_for_new_key(struct lk_ctx *ctx, const char *asked)
  */
 static int
 new_secret(struct lk_ctx *ctx, const char *mode, char *key, size_t keysz,
-    struct apikey *k, char hexhash[2 + 2 * APIKEY_HASH_LEN + 1])
+    struct apikey *k, char hexhash[DB_HASH_HEX_SIZE])
 {
 	enum apikey_mode m = strcmp(mode, "test") == 0 ? APIKEY_TEST :
 	    APIKEY_LIVE;
@@ -367,9 +350,7 @@ new_secret(struct lk_ctx *ctx, const char *mode, char *key, size_t keysz,
 	    LK_OK) {
 		return -1;
 	}
-	hexhash[0] = '\\';
-	hexhash[1] = 'x';
-	apikey_hex(k->hash, hexhash + 2);
+	db_hash_hex(k->hash, hexhash);
 	return 0;
 }
 
@@ -378,7 +359,7 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
     const char *detail, const struct perm_set *perms, int64_t expires_at,
     json_object **out)
 {
-	char key[APIKEY_MAX_LEN + 1], hexhash[2 + 2 * APIKEY_HASH_LEN + 1];
+	char key[APIKEY_MAX_LEN + 1], hexhash[DB_HASH_HEX_SIZE];
 	char expires[24];
 	const char *params[11];
 	struct db_res *res;
@@ -388,10 +369,10 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 	if (new_secret(ctx, mode, key, sizeof(key), &k, hexhash) == -1) {
 		return LK_ECRYPTO;
 	}
-	if (snprintf(expires, sizeof(expires), "%lld",
-	    (long long)expires_at) < 0) {
+	if (util_snprintf(expires, sizeof(expires), "%lld",
+	    (long long)expires_at) != LK_OK) {
 		OPENSSL_cleanse(key, sizeof(key));
-		return LK_EINVAL;
+		return LK_ETOOBIG;	/* tx_fail(): logged, 500 */
 	}
 	params[0] = mode;
 	params[1] = name;
@@ -421,19 +402,14 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 static json_object *
 detail_of(const char *name, const struct perm_set *perms)
 {
-	json_object *d = json_object_new_object(), *a;
-	size_t i;
+	json_object *d = json_object_new_object();
 
 	if (name != NULL) {
 		json_add_str(d, "name", name);
 	}
-	if (perms != NULL) {
-		a = json_object_new_array();
-		for (i = 0; i < perms->n; i++) {
-			json_object_array_add(a,
-			    json_object_new_string(perms->items[i]));
-		}
-		json_object_object_add(d, "permissions", a);
+	if (perms != NULL && d != NULL) {
+		json_add(d, "permissions",
+		    json_perm_array(perms));
 	}
 	return d;
 }
@@ -456,48 +432,23 @@ default_permissions(const struct lk_ctx *ctx, struct perm_set *want)
 }
 
 /*
- * A key caller may make a key only while the chain stays within
- * AUTHORITY_LINEAGE_MAX ancestors.  Returns 0, or -1 with the
- * transaction rolled back and the response decided.
+ * The first steps of create and change: keys.write, the body, no unknown
+ * member, and name (required when name_required) and detail.  Returns
+ * -1 with the response decided; field errors are left for the caller's
+ * fields_check().
  */
 static int
-lineage_check(struct lk_ctx *ctx)
+key_body(struct lk_ctx *ctx, const char *const *allowed, int name_required,
+    json_object **body, const char **name, const char **detail)
 {
-	char max[16];
-	const char *params[2], *v;
-	struct db_res *res;
-	enum lk_err e;
-	long n;
-
-	if (ctx->id.kind != CRED_KEY) {
-		return 0;
-	}
-	if (snprintf(max, sizeof(max), "%d", AUTHORITY_LINEAGE_MAX) < 0) {
-		tx_fail(ctx, LK_EINVAL);
+	if (require_perm(ctx, "keys.write") == -1 ||
+	    body_object(ctx, body) == -1) {
 		return -1;
 	}
-	params[0] = ctx->id.key_id;
-	params[1] = max;
-	if ((e = db_exec(ctx->db, &keys_ancestors, params, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return -1;
-	}
-	v = db_nrows(res) == 1 ? db_get(res, 0, 0) : NULL;
-	if (v == NULL || parse_long(v, strlen(v), 0, AUTHORITY_LINEAGE_MAX,
-	    &n) != LK_OK) {
-		db_res_free(res);
-		tx_fail(ctx, LK_EDB);
-		return -1;
-	}
-	db_res_free(res);
-	if (!authority_lineage_has_room((size_t)n)) {
-		db_rollback(ctx->db);
-		reply_error(ctx, 403, "api_key_lineage_too_deep", "this key "
-		    "descends from %d keys, the most a key may; make the new "
-		    "key from a login or from a key nearer the top",
-		    AUTHORITY_LINEAGE_MAX);
-		return -1;
-	}
+	fields_only(ctx, *body, allowed);
+	field_string(ctx, *body, "name", name_required, 1, KEY_NAME_MAX,
+	    name);
+	field_string(ctx, *body, "detail", 0, 0, KEY_DETAIL_MAX, detail);
 	return 0;
 }
 
@@ -513,14 +464,10 @@ create(struct lk_ctx *ctx)
 	enum lk_err e;
 	int absent = 1;
 
-	if (require_perm(ctx, "keys.write") == -1 ||
-	    body_object(ctx, &body) == -1) {
+	if (key_body(ctx, allowed, 1, &body, &name, &detail) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "name", 1, 1, KEY_NAME_MAX, &name);
-	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
-	field_string(ctx, body, "mode", 0, 1, 16, &mode_s);
+	field_string(ctx, body, "mode", 0, 1, APP_WORD_MAX, &mode_s);
 	expiry_field(ctx, body, &exp);
 	mode = mode_for_new_key(ctx, mode_s);
 	if (ctx->err_fields == NULL &&
@@ -533,8 +480,8 @@ create(struct lk_ctx *ctx)
 	if (mode == NULL) {
 		return;		/* unreachable: fields_check() caught it */
 	}
-	if (absent == 1 && default_permissions(ctx, &want) != LK_OK) {
-		reply_db_error(ctx, LK_EINVAL);
+	if (absent == 1 && (e = default_permissions(ctx, &want)) != LK_OK) {
+		reply_internal(ctx, e, "the default permissions");
 		return;
 	}
 	if (ctx->id.kind != CRED_JWT && strcmp(mode, ctx->id.mode) != 0) {
@@ -543,7 +490,7 @@ create(struct lk_ctx *ctx)
 		    ctx->id.mode);
 		return;
 	}
-	if (tx_begin(ctx, mode) == -1 || lineage_check(ctx) == -1) {
+	if (tx_begin(ctx, mode) == -1 || keys_lineage_check(ctx) == -1) {
 		return;
 	}
 	if ((e = keys_issue(ctx, mode, name, detail, &want, exp, &o)) !=
@@ -551,14 +498,9 @@ create(struct lk_ctx *ctx)
 		tx_fail(ctx, e);
 		return;
 	}
-	if ((e = audit_tx(ctx, "api_key.created", "api_key",
+	tx_audit_reply(ctx, 201, o, "api_key.created", "api_key",
 	    json_object_get_string(json_object_object_get(o, "id")),
-	    detail_of(name, &want))) != LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 201, o);
+	    detail_of(name, &want));
 }
 
 static void
@@ -578,137 +520,7 @@ list(struct lk_ctx *ctx)
 static struct db_res *
 one(struct lk_ctx *ctx, const struct db_stmt *st, const char *const *params)
 {
-	struct db_res *res;
-	enum lk_err e;
-
-	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return NULL;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such API key");
-		return NULL;
-	}
-	return res;
-}
-
-/* Copies a key id column into dst: "" unless it is a UUID's length. */
-static void
-id_copy(char dst[UUID_TEXT_LEN + 1], const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (n != UUID_TEXT_LEN) {
-		n = 0;
-	}
-	memcpy(dst, s != NULL ? s : "", n);
-	dst[n] = '\0';
-}
-
-/* Splits "id,id,..." into k->ancestors.  Returns -1 on anything else. */
-static int
-ancestors_parse(const char *s, struct authority_key *k)
-{
-	size_t n = strlen(s), i = 0;
-
-	k->nancestors = 0;
-	while (i < n) {
-		if (k->nancestors == AUTHORITY_LINEAGE_MAX ||
-		    n - i < UUID_TEXT_LEN) {
-			return -1;
-		}
-		memcpy(k->ancestors[k->nancestors], s + i, UUID_TEXT_LEN);
-		k->ancestors[k->nancestors][UUID_TEXT_LEN] = '\0';
-		k->nancestors++;
-		i += UUID_TEXT_LEN;
-		if (i < n && s[i++] != ',') {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static const char *
-basis_str(enum authority_basis b)
-{
-	switch (b) {
-	case AUTHORITY_WIDER:
-		return "holds_more";
-	case AUTHORITY_OUTRANKED:
-		return "creator_ranks_higher";
-	case AUTHORITY_NO_STANDING:
-		return "no_standing";
-	case AUTHORITY_SERVICE:
-	case AUTHORITY_CREATOR:
-	case AUTHORITY_ANCESTOR:
-	case AUTHORITY_WITHIN:
-		break;
-	}
-	return "allowed";
-}
-
-/*
- * Locks key id in the open transaction and decides whether the caller
- * dominates it (authority.h) for operation ("roll", "change",
- * "revoke").  Returns 0 when it does; else -1 with the transaction
- * rolled back and the response decided: 404 when the key is absent (or
- * another org's), 403 key_out_of_reach, recorded as api_key.denied.
- */
-static int
-within_reach(struct lk_ctx *ctx, const char *id, const char *operation)
-{
-	char max[16];
-	const char *params[2];
-	struct authority_verdict v;
-	struct authority_key k;
-	struct perm_set own;
-	struct db_res *res;
-	struct lk_buf msg;
-	json_object *d;
-
-	if (snprintf(max, sizeof(max), "%d", AUTHORITY_LINEAGE_MAX) < 0) {
-		tx_fail(ctx, LK_EINVAL);
-		return -1;
-	}
-	params[0] = id;
-	params[1] = max;
-	if ((res = one(ctx, &keys_authority, params)) == NULL) {
-		return -1;
-	}
-	memset(&k, 0, sizeof(k));
-	id_copy(k.created_by_user, db_get(res, 0, A_BY_USER));
-	id_copy(k.created_by_key, db_get(res, 0, A_BY_KEY));
-	id_copy(k.creator_key_user, db_get(res, 0, A_KEY_USER));
-	k.created_by_service = strcmp(db_get(res, 0, A_SERVICE), "t") == 0;
-	k.creator_rank = authority_key_creator_rank(k.created_by_service,
-	    role_parse(db_get(res, 0, A_ROLE)));
-	if (auth_parse_perm_array(db_get(res, 0, A_PERMS), &own) != LK_OK ||
-	    authority_key_perms(&own, &ctx->w->roles, k.creator_rank,
-	    &k.perms) != LK_OK ||
-	    ancestors_parse(db_get(res, 0, A_ANCESTORS), &k) == -1) {
-		db_res_free(res);
-		log_err("API key %s: unusable permissions or lineage", id);
-		tx_fail(ctx, LK_EDB);
-		return -1;
-	}
-	db_res_free(res);
-	authority_over_key(&ctx->id, &k, &v);
-	if (v.allowed) {
-		return 0;
-	}
-	db_rollback(ctx->db);
-	d = json_object_new_object();
-	json_add_str(d, "operation", operation);
-	json_add_str(d, "reason", basis_str(v.basis));
-	audit_send(ctx, "api_key.denied", "api_key", id, d);
-	buf_init(&msg, 8192);
-	authority_explain(&v, &msg);
-	reply_error(ctx, 403, "key_out_of_reach", "%s", buf_failed(&msg) ?
-	    "this API key is out of your reach" : buf_cstr(&msg));
-	buf_free(&msg);
-	return -1;
+	return tx_one_row(ctx, st, params, "API key");
 }
 
 static void
@@ -740,16 +552,11 @@ patch(struct lk_ctx *ctx)
 	struct perm_set want;
 	struct db_res *res;
 	json_object *body, *o;
-	enum lk_err e;
 	int absent = 1;
 
-	if (require_perm(ctx, "keys.write") == -1 ||
-	    body_object(ctx, &body) == -1) {
+	if (key_body(ctx, allowed, 0, &body, &name, &detail) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "name", 0, 1, KEY_NAME_MAX, &name);
-	field_string(ctx, body, "detail", 0, 0, KEY_DETAIL_MAX, &detail);
 	if (ctx->err_fields == NULL &&
 	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
@@ -762,7 +569,7 @@ patch(struct lk_ctx *ctx)
 		return;
 	}
 	params[0] = path_param(ctx, "id");
-	if (within_reach(ctx, params[0], "change") == -1) {
+	if (keys_within_reach(ctx, params[0], "change") == -1) {
 		return;
 	}
 	params[1] = name;
@@ -774,13 +581,8 @@ patch(struct lk_ctx *ctx)
 	o = key_json(res, 0);
 	db_res_free(res);
 	ctx->auth_changed = 1;
-	if ((e = audit_tx(ctx, "api_key.changed", "api_key", params[0],
-	    detail_of(name, absent == 1 ? NULL : &want))) != LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	tx_audit_reply(ctx, 200, o, "api_key.changed", "api_key", params[0],
+	    detail_of(name, absent == 1 ? NULL : &want));
 }
 
 /*
@@ -801,7 +603,7 @@ revoke(struct lk_ctx *ctx)
 		return;
 	}
 	id = path_param(ctx, "id");
-	if (within_reach(ctx, id, "revoke") == -1) {
+	if (keys_within_reach(ctx, id, "revoke") == -1) {
 		return;
 	}
 	if ((e = db_exec(ctx->db, &keys_revoke, &id, &res)) != LK_OK) {
@@ -818,7 +620,7 @@ revoke(struct lk_ctx *ctx)
 	d = NULL;
 	if (n > 1) {
 		d = json_object_new_object();
-		json_object_object_add(d, "descendants_revoked",
+		json_add(d, "descendants_revoked",
 		    json_object_new_int64((int64_t)(n - 1)));
 	}
 	e = audit_tx(ctx, "api_key.revoked", "api_key", id, d);
@@ -827,7 +629,7 @@ revoke(struct lk_ctx *ctx)
 		d = json_object_new_object();
 		json_add_str(d, "revoked_with_ancestor", id);
 		e = audit_tx(ctx, "api_key.revoked", "api_key",
-		    db_get(res, i, 0), d);
+		    db_get(res, i, REV_ID), d);
 	}
 	db_res_free(res);
 	if (e != LK_OK) {
@@ -841,7 +643,7 @@ static void
 roll(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "grace_seconds", NULL };
-	char key[APIKEY_MAX_LEN + 1], hexhash[2 + 2 * APIKEY_HASH_LEN + 1];
+	char key[APIKEY_MAX_LEN + 1], hexhash[DB_HASH_HEX_SIZE];
 	char grace_s[24];
 	const char *params[4];
 	struct db_res *res;
@@ -864,8 +666,8 @@ roll(struct lk_ctx *ctx)
 			if (!json_object_is_type(v, json_type_int) ||
 			    (grace = json_object_get_int64(v)) < 0 ||
 			    grace > KEY_GRACE_MAX) {
-				field_error(ctx, "grace_seconds", "must be "
-				    "a number of seconds from 0 to 604800");
+				field_error(ctx, "grace_seconds",
+				    GRACE_MESSAGE);
 			}
 		}
 		if (fields_check(ctx) == -1) {
@@ -874,10 +676,11 @@ roll(struct lk_ctx *ctx)
 	}
 	if (new_secret(ctx, ctx->id.mode, key, sizeof(key), &k, hexhash) ==
 	    -1) {
-		reply_db_error(ctx, LK_ECRYPTO);
+		reply_internal(ctx, LK_ECRYPTO, "a new API key");
 		return;
 	}
-	if (snprintf(grace_s, sizeof(grace_s), "%lld", (long long)grace) < 0 ||
+	if (util_snprintf(grace_s, sizeof(grace_s), "%lld",
+	    (long long)grace) != LK_OK ||
 	    tx_begin(ctx, ctx->id.mode) == -1) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return;
@@ -886,7 +689,7 @@ roll(struct lk_ctx *ctx)
 	params[1] = hexhash;
 	params[2] = grace_s;
 	params[3] = k.last4;
-	if (within_reach(ctx, params[0], "roll") == -1) {
+	if (keys_within_reach(ctx, params[0], "roll") == -1) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return;
 	}
@@ -909,16 +712,11 @@ roll(struct lk_ctx *ctx)
 	json_add_str(o, "key", key);
 	OPENSSL_cleanse(key, sizeof(key));
 	d = json_object_new_object();
-	json_object_object_add(d, "grace_seconds",
+	json_add(d, "grace_seconds",
 	    json_object_new_int64(grace));
 	ctx->auth_changed = 1;
-	if ((e = audit_tx(ctx, "api_key.rolled", "api_key", params[0], d)) !=
-	    LK_OK) {
-		json_object_put(o);
-		tx_fail(ctx, e);
-		return;
-	}
-	tx_reply(ctx, 200, o);
+	tx_audit_reply(ctx, 200, o, "api_key.rolled", "api_key", params[0],
+	    d);
 }
 
 static const struct route routes[] = {

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -24,12 +25,16 @@ static const struct db_stmt org_insert = {
 	2
 };
 
+enum { ORG_CREATED };
+
 static const struct db_stmt owner_insert = {
 	"signup_owner_insert",
 	"INSERT INTO latchkey.users (org_id, email, password_hash, role) "
 	    "VALUES ($1, $2, $3, 'owner') RETURNING id, token_version",
 	3
 };
+
+enum { OWNER_ID, OWNER_TOKEN_VERSION };
 
 /* Switches the open signup transaction to test mode for its test key. */
 static const struct db_stmt set_mode = {
@@ -54,6 +59,11 @@ static const struct db_stmt signup_throttle = {
 	2
 };
 
+/* The columns of both throttles. */
+enum { T_ALLOWED, T_RETRY_MS };
+
+#define ORG_NAME_MAX	200
+
 /* The bucket of the request's client address: "<what>:ip:<address>". */
 #define IP_BUCKET_MAX	(16 + NETADDR_STR_MAX)
 
@@ -61,13 +71,12 @@ static int
 ip_bucket(struct lk_ctx *ctx, const char *what, char out[IP_BUCKET_MAX])
 {
 	char addr[NETADDR_STR_MAX];
-	int n;
 
 	netaddr_client(ctx->req->remote_addr,
 	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR"),
 	    ctx->cfg->trusted_proxies, ctx->cfg->ntrusted_proxies, 1, addr);
-	n = snprintf(out, IP_BUCKET_MAX, "%s:ip:%s", what, addr);
-	return n < 0 || n >= IP_BUCKET_MAX ? -1 : 0;
+	return util_snprintf(out, IP_BUCKET_MAX, "%s:ip:%s", what, addr) ==
+	    LK_OK ? 0 : -1;
 }
 
 /*
@@ -85,23 +94,21 @@ throttle(struct lk_ctx *ctx, const struct db_stmt *st, const char *what,
 	enum lk_err e;
 	long retry = 0;
 	const char *r;
-	int n;
 
-	n = snprintf(lim, sizeof(lim), "%d", limit);
-	if (ip_bucket(ctx, what, ipb) == -1 || n < 0 ||
-	    (size_t)n >= sizeof(lim)) {
-		reply_db_error(ctx, LK_EINVAL);
+	if (ip_bucket(ctx, what, ipb) == -1 ||
+	    util_snprintf(lim, sizeof(lim), "%d", limit) != LK_OK) {
+		reply_internal(ctx, LK_ETOOBIG, "the throttle bucket");
 		return -1;
 	}
 	if ((e = db_exec(ctx->db, st, params, &res)) != LK_OK) {
 		reply_db_error(ctx, e);
 		return -1;
 	}
-	if (db_nrows(res) == 1 && strcmp(db_get(res, 0, 0), "t") == 0) {
+	if (db_nrows(res) == 1 && strcmp(db_get(res, 0, T_ALLOWED), "t") == 0) {
 		db_res_free(res);
 		return 0;
 	}
-	r = db_nrows(res) == 1 ? db_get(res, 0, 1) : NULL;
+	r = db_nrows(res) == 1 ? db_get(res, 0, T_RETRY_MS) : NULL;
 	if (r == NULL || parse_long(r, strlen(r), 0, 3600000L, &retry) !=
 	    LK_OK) {
 		retry = 60000;
@@ -130,6 +137,9 @@ static const struct db_stmt user_for_login = {
 	    "disabled, org_active FROM latchkey.user_for_login($1)",
 	1
 };
+
+enum { L_USER_ID, L_ORG_ID, L_EMAIL, L_HASH, L_ROLE, L_TOKEN_VERSION,
+    L_DISABLED, L_ORG_ACTIVE };
 
 static const char *
 nonempty_id(const char *s)
@@ -178,28 +188,12 @@ user_json(const char *id, const char *email, const char *role,
 	return u;
 }
 
-/* Records a field error for a password that breaks the policy. */
-static void
-check_password(struct lk_ctx *ctx, const char *field, const char *pw)
-{
-	switch (password_check(pw, strlen(pw))) {
-	case LK_OK:
-		break;
-	case LK_ETOOBIG:
-		field_error(ctx, field, "must be at most 72 bytes");
-		break;
-	default:
-		field_error(ctx, field, "must be at least 8 bytes");
-		break;
-	}
-}
-
 static void
 signup(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "org_name", "email",
 	    "password", NULL };
-	const char *org_name, *email, *password, *params[3];
+	const char *org_name, *email, *password, *params[3], *v;
 	char hash[PASSWORD_HASH_MAX], org_id[UUID_LEN + 1];
 	struct db_res *res = NULL, *ures = NULL;
 	json_object *body, *o, *org, *key = NULL;
@@ -218,15 +212,15 @@ signup(struct lk_ctx *ctx)
 		return;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "org_name", 1, 1, 200, &org_name);
-	field_string(ctx, body, "email", 1, 3, 254, &email);
-	field_string(ctx, body, "password", 1, 0, 4096, &password);
+	field_string(ctx, body, "org_name", 1, 1, ORG_NAME_MAX, &org_name);
+	field_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	    &email);
+	field_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
+	    &password);
 	if (email != NULL && !email_valid(email)) {
 		field_error(ctx, "email", "is not an email address");
 	}
-	if (password != NULL) {
-		check_password(ctx, "password", password);
-	}
+	field_password(ctx, "password", password);
 	if (fields_check(ctx) == -1) {
 		return;
 	}
@@ -257,7 +251,7 @@ signup(struct lk_ctx *ctx)
 	memset(&ctx->id, 0, sizeof(ctx->id));
 	ctx->id.kind = CRED_JWT;
 	memcpy(ctx->id.org_id, org_id, sizeof(ctx->id.org_id));
-	memcpy(ctx->id.user_id, db_get(ures, 0, 0), UUID_LEN);
+	memcpy(ctx->id.user_id, db_get(ures, 0, OWNER_ID), UUID_LEN);
 	memcpy(ctx->id.mode, "live", 5);
 	ctx->id.role = ROLE_OWNER;
 	params[0] = "test";
@@ -275,20 +269,21 @@ signup(struct lk_ctx *ctx)
 		goto fail;
 	}
 	OPENSSL_cleanse(hash, sizeof(hash));
-	if (parse_long(db_get(ures, 0, 1), strlen(db_get(ures, 0, 1)), 0,
-	    2147483647L, &ver) != LK_OK) {
+	v = db_get(ures, 0, OWNER_TOKEN_VERSION);
+	if (v == NULL || parse_long(v, strlen(v), 0, INT_MAX, &ver) !=
+	    LK_OK) {
 		ver = 1;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "api_key", key);
+	json_add(o, "api_key", key);
 	org = json_object_new_object();
 	json_add_str(org, "id", org_id);
 	json_add_str(org, "name", org_name);
-	json_add_str(org, "created_at", db_get(res, 0, 0));
-	json_object_object_add(o, "org", org);
-	json_object_object_add(o, "user", user_json(db_get(ures, 0, 0),
+	json_add_str(org, "created_at", db_get(res, 0, ORG_CREATED));
+	json_add(o, "org", org);
+	json_add(o, "user", user_json(db_get(ures, 0, OWNER_ID),
 	    email, "owner", org_id));
-	if (add_token(ctx, o, db_get(ures, 0, 0), org_id, ver) == -1) {
+	if (add_token(ctx, o, db_get(ures, 0, OWNER_ID), org_id, ver) == -1) {
 		json_object_put(o);
 		e = LK_ECRYPTO;
 		goto fail;
@@ -299,30 +294,9 @@ signup(struct lk_ctx *ctx)
 	return;
 fail:
 	OPENSSL_cleanse(hash, sizeof(hash));
-	db_rollback(ctx->db);
 	db_res_free(res);
 	db_res_free(ures);
-	if (e == LK_ECONFLICT &&
-	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0) {
-		reply_error(ctx, 409, "email_taken",
-		    "an account with this email already exists");
-		return;
-	}
-	reply_db_error(ctx, e);
-}
-
-/* Copies src into dst (size dstsz); -1 when it does not fit. */
-static int
-copy(char *dst, size_t dstsz, const char *src)
-{
-	size_t n = src != NULL ? strlen(src) : 0;
-
-	if (n >= dstsz) {
-		return -1;
-	}
-	memcpy(dst, src != NULL ? src : "", n);
-	dst[n] = '\0';
-	return 0;
+	tx_fail_email(ctx, e);
 }
 
 int
@@ -340,8 +314,9 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		return -1;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 1, 1, 254, &email);
-	field_string(ctx, body, "password", 1, 1, 4096, &password);
+	field_string(ctx, body, "email", 1, 1, EMAIL_MAX_LEN, &email);
+	field_string(ctx, body, "password", 1, 1, APP_SECRET_FIELD_MAX,
+	    &password);
 	if (fields_check(ctx) == -1 || throttle(ctx, &login_throttle, "login",
 	    ctx->cfg->login_rate_per_min, email) == -1) {
 		return -1;
@@ -351,7 +326,7 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		return -1;
 	}
 	/* An unknown email runs bcrypt too: same cost, same answer. */
-	hash = db_nrows(res) == 1 ? db_get(res, 0, 3) : ctx->w->dummy_hash;
+	hash = db_nrows(res) == 1 ? db_get(res, 0, L_HASH) : ctx->w->dummy_hash;
 	e = password_verify(password, strlen(password), hash, &match);
 	if (e != LK_OK) {
 		log_err("request %s: password verification failed: %s",
@@ -361,7 +336,8 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		return -1;
 	}
 	if (db_nrows(res) == 1) {
-		identify(ctx, db_get(res, 0, 0), db_get(res, 0, 1));
+		identify(ctx, db_get(res, 0, L_USER_ID),
+		    db_get(res, 0, L_ORG_ID));
 	}
 	if (db_nrows(res) != 1 || !match) {
 		json_object *d = json_object_new_object();
@@ -376,26 +352,26 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		    "the email or password is wrong");
 		return -1;
 	}
-	if (strcmp(db_get(res, 0, 6), "t") == 0) {
+	if (strcmp(db_get(res, 0, L_DISABLED), "t") == 0) {
 		db_res_free(res);
 		reply_error(ctx, 401, "account_disabled",
 		    "the account is disabled");
 		return -1;
 	}
-	if (strcmp(db_get(res, 0, 7), "t") != 0) {
+	if (strcmp(db_get(res, 0, L_ORG_ACTIVE), "t") != 0) {
 		db_res_free(res);
 		reply_error(ctx, 401, "org_inactive",
 		    "the organization is inactive");
 		return -1;
 	}
-	ver = db_get(res, 0, 5);
+	ver = db_get(res, 0, L_TOKEN_VERSION);
 	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
-	    copy(u->email, sizeof(u->email), db_get(res, 0, 2)) == -1 ||
-	    copy(u->role, sizeof(u->role), db_get(res, 0, 4)) == -1 ||
-	    copy(u->user_id, sizeof(u->user_id), db_get(res, 0, 0)) == -1 ||
-	    copy(u->org_id, sizeof(u->org_id), db_get(res, 0, 1)) == -1) {
+	    db_get_copy(res, 0, L_EMAIL, u->email, sizeof(u->email)) != LK_OK ||
+	    db_get_copy(res, 0, L_ROLE, u->role, sizeof(u->role)) != LK_OK ||
+	    db_get_copy(res, 0, L_USER_ID, u->user_id, sizeof(u->user_id)) != LK_OK ||
+	    db_get_copy(res, 0, L_ORG_ID, u->org_id, sizeof(u->org_id)) != LK_OK) {
 		db_res_free(res);
-		reply_db_error(ctx, LK_EDB);
+		reply_internal(ctx, LK_ETOOBIG, "a user row does not fit");
 		return -1;
 	}
 	u->token_version = v;
@@ -421,10 +397,10 @@ login(struct lk_ctx *ctx)
 	o = json_object_new_object();
 	if (add_token(ctx, o, u.user_id, u.org_id, u.token_version) == -1) {
 		json_object_put(o);
-		reply_db_error(ctx, LK_ECRYPTO);
+		reply_internal(ctx, LK_ECRYPTO, "signing a login token");
 		return;
 	}
-	json_object_object_add(o, "user", login_user_json(&u));
+	json_add(o, "user", login_user_json(&u));
 	audit_send(ctx, "login.succeeded", "user", ctx->id.user_id, NULL);
 	reply(ctx, 200, o);
 }

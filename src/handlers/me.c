@@ -11,29 +11,16 @@ static void
 me(struct lk_ctx *ctx)
 {
 	const struct identity *id = &ctx->id;
-	json_object *o, *perms;
-	size_t i;
+	json_object *o;
 
 	if (require_auth(ctx) == -1) {
 		return;
 	}
 	o = json_object_new_object();
-	json_add_str(o, "kind", auth_kind_str(id->kind));
-	json_add_str(o, "org_id", id->org_id);
-	json_add_str(o, "mode", id->mode);
-	json_add_str(o, "user_id", id->user_id[0] != '\0' ? id->user_id :
-	    NULL);
-	json_add_str(o, "email", id->email[0] != '\0' ? id->email : NULL);
+	json_add_identity(o, id);
+	json_add_str(o, "email", app_nonempty(id->email));
 	json_add_str(o, "role", id->role != ROLE_NONE ? role_str(id->role) :
 	    NULL);
-	json_add_str(o, "api_key_id", id->key_id[0] != '\0' ? id->key_id :
-	    NULL);
-	perms = json_object_new_array();
-	for (i = 0; i < id->perms.n; i++) {
-		json_object_array_add(perms,
-		    json_object_new_string(id->perms.items[i]));
-	}
-	json_object_object_add(o, "permissions", perms);
 	reply(ctx, 200, o);
 }
 

@@ -57,6 +57,8 @@ static void
 openapi(struct lk_ctx *ctx)
 {
 	if (doc == NULL && (doc = parse_doc()) == NULL) {
+		log_err("request %s: the API document is unavailable",
+		    ctx->req->request_id);
 		reply_error(ctx, 500, "internal_error",
 		    "the API document is unavailable");
 		return;

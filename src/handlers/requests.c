@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@
 enum { C_ID, C_RID, C_METHOD, C_PATH, C_QUERY, C_STATUS, C_ERROR, C_DUR,
     C_KIND, C_CRED, C_USER, C_IP, C_UA, C_CREATED, C_CURSOR, C_SANITIZED,
     C_REQ_BODY, C_RESP_BODY };
+
+#define STATUS_MAX	999	/* three digits */
 
 static const struct db_stmt requests_list = {
 	"requests_list",
@@ -49,36 +52,48 @@ static const struct db_stmt requests_get = {
 static json_object *
 request_json(const struct db_res *res, size_t row, int bodies)
 {
+	static const struct jsonx_col head[] = {
+		{ "id", C_ID, 0 },
+		{ "request_id", C_RID, 0 },
+		{ "method", C_METHOD, 0 },
+		{ "path", C_PATH, 0 },
+		{ "query", C_QUERY, 0 },
+	}, cred_cols[] = {
+		{ "kind", C_KIND, 0 },
+		{ "id", C_CRED, 0 },
+	}, tail[] = {
+		{ "user_id", C_USER, 0 },
+		{ "client_ip", C_IP, 0 },
+		{ "user_agent", C_UA, 0 },
+		{ "created_at", C_CREATED, 0 },
+		{ "sanitized", C_SANITIZED, 1 },
+	}, bodies_cols[] = {
+		{ "request_body", C_REQ_BODY, 0 },
+		{ "response_body", C_RESP_BODY, 0 },
+	};
 	json_object *o = json_object_new_object(), *cred;
 	const char *v;
 	long n;
 
-	json_add_str(o, "id", db_get(res, row, C_ID));
-	json_add_str(o, "request_id", db_get(res, row, C_RID));
-	json_add_str(o, "method", db_get(res, row, C_METHOD));
-	json_add_str(o, "path", db_get(res, row, C_PATH));
-	json_add_str(o, "query", db_get(res, row, C_QUERY));
+	if (o == NULL) {
+		return NULL;
+	}
+	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	v = db_get(res, row, C_STATUS);
-	json_object_object_add(o, "status", json_object_new_int(v != NULL &&
-	    parse_long(v, strlen(v), 0, 999, &n) == LK_OK ? (int)n : 0));
+	json_add(o, "status", json_object_new_int(v != NULL &&
+	    parse_long(v, strlen(v), 0, STATUS_MAX, &n) == LK_OK ? (int)n : 0));
 	json_add_str(o, "error_code", db_get(res, row, C_ERROR));
 	v = db_get(res, row, C_DUR);
-	json_object_object_add(o, "duration_us", json_object_new_int64(
-	    v != NULL && parse_long(v, strlen(v), 0, 2147483647L, &n) ==
+	json_add(o, "duration_us", json_object_new_int64(
+	    v != NULL && parse_long(v, strlen(v), 0, INT_MAX, &n) ==
 	    LK_OK ? n : 0));
 	cred = json_object_new_object();
-	json_add_str(cred, "kind", db_get(res, row, C_KIND));
-	json_add_str(cred, "id", db_get(res, row, C_CRED));
-	json_object_object_add(o, "credential", cred);
-	json_add_str(o, "user_id", db_get(res, row, C_USER));
-	json_add_str(o, "client_ip", db_get(res, row, C_IP));
-	json_add_str(o, "user_agent", db_get(res, row, C_UA));
-	json_add_str(o, "created_at", db_get(res, row, C_CREATED));
-	json_add_bool(o, "sanitized", db_get(res, row, C_SANITIZED));
+	json_add_cols(cred, res, row, cred_cols, JSONX_NCOLS(cred_cols));
+	json_add(o, "credential", cred);
+	json_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
 	if (bodies) {
-		json_add_str(o, "request_body", db_get(res, row, C_REQ_BODY));
-		json_add_str(o, "response_body",
-		    db_get(res, row, C_RESP_BODY));
+		json_add_cols(o, res, row, bodies_cols,
+		    JSONX_NCOLS(bodies_cols));
 	}
 	return o;
 }
@@ -198,21 +213,14 @@ get(struct lk_ctx *ctx)
 	const char *id;
 	struct db_res *res;
 	json_object *o;
-	enum lk_err e;
 
 	if (require_perm(ctx, "requests.read") == -1 ||
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
 	id = path_param(ctx, "id");
-	if ((e = db_exec(ctx->db, &requests_get, &id, &res)) != LK_OK) {
-		tx_fail(ctx, e);
-		return;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such request");
+	if ((res = tx_one_row(ctx, &requests_get, &id, "request")) ==
+	    NULL) {
 		return;
 	}
 	o = request_json(res, 0, 1);

@@ -38,6 +38,8 @@ static const struct db_stmt session_insert = {
 	6
 };
 
+enum { SI_ID, SI_EXPIRES };
+
 static const struct db_stmt session_delete = {
 	"session_delete",
 	"DELETE FROM latchkey.sessions WHERE id = $1",
@@ -62,7 +64,7 @@ static void
 create(struct lk_ctx *ctx)
 {
 	char value[SESSION_VALUE_LEN + 1], ttl[24], ver[24];
-	char hex[2 + 2 * SESSION_HASH_LEN + 1];
+	char hex[DB_HASH_HEX_SIZE];
 	unsigned char hash[SESSION_HASH_LEN];
 	const char *params[6];
 	struct login_user u;
@@ -86,11 +88,9 @@ create(struct lk_ctx *ctx)
 		reply_db_error(ctx, e);
 		return;
 	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	apikey_hex(hash, hex + 2);
-	if (snprintf(ttl, sizeof(ttl), "%ld", (long)ctx->cfg->jwt_ttl) < 0 ||
-	    snprintf(ver, sizeof(ver), "%ld", u.token_version) < 0) {
+	db_hash_hex(hash, hex);
+	if (util_snprintf(ttl, sizeof(ttl), "%ld", (long)ctx->cfg->jwt_ttl) != LK_OK ||
+	    util_snprintf(ver, sizeof(ver), "%ld", u.token_version) != LK_OK) {
 		e = LK_EINVAL;
 		goto fail;
 	}
@@ -113,7 +113,7 @@ create(struct lk_ctx *ctx)
 	}
 	ctx->id.kind = CRED_JWT;
 	if ((e = audit_tx(ctx, "session.created", "session",
-	    db_get(res, 0, 0), NULL)) != LK_OK) {
+	    db_get(res, 0, SI_ID), NULL)) != LK_OK) {
 		goto fail;
 	}
 	/* The cookie only once the session is stored. */
@@ -121,8 +121,8 @@ create(struct lk_ctx *ctx)
 		goto fail;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "user", login_user_json(&u));
-	json_add_str(o, "expires_at", db_get(res, 0, 1));
+	json_add(o, "user", login_user_json(&u));
+	json_add_str(o, "expires_at", db_get(res, 0, SI_EXPIRES));
 	json_add_str(o, "csrf_header", SESSION_CSRF_HEADER);
 	set_cookie(ctx, value, (long)ctx->cfg->jwt_ttl);
 	OPENSSL_cleanse(value, sizeof(value));

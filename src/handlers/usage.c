@@ -31,6 +31,8 @@ static const struct db_stmt usage_counts = {
 	3
 };
 
+enum { UC_BUCKET, UC_COUNT };
+
 static const struct db_stmt usage_plan = {
 	"usage_plan",
 	"SELECT p.id, p.name FROM latchkey.orgs o "
@@ -38,6 +40,8 @@ static const struct db_stmt usage_plan = {
 	    "WHERE o.id = latchkey.current_org_id()",
 	0
 };
+
+enum { UP_ID, UP_NAME };
 
 /* Reads an optional RFC 3339 parameter into *t; -1 with a 400 decided. */
 static int
@@ -63,12 +67,12 @@ limit_json(int limit, int remaining, int reset_ms)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "limit", json_object_new_int(limit));
-	json_object_object_add(o, "remaining",
+	json_add(o, "limit", json_object_new_int(limit));
+	json_add(o, "remaining",
 	    json_object_new_int(remaining));
-	json_object_object_add(o, "reset_seconds",
+	json_add(o, "reset_seconds",
 	    json_object_new_int((reset_ms + 999) / 1000));
-	json_object_object_add(o, "window_seconds",
+	json_add(o, "window_seconds",
 	    json_object_new_int(RATELIMIT_WINDOW_S));
 	return o;
 }
@@ -105,8 +109,10 @@ usage(struct lk_ctx *ctx)
 		    "since must come before until, at most 366 days apart");
 		return;
 	}
-	if (snprintf(since_s, sizeof(since_s), "%lld", (long long)since) < 0 ||
-	    snprintf(until_s, sizeof(until_s), "%lld", (long long)until) < 0 ||
+	if (util_snprintf(since_s, sizeof(since_s), "%lld",
+	    (long long)since) != LK_OK ||
+	    util_snprintf(until_s, sizeof(until_s), "%lld",
+	    (long long)until) != LK_OK ||
 	    time_format(since, a) != LK_OK || time_format(until, b) != LK_OK) {
 		reply_error(ctx, 400, "invalid_parameter",
 		    "since or until is out of range");
@@ -134,26 +140,26 @@ usage(struct lk_ctx *ctx)
 	json_add_str(o, "mode", ctx->id.mode);
 	data = json_object_new_array();
 	for (i = 0; i < db_nrows(res); i++) {
-		const char *c = db_get(res, i, 1);
+		const char *c = db_get(res, i, UC_COUNT);
 
 		row = json_object_new_object();
-		json_add_str(row, group, db_get(res, i, 0));
-		json_object_object_add(row, "count", json_object_new_int64(
+		json_add_str(row, group, db_get(res, i, UC_BUCKET));
+		json_add(row, "count", json_object_new_int64(
 		    c != NULL && parse_long(c, strlen(c), 0, LONG_MAX, &n) ==
 		    LK_OK ? n : 0));
-		json_object_array_add(data, row);
+		json_push(data, row);
 	}
-	json_object_object_add(o, "data", data);
-	json_add_str(o, "plan", db_nrows(plan) == 1 ? db_get(plan, 0, 0) :
+	json_add(o, "data", data);
+	json_add_str(o, "plan", db_nrows(plan) == 1 ? db_get(plan, 0, UP_ID) :
 	    NULL);
 	/* This request already took its token: the state is current. */
 	rl = json_object_new_object();
-	json_object_object_add(rl, "credential", limit_json(
+	json_add(rl, "credential", limit_json(
 	    ctx->id.rate.cred_limit, ctx->id.rate.cred_remaining,
 	    ctx->id.rate.cred_reset_ms));
-	json_object_object_add(rl, "org", limit_json(ctx->id.rate.org_limit,
+	json_add(rl, "org", limit_json(ctx->id.rate.org_limit,
 	    ctx->id.rate.org_remaining, ctx->id.rate.org_reset_ms));
-	json_object_object_add(o, "rate_limit", rl);
+	json_add(o, "rate_limit", rl);
 	db_res_free(res);
 	db_res_free(plan);
 	tx_reply(ctx, 200, o);

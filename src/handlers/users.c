@@ -68,6 +68,8 @@ static const struct db_stmt active_owners = {
 	0
 };
 
+enum { AO_COUNT };
+
 static const struct db_stmt users_update = {
 	"users_update",
 	"UPDATE latchkey.users SET email = coalesce($2, email), "
@@ -86,6 +88,8 @@ static const struct db_stmt users_hash = {
 	1
 };
 
+enum { H_HASH };
+
 /* A guess at one's current password spends a token from the login
  * throttle's email bucket (login.c): a stolen token buys no more guesses
  * than the login form gives. */
@@ -97,6 +101,8 @@ static const struct db_stmt guess_throttle = {
 	2
 };
 
+enum { G_ALLOWED, G_RETRY_MS };
+
 static const struct db_stmt users_delete = {
 	"users_delete",
 	"DELETE FROM latchkey.users WHERE id = $1",
@@ -106,31 +112,21 @@ static const struct db_stmt users_delete = {
 static json_object *
 user_json(const struct db_res *res, size_t row)
 {
+	static const struct jsonx_col cols[] = {
+		{ "id", C_ID, 0 },
+		{ "org_id", C_ORG, 0 },
+		{ "email", C_EMAIL, 0 },
+		{ "role", C_ROLE, 0 },
+		{ "disabled", C_DISABLED, 1 },
+		{ "created_at", C_CREATED, 0 },
+		{ "updated_at", C_UPDATED, 0 },
+	};
 	json_object *u = json_object_new_object();
 
-	json_add_str(u, "id", db_get(res, row, C_ID));
-	json_add_str(u, "org_id", db_get(res, row, C_ORG));
-	json_add_str(u, "email", db_get(res, row, C_EMAIL));
-	json_add_str(u, "role", db_get(res, row, C_ROLE));
-	json_add_bool(u, "disabled", db_get(res, row, C_DISABLED));
-	json_add_str(u, "created_at", db_get(res, row, C_CREATED));
-	json_add_str(u, "updated_at", db_get(res, row, C_UPDATED));
+	json_add_cols(u, res, row, cols, JSONX_NCOLS(cols));
 	return u;
 }
 
-/* tx_fail(), with a taken email told apart from other conflicts. */
-static void
-fail(struct lk_ctx *ctx, enum lk_err e)
-{
-	if (e == LK_ECONFLICT &&
-	    strcmp(db_last_constraint(ctx->db), "users_email_key") == 0) {
-		db_rollback(ctx->db);
-		reply_error(ctx, 409, "email_taken",
-		    "an account with this email already exists");
-		return;
-	}
-	tx_fail(ctx, e);
-}
 
 static void
 list(struct lk_ctx *ctx)
@@ -149,20 +145,7 @@ list(struct lk_ctx *ctx)
 static struct db_res *
 fetch(struct lk_ctx *ctx, const char *id)
 {
-	struct db_res *res;
-	enum lk_err e;
-
-	if ((e = db_exec(ctx->db, &users_get, &id, &res)) != LK_OK) {
-		fail(ctx, e);
-		return NULL;
-	}
-	if (db_nrows(res) != 1) {
-		db_res_free(res);
-		db_rollback(ctx->db);
-		reply_error(ctx, 404, "not_found", "no such user");
-		return NULL;
-	}
-	return res;
+	return tx_one_row(ctx, &users_get, &id, "user");
 }
 
 static void
@@ -196,21 +179,6 @@ role_field(struct lk_ctx *ctx, const char *s)
 	return r;
 }
 
-static void
-password_field(struct lk_ctx *ctx, const char *pw)
-{
-	enum lk_err e;
-
-	if (pw == NULL) {
-		return;
-	}
-	e = password_check(pw, strlen(pw));
-	if (e == LK_ETOOBIG) {
-		field_error(ctx, "password", "must be at most 72 bytes");
-	} else if (e != LK_OK) {
-		field_error(ctx, "password", "must be at least 8 bytes");
-	}
-}
 
 static void
 email_field(struct lk_ctx *ctx, const char *email)
@@ -232,7 +200,7 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 	case AUTHORITY_USER_OK:
 		log_err("request %s: refuse() called for an allowed act",
 		    ctx->req->request_id);
-		reply_db_error(ctx, LK_EINVAL);
+		reply_internal(ctx, LK_EINVAL, "refuse() of an allowed act");
 		return;
 	case AUTHORITY_USER_ROLE_TOO_HIGH:
 		reply_error(ctx, 403, "role_too_high",
@@ -255,7 +223,7 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 		if (fields_check(ctx) == -1) {
 			return;
 		}
-		reply_db_error(ctx, LK_EINVAL);
+		reply_internal(ctx, LK_ENOMEM, "a field error");
 		return;
 	case AUTHORITY_USER_LAST_OWNER:
 		reply_error(ctx, 409, "last_owner", "%s", a->remove ?
@@ -263,7 +231,7 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 		    "the org's last owner cannot be demoted or disabled");
 		return;
 	}
-	reply_db_error(ctx, LK_EINVAL);
+	reply_internal(ctx, LK_EINVAL, "an unknown authority rule");
 }
 
 static void
@@ -285,11 +253,13 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 1, 3, 254, &email);
-	field_string(ctx, body, "password", 1, 0, 4096, &password);
-	field_string(ctx, body, "role", 0, 1, 16, &role_s);
+	field_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	    &email);
+	field_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
+	    &password);
+	field_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
 	email_field(ctx, email);
-	password_field(ctx, password);
+	field_password(ctx, "password", password);
 	role = role_s != NULL ? role_field(ctx, role_s) : ROLE_MEMBER;
 	if (fields_check(ctx) == -1) {
 		return;
@@ -320,7 +290,7 @@ create(struct lk_ctx *ctx)
 	e = db_exec(ctx->db, &users_insert, params, &res);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	if (e != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	o = user_json(res, 0);
@@ -331,7 +301,7 @@ create(struct lk_ctx *ctx)
 	db_res_free(res);
 	if (e != LK_OK) {
 		json_object_put(o);
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	tx_reply(ctx, 201, o);
@@ -350,7 +320,7 @@ lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 	enum lk_err e;
 
 	if ((e = db_exec(ctx->db, &org_lock, NULL, NULL)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return NULL;
 	}
 	if ((res = fetch(ctx, id)) == NULL) {
@@ -358,10 +328,10 @@ lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 	}
 	if ((e = db_exec(ctx->db, &active_owners, NULL, &cnt)) != LK_OK) {
 		db_res_free(res);
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return NULL;
 	}
-	n = db_get(cnt, 0, 0);
+	n = db_get(cnt, 0, AO_COUNT);
 	if (n == NULL || parse_long(n, strlen(n), 0, LONG_MAX,
 	    &a->active_owners) != LK_OK) {
 		a->active_owners = 0;
@@ -389,11 +359,11 @@ check_current(struct lk_ctx *ctx, const char *id, const char *current)
 	int match = 0;
 
 	if ((e = db_exec(ctx->db, &users_hash, &id, &res)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return -1;
 	}
 	e = password_verify(current, strlen(current), db_nrows(res) == 1 ?
-	    db_get(res, 0, 0) : ctx->w->dummy_hash, &match);
+	    db_get(res, 0, H_HASH) : ctx->w->dummy_hash, &match);
 	if (e == LK_OK && db_nrows(res) != 1) {
 		match = 0;
 	}
@@ -429,11 +399,11 @@ throttle_guess(struct lk_ctx *ctx, const char *id)
 	const char *r;
 	enum lk_err e;
 	long retry = 0;
-	int n, ok;
+	int ok;
 
-	n = snprintf(lim, sizeof(lim), "%d", ctx->cfg->login_rate_per_min);
-	if (n < 0 || (size_t)n >= sizeof(lim)) {
-		reply_db_error(ctx, LK_EINVAL);
+	if ((e = util_snprintf(lim, sizeof(lim), "%d",
+	    ctx->cfg->login_rate_per_min)) != LK_OK) {
+		reply_internal(ctx, e, "the login rate");
 		return -1;
 	}
 	if (tx_begin(ctx, NULL) == -1) {
@@ -449,8 +419,8 @@ throttle_guess(struct lk_ctx *ctx, const char *id)
 		return -1;
 	}
 	/* No row: the user is gone; the change will answer 404. */
-	ok = db_nrows(res) != 1 || strcmp(db_get(res, 0, 0), "t") == 0;
-	r = db_nrows(res) == 1 ? db_get(res, 0, 1) : NULL;
+	ok = db_nrows(res) != 1 || strcmp(db_get(res, 0, G_ALLOWED), "t") == 0;
+	r = db_nrows(res) == 1 ? db_get(res, 0, G_RETRY_MS) : NULL;
 	if (!ok && (r == NULL || parse_long(r, strlen(r), 0, 3600000L,
 	    &retry) != LK_OK)) {
 		retry = 60000;
@@ -486,13 +456,16 @@ patch(struct lk_ctx *ctx)
 	}
 	id = path_param(ctx, "id");
 	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 0, 3, 254, &email);
-	field_string(ctx, body, "password", 0, 0, 4096, &password);
-	field_string(ctx, body, "current_password", 0, 1, 4096, &current);
-	field_string(ctx, body, "role", 0, 1, 16, &role_s);
+	field_string(ctx, body, "email", 0, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	    &email);
+	field_string(ctx, body, "password", 0, 0, APP_SECRET_FIELD_MAX,
+	    &password);
+	field_string(ctx, body, "current_password", 0, 1,
+	    APP_SECRET_FIELD_MAX, &current);
+	field_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
 	field_bool(ctx, body, "disabled", &disabled);
 	email_field(ctx, email);
-	password_field(ctx, password);
+	field_password(ctx, "password", password);
 	if (role_s != NULL) {
 		role = role_field(ctx, role_s);
 	}
@@ -553,7 +526,7 @@ patch(struct lk_ctx *ctx)
 	e = db_exec(ctx->db, &users_update, params, &upd);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	if (e != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	o = user_json(upd, 0);
@@ -567,11 +540,11 @@ patch(struct lk_ctx *ctx)
 		json_add_str(d, "role", role_str(role));
 	}
 	if (disabled != -1) {
-		json_object_object_add(d, "disabled",
+		json_add(d, "disabled",
 		    json_object_new_boolean(disabled));
 	}
 	if (password != NULL) {
-		json_object_object_add(d, "password_changed",
+		json_add(d, "password_changed",
 		    json_object_new_boolean(1));
 	}
 	ctx->auth_changed = 1;
@@ -579,7 +552,7 @@ patch(struct lk_ctx *ctx)
 	    disabled == 1 ? "user.disabled" : "user.changed", "user", id,
 	    d)) != LK_OK) {
 		json_object_put(o);
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	tx_reply(ctx, 200, o);
@@ -613,7 +586,7 @@ del(struct lk_ctx *ctx)
 	ctx->auth_changed = 1;
 	if ((e = db_exec(ctx->db, &users_delete, &id, NULL)) != LK_OK ||
 	    (e = audit_tx(ctx, "user.deleted", "user", id, NULL)) != LK_OK) {
-		fail(ctx, e);
+		tx_fail_email(ctx, e);
 		return;
 	}
 	tx_reply(ctx, 204, NULL);

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "auth.h"
+#include "credential.h"
 #include "authority.h"
 #include "buf.h"
 #include "perm.h"

@@ -5,7 +5,7 @@
  * RLS decides and these functions never see another org's object.
  *
  * Pure: no libpq, no libfcgi, no I/O, no globals.  Knows the shape of an
- * identity (auth.h) and permission sets (perm.h), nothing of how either
+ * identity (credential.h) and permission sets (perm.h), nothing of how either
  * was found.
  *
  * Sections: ranks (shared by every rule), API keys, directs, users, the
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth.h"
+#include "credential.h"
 #include "buf.h"
 #include "err.h"
 #include "perm.h"

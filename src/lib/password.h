@@ -12,12 +12,9 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "lk_limits.h"
 
-#define PASSWORD_MIN_LEN	8
-#define PASSWORD_MAX_LEN	72
 #define PASSWORD_HASH_MAX	128	/* room for a bcrypt hash + NUL */
-#define PASSWORD_COST_MIN	4
-#define PASSWORD_COST_MAX	31
 #define PASSWORD_COST_DEFAULT	12
 
 /*

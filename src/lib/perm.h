@@ -12,9 +12,8 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "lk_limits.h"
 
-#define PERM_NAME_MAX	100
-#define PERM_SET_MAX	64	/* patterns in one set */
 
 struct perm_set {
 	size_t	 n;

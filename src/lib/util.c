@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +262,7 @@ email_valid(const char *s)
 	const char *at, *dot;
 	size_t i, n = strlen(s);
 
-	if (n < 3 || n > 254 || (at = strchr(s, '@')) == NULL ||
+	if (n < EMAIL_MIN_LEN || n > EMAIL_MAX_LEN || (at = strchr(s, '@')) == NULL ||
 	    at == s || strchr(at + 1, '@') != NULL) {
 		return 0;
 	}
@@ -296,5 +297,55 @@ uuid_v4(char out[UUID_LEN + 1])
 		out[o++] = hex[r[i] & 0xf];
 	}
 	out[o] = '\0';
+	return LK_OK;
+}
+
+enum lk_err
+util_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n;
+
+	if (size == 0) {
+		return LK_ETOOBIG;
+	}
+	n = strnlen(src, size);
+	if (n == size) {
+		return LK_ETOOBIG;
+	}
+	memcpy(dst, src, n + 1);
+	return LK_OK;
+}
+
+enum lk_err
+util_memlcpy(char *dst, size_t size, const char *src, size_t len)
+{
+	if (len >= size) {
+		return LK_ETOOBIG;
+	}
+	if (len > 0 && memchr(src, '\0', len) != NULL) {
+		return LK_EINVAL;
+	}
+	if (len > 0) {
+		memcpy(dst, src, len);
+	}
+	dst[len] = '\0';
+	return LK_OK;
+}
+
+enum lk_err
+util_snprintf(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		return LK_EINVAL;
+	}
+	if ((size_t)n >= size) {
+		return LK_ETOOBIG;
+	}
 	return LK_OK;
 }

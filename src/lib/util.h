@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "lk_limits.h"
 
-#define UUID_LEN	36
 #define RFC3339_LEN	20	/* "2026-01-02T03:04:05Z" */
 
 /* Parses the whole of s (len bytes) as a decimal integer in [min, max].
@@ -48,12 +48,41 @@ enum lk_err	time_format(int64_t t, char out[RFC3339_LEN + 1])
 enum lk_err	time_parse(const char *s, size_t len, int64_t *out)
 		    LK_MUST_CHECK;
 
-/* Returns 1 if s looks like an email address: 3..254 bytes, one '@' with
- * text on both sides, a dot in the domain, no spaces or controls. */
+/* Returns 1 if s looks like an email address: EMAIL_MIN_LEN to
+ * EMAIL_MAX_LEN bytes, one '@' with text on both sides, a dot in the
+ * domain, no spaces or controls. */
 int		email_valid(const char *s);
 
 /* Writes a random (version 4) UUID from RAND_bytes().  Errors:
  * LK_ECRYPTO. */
 enum lk_err	uuid_v4(char out[UUID_LEN + 1]) LK_MUST_CHECK;
+
+/*
+ * Copies the string src and its NUL into dst, which holds size bytes.
+ * Never truncates: a copy that would not fit is an error, and dst is
+ * then untouched.  src is read at most size bytes far, so it need not be
+ * terminated within dst's size.  Errors: LK_ETOOBIG (strlen(src) >=
+ * size, including size 0).
+ */
+enum lk_err	util_strlcpy(char *dst, const char *src, size_t size)
+		    LK_MUST_CHECK;
+
+/*
+ * Copies len bytes of src (NULL only if len is 0) into dst, which holds
+ * size bytes, and terminates it: the copy for a length-carrying string.
+ * dst is untouched on error.  Errors: LK_ETOOBIG (len >= size),
+ * LK_EINVAL (src holds a NUL, which would cut the C string short).
+ */
+enum lk_err	util_memlcpy(char *dst, size_t size, const char *src,
+		    size_t len) LK_MUST_CHECK;
+
+/*
+ * snprintf() into dst (size bytes) that treats truncation as an error.
+ * On error dst holds a terminated prefix (size > 0) that the caller must
+ * not use.  Errors: LK_ETOOBIG (the output needs size bytes or more),
+ * LK_EINVAL (an encoding error).
+ */
+enum lk_err	util_snprintf(char *dst, size_t size, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4))) LK_MUST_CHECK;
 
 #endif

@@ -11,7 +11,7 @@
 
 #include <criterion/criterion.h>
 
-#include "auth.h"
+#include "credential.h"
 #include "authority.h"
 #include "buf.h"
 #include "err.h"

@@ -1,6 +1,7 @@
 /*
  * test_util.c: unit tests of the checked number parser, the UUID shape
- * check and RFC 3339 formatting and parsing.  Table-driven.
+ * check, RFC 3339 formatting and parsing, the truncation-checking copies
+ * and the named limits.  Table-driven.
  */
 #include "config.h"
 
@@ -458,4 +459,82 @@ Test(util, url_decode_reads_exactly_len_bytes)
 	cr_assert_eq(url_decode("a%41", 4, out, &n), LK_OK);
 	cr_assert_str_eq(out, "aA");
 	cr_assert_eq(n, 2);
+}
+
+Test(util, limits_quote_their_numbers_in_messages)
+{
+	cr_expect_str_eq(LK_XSTR(PASSWORD_MAX_LEN), "72");
+	cr_expect_str_eq(LK_XSTR(EMAIL_MAX_LEN), "254");
+	cr_expect_eq(UUID_SIZE, 37);
+	cr_expect_eq(APIKEY_MODE_SIZE, sizeof("live"));
+	cr_expect_eq(KEY_GRACE_MAX, 604800L);
+}
+
+Test(util, strlcpy_copies_at_zero_and_up_to_one_below_the_size)
+{
+	static const struct {
+		const char	*src;
+		size_t		 size;
+		enum lk_err	 want;
+	} cases[] = {
+		{ "", 1, LK_OK },
+		{ "abc", 4, LK_OK },
+		{ "abc", 8, LK_OK },
+		{ "abcd", 4, LK_ETOOBIG },	/* one past: no room for NUL */
+		{ "abcdefgh", 4, LK_ETOOBIG },
+		{ "", 0, LK_ETOOBIG },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dst[8];
+		enum lk_err e;
+
+		memset(dst, 'x', sizeof(dst));
+		e = util_strlcpy(dst, cases[i].src, cases[i].size);
+		cr_expect_eq(e, cases[i].want, "case %zu: %d", i, (int)e);
+		if (cases[i].want == LK_OK) {
+			cr_expect_str_eq(dst, cases[i].src, "case %zu", i);
+		} else {
+			cr_expect_eq(dst[0], 'x', "case %zu: dst touched", i);
+		}
+	}
+}
+
+Test(util, strlcpy_reads_no_further_than_the_size)
+{
+	const char unterminated[4] = { 'a', 'b', 'c', 'd' };
+	char dst[4] = "zz";
+
+	cr_expect_eq(util_strlcpy(dst, unterminated, sizeof(dst)),
+	    LK_ETOOBIG);
+	cr_expect_str_eq(dst, "zz");
+}
+
+Test(util, memlcpy_terminates_and_refuses_nul_and_overlong_input)
+{
+	char dst[4] = "zz";
+
+	cr_expect_eq(util_memlcpy(dst, sizeof(dst), "abcdef", 3), LK_OK);
+	cr_expect_str_eq(dst, "abc");
+	cr_expect_eq(util_memlcpy(dst, sizeof(dst), NULL, 0), LK_OK);
+	cr_expect_str_eq(dst, "");
+	memcpy(dst, "zz", 3);
+	cr_expect_eq(util_memlcpy(dst, sizeof(dst), "abcd", 4), LK_ETOOBIG);
+	cr_expect_eq(util_memlcpy(dst, sizeof(dst), "a\0b", 3), LK_EINVAL);
+	cr_expect_eq(util_memlcpy(dst, 0, "", 0), LK_ETOOBIG);
+	cr_expect_str_eq(dst, "zz");
+}
+
+Test(util, snprintf_reports_truncation_as_too_big)
+{
+	char dst[6];
+
+	cr_expect_eq(util_snprintf(dst, sizeof(dst), "%s-%d", "ab", 12),
+	    LK_OK);
+	cr_expect_str_eq(dst, "ab-12");
+	cr_expect_eq(util_snprintf(dst, sizeof(dst), "%s-%d", "ab", 123),
+	    LK_ETOOBIG);
+	cr_expect_eq(util_snprintf(dst, sizeof(dst), "%s", ""), LK_OK);
+	cr_expect_str_eq(dst, "");
 }

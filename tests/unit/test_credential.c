@@ -1,5 +1,5 @@
 /*
- * test_auth.c: which credential a request carries, and what is wrong with
+ * test_credential.c: which credential a request carries, and what is wrong with
  * how it was sent.  auth_extract() is pure; no database is involved.
  */
 #include "config.h"
@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "auth.h"
+#include "credential.h"
 
 #define JWT "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 #define KEY "lk_test_0123456789abcdefABCDEF012345"
@@ -22,7 +22,7 @@ extract(const struct auth_input *in, struct credential *c,
 	return auth_extract(in, c, f);
 }
 
-Test(auth, finds_no_credential_in_a_bare_request)
+Test(credential, finds_no_credential_in_a_bare_request)
 {
 	struct auth_input in = { 0 };
 	struct credential c;
@@ -31,7 +31,7 @@ Test(auth, finds_no_credential_in_a_bare_request)
 	cr_assert_eq(extract(&in, &c, &f), 0);
 }
 
-Test(auth, takes_a_jwt_from_a_bearer_header)
+Test(credential, takes_a_jwt_from_a_bearer_header)
 {
 	struct auth_input in = { .authorization = "Bearer " JWT };
 	struct credential c;
@@ -42,7 +42,7 @@ Test(auth, takes_a_jwt_from_a_bearer_header)
 	cr_assert_str_eq(c.value, JWT);
 }
 
-Test(auth, accepts_the_bearer_scheme_in_any_case)
+Test(credential, accepts_the_bearer_scheme_in_any_case)
 {
 	struct auth_input in = { .authorization = "bearer " JWT };
 	struct credential c;
@@ -52,7 +52,7 @@ Test(auth, accepts_the_bearer_scheme_in_any_case)
 	cr_assert_eq(c.kind, CRED_JWT);
 }
 
-Test(auth, takes_an_api_key_from_a_bearer_header)
+Test(credential, takes_an_api_key_from_a_bearer_header)
 {
 	struct auth_input in = { .authorization = "Bearer " KEY };
 	struct credential c;
@@ -62,7 +62,7 @@ Test(auth, takes_an_api_key_from_a_bearer_header)
 	cr_assert_eq(c.kind, CRED_KEY);
 }
 
-Test(auth, takes_an_api_key_from_x_api_key_and_accesskey)
+Test(credential, takes_an_api_key_from_x_api_key_and_accesskey)
 {
 	struct auth_input h = { .x_api_key = KEY };
 	struct auth_input q = { .q_accesskey = KEY, .q_accesskey_count = 1 };
@@ -75,7 +75,7 @@ Test(auth, takes_an_api_key_from_x_api_key_and_accesskey)
 	cr_assert_eq(c.kind, CRED_KEY);
 }
 
-Test(auth, takes_a_jwt_from_the_token_parameter)
+Test(credential, takes_a_jwt_from_the_token_parameter)
 {
 	struct auth_input in = { .q_token = JWT, .q_token_count = 1 };
 	struct credential c;
@@ -85,7 +85,7 @@ Test(auth, takes_a_jwt_from_the_token_parameter)
 	cr_assert_eq(c.kind, CRED_JWT);
 }
 
-Test(auth, refuses_a_key_in_the_token_parameter_naming_the_right_one)
+Test(credential, refuses_a_key_in_the_token_parameter_naming_the_right_one)
 {
 	struct auth_input in = { .q_token = KEY, .q_token_count = 1 };
 	struct credential c;
@@ -97,7 +97,7 @@ Test(auth, refuses_a_key_in_the_token_parameter_naming_the_right_one)
 	cr_assert_not_null(strstr(f.message, "accesskey"));
 }
 
-Test(auth, refuses_a_jwt_in_the_accesskey_parameter_naming_the_right_one)
+Test(credential, refuses_a_jwt_in_the_accesskey_parameter_naming_the_right_one)
 {
 	struct auth_input in = { .q_accesskey = JWT, .q_accesskey_count = 1 };
 	struct credential c;
@@ -109,7 +109,7 @@ Test(auth, refuses_a_jwt_in_the_accesskey_parameter_naming_the_right_one)
 	cr_assert_not_null(strstr(f.message, "?token="));
 }
 
-Test(auth, refuses_two_credentials_with_400)
+Test(credential, refuses_two_credentials_with_400)
 {
 	struct auth_input in = { .authorization = "Bearer " JWT,
 	    .x_api_key = KEY };
@@ -121,7 +121,7 @@ Test(auth, refuses_two_credentials_with_400)
 	cr_assert_str_eq(f.code, "multiple_credentials");
 }
 
-Test(auth, refuses_a_repeated_parameter_with_400)
+Test(credential, refuses_a_repeated_parameter_with_400)
 {
 	struct auth_input in = { .q_token = JWT, .q_token_count = 2 };
 	struct credential c;
@@ -132,7 +132,7 @@ Test(auth, refuses_a_repeated_parameter_with_400)
 	cr_assert_str_eq(f.code, "duplicate_credentials");
 }
 
-Test(auth, refuses_an_authorization_scheme_other_than_bearer)
+Test(credential, refuses_an_authorization_scheme_other_than_bearer)
 {
 	static const char *const bad[] = { "Basic dXNlcjpwYXNz", "Token x",
 	    "Bearer", "BearerX " JWT, "" };
@@ -149,7 +149,7 @@ Test(auth, refuses_an_authorization_scheme_other_than_bearer)
 	}
 }
 
-Test(auth, refuses_an_empty_credential)
+Test(credential, refuses_an_empty_credential)
 {
 	struct auth_input in = { .authorization = "Bearer " };
 	struct auth_input k = { .x_api_key = "" };
@@ -162,7 +162,7 @@ Test(auth, refuses_an_empty_credential)
 	cr_assert_str_eq(f.code, "missing_credentials");
 }
 
-Test(auth, names_and_parses_roles)
+Test(credential, names_and_parses_roles)
 {
 	cr_assert_eq(role_parse("owner"), ROLE_OWNER);
 	cr_assert_eq(role_parse("viewer"), ROLE_VIEWER);
@@ -173,7 +173,7 @@ Test(auth, names_and_parses_roles)
 	    ROLE_MEMBER > ROLE_VIEWER);
 }
 
-Test(auth, takes_a_service_key_from_x_internal_key)
+Test(credential, takes_a_service_key_from_x_internal_key)
 {
 	struct auth_input in = { .x_internal_key = "svc-secret" };
 	struct credential c;
@@ -184,7 +184,7 @@ Test(auth, takes_a_service_key_from_x_internal_key)
 	cr_assert_eq(c.bearer, 0);
 }
 
-Test(auth, marks_a_bearer_credential_so_a_service_key_may_hide_there)
+Test(credential, marks_a_bearer_credential_so_a_service_key_may_hide_there)
 {
 	struct auth_input in = { .authorization = "Bearer svc-secret" };
 	struct credential c;
@@ -194,7 +194,7 @@ Test(auth, marks_a_bearer_credential_so_a_service_key_may_hide_there)
 	cr_assert_eq(c.bearer, 1);
 }
 
-Test(auth, refuses_a_service_key_beside_another_credential)
+Test(credential, refuses_a_service_key_beside_another_credential)
 {
 	struct auth_input in = { .x_internal_key = "svc",
 	    .x_api_key = KEY };
@@ -206,7 +206,7 @@ Test(auth, refuses_a_service_key_beside_another_credential)
 	cr_assert_str_eq(f.code, "multiple_credentials");
 }
 
-Test(auth, recognises_service_keys_by_their_hash_only)
+Test(credential, recognises_service_keys_by_their_hash_only)
 {
 	/* SHA-256("test") */
 	static const unsigned char keys[2][32] = {
@@ -226,7 +226,7 @@ Test(auth, recognises_service_keys_by_their_hash_only)
 #define SESSION "lks_0123456789abcdef0123456789abcdef" \
 		"0123456789abcdef0123456789abcdef"
 
-Test(auth, takes_the_session_cookie_when_nothing_else_was_sent)
+Test(credential, takes_the_session_cookie_when_nothing_else_was_sent)
 {
 	struct auth_input in = { .cookie = "theme=dark; lk_session=" SESSION };
 	struct credential c;
@@ -239,7 +239,7 @@ Test(auth, takes_the_session_cookie_when_nothing_else_was_sent)
 	cr_assert(strncmp(c.value, SESSION, c.len) == 0);
 }
 
-Test(auth, lets_an_explicit_credential_win_over_the_session_cookie)
+Test(credential, lets_an_explicit_credential_win_over_the_session_cookie)
 {
 	static const struct auth_input ins[] = {
 		{ .authorization = "Bearer " JWT, .cookie = "lk_session=" SESSION },
@@ -257,7 +257,7 @@ Test(auth, lets_an_explicit_credential_win_over_the_session_cookie)
 	}
 }
 
-Test(auth, refuses_two_session_cookies_with_400)
+Test(credential, refuses_two_session_cookies_with_400)
 {
 	struct auth_input in = {
 		.cookie = "lk_session=" SESSION "; lk_session=" SESSION };
@@ -269,7 +269,7 @@ Test(auth, refuses_two_session_cookies_with_400)
 	cr_assert_str_eq(f.code, "duplicate_credentials");
 }
 
-Test(auth, finds_no_credential_in_other_cookies)
+Test(credential, finds_no_credential_in_other_cookies)
 {
 	struct auth_input in = { .cookie = "theme=dark; xlk_session=1" };
 	struct credential c;

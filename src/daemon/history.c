@@ -1,0 +1,86 @@
+/*
+ * history.c: what is recorded about a request.  Redacts the query and
+ * both bodies, names the caller only when it was identified, and sends
+ * the record to the request-history writer through the ring before a
+ * byte of the response leaves.  It reads the decided response; it never
+ * changes it, and never talks to the database.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "log.h"
+#include "redact.h"
+#include "reqlog.h"
+#include "util.h"
+
+void
+history_record(struct lk_ctx *ctx)
+{
+	struct worker *w = ctx->w;
+	struct http_req *req = ctx->req;
+	struct lk_buf *q = &w->scratch[0], *rq = &w->scratch[1];
+	struct lk_buf *rs = &w->scratch[2];
+	struct reqlog_row r;
+	struct timespec ts;
+	char id[UUID_LEN + 1];
+	int known = ctx->identified || app_nonempty(ctx->id.org_id) != NULL;
+	enum lk_err e;
+
+	if (w->ring == NULL || uuid_v4(id) != LK_OK) {
+		return;
+	}
+	buf_reset(q);
+	buf_reset(rq);
+	buf_reset(rs);
+	buf_reset(&w->record);
+	redact_query(req->query.p, req->query.len, w->redact, q);
+	redact_body(req->body.p, req->body.len, w->redact,
+	    w->cfg->log_body_max, rq);
+	redact_body(buf_cstr(&w->out), w->out.len, w->redact,
+	    w->cfg->log_body_max, rs);
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.request_id = req->request_id;
+	r.org_id = known ? app_nonempty(ctx->id.org_id) : NULL;
+	r.mode = r.org_id != NULL ? app_nonempty(ctx->id.mode) : NULL;
+	r.role = req->role == HTTP_AUTHORIZER ? "authorizer" : "responder";
+	r.credential_kind = ctx->identified ? auth_kind_str(ctx->id.kind) : "none";
+	r.credential_id = ctx->identified ? app_nonempty(ctx->id.key_id) : NULL;
+	r.user_id = known ? app_nonempty(ctx->id.user_id) : NULL;
+	r.method = req->method_str;
+	r.path = arena_strndup(ctx->arena, req->path.p, req->path.len);
+	r.query = buf_cstr(q);
+	r.status = ctx->status;
+	r.error_code = ctx->err_code;
+	r.duration_us = http_now_us() - req->start_us;
+	r.client_ip = req->remote_addr;
+	r.user_agent = req->user_agent;
+	r.request_body = req->body.len > 0 && !buf_failed(rq) ?
+	    buf_cstr(rq) : NULL;
+	r.request_body_len = rq->len;
+	r.response_body = w->out.len > 0 && !buf_failed(rs) ? buf_cstr(rs) :
+	    NULL;
+	r.response_body_len = rs->len;
+	r.created_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (r.path == NULL) {
+		r.path = "";
+	}
+	(void)reqlog_row_json(&r, &w->record);	/* the record says it */
+	if (buf_failed(&w->record)) {
+		log_err("request %s: history record too large",
+		    req->request_id);
+		return;
+	}
+	if ((e = reqlog_append(w->ring, REQLOG_REQUEST, buf_cstr(&w->record),
+	    w->record.len)) != LK_OK) {
+		log_err("request %s: history record lost: %s",
+		    req->request_id, lk_err_str(e));
+	}
+}
