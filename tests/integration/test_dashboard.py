@@ -13,7 +13,6 @@ errors.  Screenshots of the keys page (show-once panel) and the history
 Waits poll the page with a deadline (WebDriverWait); nothing sleeps.
 Every browser a test starts is quit by that test, also on failure.
 """
-import json
 import os
 import pathlib
 import re
@@ -23,7 +22,7 @@ import tempfile
 
 import pytest
 
-from conftest import SERVERS, Client, eventually, query, unique_email
+from helpers import SERVERS, Client, eventually, query, unique_email
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import (  # noqa: E402

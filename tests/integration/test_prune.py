@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from conftest import query
-from conftest import ctl as run_ctl
+from helpers import ctl as run_ctl
+from helpers import query
 
 
 def ctl(*args):

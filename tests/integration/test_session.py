@@ -8,7 +8,7 @@ end it.  Every test runs through lighttpd and Apache (the client fixture).
 """
 import hashlib
 
-from conftest import eventually, query, unique_email
+from helpers import eventually, query, unique_email
 
 J = {"Content-Type": "application/json"}
 
