@@ -29,7 +29,7 @@ import urllib.parse
 import psycopg2
 import pytest
 
-# --- the stack's coordinates -----------------------------------------------
+# --- the stack's coordinates -------------------------------------------------
 
 LIGHTTPD = os.environ.get("LK_URL")
 APACHE = os.environ.get("LK_APACHE_URL")
@@ -99,7 +99,7 @@ def eventually_status(fn, status, seconds=10.0):
     return last[0]
 
 
-# --- HTTP ----------------------------------------------------------------------
+# --- HTTP --------------------------------------------------------------------
 
 class Response:
     def __init__(self, status, headers, raw):
@@ -332,7 +332,7 @@ def lift_limits(db, org_id):
           "WHERE id = %s", org_id)
 
 
-# --- the database ----------------------------------------------------------------
+# --- the database ------------------------------------------------------------
 
 def connect(user=None, autocommit=True):
     """A new connection to the stack's database as user (default: the
@@ -383,7 +383,7 @@ def history_row(db, request_id, columns="status", seconds=20.0):
     return rows[0][1:]
 
 
-# --- latchkeyctl and the built programs ---------------------------------------
+# --- latchkeyctl and the built programs --------------------------------------
 
 def built(program):
     """The path of a program of the build tree (LK_BUILD_DIR)."""
@@ -438,7 +438,7 @@ def run_with_config(program, config_text, *args):
                               env=clean_env())
 
 
-# --- the demo upstream behind the authorizer -----------------------------------
+# --- the demo upstream behind the authorizer ---------------------------------
 
 def hits():
     """Requests the demo upstream has answered so far."""
@@ -455,6 +455,16 @@ def reached(r):
     return r.status == 200 and r.json is not None and "identity" in r.json
 
 
+def assert_path_refused(client, r, before):
+    """A path the web server's guard refuses (lighttpd: 400; Apache, in
+    its access phase: 403), as JSON malformed_path, and the upstream was
+    not contacted (before: hits() before the request)."""
+    assert r.status == (403 if client.name == "apache" else 400), r
+    assert r.code == "malformed_path", r
+    assert r.header("Content-Type") == JSON, r.headers
+    assert hits() == before, "the upstream was reached"
+
+
 def assert_denied(r, status, code, before):
     """A denial made by latchkey, passed on as JSON, and the upstream was
     not contacted (before: hits() before the request)."""
@@ -463,7 +473,7 @@ def assert_denied(r, status, code, before):
     assert hits() == before, "the upstream was reached"
 
 
-# --- the stack's processes -------------------------------------------------------
+# --- the stack's processes ---------------------------------------------------
 
 def harness(cmd):
     """tests/harness/stack.sh CMD on the running stack (pg-stop,
@@ -544,7 +554,7 @@ def log_count(path, text):
         return f.read().count(text)
 
 
-# --- FastCGI, spoken directly to a latchkeyd --------------------------------------
+# --- FastCGI, spoken directly to a latchkeyd ---------------------------------
 
 FCGI_BEGIN, FCGI_END, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT = 1, 3, 4, 5, 6
 

@@ -223,7 +223,7 @@ def test_a_key_made_without_permissions_gets_its_creators_own(client):
     assert r.status == 201 and r.json["permissions"] == [], r
 
 
-# --- 3. key lineage -----------------------------------------------------------
+# --- 3. key lineage ----------------------------------------------------------
 
 def test_revoking_a_key_revokes_its_line_with_one_event_each(client, db):
     s = client.signup()

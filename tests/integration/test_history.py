@@ -138,10 +138,15 @@ def test_the_history_is_listed_newest_first_with_filters(client, db):
 
 def test_bad_history_filters_are_400(client):
     s = client.signup()
-    for qs in ["?status=99", "?status=6xx", "?method=get", "?path=v1",
-               "?api_key_id=nope", "?since=yesterday", "?limit=1000"]:
-        r = client.get("/v1/requests" + qs, token=s["token"])
-        assert r.status == 400, (qs, r)
+    for qs, code in [("?status=99", "invalid_parameter"),
+                     ("?status=6xx", "invalid_parameter"),
+                     ("?method=get", "invalid_parameter"),
+                     ("?path=v1", "invalid_parameter"),
+                     ("?api_key_id=nope", "invalid_parameter"),
+                     ("?since=yesterday", "invalid_parameter"),
+                     ("?limit=1000", "invalid_limit")]:
+        assert_error(client.get("/v1/requests" + qs, token=s["token"]), 400,
+                     code)
 
 
 def test_history_needs_requests_read(client):

@@ -13,9 +13,9 @@ import socket
 import pytest
 
 from helpers import (FCGI_BEGIN, FCGI_PARAMS, FCGI_STDIN, assert_error,
-                     children, dead, eventually, eventually_status, fcgi_params,
-                     fcgi_record, harness, history_rows, kill_all,
-                     log_count, master_pid, needs_harness, workers)
+                     children, dead, eventually, eventually_status,
+                     fcgi_params, fcgi_record, harness, history_rows,
+                     kill_all, log_count, master_pid, needs_harness, workers)
 
 pytestmark = [needs_harness, pytest.mark.disruptive,
               pytest.mark.usefixtures("restores_stack")]

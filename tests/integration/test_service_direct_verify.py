@@ -31,14 +31,16 @@ def test_a_service_key_acts_for_an_org(client, db, how):
 @needs_service_key
 def test_a_service_key_in_test_mode_sees_test_objects(client):
     s = client.signup()
-    r = client.get("/v1/api-keys", headers=service_headers(s["org"]["id"], "test"))
+    r = client.get("/v1/api-keys",
+                   headers=service_headers(s["org"]["id"], "test"))
     assert r.status == 200, r
     assert [k["id"] for k in r.json["data"]] == [s["api_key"]["id"]]
 
 
 @needs_service_key
 def test_a_service_key_needs_a_known_org(client):
-    assert_error(client.get("/v1/me", headers=service_headers()), 400, "missing_org_id")
+    assert_error(client.get("/v1/me", headers=service_headers()), 400,
+                 "missing_org_id")
     assert_error(client.get("/v1/me", headers=service_headers("nope")), 400,
                  "invalid_org_id")
     assert_error(client.get("/v1/me", headers=service_headers(
