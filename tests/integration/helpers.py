@@ -412,30 +412,31 @@ def owner_url():
         os.environ.get("LK_OWNER_ROLE", "latchkey_owner"))
 
 
-def ctl(*args, check=True, database=True):
-    """Runs latchkeyctl args (as the owner role against the stack's
-    database unless database=False, e.g. for check-config) and returns
-    the CompletedProcess; with check, exit status 0 is asserted."""
-    argv = [built("latchkeyctl")]
-    if database:
-        argv += ["--database-url", owner_url()]
-    r = subprocess.run(argv + list(args), capture_output=True, text=True,
-                       timeout=120, env=clean_env())
+def run_built(program, args, config=None):
+    """Runs a built program with args, plus `-c FILE` when config (the
+    text of a config file, removed afterwards) is given; returns the
+    CompletedProcess.  For programs that exit by themselves."""
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+        if config is not None:
+            f.write(config)
+            f.flush()
+            args = list(args) + ["-c", f.name]
+        return subprocess.run([built(program)] + list(args),
+                              capture_output=True, text=True, timeout=120,
+                              env=clean_env())
+
+
+def ctl(*args, check=True, database=True, config=None):
+    """The one way to run latchkeyctl: args as the owner role against
+    the stack's database (database=False: no --database-url, e.g. for
+    check-config), with `-c FILE` holding config when it is given.
+    Returns the CompletedProcess; with check, exit status 0 is
+    asserted."""
+    url = ["--database-url", owner_url()] if database else []
+    r = run_built("latchkeyctl", url + list(args), config)
     if check:
         assert r.returncode == 0, r.stderr
     return r
-
-
-def run_with_config(program, config_text, *args):
-    """Runs a built program (latchkeyd, latchkeyctl) with a config file
-    holding config_text (removed afterwards) as `program args -c FILE`;
-    the CompletedProcess.  For programs expected to exit by themselves."""
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
-        f.write(config_text)
-        f.flush()
-        return subprocess.run([built(program)] + list(args) + ["-c", f.name],
-                              capture_output=True, text=True, timeout=60,
-                              env=clean_env())
 
 
 # --- the demo upstream behind the authorizer ---------------------------------

@@ -19,8 +19,10 @@ import secrets
 
 import pytest
 
-from helpers import (LIGHTTPD, Client, history_row, lift_limits, login,
-                     query, unique_email)
+from helpers import (LIGHTTPD, Client, add_user, history_row, lift_limits,
+                     login, query, unique_email)
+
+PASSWORD = "matrix pass"
 
 ROLES = ("owner", "admin", "member", "viewer")
 RANK = {r: 4 - i for i, r in enumerate(ROLES)}
@@ -170,16 +172,12 @@ class World:
         # then demoted: its keys then have a viewer as their creator,
         # as a demoted employee's would.
         for role in ("admin", "member", "viewer"):
-            email = unique_email(role)
-            r = c.post("/v1/users", {
-                "email": email, "password": "matrix pass",
-                "role": "member" if role == "viewer" else role},
-                token=owner["token"])
-            assert r.status == 201, r
-            self.user[role] = r.json["id"]
-            self.token[role] = login(c, email, "matrix pass")
+            u, self.token[role] = add_user(
+                c, owner["token"], "member" if role == "viewer" else role,
+                PASSWORD)
+            self.user[role] = u["id"]
             if role == "viewer":
-                self.viewer_email = email
+                self.viewer_email = u["email"]
         self.creds = {}
         for role in ROLES:
             for mode in ("live", "test"):
@@ -187,7 +185,7 @@ class World:
         r = c.patch("/v1/users/" + self.user["viewer"], {"role": "viewer"},
                     token=owner["token"])
         assert r.status == 200, r
-        self.token["viewer"] = login(c, self.viewer_email, "matrix pass")
+        self.token["viewer"] = login(c, self.viewer_email, PASSWORD)
 
     def make_org(self):
         s = self.c.signup()
@@ -252,7 +250,7 @@ class World:
 
     def new_user(self, role="viewer"):
         r = self.c.post("/v1/users", {
-            "email": unique_email("target"), "password": "matrix pass",
+            "email": unique_email("target"), "password": PASSWORD,
             "role": role}, token=self.token["owner"])
         assert r.status == 201, r
         return r.json["id"]
@@ -313,7 +311,7 @@ class World:
 
 def body_for(method, path, mode):
     if (method, path) == ("POST", "/v1/users"):
-        return {"email": unique_email("new"), "password": "matrix pass",
+        return {"email": unique_email("new"), "password": PASSWORD,
                 "role": "viewer"}
     if (method, path) == ("PATCH", "/v1/users/{id}"):
         return {"role": "viewer"}

@@ -7,9 +7,8 @@ import os
 import secrets
 import time
 
-from helpers import (MEMBER_PASSWORD, PASSWORD, add_user, assert_error,
-                     login, query, run_with_config, stack_setting,
-                     unique_email)
+from helpers import (MEMBER_PASSWORD, PASSWORD, add_user, assert_error, ctl,
+                     login, query, run_built, stack_setting, unique_email)
 from private_daemon import Daemon, random_address
 
 
@@ -342,10 +341,10 @@ def test_the_login_email_bucket_folds_case_like_the_database(db):
 
 # --- check-config and latchkeyd refuse weak secrets ---------------------------
 
-def run_with_secret(program, secret, *args):
-    return run_with_config(program, "database_url = dbname=unused\n"
-                           "listen = 127.0.0.1:1\n"
-                           "jwt_secret = %s\n" % secret, *args)
+def config_with_secret(secret):
+    return ("database_url = dbname=unused\n"
+            "listen = 127.0.0.1:1\n"
+            "jwt_secret = %s\n" % secret)
 
 
 def test_check_config_refuses_the_example_secret_and_a_weak_one():
@@ -359,15 +358,16 @@ def test_check_config_refuses_the_example_secret_and_a_weak_one():
              ("abcd" * 12, "too weak"),
              ("short", "at least 32 bytes")]
     for value, why in cases:
-        r = run_with_secret("latchkeyctl", value, "check-config")
+        r = ctl("check-config", check=False, database=False,
+                config=config_with_secret(value))
         assert r.returncode != 0, (value, r.stdout)
         assert why in r.stderr and "jwt_secret" in r.stderr, r.stderr
         assert value not in r.stderr or value == "short", r.stderr
-    r = run_with_secret("latchkeyctl", secrets.token_hex(32), "check-config")
-    assert r.returncode == 0, r.stderr
+    ctl("check-config", database=False,
+        config=config_with_secret(secrets.token_hex(32)))
 
 
 def test_latchkeyd_refuses_to_start_with_a_weak_secret():
-    r = run_with_secret("latchkeyd", "k" * 40)
+    r = run_built("latchkeyd", [], config_with_secret("k" * 40))
     assert r.returncode == 1, r
     assert "jwt_secret is too weak" in r.stderr, r.stderr
