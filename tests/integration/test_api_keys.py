@@ -311,7 +311,7 @@ def test_a_deployment_permission_can_be_registered_and_granted(client):
     assert me(client, k["key"]).json["permissions"] == [family]
 
 
-def test_a_revocation_behind_latchkeys_back_takes_effect_on_every_worker(
+def test_a_revocation_behind_latchkeys_back_takes_effect_without_a_restart(
         client, db):
     """Another host (here: SQL) revokes: the NOTIFY empties this host's
     cache, and the cache's lifetime bounds it even without one (how long
