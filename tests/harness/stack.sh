@@ -152,18 +152,27 @@ port_open() {
 }
 
 # Waits until PORT accepts connections while PID lives.
+# still_starting WHAT PID LOGFILE DEADLINE LATE: one step of a wait for a
+# process to come up; dies with the tail of its log if it exited, or with
+# the message LATE once SECONDS reached DEADLINE.
+still_starting() {
+	local what=$1 pid=$2 logfile=$3 deadline=$4 late=$5
+	if ! pid_running "$pid"; then
+		tail -n 30 "$logfile" >&2 || true
+		die "$what exited during startup (log: $logfile)"
+	fi
+	if ((SECONDS >= deadline)); then
+		tail -n 30 "$logfile" >&2 || true
+		die "$late"
+	fi
+}
+
 wait_port() {
 	local what=$1 port=$2 pid=$3 logfile=$4 deadline
 	deadline=$((SECONDS + START_TIMEOUT))
 	until port_open "$port"; do
-		if ! pid_running "$pid"; then
-			tail -n 30 "$logfile" >&2 || true
-			die "$what exited during startup (log: $logfile)"
-		fi
-		if ((SECONDS >= deadline)); then
-			tail -n 30 "$logfile" >&2 || true
-			die "$what not listening on port $port after ${START_TIMEOUT}s"
-		fi
+		still_starting "$what" "$pid" "$logfile" "$deadline" \
+		    "$what not listening on port $port after ${START_TIMEOUT}s"
 		sleep 0.1
 	done
 }
@@ -194,14 +203,8 @@ wait_http() {
 			*) return 0 ;;
 			esac
 		fi
-		if ! pid_running "$pid"; then
-			tail -n 30 "$logfile" >&2 || true
-			die "$what exited during startup (log: $logfile)"
-		fi
-		if ((SECONDS >= deadline)); then
-			tail -n 30 "$logfile" >&2 || true
-			die "$url${path:-/health} did not answer within ${START_TIMEOUT}s (last: ${out:-none})"
-		fi
+		still_starting "$what" "$pid" "$logfile" "$deadline" \
+		    "$url${path:-/health} did not answer within ${START_TIMEOUT}s (last: ${out:-none})"
 		sleep 0.2
 	done
 }

@@ -15,11 +15,13 @@ import socket
 import struct
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-FCGI_BEGIN, FCGI_END, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT = 1, 3, 4, 5, 6
+from helpers import (FCGI_BEGIN, FCGI_END, FCGI_PARAMS, FCGI_STDIN,
+                     FCGI_STDOUT, built, clean_env, eventually, fcgi_params,
+                     fcgi_record, stack_setting)
+
 START_SECONDS = 30
 STOP_SECONDS = 20
 
@@ -31,36 +33,10 @@ def random_address(first=198):
                             1 + secrets.randbelow(254))
 
 
-def stack_setting(name):
-    with open(os.environ["LK_CONFIG"]) as f:
-        for line in f:
-            k, _, v = line.partition("=")
-            if k.strip() == name:
-                return v.strip()
-    raise AssertionError("no %s in the stack's config" % name)
-
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def record(kind, content, request_id=1):
-    pad = (8 - len(content) % 8) % 8
-    return struct.pack(">BBHHBB", 1, kind, request_id, len(content), pad,
-                       0) + content + b"\0" * pad
-
-
-def params(values):
-    out = b""
-    for k, v in values.items():
-        k, v = k.encode(), v.encode()
-        for n in (len(k), len(v)):
-            out += bytes([n]) if n < 128 else (n | 0x80000000).to_bytes(
-                4, "big")
-        out += k + v
-    return out
 
 
 class Reply:
@@ -86,10 +62,9 @@ class Reply:
 
 class Daemon:
     def __init__(self, settings):
-        build = os.environ.get("LK_BUILD_DIR")
-        if not build or not os.environ.get("LK_CONFIG"):
+        if not os.environ.get("LK_CONFIG"):
             pytest.skip("needs the harness (LK_BUILD_DIR, LK_CONFIG)")
-        self.binary = os.path.join(build, "latchkeyd")
+        self.binary = built("latchkeyd")
         self.port = free_port()
         self.settings = dict(settings)
         self.proc = None
@@ -110,9 +85,7 @@ class Daemon:
             os.fchmod(f.fileno(), 0o600)
             for k, v in lines.items():
                 f.write("%s = %s\n" % (k, v))
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("LK_JWT_SECRET", "LK_JWT_SECRET_PREVIOUS",
-                            "LK_DATABASE_URL")}
+        env = clean_env()
         # As the harness does: sanitizer reports land where script/test
         # looks for them after the suite.
         asan = os.environ.get("LK_ASAN_LOG")
@@ -133,19 +106,15 @@ class Daemon:
         return self
 
     def wait_ready(self):
-        deadline = time.monotonic() + START_SECONDS
-        while True:
+        def ready():
             if self.proc.poll() is not None:
                 self.log.seek(0)
                 raise AssertionError("latchkeyd exited: " + self.log.read())
             try:
-                if self.request("GET", "/health").status == 200:
-                    return
+                return self.request("GET", "/health").status == 200
             except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("latchkeyd did not start")
-            time.sleep(0.05)
+                return False
+        assert eventually(ready, START_SECONDS), "latchkeyd did not start"
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -176,11 +145,11 @@ class Daemon:
             env["HTTP_" + k.upper().replace("-", "_")] = v
         with socket.create_connection(("127.0.0.1", self.port), 10) as s:
             s.settimeout(30)
-            s.sendall(record(FCGI_BEGIN, b"\0\1\0\0\0\0\0\0") +
-                      record(FCGI_PARAMS, params(env)) +
-                      record(FCGI_PARAMS, b"") +
-                      (record(FCGI_STDIN, data) if data else b"") +
-                      record(FCGI_STDIN, b""))
+            s.sendall(fcgi_record(FCGI_BEGIN, b"\0\1\0\0\0\0\0\0") +
+                      fcgi_record(FCGI_PARAMS, fcgi_params(env)) +
+                      fcgi_record(FCGI_PARAMS, b"") +
+                      (fcgi_record(FCGI_STDIN, data) if data else b"") +
+                      fcgi_record(FCGI_STDIN, b""))
             buf, out = b"", b""
             while True:
                 while len(buf) < 8:

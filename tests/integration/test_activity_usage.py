@@ -1,8 +1,6 @@
 """Audit events and usage counts."""
-import time
-
-from conftest import unique_email
-from test_http_core import assert_error
+from helpers import (MEMBER_PASSWORD, assert_error, eventually, make_key,
+                     unique_email)
 
 
 def activity(client, token, qs=""):
@@ -11,36 +9,32 @@ def activity(client, token, qs=""):
     return r.json["data"]
 
 
-def wait_for(fn, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        v = fn()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(0.05)
-
-
 def test_security_changes_are_audited(client):
     s = client.signup()
     t = s["token"]
-    u = client.post("/v1/users", {"email": unique_email(), "password":
-                    "member pass", "role": "member"}, token=t).json
-    client.patch("/v1/users/" + u["id"], {"role": "viewer"}, token=t)
-    client.patch("/v1/users/" + u["id"], {"disabled": True}, token=t)
-    k = client.post("/v1/api-keys", {"name": "a", "permissions": []},
-                    token=t).json
-    client.patch("/v1/api-keys/" + k["id"], {"name": "b"}, token=t)
-    client.post("/v1/api-keys/" + k["id"] + "/roll", token=t)
-    client.delete("/v1/api-keys/" + k["id"], token=t)
-    client.post("/v1/auth/login", {"email": s["user"]["email"],
-                                   "password": "wrong password"})
-    client.post("/v1/auth/login", {"email": s["user"]["email"],
-                                   "password": s["password"]})
+    r = client.post("/v1/users", {"email": unique_email(), "password":
+                    MEMBER_PASSWORD, "role": "member"}, token=t)
+    assert r.status == 201, r
+    u = r.json
+    for change in ({"role": "viewer"}, {"disabled": True}):
+        r = client.patch("/v1/users/" + u["id"], change, token=t)
+        assert r.status == 200, r
+    k = make_key(client, t, [], name="a")
+    r = client.patch("/v1/api-keys/" + k["id"], {"name": "b"}, token=t)
+    assert r.status == 200, r
+    r = client.post("/v1/api-keys/" + k["id"] + "/roll", token=t)
+    assert r.status == 200, r
+    assert client.delete("/v1/api-keys/" + k["id"], token=t).status == 204
+    assert_error(client.post("/v1/auth/login", {
+        "email": s["user"]["email"], "password": "wrong password"}),
+        401, "invalid_credentials")
+    assert client.post("/v1/auth/login", {
+        "email": s["user"]["email"], "password": s["password"]}).status == 200
     want = {"org.created", "user.created", "user.role_changed",
             "user.disabled", "api_key.created", "api_key.changed",
             "api_key.rolled", "api_key.revoked", "login.failed",
             "login.succeeded"}
-    got = wait_for(lambda: (lambda a: a if want <= a else None)(
+    got = eventually(lambda: (lambda a: a if want <= a else None)(
         {e["action"] for e in activity(client, t)}))
     assert got, {e["action"] for e in activity(client, t)}
     events = activity(client, t, "?action=api_key.revoked")
@@ -58,10 +52,10 @@ def test_security_changes_are_audited(client):
 
 def test_a_permission_denial_is_audited(client):
     s = client.signup()
-    k = client.post("/v1/api-keys", {"name": "n", "permissions": []},
-                    token=s["token"]).json
-    assert client.get("/v1/users", token=k["key"]).status == 403
-    ev = wait_for(lambda: activity(client, s["token"],
+    k = make_key(client, s["token"], [], name="n")
+    assert_error(client.get("/v1/users", token=k["key"]), 403,
+                 "permission_denied")
+    ev = eventually(lambda: activity(client, s["token"],
                                    "?action=permission.denied"))
     assert ev and ev[0]["detail"]["permission"] == "users.read"
     assert ev[0]["actor"] == {"kind": "api_key", "id": k["id"],
@@ -74,8 +68,7 @@ def test_activity_is_org_scoped_and_needs_its_permission(client):
     mine = {e["id"] for e in activity(client, a["token"])}
     theirs = {e["id"] for e in activity(client, b["token"])}
     assert mine and theirs and not mine & theirs
-    k = client.post("/v1/api-keys", {"name": "n", "permissions":
-                    ["keys.read"]}, token=a["token"]).json
+    k = make_key(client, a["token"], ["keys.read"], name="n")
     assert_error(client.get("/v1/activity", token=k["key"]), 403,
                  "permission_denied")
 
@@ -92,7 +85,7 @@ def test_usage_counts_requests_and_shows_the_limits(client):
         assert r.status == 200, r
         c = {d["status"]: d["count"] for d in r.json["data"]}
         return r.json if c.get("200", 0) >= 2 else None
-    u = wait_for(counted)
+    u = eventually(counted)
     assert u, "usage never counted the requests"
     assert u["mode"] == "test" and u["plan"] == "default"
     assert u["rate_limit"]["credential"]["limit"] == 60

@@ -4,42 +4,14 @@ A caller acts on a key only if it dominates it (src/lib/authority.c); a key
 dies with its ancestors; a direct reaches no further than its creator
 and dies with it.  Each attack the issue found has a test named after it.
 """
-import os
 import secrets
 
 import pytest
 
-from conftest import ctl, eventually, query, unique_email
-from test_http_core import assert_error
-
-HITS = os.environ.get("LK_DEMO_HITS")
-SERVICE_KEY = os.environ.get("LK_SERVICE_KEY")
-needs_demo = pytest.mark.skipif(not HITS, reason="needs the harness's demo "
-                                "upstream (run through script/test)")
-
-PASSWORD = "member pass"
-
-
-def add_user(client, token, role):
-    """A user of the caller's org with role, and a login token for it."""
-    email = unique_email(role)
-    r = client.post("/v1/users", {"email": email, "password": PASSWORD,
-                                  "role": role}, token=token)
-    assert r.status == 201, r
-    t = client.post("/v1/auth/login", {"email": email,
-                                       "password": PASSWORD})
-    assert t.status == 200, t
-    return r.json, t.json["token"]
-
-
-def make_key(client, token, perms=("*",), **extra):
-    body = {"name": "k-" + secrets.token_hex(3)}
-    if perms is not None:
-        body["permissions"] = list(perms)
-    body.update(extra)
-    r = client.post("/v1/api-keys", body, token=token)
-    assert r.status == 201, r
-    return r.json
+from helpers import (add_user, assert_error, boot, ctl, eventually,
+                     eventually_status, make_direct, make_key,
+                     needs_service_key, needs_upstream, query, reached,
+                     service_headers)
 
 
 def stored(db, key_id):
@@ -83,13 +55,6 @@ def assert_out_of_reach(client, db, key, cred, *phrases):
 def audit(db, key_id, action):
     return query(db, "SELECT detail FROM latchkey.audit_events WHERE "
                  "target_id = %s AND action = %s", key_id, action)
-
-
-def wait_for(fn):
-    """Polls fn (a request) until it is a refusal: other hosts' caches."""
-    r = eventually(lambda: (lambda x: x if x.status >= 400 else None)(fn()))
-    assert r is not None, "still allowed"
-    return r
 
 
 # --- 1. one authority rule ------------------------------------------------
@@ -175,7 +140,8 @@ def test_an_ancestor_key_reaches_a_descendant_wider_than_itself(client, db):
     # Narrowed afterwards, a still rules the keys it begot.
     assert patch(client, a["id"], s["token"],
                  {"permissions": ["keys.write"]}).status == 200
-    r = wait_for(lambda: client.get("/v1/api-keys", token=a["key"]))
+    r = eventually_status(lambda: client.get("/v1/api-keys", token=a["key"]),
+                          403)
     assert_error(r, 403, "permission_denied")
     r = roll(client, c["id"], a["key"])
     assert r.status == 200, r
@@ -198,11 +164,11 @@ def test_another_orgs_key_stays_not_found_for_every_change(client, db):
     assert stored(db, kb["id"]) == before
 
 
-@pytest.mark.skipif(not SERVICE_KEY, reason="no LK_SERVICE_KEY in the stack")
+@needs_service_key
 def test_a_service_key_rules_every_key_and_its_line_ranks_as_owner(client,
                                                                    db):
     s = client.signup()
-    svc = {"X-Internal-Key": SERVICE_KEY, "X-Org-Id": s["org"]["id"]}
+    svc = service_headers(s["org"]["id"])
     owner_key = make_key(client, s["token"])
     r = client.post("/v1/api-keys/%s/roll" % owner_key["id"], headers=svc)
     assert r.status == 200, r
@@ -221,10 +187,8 @@ def test_a_service_key_rules_every_key_and_its_line_ranks_as_owner(client,
     assert_out_of_reach(client, db, child, at, "ranks as owner")
     # Their directs, and the service's own, boot.
     for cred, headers in ((child["key"], None), (None, svc)):
-        d = client.post("/v1/directs", {"resource_type": "call",
-                        "resource_id": "c1"}, token=cred, headers=headers)
-        assert d.status == 201, d
-        assert boot(client, d.json).status == 200
+        d = make_direct(client, cred, "call", "c1", headers=headers)
+        assert boot(client, d).status == 200
 
 
 # --- 2. default permissions -------------------------------------------------
@@ -259,7 +223,7 @@ def test_a_key_made_without_permissions_gets_its_creators_own(client):
     assert r.status == 201 and r.json["permissions"] == [], r
 
 
-# --- 3. key lineage -----------------------------------------------------------
+# --- 3. key lineage ----------------------------------------------------------
 
 def test_revoking_a_key_revokes_its_line_with_one_event_each(client, db):
     s = client.signup()
@@ -295,7 +259,7 @@ def test_a_line_stops_when_an_ancestor_is_revoked_behind_latchkeys_back(
     query(db, "UPDATE latchkey.api_keys SET revoked_at = now() "
           "WHERE id = %s", a["id"])
     for k in (b, c):
-        assert_error(wait_for(lambda: me(client, k["key"])), 401,
+        assert_error(eventually_status(lambda: me(client, k["key"]), 401), 401,
                      "api_key_ancestor_revoked")
         assert stored(db, k["id"])[2] is False
 
@@ -309,10 +273,10 @@ def test_a_child_stops_when_its_parent_expires(client, db):
     assert me(client, c["key"]).status == 200
     query(db, "UPDATE latchkey.api_keys SET expires_at = now() - "
           "interval '1 second' WHERE id = %s", a["id"])
-    assert_error(wait_for(lambda: me(client, a["key"])), 401,
+    assert_error(eventually_status(lambda: me(client, a["key"]), 401), 401,
                  "expired_api_key")
     for k in (b, c):
-        assert_error(wait_for(lambda: me(client, k["key"])), 401,
+        assert_error(eventually_status(lambda: me(client, k["key"]), 401), 401,
                      "api_key_ancestor_expired")
 
 
@@ -329,143 +293,134 @@ def test_a_line_of_keys_is_bounded(client):
 
 # --- 4. directs -------------------------------------------------------------
 
-def make_direct(client, cred, rtype, rid=None):
+def post_direct(client, cred, rtype):
+    """POST /v1/directs for a direct of rtype that may be refused."""
     return client.post("/v1/directs", {"resource_type": rtype,
-                       "resource_id": rid or "r-" + secrets.token_hex(3)},
-                       token=cred)
-
-
-def boot(client, direct):
-    return client.post("/v1/auth/boot",
-                       {"direct_hash": direct["direct_hash"]})
+                                       "resource_id": "r-1"}, token=cred)
 
 
 def passes(client, token, path):
     """The upstream answered the direct token (reached, not denied)."""
-    r = client.get(path, token=token)
-    return r.status == 200 and r.json is not None and "identity" in r.json
+    return reached(client.get(path, token=token))
 
 
 @pytest.fixture
-def direct_type():
-    """A resource type of its own, whose route (GET /demo/<type>/*) needs
-    demo.read; removed afterwards."""
-    rtype = "t" + secrets.token_hex(4)
-    pattern = "/demo/%s/*" % rtype
-    ctl("route", "add", "GET", pattern, "demo.read", "--direct", rtype)
-    yield rtype
-    ctl("route", "delete", "GET", pattern)
+def routed_type():
+    """make(*permission): a resource type of its own, with a route
+    GET /demo/<type>/* for its directs (needing permission, if given);
+    every route made is removed after the test."""
+    patterns = []
+
+    def make(*permission):
+        rtype = "t" + secrets.token_hex(4)
+        pattern = "/demo/%s/*" % rtype
+        ctl("route", "add", "GET", pattern, *permission, "--direct", rtype)
+        patterns.append(pattern)
+        return rtype
+    yield make
+    for pattern in patterns:
+        ctl("route", "delete", "GET", pattern)
 
 
 def test_a_directs_write_only_key_cannot_make_a_direct_needing_demo_read(
-        client, db, direct_type):
+        client, db, routed_type):
+    direct_type = routed_type("demo.read")
     s = client.signup()
     k = make_key(client, s["token"], ["directs.write"])
-    r = make_direct(client, k["key"], direct_type)
+    r = post_direct(client, k["key"], direct_type)
     assert_error(r, 403, "permission_denied")
     assert "demo.read" in r.json["error"]["message"]
     assert query(db, "SELECT count(*) FROM latchkey.directs WHERE "
                  "org_id = %s", s["org"]["id"]) == [(0,)]
     # Holding demo.read, or a type no route needs anything for, is fine.
     ok = make_key(client, s["token"], ["directs.write", "demo.read"])
-    assert make_direct(client, ok["key"], direct_type).status == 201
-    assert make_direct(client, k["key"], "nothing_routed").status == 201
+    make_direct(client, ok["key"], direct_type)
+    make_direct(client, k["key"], "nothing_routed")
     # A member's role lacks demo.read too.
     _, mt = add_user(client, s["token"], "member")
-    assert_error(make_direct(client, mt, direct_type), 403,
+    assert_error(post_direct(client, mt, direct_type), 403,
                  "permission_denied")
 
 
-@needs_demo
+@needs_upstream
 def test_a_direct_stops_booting_and_passing_once_its_creator_is_disabled(
-        client, db):
-    rtype = "t" + secrets.token_hex(4)
-    ctl("route", "add", "GET", "/demo/%s/*" % rtype, "--direct", rtype)
-    try:
-        s = client.signup()
-        u, mt = add_user(client, s["token"], "member")
-        d = make_direct(client, mt, rtype)
-        assert d.status == 201, d
-        b = boot(client, d.json)
-        assert b.status == 200, b
-        tok = b.json["token"]
-        path = "/demo/%s/%s" % (rtype, d.json["resource_id"])
-        assert eventually(lambda: passes(client, tok, path))
-        assert client.patch("/v1/users/" + u["id"], {"disabled": True},
-                            token=s["token"]).status == 200
-        assert_error(boot(client, d.json), 401, "direct_creator_inactive")
-        assert_error(wait_for(lambda: client.get(path, token=tok)), 401,
-                     "direct_creator_inactive")
-        # Deleted rather than disabled: the same.
-        v, vt = add_user(client, s["token"], "member")
-        d2 = make_direct(client, vt, rtype)
-        assert client.delete("/v1/users/" + v["id"],
-                             token=s["token"]).status == 204
-        assert_error(boot(client, d2.json), 401, "direct_creator_inactive")
-    finally:
-        ctl("route", "delete", "GET", "/demo/%s/*" % rtype)
+        client, db, routed_type):
+    rtype = routed_type()
+    s = client.signup()
+    u, mt = add_user(client, s["token"], "member")
+    d = make_direct(client, mt, rtype)
+    b = boot(client, d)
+    assert b.status == 200, b
+    tok = b.json["token"]
+    path = "/demo/%s/%s" % (rtype, d["resource_id"])
+    assert eventually(lambda: passes(client, tok, path))
+    assert client.patch("/v1/users/" + u["id"], {"disabled": True},
+                        token=s["token"]).status == 200
+    assert_error(boot(client, d), 401, "direct_creator_inactive")
+    assert_error(eventually_status(
+        lambda: client.get(path, token=tok), 401), 401,
+        "direct_creator_inactive")
+    # Deleted rather than disabled: the same.
+    v, vt = add_user(client, s["token"], "member")
+    d2 = make_direct(client, vt, rtype)
+    assert client.delete("/v1/users/" + v["id"],
+                         token=s["token"]).status == 204
+    assert_error(boot(client, d2), 401, "direct_creator_inactive")
 
 
-@needs_demo
+@needs_upstream
 def test_a_direct_dies_with_the_key_that_made_it_or_its_ancestor(client,
-                                                                 db):
-    rtype = "t" + secrets.token_hex(4)
-    ctl("route", "add", "GET", "/demo/%s/*" % rtype, "--direct", rtype)
-    try:
-        s = client.signup()
-        parent = make_key(client, s["token"], ["keys.write",
-                                               "directs.write"])
-        k = make_key(client, parent["key"], None)
-        d = make_direct(client, k["key"], rtype)
-        assert d.status == 201, d
-        tok = boot(client, d.json).json["token"]
-        path = "/demo/%s/%s" % (rtype, d.json["resource_id"])
-        assert eventually(lambda: passes(client, tok, path))
-        query(db, "UPDATE latchkey.api_keys SET expires_at = now() - "
-              "interval '1 second' WHERE id = %s", parent["id"])
-        assert_error(wait_for(lambda: client.get(path, token=tok)), 401,
-                     "direct_creator_key_expired")
-        assert_error(boot(client, d.json), 401,
-                     "direct_creator_key_expired")
-        query(db, "UPDATE latchkey.api_keys SET expires_at = NULL "
-              "WHERE id = %s", parent["id"])
-        assert eventually(lambda: passes(client, tok, path))
-        assert revoke(client, parent["id"], s["token"]).status == 204
-        assert_error(boot(client, d.json), 401,
-                     "direct_creator_key_revoked")
-        assert_error(wait_for(lambda: client.get(path, token=tok)), 401,
-                     "direct_creator_key_revoked")
-    finally:
-        ctl("route", "delete", "GET", "/demo/%s/*" % rtype)
+                                                                 db,
+                                                                 routed_type):
+    rtype = routed_type()
+    s = client.signup()
+    parent = make_key(client, s["token"], ["keys.write",
+                                           "directs.write"])
+    k = make_key(client, parent["key"], None)
+    d = make_direct(client, k["key"], rtype)
+    tok = boot(client, d).json["token"]
+    path = "/demo/%s/%s" % (rtype, d["resource_id"])
+    assert eventually(lambda: passes(client, tok, path))
+    query(db, "UPDATE latchkey.api_keys SET expires_at = now() - "
+          "interval '1 second' WHERE id = %s", parent["id"])
+    assert_error(eventually_status(
+        lambda: client.get(path, token=tok), 401), 401,
+        "direct_creator_key_expired")
+    assert_error(boot(client, d), 401,
+                 "direct_creator_key_expired")
+    query(db, "UPDATE latchkey.api_keys SET expires_at = NULL "
+          "WHERE id = %s", parent["id"])
+    assert eventually(lambda: passes(client, tok, path))
+    assert revoke(client, parent["id"], s["token"]).status == 204
+    assert_error(boot(client, d), 401,
+                 "direct_creator_key_revoked")
+    assert_error(eventually_status(
+        lambda: client.get(path, token=tok), 401), 401,
+        "direct_creator_key_revoked")
 
 
-@needs_demo
+@needs_upstream
 def test_a_route_permission_added_later_blocks_an_existing_direct_token(
-        client, db):
-    rtype = "t" + secrets.token_hex(4)
+        client, db, routed_type):
+    rtype = routed_type()
     pattern = "/demo/%s/*" % rtype
-    ctl("route", "add", "GET", pattern, "--direct", rtype)
-    try:
-        s = client.signup()
-        _, mt = add_user(client, s["token"], "member")
-        dm = make_direct(client, mt, rtype)
-        do = make_direct(client, s["token"], rtype)
-        assert dm.status == 201 and do.status == 201
-        tm = boot(client, dm.json).json["token"]
-        to = boot(client, do.json).json["token"]
-        pm = "/demo/%s/%s" % (rtype, dm.json["resource_id"])
-        po = "/demo/%s/%s" % (rtype, do.json["resource_id"])
-        assert eventually(lambda: passes(client, tm, pm))
-        # The operator now requires demo.read, which members lack.
-        ctl("route", "add", "GET", pattern, "demo.read", "--direct", rtype)
-        r = wait_for(lambda: client.get(pm, token=tm))
-        assert_error(r, 403, "direct_creator_lacks_permission")
-        assert "demo.read" in r.json["error"]["message"]
-        # The owner holds it: the owner's direct still passes.
-        assert passes(client, to, po)
-        # And verify decides the same way.
-        r = client.post("/v1/auth/verify", {"credential": tm,
-                        "method": "GET", "path": pm})
-        assert_error(r, 403, "direct_creator_lacks_permission")
-    finally:
-        ctl("route", "delete", "GET", pattern)
+    s = client.signup()
+    _, mt = add_user(client, s["token"], "member")
+    dm = make_direct(client, mt, rtype)
+    do = make_direct(client, s["token"], rtype)
+    tm = boot(client, dm).json["token"]
+    to = boot(client, do).json["token"]
+    pm = "/demo/%s/%s" % (rtype, dm["resource_id"])
+    po = "/demo/%s/%s" % (rtype, do["resource_id"])
+    assert eventually(lambda: passes(client, tm, pm))
+    # The operator now requires demo.read, which members lack.
+    ctl("route", "add", "GET", pattern, "demo.read", "--direct", rtype)
+    r = eventually_status(lambda: client.get(pm, token=tm), 403)
+    assert_error(r, 403, "direct_creator_lacks_permission")
+    assert "demo.read" in r.json["error"]["message"]
+    # The owner holds it: the owner's direct still passes.
+    assert passes(client, to, po)
+    # And verify decides the same way.
+    r = client.post("/v1/auth/verify", {"credential": tm,
+                    "method": "GET", "path": pm})
+    assert_error(r, 403, "direct_creator_lacks_permission")

@@ -19,7 +19,10 @@ import secrets
 
 import pytest
 
-from conftest import Client, LIGHTTPD, query, unique_email
+from helpers import (LIGHTTPD, Client, add_user, history_row, lift_limits,
+                     login, query, unique_email)
+
+PASSWORD = "matrix pass"
 
 ROLES = ("owner", "admin", "member", "viewer")
 RANK = {r: 4 - i for i, r in enumerate(ROLES)}
@@ -169,16 +172,12 @@ class World:
         # then demoted: its keys then have a viewer as their creator,
         # as a demoted employee's would.
         for role in ("admin", "member", "viewer"):
-            email = unique_email(role)
-            r = c.post("/v1/users", {
-                "email": email, "password": "matrix pass",
-                "role": "member" if role == "viewer" else role},
-                token=owner["token"])
-            assert r.status == 201, r
-            self.user[role] = r.json["id"]
-            self.token[role] = self.login(email)
+            u, self.token[role] = add_user(
+                c, owner["token"], "member" if role == "viewer" else role,
+                PASSWORD)
+            self.user[role] = u["id"]
             if role == "viewer":
-                self.viewer_email = email
+                self.viewer_email = u["email"]
         self.creds = {}
         for role in ROLES:
             for mode in ("live", "test"):
@@ -186,23 +185,13 @@ class World:
         r = c.patch("/v1/users/" + self.user["viewer"], {"role": "viewer"},
                     token=owner["token"])
         assert r.status == 200, r
-        self.token["viewer"] = self.login(self.viewer_email)
+        self.token["viewer"] = login(c, self.viewer_email, PASSWORD)
 
     def make_org(self):
         s = self.c.signup()
         # Lift the limits: the matrix makes hundreds of calls a minute.
-        query(self.db, "INSERT INTO latchkey.plans (id, name, "
-              "key_rate_per_min, org_rate_per_min) VALUES ('matrix', "
-              "'matrix', 1000000, 10000000) ON CONFLICT DO NOTHING")
-        query(self.db, "UPDATE latchkey.orgs SET plan_id = 'matrix' "
-              "WHERE id = %s", s["user"]["org_id"])
+        lift_limits(self.db, s["org"]["id"])
         return s
-
-    def login(self, email):
-        r = self.c.post("/v1/auth/login", {"email": email,
-                                           "password": "matrix pass"})
-        assert r.status == 200, r
-        return r.json["token"]
 
     def headers(self, role, cred, mode, perm):
         """The credential headers of one row."""
@@ -261,7 +250,7 @@ class World:
 
     def new_user(self, role="viewer"):
         r = self.c.post("/v1/users", {
-            "email": unique_email("target"), "password": "matrix pass",
+            "email": unique_email("target"), "password": PASSWORD,
             "role": role}, token=self.token["owner"])
         assert r.status == 201, r
         return r.json["id"]
@@ -269,12 +258,7 @@ class World:
     def request_row(self, h):
         r = self.c.get("/v1/me", headers=h)
         rid = r.header("X-Request-Id")
-        from conftest import eventually
-        got = eventually(lambda: query(
-            self.db, "SELECT id FROM latchkey.request_log "
-            "WHERE request_id = %s", rid), seconds=10)
-        assert got, "no history row for " + rid
-        return str(got[0][0])
+        return history_row(self.db, rid, "id::text")[0]
 
     def owner_of(self, which, mode):
         """Headers of the owner of org (self.org) or other org."""
@@ -327,7 +311,7 @@ class World:
 
 def body_for(method, path, mode):
     if (method, path) == ("POST", "/v1/users"):
-        return {"email": unique_email("new"), "password": "matrix pass",
+        return {"email": unique_email("new"), "password": PASSWORD,
                 "role": "viewer"}
     if (method, path) == ("PATCH", "/v1/users/{id}"):
         return {"role": "viewer"}
@@ -342,19 +326,10 @@ def body_for(method, path, mode):
 
 
 @pytest.fixture(scope="module")
-def world():
+def world(module_db):
     if not LIGHTTPD:
         pytest.skip("no web server: run through script/test")
-    import psycopg2
-    conn = psycopg2.connect(
-        host=os.environ["PGHOST"], port=os.environ["PGPORT"],
-        dbname=os.environ.get("PGDATABASE", "latchkey"),
-        user=os.environ.get("LK_OWNER_ROLE", "latchkey_owner"))
-    conn.autocommit = True
-    try:
-        yield World(Client("lighttpd", LIGHTTPD), conn)
-    finally:
-        conn.close()
+    return World(Client("lighttpd", LIGHTTPD), module_db)
 
 
 def test_every_route_has_a_rule():

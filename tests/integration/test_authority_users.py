@@ -8,19 +8,16 @@ the error code and what the database holds afterwards.
 """
 import os
 
-from conftest import eventually, query, unique_email
-from test_http_core import assert_error
-from test_users import add_user
+import psycopg2
+
+from helpers import (MEMBER_PASSWORD, add_user, assert_error, connect,
+                     eventually, make_key, query, stack_setting,
+                     unique_email)
 
 
 def login_rate_per_min():
     """The stack's login_rate_per_min (its config leaves the default)."""
-    with open(os.environ["LK_CONFIG"]) as f:
-        for line in f:
-            k, _, v = line.partition("=")
-            if k.strip() == "login_rate_per_min":
-                return int(v)
-    return 10
+    return int(stack_setting("login_rate_per_min", "10"))
 
 
 def password_hash(db, user_id):
@@ -122,13 +119,11 @@ def test_a_password_of_an_equal_rank_needs_a_higher_one(client, db):
 
 def test_a_key_cannot_change_its_creators_password(client, db):
     s = client.signup()
-    k = client.post("/v1/api-keys", {"name": "w", "permissions":
-                                     ["users.write"]}, token=s["token"])
-    assert k.status == 201, k
+    k = make_key(client, s["token"], ["users.write"], name="w")
     before = password_hash(db, s["user"]["id"])
     r = client.patch("/v1/users/" + s["user"]["id"],
                      {"password": "taken over!!"},
-                     headers={"X-API-Key": k.json["key"]})
+                     headers={"X-API-Key": k["key"]})
     assert_error(r, 403, "role_too_high")
     assert password_hash(db, s["user"]["id"]) == before
 
@@ -203,7 +198,7 @@ def test_a_test_key_sees_no_live_audit_events_but_its_own(client, db):
     s = client.signup()
     t, key = s["token"], {"X-API-Key": s["api_key"]["key"]}
     assert client.post("/v1/users", {"email": unique_email(), "password":
-                                     "member pass"}, token=t).status == 201
+                                     MEMBER_PASSWORD}, token=t).status == 201
     assert client.post("/v1/auth/login", {
         "email": s["user"]["email"], "password": s["password"]}).status == 200
     k = client.post("/v1/api-keys", {"name": "by the test key",
@@ -237,7 +232,6 @@ def test_the_database_refuses_user_writes_in_test_mode(db):
     """Defence in depth (sql/021): the runtime role in a test-mode
     transaction can neither create, change nor remove a user, even if a
     handler forgot authority_live_required()."""
-    import psycopg2
     owner = db.cursor()
     owner.execute("INSERT INTO latchkey.orgs (name) VALUES ('sandbox db') "
                   "RETURNING id::text")
@@ -248,10 +242,7 @@ def test_the_database_refuses_user_writes_in_test_mode(db):
                       "RETURNING id::text", (org, unique_email("db"),
                                              "$2b$04$" + "x" * 53))
         uid = owner.fetchone()[0]
-        app = psycopg2.connect(host=os.environ["PGHOST"],
-                               port=os.environ["PGPORT"],
-                               dbname=os.environ["PGDATABASE"],
-                               user=os.environ["LK_APP_ROLE"])
+        app = connect(os.environ["LK_APP_ROLE"], autocommit=False)
         try:
             cur = app.cursor()
             cur.execute("SELECT set_config('latchkey.org_id', %s, true), "

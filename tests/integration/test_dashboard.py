@@ -14,7 +14,6 @@ errors.  Screenshots of the keys page (show-once panel) and the history
 Waits poll the page with a deadline (WebDriverWait); nothing sleeps.
 Every browser a test starts is quit by that test, also on failure.
 """
-import json
 import os
 import pathlib
 import re
@@ -24,7 +23,7 @@ import tempfile
 
 import pytest
 
-from conftest import SERVERS, Client, eventually, query, unique_email
+from helpers import SERVERS, Client, eventually, query, unique_email
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import (  # noqa: E402
@@ -189,15 +188,34 @@ def severe_console_entries(driver, expected=()):
                      any(x in e["message"] for x in expected))]
 
 
-@pytest.mark.parametrize("server", [s[0] for s in SERVERS] or ["none"])
-def test_the_dashboard_flow_in_a_real_browser(server, browser, db):
+def server_and_api(server):
+    """The base URL of the web server named server, and an API client of
+    it; skips when the stack runs no such server."""
     bases = dict(SERVERS)
     if server not in bases:
         pytest.skip("no web server: run through script/test")
-    base = bases[server]
-    api = Client(server, base)
+    return bases[server], Client(server, bases[server])
+
+
+def sign_in_browser(d, base, s, keyboard=False):
+    """Signs the browser in as the owner of org s (from signup), with a
+    click or, with keyboard, Enter in the password field."""
+    go(d, base, "signin")
+    fill(d, "#signin-email", s["user"]["email"])
+    if keyboard:
+        fill(d, "#signin-password", s["password"] + Keys.ENTER)
+    else:
+        fill(d, "#signin-password", s["password"])
+        click(d, "#signin-submit")
+    visible(d, "#overview-cards .card")
+
+
+@pytest.mark.parametrize("server", [s[0] for s in SERVERS] or ["none"])
+def test_the_dashboard_flow_in_a_real_browser(server, browser, db):
+    base, api = server_and_api(server)
     d = browser
-    email, password = unique_email("dash"), "correct horse " + secrets.token_hex(2)
+    email = unique_email("dash")
+    password = "correct horse " + secrets.token_hex(2)
 
     # Sign up: an org, its owner, and the first test key shown once.
     go(d, base, "signup")
@@ -401,18 +419,10 @@ def settled(driver):
 @pytest.mark.parametrize("server", [s[0] for s in SERVERS] or ["none"])
 def test_every_page_works_and_users_are_managed_in_the_browser(
         server, browser, db):
-    bases = dict(SERVERS)
-    if server not in bases:
-        pytest.skip("no web server: run through script/test")
-    base = bases[server]
-    api = Client(server, base)
+    base, api = server_and_api(server)
     d = browser
     s = api.signup()
-    go(d, base, "signin")
-    fill(d, "#signin-email", s["user"]["email"])
-    fill(d, "#signin-password", s["password"])
-    click(d, "#signin-submit")
-    visible(d, "#overview-cards .card")
+    sign_in_browser(d, base, s)
 
     for page, marker in [("overview", "#overview-chart"),
                          ("activity", "main table"),
@@ -481,17 +491,10 @@ def test_every_page_works_and_users_are_managed_in_the_browser(
 @pytest.mark.parametrize("server", [s[0] for s in SERVERS] or ["none"])
 def test_keyboard_narrow_window_live_history_and_an_ended_session(
         server, browser, db):
-    bases = dict(SERVERS)
-    if server not in bases:
-        pytest.skip("no web server: run through script/test")
-    base = bases[server]
-    api = Client(server, base)
+    base, api = server_and_api(server)
     d = browser
     s = api.signup()
-    go(d, base, "signin")
-    fill(d, "#signin-email", s["user"]["email"])
-    fill(d, "#signin-password", s["password"] + Keys.ENTER)
-    visible(d, "#overview-cards .card")
+    sign_in_browser(d, base, s, keyboard=True)
 
     # Keyboard only: the create dialog opens with Enter, takes its
     # fields by Tab, and Escape closes it.

@@ -2,18 +2,10 @@
 import json
 import re
 
-from conftest import unique_email
+from helpers import assert_error, query, unique_email
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
                      r"[0-9a-f]{12}$")
-
-
-def assert_error(r, status, code):
-    assert r.status == status, r
-    assert r.code == code, r
-    assert r.header("Content-Type").startswith("application/json"), r.headers
-    assert r.json["error"]["request_id"] == r.header("X-Request-Id")
-    assert r.json["error"]["message"]
 
 
 def test_health_reports_the_database(client):
@@ -105,7 +97,6 @@ def test_a_password_over_72_bytes_is_refused_not_truncated(client, db):
                                         "password": "p" * 73})
     assert_error(r, 422, "validation_failed")
     assert "72" in r.json["error"]["fields"]["password"][0]
-    from conftest import query
     assert query(db, "SELECT count(*) FROM latchkey.users WHERE email = %s",
                  email) == [(0,)]
     r = client.post("/v1/auth/signup", {"org_name": "x", "email": email,

@@ -5,14 +5,11 @@ import hmac
 import json
 import os
 import secrets
-import subprocess
-import tempfile
 import time
 
-import pytest
-
-from conftest import query, unique_email
-from test_http_core import assert_error
+from helpers import (MEMBER_PASSWORD, PASSWORD, add_user, assert_error, ctl,
+                     login, query, run_built, stack_setting, unique_email)
+from private_daemon import Daemon, random_address
 
 
 def b64(data):
@@ -20,12 +17,7 @@ def b64(data):
 
 
 def jwt_secret():
-    with open(os.environ["LK_CONFIG"]) as f:
-        for line in f:
-            k, _, v = line.partition("=")
-            if k.strip() == "jwt_secret":
-                return v.strip().encode()
-    raise AssertionError("no jwt_secret in the config")
+    return stack_setting("jwt_secret").encode()
 
 
 def forge(header, payload, secret=None):
@@ -99,23 +91,15 @@ def test_login_validates_its_body(client):
 
 def test_a_disabled_user_can_neither_log_in_nor_use_a_token(client):
     s = client.signup()
-    email = unique_email("member")
-    r = client.post("/v1/users", {"email": email, "password": "member pass",
-                                  "role": "member"}, token=s["token"])
-    assert r.status == 201, r
-    uid = r.json["id"]
-    tok = client.post("/v1/auth/login", {"email": email,
-                                         "password": "member pass"}).json
-    assert client.get("/v1/me", token=tok["token"]).status == 200
-    r = client.patch("/v1/users/" + uid, {"disabled": True},
+    u, tok = add_user(client, s["token"], "member")
+    assert client.get("/v1/me", token=tok).status == 200
+    r = client.patch("/v1/users/" + u["id"], {"disabled": True},
                      token=s["token"])
     assert r.status == 200 and r.json["disabled"] is True, r
-    r = client.post("/v1/auth/login", {"email": email,
-                                       "password": "member pass"})
+    r = client.post("/v1/auth/login", {"email": u["email"],
+                                       "password": MEMBER_PASSWORD})
     assert_error(r, 401, "account_disabled")
-    r = client.get("/v1/me", token=tok["token"])
-    assert r.status == 401, r
-    assert r.code in ("revoked_token", "account_disabled")
+    assert_error(client.get("/v1/me", token=tok), 401, "account_disabled")
 
 
 def test_a_password_change_revokes_older_tokens(client):
@@ -126,10 +110,8 @@ def test_a_password_change_revokes_older_tokens(client):
                       "current_password": s["password"]}, token=old)
     assert r.status == 200, r
     assert_error(client.get("/v1/me", token=old), 401, "revoked_token")
-    r = client.post("/v1/auth/login", {"email": s["user"]["email"],
-                                       "password": "a new password"})
-    assert r.status == 200
-    assert client.get("/v1/me", token=r.json["token"]).status == 200
+    new = login(client, s["user"]["email"], "a new password")
+    assert client.get("/v1/me", token=new).status == 200
 
 
 def test_no_credential_is_401(client):
@@ -236,9 +218,6 @@ def test_a_huge_token_is_401_not_a_crash(client):
 # X-Forwarded-For.  Client addresses are random (198.18.0.0/15, the
 # benchmarking range), so no two runs share a rate-limit bucket.
 
-from private_daemon import Daemon, random_address  # noqa: E402
-
-
 def bucket_exists(db, name):
     return query(db, "SELECT count(*) FROM latchkey.rate_state "
                  "WHERE bucket = %s", name)[0][0] == 1
@@ -246,7 +225,7 @@ def bucket_exists(db, name):
 
 def signup_body(email=None):
     return {"org_name": "throttled", "email": email or unique_email("su"),
-            "password": "correct horse"}
+            "password": PASSWORD}
 
 
 def test_signup_is_throttled_per_client_address(db):
@@ -362,21 +341,10 @@ def test_the_login_email_bucket_folds_case_like_the_database(db):
 
 # --- check-config and latchkeyd refuse weak secrets ---------------------------
 
-def run_with_secret(program, secret, *args):
-    build = os.environ.get("LK_BUILD_DIR")
-    if not build:
-        pytest.skip("needs LK_BUILD_DIR")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("LK_JWT_SECRET", "LK_JWT_SECRET_PREVIOUS",
-                        "LK_DATABASE_URL")}
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
-        f.write("database_url = dbname=unused\n"
-                "listen = 127.0.0.1:1\n"
-                "jwt_secret = %s\n" % secret)
-        f.flush()
-        return subprocess.run([os.path.join(build, program)] + list(args) +
-                              ["-c", f.name], capture_output=True,
-                              text=True, timeout=60, env=env)
+def config_with_secret(secret):
+    return ("database_url = dbname=unused\n"
+            "listen = 127.0.0.1:1\n"
+            "jwt_secret = %s\n" % secret)
 
 
 def test_check_config_refuses_the_example_secret_and_a_weak_one():
@@ -390,15 +358,16 @@ def test_check_config_refuses_the_example_secret_and_a_weak_one():
              ("abcd" * 12, "too weak"),
              ("short", "at least 32 bytes")]
     for value, why in cases:
-        r = run_with_secret("latchkeyctl", value, "check-config")
+        r = ctl("check-config", check=False, database=False,
+                config=config_with_secret(value))
         assert r.returncode != 0, (value, r.stdout)
         assert why in r.stderr and "jwt_secret" in r.stderr, r.stderr
         assert value not in r.stderr or value == "short", r.stderr
-    r = run_with_secret("latchkeyctl", secrets.token_hex(32), "check-config")
-    assert r.returncode == 0, r.stderr
+    ctl("check-config", database=False,
+        config=config_with_secret(secrets.token_hex(32)))
 
 
 def test_latchkeyd_refuses_to_start_with_a_weak_secret():
-    r = run_with_secret("latchkeyd", "k" * 40)
+    r = run_built("latchkeyd", [], config_with_secret("k" * 40))
     assert r.returncode == 1, r
     assert "jwt_secret is too weak" in r.stderr, r.stderr

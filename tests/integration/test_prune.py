@@ -6,13 +6,13 @@ import uuid
 
 import pytest
 
-from conftest import query
-from conftest import ctl as run_ctl
+from helpers import ctl as run_ctl
+from helpers import query
 
 
-def ctl(*args):
+def ctl(*args, **kw):
     """latchkeyctl, its exit status for the test to judge."""
-    return run_ctl(*args, check=False)
+    return run_ctl(*args, check=False, **kw)
 
 # Month names as request_log_ensure_partitions() makes them: UTC months.
 MONTH_NAMES = (
@@ -81,12 +81,9 @@ def test_months_ahead_sets_how_far_partitions_are_created(db):
 
 def test_the_retention_comes_from_the_config_file(db):
     name, row_id = old_partition_with_a_row(db)
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
-        f.write("database_url = dbname=unused\n"
-                "jwt_secret = %s\n"
-                "request_log_retention_days = 3650\n" % secrets.token_hex(32))
-        f.flush()
-        r = ctl("-c", f.name, "prune")
+    r = ctl("prune", config="database_url = dbname=unused\n"
+            "jwt_secret = %s\n"
+            "request_log_retention_days = 3650\n" % secrets.token_hex(32))
     assert r.returncode == 0, r.stderr
     assert "older than 3650 days" in r.stdout
     assert name in partitions(db)

@@ -1,35 +1,18 @@
 """Service keys, direct hashes and tokens, and POST /v1/auth/verify."""
-import os
 import secrets
 
 import pytest
 
-from conftest import ctl, eventually, query
-from test_http_core import assert_error
-
-SERVICE_KEY = os.environ.get("LK_SERVICE_KEY")
-needs_service = pytest.mark.skipif(not SERVICE_KEY,
-                                   reason="no LK_SERVICE_KEY in the stack")
+from helpers import (assert_error, boot, ctl, eventually, history_row,
+                     make_direct, make_key, needs_service_key, query,
+                     service_headers)
 
 
-def svc(org_id=None, mode=None, how="header"):
-    h = {}
-    if how == "header":
-        h["X-Internal-Key"] = SERVICE_KEY
-    else:
-        h["Authorization"] = "Bearer " + SERVICE_KEY
-    if org_id:
-        h["X-Org-Id"] = org_id
-    if mode:
-        h["X-Latchkey-Mode"] = mode
-    return h
-
-
-@needs_service
+@needs_service_key
 @pytest.mark.parametrize("how", ["header", "bearer"])
 def test_a_service_key_acts_for_an_org(client, db, how):
     s = client.signup()
-    r = client.get("/v1/me", headers=svc(s["org"]["id"], how=how))
+    r = client.get("/v1/me", headers=service_headers(s["org"]["id"], how=how))
     assert r.status == 200, r
     assert r.json["kind"] == "service" and r.json["org_id"] == s["org"]["id"]
     assert r.json["permissions"] == ["*"] and r.json["mode"] == "live"
@@ -37,30 +20,30 @@ def test_a_service_key_acts_for_an_org(client, db, how):
     rid = "svc-" + secrets.token_hex(6)
     r = client.post("/v1/api-keys", {"name": "from-service",
                     "permissions": ["keys.read"]},
-                    headers=dict(svc(s["org"]["id"], how=how),
+                    headers=dict(service_headers(s["org"]["id"], how=how),
                                  **{"X-Request-Id": rid}))
     assert r.status == 201, r
     assert client.get("/v1/me", token=r.json["key"]).status == 200
-    rows = eventually(lambda: query(
-        db, "SELECT credential_kind, org_id::text FROM latchkey.request_log "
-        "WHERE request_id = %s", rid))
-    assert rows == [("service", s["org"]["id"])]
+    assert history_row(db, rid, "credential_kind, org_id::text") == (
+        "service", s["org"]["id"])
 
 
-@needs_service
+@needs_service_key
 def test_a_service_key_in_test_mode_sees_test_objects(client):
     s = client.signup()
-    r = client.get("/v1/api-keys", headers=svc(s["org"]["id"], "test"))
+    r = client.get("/v1/api-keys",
+                   headers=service_headers(s["org"]["id"], "test"))
     assert r.status == 200, r
     assert [k["id"] for k in r.json["data"]] == [s["api_key"]["id"]]
 
 
-@needs_service
+@needs_service_key
 def test_a_service_key_needs_a_known_org(client):
-    assert_error(client.get("/v1/me", headers=svc()), 400, "missing_org_id")
-    assert_error(client.get("/v1/me", headers=svc("nope")), 400,
+    assert_error(client.get("/v1/me", headers=service_headers()), 400,
+                 "missing_org_id")
+    assert_error(client.get("/v1/me", headers=service_headers("nope")), 400,
                  "invalid_org_id")
-    assert_error(client.get("/v1/me", headers=svc(
+    assert_error(client.get("/v1/me", headers=service_headers(
         "00000000-0000-4000-8000-000000000000")), 404, "unknown_org")
 
 
@@ -71,14 +54,6 @@ def test_an_unknown_service_key_is_401(client):
     assert_error(r, 401, "invalid_service_key")
 
 
-def make_direct(client, token, rtype="call", rid=None):
-    r = client.post("/v1/directs", {"resource_type": rtype,
-                    "resource_id": rid or "c-" + secrets.token_hex(4)},
-                    token=token)
-    assert r.status == 201, r
-    return r.json
-
-
 def test_a_direct_hash_boots_a_scoped_token(client, db):
     s = client.signup()
     d = make_direct(client, s["token"], rid="call-42")
@@ -87,7 +62,7 @@ def test_a_direct_hash_boots_a_scoped_token(client, db):
     stored = query(db, "SELECT encode(direct_hash, 'hex') FROM "
                    "latchkey.directs WHERE id = %s", d["id"])[0][0]
     assert d["direct_hash"] not in stored
-    r = client.post("/v1/auth/boot", {"direct_hash": d["direct_hash"]})
+    r = boot(client, d)
     assert r.status == 200, r
     assert r.json["type"] == "direct" and r.json["resource_type"] == "call"
     assert r.json["resource_id"] == "call-42"
@@ -137,8 +112,7 @@ def test_directs_need_their_permission_and_stay_in_their_org(client):
     a = client.signup()
     b = client.signup()
     d = make_direct(client, b["token"])
-    k = client.post("/v1/api-keys", {"name": "n", "permissions":
-                    ["keys.read"]}, token=a["token"]).json
+    k = make_key(client, a["token"], ["keys.read"], name="n")
     assert_error(client.post("/v1/directs", {"resource_type": "call",
                  "resource_id": "x"}, token=k["key"]), 403,
                  "permission_denied")
@@ -153,8 +127,7 @@ def test_directs_need_their_permission_and_stay_in_their_org(client):
 
 def test_verify_answers_for_a_credential(client):
     s = client.signup()
-    k = client.post("/v1/api-keys", {"name": "v", "permissions":
-                    ["keys.read"]}, token=s["token"]).json
+    k = make_key(client, s["token"], ["keys.read"], name="v")
     r = client.post("/v1/auth/verify", {"credential": k["key"]})
     assert r.status == 200, r
     assert r.json["valid"] is True and r.json["kind"] == "api_key"
@@ -185,10 +158,8 @@ def test_verify_decides_routes_like_the_authorizer(client):
     ctl("route", "add", "GET", "/vapi%s/calls/*/live" % tag, "--direct",
         "call")
     s = client.signup()
-    ok = client.post("/v1/api-keys", {"name": "a", "permissions":
-                     ["vcalls%s.read" % tag]}, token=s["token"]).json
-    no = client.post("/v1/api-keys", {"name": "b", "permissions": []},
-                     token=s["token"]).json
+    ok = make_key(client, s["token"], ["vcalls%s.read" % tag], name="a")
+    no = make_key(client, s["token"], [], name="b")
 
     def verify(cred, method, path):
         body = {"method": method, "path": path}
@@ -210,8 +181,7 @@ def test_verify_decides_routes_like_the_authorizer(client):
     r = verify(None, "GET", "/vapi%s/open" % tag)
     assert r.status == 200 and r.json["route"]["public"] is True, r
     d = make_direct(client, s["token"], "call", "c1")
-    tok = client.post("/v1/auth/boot", {"direct_hash":
-                      d["direct_hash"]}).json["token"]
+    tok = boot(client, d).json["token"]
     r = verify(tok, "GET", "/vapi%s/calls/c1/live" % tag)
     assert r.status == 200 and r.json["kind"] == "direct", r
     assert r.json["resource_id"] == "c1"

@@ -8,7 +8,8 @@ end it.  Every test runs through lighttpd and Apache (the client fixture).
 """
 import hashlib
 
-from conftest import eventually, query, unique_email
+from helpers import (assert_error, eventually_status,
+                     history_row, query, unique_email)
 
 J = {"Content-Type": "application/json"}
 
@@ -36,6 +37,18 @@ def with_cookie(value, client=None, csrf=True, **extra):
     return h
 
 
+def me_by_cookie(client, value):
+    """GET /v1/me with the session cookie alone."""
+    return client.get("/v1/me", headers=with_cookie(value, csrf=False))
+
+
+def assert_cookie_refused(client, value, code):
+    """The session cookie is refused, 401 code, once the change made
+    behind latchkey's back reached the worker's cache."""
+    r = eventually_status(lambda: me_by_cookie(client, value), 401)
+    assert_error(r, 401, code)
+
+
 def test_signing_in_sets_an_httponly_strict_cookie_and_stores_only_its_hash(
         client, db):
     s = client.signup()
@@ -57,10 +70,8 @@ def test_signing_in_sets_an_httponly_strict_cookie_and_stores_only_its_hash(
     assert rows[0][1:] == (s["org"]["id"], s["user"]["id"])
     # The request history holds the sign-in without the password.
     rid = r.header("X-Request-Id")
-    hist = eventually(lambda: query(
-        db, "SELECT request_body FROM latchkey.request_log "
-        "WHERE request_id = %s", rid))
-    assert hist and s["password"] not in hist[0][0]
+    (body,) = history_row(db, rid, "request_body")
+    assert s["password"] not in body
 
 
 def test_a_wrong_password_sets_no_cookie_and_stores_no_session(client, db):
@@ -207,18 +218,13 @@ def test_a_password_change_or_a_disabled_account_ends_the_session(
     _, _, value = sign_in(client, s)
     query(db, "UPDATE latchkey.users SET token_version = token_version "
           "+ 1 WHERE id = %s", s["user"]["id"])
-    r = eventually(lambda: (lambda x: x if x.status == 401 else None)(
-        client.get("/v1/me", headers=with_cookie(value, csrf=False))))
-    assert r is not None and r.code == "revoked_session", r
+    assert_cookie_refused(client, value, "revoked_session")
     # A new sign-in works again; disabling the account ends it too.
     _, _, value = sign_in(client, s)
-    assert client.get("/v1/me", headers=with_cookie(
-        value, csrf=False)).status == 200
+    assert me_by_cookie(client, value).status == 200
     query(db, "UPDATE latchkey.users SET disabled = true WHERE id = %s",
           s["user"]["id"])
-    r = eventually(lambda: (lambda x: x if x.status == 401 else None)(
-        client.get("/v1/me", headers=with_cookie(value, csrf=False))))
-    assert r is not None and r.code == "account_disabled", r
+    assert_cookie_refused(client, value, "account_disabled")
 
 
 def test_an_expired_session_is_refused(client, db):
@@ -226,9 +232,7 @@ def test_an_expired_session_is_refused(client, db):
     _, _, value = sign_in(client, s)
     query(db, "UPDATE latchkey.sessions SET expires_at = now() - "
           "interval '1 second' WHERE user_id = %s", s["user"]["id"])
-    r = eventually(lambda: (lambda x: x if x.status == 401 else None)(
-        client.get("/v1/me", headers=with_cookie(value, csrf=False))))
-    assert r is not None and r.code == "expired_session", r
+    assert_cookie_refused(client, value, "expired_session")
 
 
 def test_the_upstream_behind_the_authorizer_does_not_take_the_cookie(

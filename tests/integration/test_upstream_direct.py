@@ -1,14 +1,12 @@
 """Direct tokens through the web servers' authorizer: in and out of scope."""
-import os
 import secrets
 
 import pytest
 
-from conftest import ctl, eventually
-from test_upstream import assert_denied, hits, reached
+from helpers import (assert_denied, boot, ctl, eventually, hits, make_direct,
+                     needs_upstream, reached)
 
-pytestmark = pytest.mark.skipif(not os.environ.get("LK_DEMO_HITS"),
-                                reason="needs the harness's demo upstream")
+pytestmark = needs_upstream
 
 
 @pytest.fixture(scope="module")
@@ -19,19 +17,19 @@ def direct_route():
     ctl("route", "delete", "GET", "/demo/calls/*")
 
 
-def boot(client, token, rtype, rid):
-    d = client.post("/v1/directs", {"resource_type": rtype,
-                    "resource_id": rid}, token=token)
-    assert d.status == 201, d
-    r = client.post("/v1/auth/boot", {"direct_hash": d.json["direct_hash"]})
+def direct_token(client, token, rtype, rid):
+    """A direct for (rtype, rid) and a token booted from it."""
+    d = make_direct(client, token, rtype, rid)
+    r = boot(client, d)
     assert r.status == 200, r
-    return d.json, r.json["token"]
+    return d, r.json["token"]
 
 
 def test_a_direct_token_reaches_its_resource_routes_only(client,
                                                          direct_route):
     s = client.signup()
-    d, tok = boot(client, s["token"], "call", "c-" + secrets.token_hex(3))
+    d, tok = direct_token(client, s["token"], "call",
+                          "c-" + secrets.token_hex(3))
     r = eventually(lambda: (lambda x: x if reached(x) else None)(
         client.get("/demo/calls/" + d["resource_id"], token=tok)))
     assert r, "the direct route never let the token through"
@@ -45,7 +43,7 @@ def test_a_direct_token_reaches_its_resource_routes_only(client,
     assert_denied(client.get("/demo/other", token=tok), 403,
                   "direct_token_out_of_scope", before)
     # A token for another resource type is out of scope here too.
-    _, other = boot(client, s["token"], "meeting", "m1")
+    _, other = direct_token(client, s["token"], "meeting", "m1")
     assert_denied(client.get("/demo/calls/x", token=other), 403,
                   "direct_token_out_of_scope", before)
     # Revoking the direct hash kills its tokens.

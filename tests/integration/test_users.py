@@ -1,24 +1,13 @@
 """Members of an org: CRUD, role rules, the last owner, other orgs."""
-from conftest import query, unique_email
-from test_http_core import assert_error
-
-
-def add_user(client, token, role, password="member pass"):
-    email = unique_email(role)
-    r = client.post("/v1/users", {"email": email, "password": password,
-                                  "role": role}, token=token)
-    assert r.status == 201, r
-    tok = client.post("/v1/auth/login", {"email": email,
-                                         "password": password})
-    assert tok.status == 200, tok
-    return r.json, tok.json["token"]
+from helpers import (MEMBER_PASSWORD, add_user, assert_error, query,
+                     unique_email)
 
 
 def test_owner_creates_reads_changes_and_removes_a_member(client, db):
     s = client.signup()
     t = s["token"]
     email = unique_email("m")
-    r = client.post("/v1/users", {"email": email, "password": "member pass"},
+    r = client.post("/v1/users", {"email": email, "password": MEMBER_PASSWORD},
                     token=t)
     assert r.status == 201, r
     u = r.json
