@@ -8,8 +8,7 @@ client's own parser.
 """
 import secrets
 
-from conftest import query
-from test_http_core import assert_error
+from helpers import assert_error, query
 
 NOT_JSON = [
     b"{'org_name':'x','email':'a@b.test','password':'correct horse'}",
