@@ -287,11 +287,11 @@ static enum lk_err
 take_tokens(const struct auth_env *env, const char *cb, int cl,
     const char *ob, int ol, struct rate_info *ri)
 {
-	struct ac_take ct = { 0, 1, 0, 0 }, ot = { 0, 1, 0, 0 };
+	struct ratelimit_take ct = { 0, 1, 0, 0 }, ot = { 0, 1, 0, 0 };
+	struct ratelimit_grant g;
 	char cls[16], cn[16], ols[16], on[16];
 	const char *params[6] = { cb, cls, cn, ob, ols, on };
 	struct db_res *res;
-	long cg, og;
 	enum lk_err e;
 
 	memset(ri, 0, sizeof(*ri));
@@ -303,46 +303,43 @@ take_tokens(const struct auth_env *env, const char *cb, int cl,
 		authcache_take(env->cache, ob, ol, env->mono_ms, &ot);
 	}
 	if (ct.taken && ot.taken) {
-		ri->allowed = 1;
-		ri->cred_remaining = ct.remaining;
-		ri->cred_reset_ms = ct.reset_ms;
-		ri->org_remaining = ot.remaining;
-		ri->org_reset_ms = ot.reset_ms;
+		ratelimit_decide(cl, &ct, ol, &ot, NULL, ri);
 		return LK_OK;
 	}
-	if (snprintf(cls, sizeof(cls), "%d", cl) < 0 ||
-	    snprintf(cn, sizeof(cn), "%d", ct.taken ? 0 : ct.chunk) < 0 ||
-	    snprintf(ols, sizeof(ols), "%d", ol) < 0 ||
-	    snprintf(on, sizeof(on), "%d", ot.taken ? 0 : ot.chunk) < 0) {
-		e = LK_EINVAL;
+	if ((e = util_snprintf(cls, sizeof(cls), "%d", cl)) != LK_OK ||
+	    (e = util_snprintf(cn, sizeof(cn), "%d",
+	    ct.taken ? 0 : ct.chunk)) != LK_OK ||
+	    (e = util_snprintf(ols, sizeof(ols), "%d", ol)) != LK_OK ||
+	    (e = util_snprintf(on, sizeof(on), "%d",
+	    ot.taken ? 0 : ot.chunk)) != LK_OK) {
 		goto giveback;
 	}
 	if ((e = db_exec(env->db, &rate_lease, params, &res)) != LK_OK) {
 		goto giveback;
 	}
-	cg = num(res, 0);
-	og = num(res, 3);
-	ri->allowed = (ct.taken || cg > 0) && (ot.taken || og > 0);
-	ri->retry_ms = (int)num(res, 6);
-	ri->cred_remaining = ct.taken ? ct.remaining : (int)num(res, 1) +
-	    (int)(cg > 0 ? cg - ri->allowed : 0);
-	ri->cred_reset_ms = ct.taken ? ct.reset_ms : (int)num(res, 2);
-	ri->org_remaining = ot.taken ? ot.remaining : (int)num(res, 4) +
-	    (int)(og > 0 ? og - ri->allowed : 0);
-	ri->org_reset_ms = ot.taken ? ot.reset_ms : (int)num(res, 5);
+	g.cred_granted = num(res, 0);
+	g.cred_remaining = num(res, 1);
+	g.cred_reset_ms = num(res, 2);
+	g.org_granted = num(res, 3);
+	g.org_remaining = num(res, 4);
+	g.org_reset_ms = num(res, 5);
+	g.retry_ms = num(res, 6);
+	db_res_free(res);
+	ratelimit_decide(cl, &ct, ol, &ot, &g, ri);
 	if (env->cache != NULL) {
 		if (!ct.taken) {
-			authcache_leased(env->cache, cb, cl, (int)cg,
-			    ri->allowed, (int)num(res, 1), (int)num(res, 2),
+			authcache_leased(env->cache, cb, cl,
+			    (int)g.cred_granted, ri->allowed,
+			    (int)g.cred_remaining, (int)g.cred_reset_ms,
 			    env->mono_ms);
 		}
 		if (!ot.taken) {
-			authcache_leased(env->cache, ob, ol, (int)og,
-			    ri->allowed, (int)num(res, 4), (int)num(res, 5),
+			authcache_leased(env->cache, ob, ol,
+			    (int)g.org_granted, ri->allowed,
+			    (int)g.org_remaining, (int)g.org_reset_ms,
 			    env->mono_ms);
 		}
 	}
-	db_res_free(res);
 	if (ri->allowed) {
 		return LK_OK;
 	}
