@@ -1064,3 +1064,85 @@ Test(config_load, refuses_the_example_files_secret)
 	cr_expect(strstr(err, "example value") != NULL, "%s", err);
 	cr_expect_eq(unlink(path), 0);
 }
+
+Test(config, every_message_states_the_bounds_written_once)
+{
+	static const struct {
+		const char	*text;
+		const char	*err;
+	} cases[] = {
+		{ "shutdown_timeout = 0",
+		    "line 1: shutdown_timeout: expected 1..600 seconds" },
+		{ "jwt_ttl = 59",
+		    "line 1: jwt_ttl: expected 60..2592000 seconds" },
+		{ "bcrypt_cost = 32", "line 1: bcrypt_cost: expected 4..31" },
+		{ "max_body_bytes = 1023",
+		    "line 1: max_body_bytes: expected 1024..16777216" },
+		{ "log_body_max = 65537",
+		    "line 1: log_body_max: expected 0..65536" },
+		{ "request_log_retention_days = 0", "line 1: "
+		    "request_log_retention_days: expected 1..3650 days" },
+		{ "signup = maybe", "line 1: signup: expected open or closed" },
+		{ "authorizer_unrouted = allow", "line 1: authorizer_unrouted: "
+		    "expected deny or authenticate" },
+		{ "verify_requires_service_key = 1",
+		    "line 1: verify_requires_service_key: expected yes or no" },
+		{ "api_key_prefix = a-b",
+		    "line 1: api_key_prefix: expected 1..16 letters or digits" },
+		{ "trusted_proxies = x",
+		    "line 1: trusted_proxies: expected IPv4 or IPv6 addresses "
+		    "or CIDR blocks (host bits zero), comma-separated" },
+		{ "service_keys = ab", "line 1: service_keys: expected up to 16 "
+		    "SHA-256 hashes (64 hex digits each, from latchkeyctl "
+		    "hash-key), comma-separated" },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(parse(&c, cases[i].text, err), LK_EINVAL,
+		    "case %zu accepted", i);
+		cr_expect_str_eq(err, cases[i].err, "case %zu", i);
+	}
+}
+
+Test(config, a_message_too_long_for_the_buffer_is_cut_visibly)
+{
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX], text[CONFIG_ERR_MAX + 32];
+
+	memset(text, 'k', CONFIG_ERR_MAX + 8);
+	memcpy(text + CONFIG_ERR_MAX + 8, " = 1", 5);
+	cr_assert_eq(parse(&c, text, err), LK_EINVAL);
+	cr_expect_eq(strlen(err), (size_t)CONFIG_ERR_MAX - 1);
+	cr_expect(strncmp(err, "line 1: unknown key \"kkk", 24) == 0, "%s",
+	    err);
+	cr_expect_str_eq(err + CONFIG_ERR_MAX - 4, "...");
+}
+
+Test(config, load_text_fills_defaults_applies_the_environment_and_validates)
+{
+	static const char *const env[] = {
+		"LK_JWT_SECRET", STRONG_SECRET_2,
+		NULL,
+	};
+	static const char text[] = "database_url = dbname=x\nworkers = 3\n";
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+
+	memset(&c, 0xa5, sizeof(c));
+	fake_env = env;
+	cr_assert_eq(config_load_text(&c, text, sizeof(text) - 1,
+	    fake_getenv, err), LK_OK, "%s", err);
+	cr_expect_eq(c.workers, 3);
+	cr_expect_eq(c.listen_port, 9000);
+	cr_expect_str_eq(c.jwt_secret, STRONG_SECRET_2);
+	fake_env = env + 2;	/* no secret: validation refuses */
+	cr_expect_eq(config_load_text(&c, text, sizeof(text) - 1,
+	    fake_getenv, err), LK_EINVAL);
+	cr_expect(strstr(err, "jwt_secret") != NULL, "%s", err);
+	cr_expect_eq(config_load_text(&c, "workers = 0", 11, fake_getenv,
+	    err), LK_EINVAL);
+	cr_expect_str_eq(err, "line 1: workers: expected 1..256");
+}

@@ -155,7 +155,7 @@ Test(ratelimit, the_lease_size_doubles_up_to_a_tenth_of_the_limit)
 	}
 }
 
-Test(ratelimit, a_lease_is_void_after_its_time_from_the_future_or_for_a_new_limit)
+Test(ratelimit, a_lease_is_void_when_old_from_the_future_or_for_a_new_limit)
 {
 	static const struct {
 		int	 limit;
