@@ -160,7 +160,8 @@ time_format(int64_t t, char out[RFC3339_LEN + 1])
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	n = snprintf(out, RFC3339_LEN + 1, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+	n = snprintf(out, RFC3339_LEN + 1,
+	    "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
 	    (long long)y, (long long)m, (long long)d, (long long)(secs / 3600),
 	    (long long)(secs / 60 % 60), (long long)(secs % 60));
 	if (n != RFC3339_LEN) {
@@ -262,8 +263,8 @@ email_valid(const char *s)
 	const char *at, *dot;
 	size_t i, n = strlen(s);
 
-	if (n < EMAIL_MIN_LEN || n > EMAIL_MAX_LEN || (at = strchr(s, '@')) == NULL ||
-	    at == s || strchr(at + 1, '@') != NULL) {
+	if (n < EMAIL_MIN_LEN || n > EMAIL_MAX_LEN ||
+	    (at = strchr(s, '@')) == NULL || at == s || strchr(at + 1, '@') != NULL) {
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
