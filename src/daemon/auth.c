@@ -28,13 +28,11 @@
 
 #define ROLES_TTL_S	60
 
+/* Resolution refuses as extraction does (credential.c). */
 static int
 refuse(struct auth_fail *f, int status, const char *code, const char *msg)
 {
-	f->status = status;
-	f->code = code;
-	f->message = msg;
-	return -1;
+	return credential_refuse(f, status, code, msg);
 }
 
 enum lk_err

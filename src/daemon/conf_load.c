@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,31 +17,12 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "util.h"
 
 static const char *
 env_get(const char *name)
 {
 	return getenv(name);
-}
-
-static void ioerr(char [CONFIG_ERR_MAX], const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-
-/* Writes an I/O error into err, cut visibly ("...") if it is long. */
-static void
-ioerr(char err[CONFIG_ERR_MAX], const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(err, CONFIG_ERR_MAX, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		memcpy(err, "(unprintable)", sizeof("(unprintable)"));
-	} else if ((size_t)n >= CONFIG_ERR_MAX) {
-		memcpy(err + CONFIG_ERR_MAX - 4, "...", 4);
-	}
 }
 
 enum lk_err
@@ -55,12 +35,13 @@ config_load(struct lk_config *c, const char *path, char err[CONFIG_ERR_MAX])
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		ioerr(err, "%s: %s", path, strerror(errno));
+		util_message(err, CONFIG_ERR_MAX, "%s: %s", path,
+		    strerror(errno));
 		return LK_EIO;
 	}
 	if ((text = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
 		e = LK_ENOMEM;
-		ioerr(err, "out of memory");
+		util_message(err, CONFIG_ERR_MAX, "out of memory");
 		goto done;
 	}
 	for (;;) {
@@ -69,7 +50,8 @@ config_load(struct lk_config *c, const char *path, char err[CONFIG_ERR_MAX])
 			continue;
 		}
 		if (n == -1) {
-			ioerr(err, "%s: %s", path, strerror(errno));
+			util_message(err, CONFIG_ERR_MAX, "%s: %s", path,
+		    strerror(errno));
 			goto done;
 		}
 		if (n == 0) {
@@ -78,7 +60,8 @@ config_load(struct lk_config *c, const char *path, char err[CONFIG_ERR_MAX])
 		len += (size_t)n;
 		if (len > CONFIG_FILE_MAX) {
 			e = LK_ETOOBIG;
-			ioerr(err, "%s: larger than %d bytes", path,
+			util_message(err, CONFIG_ERR_MAX,
+			    "%s: larger than %d bytes", path,
 			    CONFIG_FILE_MAX);
 			goto done;
 		}

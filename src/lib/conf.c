@@ -69,41 +69,24 @@ config_defaults(struct lk_config *c)
 	c->request_log_retention_days = CONFIG_RETENTION_DAYS_DEFAULT;
 }
 
-/*
- * n is what vsnprintf() returned for msg (size bytes).  An error message
- * that does not fit is cut visibly, ending "...", never silently; one
- * that could not be formatted says so.
- */
-static void
-clip(char *msg, size_t size, int n)
-{
-	if (n < 0) {
-		memcpy(msg, "(unprintable)", sizeof("(unprintable)"));
-	} else if ((size_t)n >= size) {
-		memcpy(msg + size - 4, "...", 4);
-	}
-}
-
 static enum lk_err fail(char [CONFIG_ERR_MAX], size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/* Writes the message into err, after "line N: " when line > 0. */
 static enum lk_err
 fail(char err[CONFIG_ERR_MAX], size_t line, const char *fmt, ...)
 {
 	char msg[CONFIG_ERR_MAX];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	util_vmessage(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	clip(msg, sizeof(msg), n);
 	if (line > 0) {
-		n = snprintf(err, CONFIG_ERR_MAX, "line %zu: %s", line, msg);
+		util_message(err, CONFIG_ERR_MAX, "line %zu: %s", line, msg);
 	} else {
-		n = snprintf(err, CONFIG_ERR_MAX, "%s", msg);
+		util_message(err, CONFIG_ERR_MAX, "%s", msg);
 	}
-	clip(err, CONFIG_ERR_MAX, n);
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return LK_EINVAL;
 }
@@ -116,12 +99,10 @@ static int
 message(char msg[CONFIG_ERR_MAX], const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, CONFIG_ERR_MAX, fmt, ap);
+	util_vmessage(msg, CONFIG_ERR_MAX, fmt, ap);
 	va_end(ap);
-	clip(msg, CONFIG_ERR_MAX, n);
 	return -1;
 }
 

@@ -108,6 +108,11 @@ const char	*role_str(enum role);
 int		 auth_extract(const struct auth_input *in,
 		    struct credential *cred, struct auth_fail *fail);
 
+/* Fills *f (code and msg are static strings) and returns -1, for
+ * "return credential_refuse(...)" in an extractor or resolver. */
+int		 credential_refuse(struct auth_fail *f, int status,
+		    const char *code, const char *msg);
+
 /*
  * Splits the comma-separated patterns of list (len bytes, no NUL needed)
  * into set, which is emptied first.  Errors: LK_EINVAL (an empty or

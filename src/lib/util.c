@@ -350,3 +350,37 @@ util_snprintf(char *dst, size_t size, const char *fmt, ...)
 	}
 	return LK_OK;
 }
+
+void
+util_vmessage(char *dst, size_t size, const char *fmt, va_list ap)
+{
+	static const char unprintable[] = "(unprintable)";
+	int n;
+
+	if (size < 4) {
+		if (size > 0) {
+			dst[0] = '\0';
+		}
+		return;
+	}
+	n = vsnprintf(dst, size, fmt, ap);
+	if (n < 0) {
+		if (size >= sizeof(unprintable)) {
+			memcpy(dst, unprintable, sizeof(unprintable));
+		} else {
+			memcpy(dst, "?", 2);	/* size is at least 4 */
+		}
+	} else if ((size_t)n >= size) {
+		memcpy(dst + size - 4, "...", 4);
+	}
+}
+
+void
+util_message(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	util_vmessage(dst, size, fmt, ap);
+	va_end(ap);
+}

@@ -538,3 +538,26 @@ Test(util, snprintf_reports_truncation_as_too_big)
 	cr_expect_eq(util_snprintf(dst, sizeof(dst), "%s", ""), LK_OK);
 	cr_expect_str_eq(dst, "");
 }
+
+Test(util, message_cuts_visibly_at_the_size_and_not_before)
+{
+	static const struct {
+		const char	*arg;
+		size_t		 size;
+		const char	*want;
+	} cases[] = {
+		{ "abc", 8, "x: abc" },
+		{ "abcd", 8, "x: abcd" },	/* 7 bytes: fits */
+		{ "abcde", 8, "x: a..." },	/* one past: cut */
+		{ "", 4, "x: " },
+		{ "a", 4, "..." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dst[16];
+
+		util_message(dst, cases[i].size, "x: %s", cases[i].arg);
+		cr_expect_str_eq(dst, cases[i].want, "case %zu", i);
+	}
+}
