@@ -11,9 +11,9 @@
  *     cut inside a string); an accepted one is UTF-8 text without NUL;
  *   - the check is decided by the bytes alone: the same input gives the
  *     same answer and offset twice;
- *   - a body both accept re-serialises to text the check accepts too
- *     (what is stored as jsonb stays storable), every string in it has
- *     no NUL, and it parses back equal;
+ *   - in a body both accept every string has no NUL; an object (what
+ *     body_object() takes) re-serialises to text the check accepts too
+ *     (what is stored as jsonb stays storable) and parses back equal;
  *   - sanitize_text() of any body is text the check's UTF-8 rule takes.
  */
 #include "config.h"
@@ -115,6 +115,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	no_nul(o, 0);
+	/* body_object() takes objects only; a top-level number or literal
+	 * would need a terminator to parse back (json-c waits for more). */
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return 0;
+	}
 	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
 	    &len);
 	FUZZ_CHECK(text != NULL);
