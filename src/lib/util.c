@@ -384,3 +384,27 @@ util_message(char *dst, size_t size, const char *fmt, ...)
 	util_vmessage(dst, size, fmt, ap);
 	va_end(ap);
 }
+
+int
+util_path_step(const char **pp, const char **sp, const char *end,
+    const char **pseg, size_t *plen, const char **seg, size_t *slen)
+{
+	const char *p = *pp, *q = *sp;
+
+	if (*p != '/' || q >= end || *q != '/') {
+		return 0;
+	}
+	*pseg = ++p;
+	while (*p != '\0' && *p != '/') {
+		p++;
+	}
+	*plen = (size_t)(p - *pseg);
+	*seg = ++q;
+	while (q < end && *q != '/') {
+		q++;
+	}
+	*slen = (size_t)(q - *seg);
+	*pp = p;
+	*sp = q;
+	return 1;
+}

@@ -561,3 +561,34 @@ Test(util, message_cuts_visibly_at_the_size_and_not_before)
 		cr_expect_str_eq(dst, cases[i].want, "case %zu", i);
 	}
 }
+
+Test(util, path_step_moves_over_one_segment_of_pattern_and_path)
+{
+	const char *pattern = "/v1/{id}", *path = "/v1/abc/x";
+	const char *pp = pattern, *sp = path, *end = path + strlen(path);
+	const char *pseg, *seg;
+	size_t plen, slen;
+
+	cr_assert_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 1);
+	cr_expect(plen == 2 && memcmp(pseg, "v1", 2) == 0);
+	cr_expect(slen == 2 && memcmp(seg, "v1", 2) == 0);
+	cr_assert_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 1);
+	cr_expect(plen == 4 && memcmp(pseg, "{id}", 4) == 0);
+	cr_expect(slen == 3 && memcmp(seg, "abc", 3) == 0);
+	cr_expect_eq(*pp, '\0');
+	/* The pattern has ended: nothing moves. */
+	cr_expect_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 0);
+	cr_expect_str_eq(sp, "/x");
+	/* The path has ended, or does not stand at a '/'. */
+	pp = "/a";
+	sp = end;
+	cr_expect_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 0);
+	sp = "a";
+	cr_expect_eq(util_path_step(&pp, &sp, sp + 1, &pseg, &plen, &seg,
+	    &slen), 0);
+	cr_expect_str_eq(pp, "/a");
+}
