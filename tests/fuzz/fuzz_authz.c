@@ -27,7 +27,7 @@ unreserved_or_sep(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	    c == '~' || c == '/' || c == '\\';
+	    c == '~' || c == '/' || c == '\\' || c == ';';
 }
 
 /* The reference: split at '/', judge each segment. */
@@ -54,7 +54,9 @@ ref_canonical(const char *p, size_t len)
 		for (j = 0; j < n; j++) {
 			unsigned char c = (unsigned char)seg[j];
 
-			if (c == '\\' || c < 0x20 || c == 0x7f) {
+			/* ';' starts path parameters (Tomcat, Spring):
+			 * refused raw; escaped, unreserved_or_sep(). */
+			if (c == '\\' || c == ';' || c < 0x20 || c == 0x7f) {
 				return 0;
 			}
 			if (c == '%') {
