@@ -38,9 +38,11 @@
 #define RATE_MAX		100000L
 #define LOG_BODY_LIMIT		(64L * 1024)
 #define SERVICE_KEY_LEN		32	/* SHA-256 */
+#define SERVICE_KEY_HEX_LEN	64	/* its hex digits */
 #define DEFAULT_HOST		"127.0.0.1"
 #define DEFAULT_KEY_PREFIX	"lk"
 
+_Static_assert(SERVICE_KEY_HEX_LEN == 2 * SERVICE_KEY_LEN, "hex");
 _Static_assert(sizeof(DEFAULT_HOST) <= SZ_OF(listen_host), "listen_host");
 _Static_assert(sizeof(DEFAULT_KEY_PREFIX) <= SZ_OF(api_key_prefix),
     "api_key_prefix");
@@ -201,11 +203,12 @@ set_service_keys(struct lk_config *c, const char *v)
 		if (len == 0) {
 			break;
 		}
-		if (len != 2 * SERVICE_KEY_LEN ||
+		if (len != SERVICE_KEY_HEX_LEN ||
 		    n == CONFIG_SERVICE_KEYS_MAX) {
 			return "expected up to "
 			    LK_XSTR(CONFIG_SERVICE_KEYS_MAX) " SHA-256 "
-			    "hashes (64 hex digits each, from "
+			    "hashes (" LK_XSTR(SERVICE_KEY_HEX_LEN)
+			    " hex digits each, from "
 			    "latchkeyctl hash-key), comma-separated";
 		}
 		for (i = 0; i < SERVICE_KEY_LEN; i++) {
@@ -604,7 +607,8 @@ config_validate(const struct lk_config *c, char err[CONFIG_ERR_MAX])
 		    "(config file or LK_DATABASE_URL)");
 	}
 	if (c->jwt_secret[0] == '\0') {
-		return fail(err, 0, "%s", "jwt_secret must be at least 32 "
+		return fail(err, 0, "%s", "jwt_secret must be at least "
+		    LK_XSTR(JWT_SECRET_MIN) " "
 		    "bytes (config file or LK_JWT_SECRET)");
 	}
 	if ((e = config_secret_check("jwt_secret", c->jwt_secret,
