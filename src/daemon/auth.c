@@ -32,13 +32,11 @@
 _Static_assert(APIKEY_HASH_LEN == DB_HASH_LEN && SESSION_HASH_LEN ==
     DB_HASH_LEN, "a secret's hash is a bytea of DB_HASH_LEN bytes");
 
+/* Resolution refuses as extraction does (credential.c). */
 static int
 refuse(struct auth_fail *f, int status, const char *code, const char *msg)
 {
-	f->status = status;
-	f->code = code;
-	f->message = msg;
-	return -1;
+	return credential_refuse(f, status, code, msg);
 }
 
 enum lk_err

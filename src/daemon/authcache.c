@@ -1,5 +1,8 @@
 /*
- * authcache.c: the shared identity cache and rate-limit leases.
+ * authcache.c: the shared identity cache and where rate-limit leases are
+ * kept: shared memory, set-associative, under process-shared robust
+ * mutexes.  The lease arithmetic itself is src/lib/ratelimit.c's; this
+ * file must not know FastCGI, libpq, or how a lease is sized.
  */
 #include "config.h"
 
@@ -17,7 +20,6 @@
 #define ID_WAYS		4
 #define BUCKET_SETS	1024
 #define BUCKET_WAYS	4
-#define CHUNK_FAST_MS	(AUTHCACHE_LEASE_MS / 4)
 
 struct id_entry {
 	uint64_t	 epoch;		/* 0: empty */
@@ -33,12 +35,7 @@ struct id_set {
 
 struct bucket {
 	char		 name[AUTHCACHE_BUCKET_MAX + 1];	/* "": empty */
-	int		 tokens;	/* leased, unspent */
-	int		 chunk;		/* size of the next lease */
-	int		 limit;
-	int		 pg_remaining;	/* the bucket's, after the lease */
-	int		 pg_reset_ms;
-	int64_t		 leased_ms;
+	struct ratelimit_lease lease;	/* the arithmetic is ratelimit.c's */
 	int64_t		 used_ms;	/* last touched, for eviction */
 };
 
@@ -230,7 +227,7 @@ find(struct bucket_set *s, const char *name, int create)
 	}
 	memset(lru, 0, sizeof(*lru));
 	memcpy(lru->name, name, strlen(name) + 1);
-	lru->chunk = 1;
+	lru->lease.chunk = 1;
 	return lru;
 }
 
@@ -240,24 +237,12 @@ bucket_set_of(struct authcache *c, const char *name)
 	return &c->buckets[fnv1a(name) % BUCKET_SETS];
 }
 
-static int
-chunk_cap(int limit)
-{
-	int cap = limit / 10;
-
-	if (cap < 1) {
-		cap = 1;
-	}
-	return cap > AUTHCACHE_CHUNK_MAX ? AUTHCACHE_CHUNK_MAX : cap;
-}
-
 void
 authcache_take(struct authcache *c, const char *bucket, int limit,
-    int64_t now_ms, struct ac_take *t)
+    int64_t now_ms, struct ratelimit_take *t)
 {
 	struct bucket_set *s = bucket_set_of(c, bucket);
 	struct bucket *b;
-	int64_t age;
 
 	memset(t, 0, sizeof(*t));
 	t->chunk = 1;
@@ -270,37 +255,7 @@ authcache_take(struct authcache *c, const char *bucket, int limit,
 		return;
 	}
 	b->used_ms = now_ms;
-	age = now_ms - b->leased_ms;
-	if (b->limit != limit || age >= AUTHCACHE_LEASE_MS || age < 0) {
-		/* A changed limit or an old lease: its tokens are void.
-		 * Unspent tokens mean the lease was too big. */
-		if (b->tokens > 0 && b->chunk > 1) {
-			b->chunk /= 2;
-		}
-		b->tokens = 0;
-		b->limit = limit;
-	}
-	if (b->tokens > 0) {
-		b->tokens--;
-		t->taken = 1;
-		t->remaining = b->pg_remaining + b->tokens;
-		t->reset_ms = b->pg_reset_ms - (int)age;
-		if (t->reset_ms < 0) {
-			t->reset_ms = 0;
-		}
-	} else {
-		/* Spent fast: lease more next time. */
-		if (b->leased_ms != 0 && age < CHUNK_FAST_MS) {
-			b->chunk *= 2;
-		}
-		if (b->chunk > chunk_cap(limit)) {
-			b->chunk = chunk_cap(limit);
-		}
-		if (b->chunk < 1) {
-			b->chunk = 1;
-		}
-		t->chunk = b->chunk;
-	}
+	ratelimit_lease_take(&b->lease, limit, now_ms, t);
 	unlock(&s->lock);
 }
 
@@ -315,7 +270,7 @@ authcache_untake(struct authcache *c, const char *bucket)
 		return;
 	}
 	if ((b = find(s, bucket, 0)) != NULL) {
-		b->tokens++;
+		b->lease.tokens++;
 	}
 	unlock(&s->lock);
 }
@@ -333,11 +288,8 @@ authcache_leased(struct authcache *c, const char *bucket, int limit,
 		return;
 	}
 	if ((b = find(s, bucket, 1)) != NULL) {
-		b->limit = limit;
-		b->tokens = granted > spend ? granted - spend : 0;
-		b->pg_remaining = pg_remaining;
-		b->pg_reset_ms = pg_reset_ms;
-		b->leased_ms = now_ms;
+		ratelimit_lease_record(&b->lease, limit, granted, spend,
+		    pg_remaining, pg_reset_ms, now_ms);
 		b->used_ms = now_ms;
 	}
 	unlock(&s->lock);

@@ -9,7 +9,7 @@
  *  - rate-limit leases: tokens a worker took from a PostgreSQL bucket in
  *    advance (011), spent here without a round trip and lost if unspent
  *    within a second.  The lease size adapts: one token for a slow
- *    caller, up to a tenth of the limit (at most AUTHCACHE_CHUNK_MAX) for
+ *    caller, up to a tenth of the limit (at most RATELIMIT_CHUNK_MAX) for
  *    a fast one.
  *
  * Entries live in small sets guarded by process-shared robust mutexes: a
@@ -23,13 +23,12 @@
 #include <stdint.h>
 
 #include "lk_limits.h"
+#include "ratelimit.h"
 
 #define AUTHCACHE_ID_LEN	32	/* SHA-256 */
 #define AUTHCACHE_PERMS_MAX	1024
 #define AUTHCACHE_EMAIL_MAX	EMAIL_MAX_LEN
 #define AUTHCACHE_BUCKET_MAX	63
-#define AUTHCACHE_LEASE_MS	1000
-#define AUTHCACHE_CHUNK_MAX	1000
 
 enum ac_status {
 	AC_VALID,
@@ -70,14 +69,6 @@ struct ac_ident {
 	char		 rid[129];	/* a direct: resource id */
 };
 
-/* A token taken (or not) from a bucket, and what the caller may tell. */
-struct ac_take {
-	int	 taken;		/* 1 if a leased token was spent */
-	int	 chunk;		/* not taken: how many to lease */
-	int	 remaining;	/* best knowledge, for headers */
-	int	 reset_ms;
-};
-
 struct authcache;
 
 /* Maps the shared region (in the master, before forking).  NULL when
@@ -100,7 +91,7 @@ void		authcache_put(struct authcache *, const unsigned char *id,
 
 /* Spends one leased token of bucket (limit per minute) if there is one. */
 void		authcache_take(struct authcache *, const char *bucket,
-		    int limit, int64_t now_ms, struct ac_take *t);
+		    int limit, int64_t now_ms, struct ratelimit_take *t);
 /* Returns a token spent by authcache_take() (the other bucket refused). */
 void		authcache_untake(struct authcache *, const char *bucket);
 /* Records a lease of granted tokens, spend of which (0 or 1) the caller

@@ -14,6 +14,7 @@
 #include "authcache.h"
 #include "db.h"
 #include "ratelease.h"
+#include "ratelimit.h"
 #include "util.h"
 
 static const struct db_stmt rate_lease = {
@@ -31,12 +32,11 @@ enum lk_err
 ratelease_take(struct db *db, struct authcache *cache, int64_t mono_ms,
     const char *cb, int cl, const char *ob, int ol, struct rate_info *ri)
 {
-	struct ac_take ct = { 0, 1, 0, 0 }, ot = { 0, 1, 0, 0 };
+	struct ratelimit_take ct = { 0, 1, 0, 0 }, ot = { 0, 1, 0, 0 };
+	struct ratelimit_grant g;
 	char cls[16], cn[16], ols[16], on[16];
 	const char *params[6] = { cb, cls, cn, ob, ols, on };
 	struct db_res *res;
-	long cg, og;
-	int cr, cz, orem, oz;
 	enum lk_err e;
 
 	memset(ri, 0, sizeof(*ri));
@@ -48,50 +48,41 @@ ratelease_take(struct db *db, struct authcache *cache, int64_t mono_ms,
 		authcache_take(cache, ob, ol, mono_ms, &ot);
 	}
 	if (ct.taken && ot.taken) {
-		ri->allowed = 1;
-		ri->cred_remaining = ct.remaining;
-		ri->cred_reset_ms = ct.reset_ms;
-		ri->org_remaining = ot.remaining;
-		ri->org_reset_ms = ot.reset_ms;
+		ratelimit_decide(cl, &ct, ol, &ot, NULL, ri);
 		return LK_OK;
 	}
-	if (util_snprintf(cls, sizeof(cls), "%d", cl) != LK_OK ||
-	    util_snprintf(cn, sizeof(cn), "%d", ct.taken ? 0 : ct.chunk) !=
-	    LK_OK ||
-	    util_snprintf(ols, sizeof(ols), "%d", ol) != LK_OK ||
-	    util_snprintf(on, sizeof(on), "%d", ot.taken ? 0 : ot.chunk) !=
-	    LK_OK) {
-		e = LK_EINVAL;
+	if ((e = util_snprintf(cls, sizeof(cls), "%d", cl)) != LK_OK ||
+	    (e = util_snprintf(cn, sizeof(cn), "%d",
+	    ct.taken ? 0 : ct.chunk)) != LK_OK ||
+	    (e = util_snprintf(ols, sizeof(ols), "%d", ol)) != LK_OK ||
+	    (e = util_snprintf(on, sizeof(on), "%d",
+	    ot.taken ? 0 : ot.chunk)) != LK_OK) {
 		goto giveback;
 	}
 	if ((e = db_exec(db, &rate_lease, params, &res)) != LK_OK) {
 		goto giveback;
 	}
-	cg = db_get_num(res, 0, L_CRED_GRANTED);
-	og = db_get_num(res, 0, L_ORG_GRANTED);
-	ri->allowed = (ct.taken || cg > 0) && (ot.taken || og > 0);
-	ri->retry_ms = (int)db_get_num(res, 0, L_RETRY_MS);
-	cr = (int)db_get_num(res, 0, L_CRED_REMAINING);
-	cz = (int)db_get_num(res, 0, L_CRED_RESET_MS);
-	orem = (int)db_get_num(res, 0, L_ORG_REMAINING);
-	oz = (int)db_get_num(res, 0, L_ORG_RESET_MS);
-	ri->cred_remaining = ct.taken ? ct.remaining : cr +
-	    (int)(cg > 0 ? cg - ri->allowed : 0);
-	ri->cred_reset_ms = ct.taken ? ct.reset_ms : cz;
-	ri->org_remaining = ot.taken ? ot.remaining : orem +
-	    (int)(og > 0 ? og - ri->allowed : 0);
-	ri->org_reset_ms = ot.taken ? ot.reset_ms : oz;
+	g.cred_granted = db_get_num(res, 0, L_CRED_GRANTED);
+	g.cred_remaining = db_get_num(res, 0, L_CRED_REMAINING);
+	g.cred_reset_ms = db_get_num(res, 0, L_CRED_RESET_MS);
+	g.org_granted = db_get_num(res, 0, L_ORG_GRANTED);
+	g.org_remaining = db_get_num(res, 0, L_ORG_REMAINING);
+	g.org_reset_ms = db_get_num(res, 0, L_ORG_RESET_MS);
+	g.retry_ms = db_get_num(res, 0, L_RETRY_MS);
+	db_res_free(res);
+	ratelimit_decide(cl, &ct, ol, &ot, &g, ri);
 	if (cache != NULL) {
 		if (!ct.taken) {
-			authcache_leased(cache, cb, cl, (int)cg,
-			    ri->allowed, cr, cz, mono_ms);
+			authcache_leased(cache, cb, cl, (int)g.cred_granted,
+			    ri->allowed, (int)g.cred_remaining,
+			    (int)g.cred_reset_ms, mono_ms);
 		}
 		if (!ot.taken) {
-			authcache_leased(cache, ob, ol, (int)og,
-			    ri->allowed, orem, oz, mono_ms);
+			authcache_leased(cache, ob, ol, (int)g.org_granted,
+			    ri->allowed, (int)g.org_remaining,
+			    (int)g.org_reset_ms, mono_ms);
 		}
 	}
-	db_res_free(res);
 	if (ri->allowed) {
 		return LK_OK;
 	}

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "err.h"
+#include "record.h"
 
 #define REQLOG_MSG_MAX		(192 * 1024)	/* one record */
 #define REQLOG_RING_BYTES	(64u * 1024 * 1024)	/* a power of two */
@@ -37,31 +38,6 @@ enum reqlog_kind {
 	REQLOG_EVENT = 'E'	/* an audit_events row */
 };
 
-/* What a worker knows of a finished request, bodies already redacted. */
-struct reqlog_row {
-	const char	*id;		/* row uuid */
-	const char	*request_id;
-	const char	*org_id;	/* NULL: failed before an org */
-	const char	*mode;
-	const char	*role;		/* "responder" or "authorizer" */
-	const char	*credential_kind;
-	const char	*credential_id;
-	const char	*user_id;
-	const char	*method;
-	const char	*path;
-	const char	*query;		/* redacted */
-	int		 status;
-	const char	*error_code;
-	int64_t		 duration_us;
-	const char	*client_ip;
-	const char	*user_agent;
-	const char	*request_body;	/* redacted, truncated, or NULL */
-	size_t		 request_body_len;
-	const char	*response_body;
-	size_t		 response_body_len;
-	int64_t		 created_us;	/* wall clock, microseconds */
-};
-
 struct reqlog_ring;
 
 /*
@@ -71,13 +47,6 @@ struct reqlog_ring;
  * and is never unmapped.
  */
 struct reqlog_ring *reqlog_ring_create(size_t bytes);
-
-/*
- * Appends r as one JSON object (the writer's row format) to out.  Every
- * string is made valid text first (sanitize_text()); the object's
- * "sanitized" member says whether any had to be.  Returns that flag.
- */
-int		reqlog_row_json(const struct reqlog_row *r, struct lk_buf *out);
 
 /*
  * Appends one record of kind with its JSON text to the ring.  Waits a

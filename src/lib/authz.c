@@ -140,25 +140,14 @@ match(const char *pattern, const char *path, size_t len, struct score *sc)
 		if (*pp == '\0') {
 			return sp == end;
 		}
-		if (*pp != '/' || sp >= end || *sp != '/') {
+		if (!util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+		    &slen)) {
 			return 0;
 		}
-		pp++;
-		sp++;
-		pseg = pp;
-		while (*pp != '\0' && *pp != '/') {
-			pp++;
-		}
-		plen = (size_t)(pp - pseg);
 		if (plen == 1 && pseg[0] == '*' && *pp == '\0') {
 			sc->exact = 0;		/* the rest, whatever it is */
 			return 1;
 		}
-		seg = sp;
-		while (sp < end && *sp != '/') {
-			sp++;
-		}
-		slen = (size_t)(sp - seg);
 		if (plen == 1 && pseg[0] == '*') {
 			if (slen == 0) {
 				return 0;

@@ -1,6 +1,6 @@
 /*
- * buf.h: length-carrying strings, a bounded growable byte buffer, and the
- * per-request arena.
+ * buf.h: length-carrying strings and a bounded growable byte buffer (the
+ * per-request arena is in arena.h, included here for its callers).
  *
  * A struct lk_buf has a sticky failure flag: appends after a failure (out of
  * memory or over the buffer's maximum) are no-ops, so a builder checks
@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "arena.h"	/* the arena was declared here: callers rely on it */
 #include "err.h"
 
 struct lk_str {
@@ -53,22 +54,5 @@ void	 buf_json_str(struct lk_buf *, const char *s, size_t len);
 int	 buf_failed(const struct lk_buf *);
 /* Returns the contents, NUL-terminated, owned by the buffer; never NULL. */
 const char *buf_cstr(const struct lk_buf *);
-
-/*
- * The request arena: allocations live until arena_reset(), which the
- * worker calls once per request.  Memory is never freed piecemeal.
- */
-struct lk_arena;
-
-struct lk_arena	*arena_new(size_t limit);	/* caller frees */
-void		 arena_free(struct lk_arena *);
-void		 arena_reset(struct lk_arena *);
-/* Returns zeroed memory or NULL when the arena's limit is reached. */
-void		*arena_alloc(struct lk_arena *, size_t);
-/* Returns a NUL-terminated copy or NULL. */
-char		*arena_strndup(struct lk_arena *, const char *, size_t);
-char		*arena_strdup(struct lk_arena *, const char *);
-char		*arena_printf(struct lk_arena *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,38 +1,58 @@
 /*
  * conf.c: parsing, environment overrides and validation of the
- * configuration.  config_parse() is pure; config_load() reads the file.
+ * configuration.  Every key is one row of keys[] (name, kind, field,
+ * bounds, message written once) read by one loop.  Pure: the text and
+ * the environment come in as arguments; reading the file is
+ * src/daemon/conf_load.c's, and this file must not know where the text
+ * came from.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "apikey.h"
 #include "conf.h"
 #include "jwt.h"
+#include "lk_limits.h"
 #include "password.h"
 #include "util.h"
+
+/* The size of a member of struct lk_config. */
+#define SZ_OF(f)	sizeof(((struct lk_config *)0)->f)
 
 #define MAX_BODY_LIMIT		(16L * 1024 * 1024)
 #define TTL_MAX			(30L * 24 * 3600)
 #define LEEWAY_MAX		600L
 #define SHUTDOWN_MAX		600L
+#define DIRECT_TTL_MAX		(24L * 3600)
+#define CACHE_TTL_MAX_MS	1000L
+#define RATE_MAX		100000L
+#define LOG_BODY_LIMIT		(64L * 1024)
+#define SERVICE_KEY_LEN		32	/* SHA-256 */
+#define SERVICE_KEY_HEX_LEN	64	/* its hex digits */
+#define DEFAULT_HOST		"127.0.0.1"
+#define DEFAULT_KEY_PREFIX	"lk"
+
+_Static_assert(SERVICE_KEY_HEX_LEN == 2 * SERVICE_KEY_LEN, "hex");
+_Static_assert(sizeof(DEFAULT_HOST) <= SZ_OF(listen_host), "listen_host");
+_Static_assert(sizeof(DEFAULT_KEY_PREFIX) <= SZ_OF(api_key_prefix),
+    "api_key_prefix");
 
 void
 config_defaults(struct lk_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->listen_kind = CONFIG_LISTEN_TCP;
-	(void)snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+	memcpy(c->listen_host, DEFAULT_HOST, sizeof(DEFAULT_HOST));
 	c->listen_port = 9000;
 	c->listen_mode = 0660;
 	c->workers = 0;
@@ -41,7 +61,8 @@ config_defaults(struct lk_config *c)
 	c->jwt_leeway = 60;
 	c->bcrypt_cost = PASSWORD_COST_DEFAULT;
 	c->max_body_bytes = 64 * 1024;
-	(void)snprintf(c->api_key_prefix, sizeof(c->api_key_prefix), "lk");
+	memcpy(c->api_key_prefix, DEFAULT_KEY_PREFIX,
+	    sizeof(DEFAULT_KEY_PREFIX));
 	c->log_body_max = 8 * 1024;
 	c->login_rate_per_min = 10;
 	c->signup_rate_per_min = 10;
@@ -53,28 +74,38 @@ config_defaults(struct lk_config *c)
 static enum lk_err fail(char [CONFIG_ERR_MAX], size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/* Writes the message into err, after "line N: " when line > 0. */
 static enum lk_err
 fail(char err[CONFIG_ERR_MAX], size_t line, const char *fmt, ...)
 {
 	char msg[CONFIG_ERR_MAX];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	util_vmessage(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		msg[0] = '\0';
-	}
 	if (line > 0) {
-		n = snprintf(err, CONFIG_ERR_MAX, "line %zu: %s", line, msg);
+		util_message(err, CONFIG_ERR_MAX, "line %zu: %s", line, msg);
 	} else {
-		n = snprintf(err, CONFIG_ERR_MAX, "%s", msg);
+		util_message(err, CONFIG_ERR_MAX, "%s", msg);
 	}
-	if (n < 0) {
-		err[0] = '\0';
-	}
+	OPENSSL_cleanse(msg, sizeof(msg));
 	return LK_EINVAL;
+}
+
+static int message(char [CONFIG_ERR_MAX], const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Writes a message into msg; returns -1 for set()'s callers. */
+static int
+message(char msg[CONFIG_ERR_MAX], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	util_vmessage(msg, CONFIG_ERR_MAX, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 static int
@@ -142,18 +173,6 @@ set_prefix(struct lk_config *c, const char *v)
 }
 
 static enum lk_err
-set_int(const char *v, long min, long max, int *out)
-{
-	long x;
-
-	if (parse_long(v, strlen(v), min, max, &x) != LK_OK) {
-		return LK_EINVAL;
-	}
-	*out = (int)x;
-	return LK_OK;
-}
-
-static enum lk_err
 set_mode(const char *v, unsigned *out)
 {
 	char *end;
@@ -184,17 +203,20 @@ set_service_keys(struct lk_config *c, const char *v)
 		if (len == 0) {
 			break;
 		}
-		if (len != 64 || n == CONFIG_SERVICE_KEYS_MAX) {
-			return "service_keys: expected up to 16 SHA-256 "
-			    "hashes (64 hex digits each, from "
+		if (len != SERVICE_KEY_HEX_LEN ||
+		    n == CONFIG_SERVICE_KEYS_MAX) {
+			return "expected up to "
+			    LK_XSTR(CONFIG_SERVICE_KEYS_MAX) " SHA-256 "
+			    "hashes (" LK_XSTR(SERVICE_KEY_HEX_LEN)
+			    " hex digits each, from "
 			    "latchkeyctl hash-key), comma-separated";
 		}
-		for (i = 0; i < 32; i++) {
+		for (i = 0; i < SERVICE_KEY_LEN; i++) {
 			int hi = hex_digit((unsigned char)p[2 * i]);
 			int lo = hex_digit((unsigned char)p[2 * i + 1]);
 
 			if (hi < 0 || lo < 0) {
-				return "service_keys: not hexadecimal";
+				return "not hexadecimal";
 			}
 			c->service_keys[n][i] = (unsigned char)(hi << 4 | lo);
 		}
@@ -219,11 +241,12 @@ set_proxies(struct lk_config *c, const char *v)
 			break;
 		}
 		if (n == CONFIG_PROXIES_MAX) {
-			return "trusted_proxies: at most 32 entries";
+			return "at most " LK_XSTR(CONFIG_PROXIES_MAX)
+			    " entries";
 		}
 		if (netaddr_parse_cidr(p, len, &c->trusted_proxies[n]) !=
 		    LK_OK) {
-			return "trusted_proxies: expected IPv4 or IPv6 "
+			return "expected IPv4 or IPv6 "
 			    "addresses or CIDR blocks (host bits zero), "
 			    "comma-separated";
 		}
@@ -234,114 +257,180 @@ set_proxies(struct lk_config *c, const char *v)
 	return NULL;
 }
 
-/* Applies one key = value; returns a message on error, NULL on success. */
 static const char *
-set(struct lk_config *c, const char *k, const char *v)
+set_listen_msg(struct lk_config *c, const char *v)
 {
-	long body;
+	return set_listen(c, v) == LK_OK ? NULL :
+	    "expected HOST:PORT, unix:/PATH or stdin";
+}
 
-	if (strcmp(k, "listen") == 0) {
-		return set_listen(c, v) == LK_OK ? NULL :
-		    "listen: expected HOST:PORT, unix:/PATH or stdin";
-	} else if (strcmp(k, "listen_mode") == 0) {
-		return set_mode(v, &c->listen_mode) == LK_OK ? NULL :
-		    "listen_mode: expected an octal mode such as 0660";
-	} else if (strcmp(k, "workers") == 0) {
-		return set_int(v, 1, CONFIG_WORKERS_MAX, &c->workers) ==
-		    LK_OK ? NULL : "workers: expected 1..256";
-	} else if (strcmp(k, "shutdown_timeout") == 0) {
-		return set_int(v, 1, SHUTDOWN_MAX, &c->shutdown_timeout) ==
-		    LK_OK ? NULL : "shutdown_timeout: expected 1..600 seconds";
-	} else if (strcmp(k, "database_url") == 0) {
-		return copy(c->database_url, sizeof(c->database_url), v) ==
-		    0 ? NULL : "database_url: too long";
-	} else if (strcmp(k, "mount_prefix") == 0) {
-		return set_prefix(c, v) == LK_OK ? NULL :
-		    "mount_prefix: expected a path such as / or /auth";
-	} else if (strcmp(k, "jwt_secret") == 0) {
-		return copy(c->jwt_secret, sizeof(c->jwt_secret), v) == 0 ?
-		    NULL : "jwt_secret: longer than 255 bytes";
-	} else if (strcmp(k, "jwt_secret_previous") == 0) {
-		return copy(c->jwt_secret_previous,
-		    sizeof(c->jwt_secret_previous), v) == 0 ? NULL :
-		    "jwt_secret_previous: longer than 255 bytes";
-	} else if (strcmp(k, "jwt_ttl") == 0) {
-		return set_int(v, 60, TTL_MAX, &c->jwt_ttl) == LK_OK ? NULL :
-		    "jwt_ttl: expected 60..2592000 seconds";
-	} else if (strcmp(k, "jwt_leeway") == 0) {
-		return set_int(v, 0, LEEWAY_MAX, &c->jwt_leeway) == LK_OK ?
-		    NULL : "jwt_leeway: expected 0..600 seconds";
-	} else if (strcmp(k, "bcrypt_cost") == 0) {
-		return set_int(v, PASSWORD_COST_MIN, PASSWORD_COST_MAX,
-		    &c->bcrypt_cost) == LK_OK ? NULL :
-		    "bcrypt_cost: expected 4..31";
-	} else if (strcmp(k, "max_body_bytes") == 0) {
-		if (parse_long(v, strlen(v), 1024, MAX_BODY_LIMIT, &body) !=
-		    LK_OK) {
-			return "max_body_bytes: expected 1024..16777216";
-		}
-		c->max_body_bytes = (size_t)body;
-		return NULL;
-	} else if (strcmp(k, "service_keys") == 0) {
-		return set_service_keys(c, v);
-	} else if (strcmp(k, "authorizer_unrouted") == 0) {
-		if (strcmp(v, "deny") != 0 && strcmp(v, "authenticate") != 0) {
-			return "authorizer_unrouted: expected deny or "
-			    "authenticate";
-		}
-		c->authorizer_allow_unrouted = strcmp(v, "authenticate") == 0;
-		return NULL;
-	} else if (strcmp(k, "verify_requires_service_key") == 0) {
-		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-			return "verify_requires_service_key: expected yes or no";
-		}
-		c->verify_requires_service_key = strcmp(v, "yes") == 0;
-		return NULL;
-	} else if (strcmp(k, "direct_token_ttl") == 0) {
-		return set_int(v, 60, 24 * 3600, &c->direct_token_ttl) ==
-		    LK_OK ? NULL : "direct_token_ttl: expected 60..86400 seconds";
-	} else if (strcmp(k, "auth_cache_ttl_ms") == 0) {
-		return set_int(v, 0, 1000, &c->auth_cache_ttl_ms) == LK_OK ?
-		    NULL : "auth_cache_ttl_ms: expected 0..1000";
-	} else if (strcmp(k, "login_rate_per_min") == 0) {
-		return set_int(v, 1, 100000, &c->login_rate_per_min) == LK_OK ?
-		    NULL : "login_rate_per_min: expected 1..100000";
-	} else if (strcmp(k, "signup_rate_per_min") == 0) {
-		return set_int(v, 1, 100000, &c->signup_rate_per_min) ==
-		    LK_OK ? NULL : "signup_rate_per_min: expected 1..100000";
-	} else if (strcmp(k, "signup") == 0) {
-		if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0) {
-			return "signup: expected open or closed";
-		}
-		c->signup_closed = strcmp(v, "closed") == 0;
-		return NULL;
-	} else if (strcmp(k, "trusted_proxies") == 0) {
-		return set_proxies(c, v);
-	} else if (strcmp(k, "log_body_max") == 0) {
-		if (parse_long(v, strlen(v), 0, 64L * 1024, &body) != LK_OK) {
-			return "log_body_max: expected 0..65536";
-		}
-		c->log_body_max = (size_t)body;
-		return NULL;
-	} else if (strcmp(k, "redact_fields") == 0) {
-		if (strspn(v, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-, ") != strlen(v)) {
-			return "redact_fields: expected names separated by commas";
-		}
-		return copy(c->redact_fields, sizeof(c->redact_fields), v) ==
-		    0 ? NULL : "redact_fields: too long";
-	} else if (strcmp(k, "request_log_retention_days") == 0) {
-		return set_int(v, 1, CONFIG_RETENTION_DAYS_MAX,
-		    &c->request_log_retention_days) == LK_OK ? NULL :
-		    "request_log_retention_days: expected 1..3650 days";
-	} else if (strcmp(k, "api_key_prefix") == 0) {
-		if (!apikey_prefix_valid(v)) {
-			return "api_key_prefix: expected 1..16 letters or digits";
-		}
-		return copy(c->api_key_prefix, sizeof(c->api_key_prefix), v)
-		    == 0 ? NULL : "api_key_prefix: too long";
+static const char *
+set_mode_msg(struct lk_config *c, const char *v)
+{
+	return set_mode(v, &c->listen_mode) == LK_OK ? NULL :
+	    "expected an octal mode such as 0660";
+}
+
+static const char *
+set_prefix_msg(struct lk_config *c, const char *v)
+{
+	return set_prefix(c, v) == LK_OK ? NULL :
+	    "expected a path such as / or /auth";
+}
+
+static const char *
+set_redact_fields(struct lk_config *c, const char *v)
+{
+	if (strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-, ") != strlen(v)) {
+		return "expected names separated by commas";
 	}
-	return "unknown key";
+	return copy(c->redact_fields, sizeof(c->redact_fields), v) == 0 ?
+	    NULL : "too long";
+}
+
+static const char *
+set_key_prefix(struct lk_config *c, const char *v)
+{
+	if (!apikey_prefix_valid(v)) {
+		return "expected 1.." LK_XSTR(APIKEY_PREFIX_MAX)
+		    " letters or digits";
+	}
+	return copy(c->api_key_prefix, sizeof(c->api_key_prefix), v) == 0 ?
+	    NULL : "too long";
+}
+
+/* How a key's value is read. */
+enum kind {
+	K_INT,		/* an int in [min, max]; unit follows the range */
+	K_SIZE,		/* a size_t in [min, max] */
+	K_TEXT,		/* a string that fits the field: "too long" */
+	K_SECRET,	/* likewise: "longer than N bytes" */
+	K_CHOICE,	/* words[0] or words[1]; the field is 1 for words[on] */
+	K_CUSTOM	/* fn() parses and returns the message, NULL if good */
+};
+
+/*
+ * One configuration key: its name, how its value is read, where it goes
+ * and its bounds, each written once.  A message is "key: " followed by
+ * what the row says (the range, the words, or fn's message).
+ */
+struct key {
+	const char	*name;
+	enum kind	 kind;
+	size_t		 off;		/* offsetof(struct lk_config, ...) */
+	size_t		 size;		/* K_TEXT, K_SECRET: of the field */
+	long		 min, max;	/* K_INT, K_SIZE */
+	const char	*unit;		/* K_INT: "", " seconds", " days" */
+	const char	*words[2];	/* K_CHOICE */
+	int		 on;		/* K_CHOICE */
+	const char	*(*fn)(struct lk_config *, const char *);
+};
+
+#define AT(f)	offsetof(struct lk_config, f)
+#define INT(f, lo, hi, u)	K_INT, AT(f), 0, (lo), (hi), (u), { 0 }, 0, 0
+#define SIZE(f, lo, hi)	K_SIZE, AT(f), 0, (lo), (hi), "", { 0 }, 0, 0
+#define TEXT(f)		K_TEXT, AT(f), SZ_OF(f), 0, 0, "", { 0 }, 0, 0
+#define SECRET(f)	K_SECRET, AT(f), SZ_OF(f), 0, 0, "", { 0 }, 0, 0
+#define CHOICE(f, w0, w1, o) \
+			K_CHOICE, AT(f), 0, 0, 0, "", { (w0), (w1) }, (o), 0
+#define CUSTOM(fn)	K_CUSTOM, 0, 0, 0, 0, "", { 0 }, 0, (fn)
+
+/* tests/packaging/run reads the key names from the rows below. */
+static const struct key keys[] = {
+	{ "listen", CUSTOM(set_listen_msg) },
+	{ "listen_mode", CUSTOM(set_mode_msg) },
+	{ "workers", INT(workers, 1, CONFIG_WORKERS_MAX, "") },
+	{ "shutdown_timeout", INT(shutdown_timeout, 1, SHUTDOWN_MAX,
+	    " seconds") },
+	{ "database_url", TEXT(database_url) },
+	{ "mount_prefix", CUSTOM(set_prefix_msg) },
+	{ "jwt_secret", SECRET(jwt_secret) },
+	{ "jwt_secret_previous", SECRET(jwt_secret_previous) },
+	{ "jwt_ttl", INT(jwt_ttl, 60, TTL_MAX, " seconds") },
+	{ "jwt_leeway", INT(jwt_leeway, 0, LEEWAY_MAX, " seconds") },
+	{ "bcrypt_cost", INT(bcrypt_cost, PASSWORD_COST_MIN,
+	    PASSWORD_COST_MAX, "") },
+	{ "max_body_bytes", SIZE(max_body_bytes, 1024, MAX_BODY_LIMIT) },
+	{ "service_keys", CUSTOM(set_service_keys) },
+	{ "authorizer_unrouted", CHOICE(authorizer_allow_unrouted, "deny",
+	    "authenticate", 1) },
+	{ "verify_requires_service_key", CHOICE(verify_requires_service_key,
+	    "yes", "no", 0) },
+	{ "direct_token_ttl", INT(direct_token_ttl, 60, DIRECT_TTL_MAX,
+	    " seconds") },
+	{ "auth_cache_ttl_ms", INT(auth_cache_ttl_ms, 0, CACHE_TTL_MAX_MS,
+	    "") },
+	{ "login_rate_per_min", INT(login_rate_per_min, 1, RATE_MAX, "") },
+	{ "signup_rate_per_min", INT(signup_rate_per_min, 1, RATE_MAX, "") },
+	{ "signup", CHOICE(signup_closed, "open", "closed", 1) },
+	{ "trusted_proxies", CUSTOM(set_proxies) },
+	{ "log_body_max", SIZE(log_body_max, 0, LOG_BODY_LIMIT) },
+	{ "redact_fields", CUSTOM(set_redact_fields) },
+	{ "request_log_retention_days", INT(request_log_retention_days, 1,
+	    CONFIG_RETENTION_DAYS_MAX, " days") },
+	{ "api_key_prefix", CUSTOM(set_key_prefix) },
+};
+
+/*
+ * Applies one key = value.  Returns 0, or -1 with the message (naming
+ * the key, or "unknown key \"k\"") in msg.
+ */
+static int
+set(struct lk_config *c, const char *k, const char *v,
+    char msg[CONFIG_ERR_MAX])
+{
+	const struct key *f = NULL;
+	const char *why;
+	char *at;
+	long x;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(k, keys[i].name) == 0) {
+			f = &keys[i];
+			break;
+		}
+	}
+	if (f == NULL) {
+		return message(msg, "unknown key \"%s\"", k);
+	}
+	at = (char *)c + f->off;
+	switch (f->kind) {
+	case K_INT:
+	case K_SIZE:
+		if (parse_long(v, strlen(v), f->min, f->max, &x) != LK_OK) {
+			return message(msg, "%s: expected %ld..%ld%s",
+			    f->name, f->min, f->max, f->unit);
+		}
+		if (f->kind == K_INT) {
+			*(int *)(void *)at = (int)x;
+		} else {
+			*(size_t *)(void *)at = (size_t)x;
+		}
+		return 0;
+	case K_TEXT:
+		return copy(at, f->size, v) == 0 ? 0 :
+		    message(msg, "%s: too long", f->name);
+	case K_SECRET:
+		return copy(at, f->size, v) == 0 ? 0 :
+		    message(msg, "%s: longer than %zu bytes", f->name,
+		    f->size - 1);
+	case K_CHOICE:
+		if (strcmp(v, f->words[0]) != 0 &&
+		    strcmp(v, f->words[1]) != 0) {
+			return message(msg, "%s: expected %s or %s", f->name,
+			    f->words[0], f->words[1]);
+		}
+		*(int *)(void *)at = strcmp(v, f->words[f->on]) == 0;
+		return 0;
+	case K_CUSTOM:
+		if ((why = f->fn(c, v)) == NULL) {
+			return 0;
+		}
+		return message(msg, "%s: %s", f->name, why);
+	}
+	return message(msg, "%s: unreadable", f->name);
 }
 
 static void
@@ -359,9 +448,8 @@ enum lk_err
 config_parse(struct lk_config *c, const char *text, size_t len,
     char err[CONFIG_ERR_MAX])
 {
-	char line[CONFIG_VALUE_MAX + 64 + 2];
+	char line[CONFIG_VALUE_MAX + 64 + 2], msg[CONFIG_ERR_MAX];
 	const char *p = text, *end = text + len, *nl;
-	const char *msg;
 	size_t lineno = 0, n;
 	char *ks, *ke, *vs, *ve, *eq;
 	enum lk_err e = LK_OK;
@@ -403,13 +491,8 @@ config_parse(struct lk_config *c, const char *text, size_t len,
 			e = fail(err, lineno, "%s", "empty key");
 			goto done;
 		}
-		if ((msg = set(c, ks, vs)) != NULL) {
-			if (strcmp(msg, "unknown key") == 0) {
-				e = fail(err, lineno, "unknown key \"%s\"",
-				    ks);
-			} else {
-				e = fail(err, lineno, "%s", msg);
-			}
+		if (set(c, ks, vs, msg) == -1) {
+			e = fail(err, lineno, "%s", msg);
 			goto done;
 		}
 	}
@@ -430,18 +513,23 @@ config_apply_env(struct lk_config *c, const char *(*getenv_fn)(const char *),
 		{ "LK_JWT_SECRET_PREVIOUS", "jwt_secret_previous" },
 		{ "LK_DATABASE_URL", "database_url" },
 	};
-	const char *v, *msg;
+	char msg[CONFIG_ERR_MAX];
+	const char *v;
 	size_t i;
+	enum lk_err e = LK_OK;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		if ((v = getenv_fn(vars[i].var)) == NULL || *v == '\0') {
 			continue;
 		}
-		if ((msg = set(c, vars[i].key, v)) != NULL) {
-			return fail(err, 0, "%s (from the environment)", msg);
+		if (set(c, vars[i].key, v, msg) == -1) {
+			e = fail(err, 0, "%s (from the environment)", msg);
+			break;
 		}
 	}
-	return LK_OK;
+	/* msg may quote a secret's key, never its value; wiped anyway. */
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return e;
 }
 
 /* The jwt_secret of latchkey.conf.example: a copied example is no
@@ -519,7 +607,8 @@ config_validate(const struct lk_config *c, char err[CONFIG_ERR_MAX])
 		    "(config file or LK_DATABASE_URL)");
 	}
 	if (c->jwt_secret[0] == '\0') {
-		return fail(err, 0, "%s", "jwt_secret must be at least 32 "
+		return fail(err, 0, "%s", "jwt_secret must be at least "
+		    LK_XSTR(JWT_SECRET_MIN) " "
 		    "bytes (config file or LK_JWT_SECRET)");
 	}
 	if ((e = config_secret_check("jwt_secret", c->jwt_secret,
@@ -533,66 +622,19 @@ config_validate(const struct lk_config *c, char err[CONFIG_ERR_MAX])
 	return LK_OK;
 }
 
-static const char *
-env_get(const char *name)
-{
-	return getenv(name);
-}
-
 enum lk_err
-config_load(struct lk_config *c, const char *path, char err[CONFIG_ERR_MAX])
+config_load_text(struct lk_config *c, const char *text, size_t len,
+    const char *(*getenv_fn)(const char *), char err[CONFIG_ERR_MAX])
 {
-	char *text = NULL;
-	size_t len = 0;
-	ssize_t n;
-	enum lk_err e = LK_EIO;
-	int fd;
+	enum lk_err e;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		(void)snprintf(err, CONFIG_ERR_MAX, "%s: %s", path,
-		    strerror(errno));
-		return LK_EIO;
-	}
-	if ((text = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
-		e = LK_ENOMEM;
-		(void)snprintf(err, CONFIG_ERR_MAX, "out of memory");
-		goto done;
-	}
-	for (;;) {
-		n = read(fd, text + len, CONFIG_FILE_MAX + 1 - len);
-		if (n == -1 && errno == EINTR) {
-			continue;
-		}
-		if (n == -1) {
-			(void)snprintf(err, CONFIG_ERR_MAX, "%s: %s", path,
-			    strerror(errno));
-			goto done;
-		}
-		if (n == 0) {
-			break;
-		}
-		len += (size_t)n;
-		if (len > CONFIG_FILE_MAX) {
-			e = LK_ETOOBIG;
-			(void)snprintf(err, CONFIG_ERR_MAX,
-			    "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
-			goto done;
-		}
-	}
 	config_defaults(c);
 	if ((e = config_parse(c, text, len, err)) != LK_OK ||
-	    (e = config_apply_env(c, env_get, err)) != LK_OK ||
+	    (e = config_apply_env(c, getenv_fn, err)) != LK_OK ||
 	    (e = config_validate(c, err)) != LK_OK) {
-		goto done;
+		return e;
 	}
-	e = LK_OK;
-done:
-	if (text != NULL) {
-		OPENSSL_cleanse(text, CONFIG_FILE_MAX + 1);
-		free(text);
-	}
-	(void)close(fd);
-	return e;
+	return LK_OK;
 }
 
 void

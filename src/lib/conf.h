@@ -3,8 +3,10 @@
  *
  * The file format is "key = value" lines with "#" comments (see
  * latchkey.conf.example).  Secrets may come from the environment instead,
- * which wins over the file.  Parsing is pure; config_load() adds the file
- * read and the environment.  The loaded config is read-only afterwards.
+ * which wins over the file.  Everything here is pure (libpure) except
+ * config_load(), which reads the file and lives in src/daemon/conf_load.c,
+ * linked into latchkeyd and latchkeyctl.  The loaded config is read-only
+ * afterwards.
  */
 #ifndef LK_CONF_H
 #define LK_CONF_H
@@ -102,8 +104,18 @@ enum lk_err	config_secret_check(const char *field, const char *secret,
 enum lk_err	config_validate(const struct lk_config *,
 		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
 
+/*
+ * Fills in the defaults, parses text (len bytes), applies the
+ * environment as getenv_fn returns it and validates: config_load()
+ * without the file.  Errors: LK_EINVAL with err set.
+ */
+enum lk_err	config_load_text(struct lk_config *, const char *text,
+		    size_t len, const char *(*getenv_fn)(const char *),
+		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
 /* Reads path (at most CONFIG_FILE_MAX bytes), parses it, applies the
- * environment and validates.  Errors: LK_EIO, LK_ETOOBIG, LK_EINVAL. */
+ * environment and validates (src/daemon/conf_load.c: not in libpure).
+ * Errors: LK_EIO, LK_ENOMEM, LK_ETOOBIG, LK_EINVAL. */
 enum lk_err	config_load(struct lk_config *, const char *path,
 		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
 

@@ -70,8 +70,9 @@ role_str(enum role r)
 	return role_names[r];
 }
 
-static int
-refuse(struct auth_fail *f, int status, const char *code, const char *msg)
+int
+credential_refuse(struct auth_fail *f, int status, const char *code,
+    const char *msg)
 {
 	f->status = status;
 	f->code = code;
@@ -92,7 +93,7 @@ session_extract(const char *header, struct credential *cred,
 		return 0;
 	}
 	if (n > 1) {
-		return refuse(fail, 400, "duplicate_credentials",
+		return credential_refuse(fail, 400, "duplicate_credentials",
 		    "the " SESSION_COOKIE_NAME " cookie appears more than "
 		    "once");
 	}
@@ -113,7 +114,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 	int sources = 0;
 
 	if (in->q_token_count > 1 || in->q_accesskey_count > 1) {
-		return refuse(fail, 400, "duplicate_credentials",
+		return credential_refuse(fail, 400, "duplicate_credentials",
 		    "a credential parameter appears more than once");
 	}
 	sources = (in->authorization != NULL) + (in->x_api_key != NULL) +
@@ -123,7 +124,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 		return session_extract(in->cookie, cred, fail);
 	}
 	if (sources > 1) {
-		return refuse(fail, 400, "multiple_credentials",
+		return credential_refuse(fail, 400, "multiple_credentials",
 		    "send exactly one credential: Authorization, X-API-Key, "
 		    "X-Internal-Key, ?token= or ?accesskey=");
 	}
@@ -136,7 +137,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 		const char *a = in->authorization;
 
 		if (strncasecmp(a, "Bearer ", 7) != 0) {
-			return refuse(fail, 401, "invalid_authorization",
+			return credential_refuse(fail, 401, "invalid_authorization",
 			    "the Authorization header must be "
 			    "\"Bearer <token or API key>\"");
 		}
@@ -152,7 +153,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 	} else if (in->q_token != NULL) {
 		v = in->q_token;
 		if (apikey_looks_like(v, strlen(v))) {
-			return refuse(fail, 401, "wrong_parameter",
+			return credential_refuse(fail, 401, "wrong_parameter",
 			    "an API key was sent in ?token=; send API keys "
 			    "in ?accesskey=, X-API-Key or "
 			    "Authorization: Bearer");
@@ -161,14 +162,14 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 	} else {
 		v = in->q_accesskey;
 		if (jwt_looks_like(v, strlen(v))) {
-			return refuse(fail, 401, "wrong_parameter",
+			return credential_refuse(fail, 401, "wrong_parameter",
 			    "a login token was sent in ?accesskey=; send "
 			    "tokens in ?token= or Authorization: Bearer");
 		}
 		kind = CRED_KEY;
 	}
 	if (*v == '\0') {
-		return refuse(fail, 401, "missing_credentials",
+		return credential_refuse(fail, 401, "missing_credentials",
 		    "the credential is empty");
 	}
 	cred->kind = kind;

@@ -66,15 +66,15 @@ struct auth_fail {
 struct identity {
 	enum cred_kind	 kind;
 	char		 org_id[UUID_SIZE];
-	char		 user_id[UUID_SIZE];	/* JWT: the user; key: its creator */
+	char		 user_id[UUID_SIZE];	/* JWT: the user; key: creator */
 	char		 key_id[UUID_SIZE];
 	char		 mode[APIKEY_MODE_SIZE];	/* "live" or "test" */
 	enum role	 role;		/* user's role (key: creator's) */
 	char		 email[EMAIL_MAX_LEN + 1];
 	struct perm_set	 perms;		/* effective permissions */
 	struct rate_info rate;		/* the rate-limit decision */
-	char		 rtype[JWT_RTYPE_MAX + 1];	/* direct tokens: resource type */
-	char		 rid[JWT_RID_MAX + 1];	/* direct tokens: resource id */
+	char		 rtype[JWT_RTYPE_MAX + 1];	/* direct: resource type */
+	char		 rid[JWT_RID_MAX + 1];	/* direct: resource id */
 	struct perm_set	 creator_perms;	/* direct tokens: what the direct's
 					 * creator holds now, which bounds
 					 * the routes the token passes */
@@ -107,6 +107,11 @@ const char	*role_str(enum role);
  */
 int		 auth_extract(const struct auth_input *in,
 		    struct credential *cred, struct auth_fail *fail);
+
+/* Fills *f (code and msg are static strings) and returns -1, for
+ * "return credential_refuse(...)" in an extractor or resolver. */
+int		 credential_refuse(struct auth_fail *f, int status,
+		    const char *code, const char *msg);
 
 /*
  * Splits the comma-separated patterns of list (len bytes, no NUL needed)

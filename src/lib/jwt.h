@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "lk_limits.h"
 
 #define JWT_MAX_LEN		4096	/* longer tokens are rejected unread */
-#define JWT_UUID_LEN		36
 #define JWT_TYP_MAX		15
 #define JWT_RTYPE_MAX		64
 #define JWT_RID_MAX		128
@@ -23,8 +23,8 @@
 
 /* The claims latchkey puts in a token. */
 struct jwt_claims {
-	char	 sub[JWT_UUID_LEN + 1];	/* user id (typ "user") or direct id */
-	char	 org[JWT_UUID_LEN + 1];	/* org id */
+	char	 sub[UUID_SIZE];	/* user id (typ "user") or direct id */
+	char	 org[UUID_SIZE];	/* org id */
 	char	 typ[JWT_TYP_MAX + 1];	/* "user" or "direct" */
 	char	 mode[8];		/* "live" or "test"; direct tokens */
 	char	 rtype[JWT_RTYPE_MAX + 1];	/* direct: resource type */

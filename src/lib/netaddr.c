@@ -7,13 +7,13 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "netaddr.h"
 #include "util.h"
 
 #define ADDR_TEXT_MAX	64	/* longest address text we parse */
+#define UNKNOWN		"-"	/* what an unreadable address is written as */
 
 static const unsigned char v4_mapped[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
@@ -144,12 +144,12 @@ format(const struct netaddr_cidr *a, int v6_64, char out[NETADDR_STR_MAX])
 	}
 	if (inet_ntop(a->v6 ? AF_INET6 : AF_INET, b, text, sizeof(text)) ==
 	    NULL) {
-		(void)snprintf(out, NETADDR_STR_MAX, "-");	/* cannot fail */
+		memcpy(out, UNKNOWN, sizeof(UNKNOWN));
 		return;
 	}
-	if (snprintf(out, NETADDR_STR_MAX, "%s%s", text, a->v6 && v6_64 ?
-	    "/64" : "") >= NETADDR_STR_MAX) {
-		(void)snprintf(out, NETADDR_STR_MAX, "-");	/* cannot fail */
+	if (util_snprintf(out, NETADDR_STR_MAX, "%s%s", text,
+	    a->v6 && v6_64 ? "/64" : "") != LK_OK) {
+		memcpy(out, UNKNOWN, sizeof(UNKNOWN));
 	}
 }
 
@@ -176,7 +176,7 @@ netaddr_client(const char *remote, const char *xff,
 
 	if (remote == NULL || parse_addr(remote, strlen(remote), &client) !=
 	    LK_OK) {
-		(void)snprintf(out, NETADDR_STR_MAX, "-");	/* cannot fail */
+		memcpy(out, UNKNOWN, sizeof(UNKNOWN));
 		return;
 	}
 	if (xff != NULL && n > 0 && trusted(&client, proxies, n) &&

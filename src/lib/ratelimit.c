@@ -1,9 +1,15 @@
 /*
- * ratelimit.c: rate-limit response headers.  Pure.
+ * ratelimit.c: rate-limit response headers and the arithmetic of a
+ * host's leases.  Pure: must not know where a lease is stored, how it is
+ * locked, or how PostgreSQL is asked for one.
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "ratelimit.h"
+
+#define CHUNK_FAST_MS	(RATELIMIT_LEASE_MS / 4)
 
 static int
 ceil_s(int ms)
@@ -53,4 +59,98 @@ ratelimit_headers(const struct rate_info *ri, struct lk_buf *out)
 		buf_printf(out, "Retry-After: %d\r\n",
 		    ratelimit_retry_after(ri));
 	}
+}
+
+static int
+chunk_cap(int limit)
+{
+	int cap = limit / 10;
+
+	if (cap < 1) {
+		cap = 1;
+	}
+	return cap > RATELIMIT_CHUNK_MAX ? RATELIMIT_CHUNK_MAX : cap;
+}
+
+void
+ratelimit_lease_take(struct ratelimit_lease *l, int limit, int64_t now_ms,
+    struct ratelimit_take *t)
+{
+	int64_t age = now_ms - l->leased_ms;
+
+	memset(t, 0, sizeof(*t));
+	t->chunk = 1;
+	if (l->limit != limit || age >= RATELIMIT_LEASE_MS || age < 0) {
+		/* A changed limit or an old lease: its tokens are void.
+		 * Unspent tokens mean the lease was too big. */
+		if (l->tokens > 0 && l->chunk > 1) {
+			l->chunk /= 2;
+		}
+		l->tokens = 0;
+		l->limit = limit;
+	}
+	if (l->tokens > 0) {
+		l->tokens--;
+		t->taken = 1;
+		t->remaining = l->pg_remaining + l->tokens;
+		/* age is in [0, RATELIMIT_LEASE_MS) here. */
+		t->reset_ms = l->pg_reset_ms - (int)age;
+		if (t->reset_ms < 0) {
+			t->reset_ms = 0;
+		}
+		return;
+	}
+	/* Spent fast: lease more next time. */
+	if (l->leased_ms != 0 && age < CHUNK_FAST_MS &&
+	    l->chunk <= RATELIMIT_CHUNK_MAX) {
+		l->chunk *= 2;
+	}
+	if (l->chunk > chunk_cap(limit)) {
+		l->chunk = chunk_cap(limit);
+	}
+	if (l->chunk < 1) {
+		l->chunk = 1;
+	}
+	t->chunk = l->chunk;
+}
+
+void
+ratelimit_lease_record(struct ratelimit_lease *l, int limit, int granted,
+    int spend, int pg_remaining, int pg_reset_ms, int64_t now_ms)
+{
+	l->limit = limit;
+	l->tokens = granted > spend ? granted - spend : 0;
+	l->pg_remaining = pg_remaining;
+	l->pg_reset_ms = pg_reset_ms;
+	l->leased_ms = now_ms;
+}
+
+void
+ratelimit_decide(int cl, const struct ratelimit_take *ct, int ol,
+    const struct ratelimit_take *ot, const struct ratelimit_grant *g,
+    struct rate_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->present = 1;
+	ri->cred_limit = cl;
+	ri->org_limit = ol;
+	if (g == NULL) {
+		ri->allowed = ct->taken && ot->taken;
+		ri->cred_remaining = ct->remaining;
+		ri->cred_reset_ms = ct->reset_ms;
+		ri->org_remaining = ot->remaining;
+		ri->org_reset_ms = ot->reset_ms;
+		return;
+	}
+	ri->allowed = (ct->taken || g->cred_granted > 0) &&
+	    (ot->taken || g->org_granted > 0);
+	ri->retry_ms = (int)g->retry_ms;
+	ri->cred_remaining = ct->taken ? ct->remaining :
+	    (int)g->cred_remaining + (int)(g->cred_granted > 0 ?
+	    g->cred_granted - ri->allowed : 0);
+	ri->cred_reset_ms = ct->taken ? ct->reset_ms : (int)g->cred_reset_ms;
+	ri->org_remaining = ot->taken ? ot->remaining :
+	    (int)g->org_remaining + (int)(g->org_granted > 0 ?
+	    g->org_granted - ri->allowed : 0);
+	ri->org_reset_ms = ot->taken ? ot->reset_ms : (int)g->org_reset_ms;
 }

@@ -90,21 +90,10 @@ match_one(const char *pattern, const char *path, size_t len,
 		const char *pseg, *seg;
 		size_t plen, slen;
 
-		if (*pp != '/' || sp >= end || *sp != '/') {
+		if (!util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+		    &slen)) {
 			return 0;
 		}
-		pp++;
-		sp++;
-		pseg = pp;
-		while (*pp != '\0' && *pp != '/') {
-			pp++;
-		}
-		plen = (size_t)(pp - pseg);
-		seg = sp;
-		while (sp < end && *sp != '/') {
-			sp++;
-		}
-		slen = (size_t)(sp - seg);
 		if (plen >= 2 && pseg[0] == '{' && pseg[plen - 1] == '}') {
 			if (slen == 0 || n == ROUTER_MAX_PARAMS) {
 				return 0;

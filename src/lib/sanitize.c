@@ -130,6 +130,12 @@ sanitize_json_check(const char *s, size_t len, size_t *at)
 		if (i + 1 >= len) {
 			goto bad;
 		}
+		if (p[i + 1] == 0 || p[i + 1] >= 0x80) {
+			/* Not an escape: the byte is judged as any other
+			 * (a NUL or invalid UTF-8 after '\\' is refused). */
+			i++;
+			continue;
+		}
 		if (p[i + 1] != 'u') {
 			i += 2;		/* \" \\ \n ...: json-c judges the rest */
 			continue;

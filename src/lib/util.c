@@ -160,7 +160,8 @@ time_format(int64_t t, char out[RFC3339_LEN + 1])
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	n = snprintf(out, RFC3339_LEN + 1, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+	n = snprintf(out, RFC3339_LEN + 1,
+	    "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
 	    (long long)y, (long long)m, (long long)d, (long long)(secs / 3600),
 	    (long long)(secs / 60 % 60), (long long)(secs % 60));
 	if (n != RFC3339_LEN) {
@@ -262,8 +263,8 @@ email_valid(const char *s)
 	const char *at, *dot;
 	size_t i, n = strlen(s);
 
-	if (n < EMAIL_MIN_LEN || n > EMAIL_MAX_LEN || (at = strchr(s, '@')) == NULL ||
-	    at == s || strchr(at + 1, '@') != NULL) {
+	if (n < EMAIL_MIN_LEN || n > EMAIL_MAX_LEN ||
+	    (at = strchr(s, '@')) == NULL || at == s || strchr(at + 1, '@') != NULL) {
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -348,4 +349,62 @@ util_snprintf(char *dst, size_t size, const char *fmt, ...)
 		return LK_ETOOBIG;
 	}
 	return LK_OK;
+}
+
+void
+util_vmessage(char *dst, size_t size, const char *fmt, va_list ap)
+{
+	static const char unprintable[] = "(unprintable)";
+	int n;
+
+	if (size < 4) {
+		if (size > 0) {
+			dst[0] = '\0';
+		}
+		return;
+	}
+	n = vsnprintf(dst, size, fmt, ap);
+	if (n < 0) {
+		if (size >= sizeof(unprintable)) {
+			memcpy(dst, unprintable, sizeof(unprintable));
+		} else {
+			memcpy(dst, "?", 2);	/* size is at least 4 */
+		}
+	} else if ((size_t)n >= size) {
+		memcpy(dst + size - 4, "...", 4);
+	}
+}
+
+void
+util_message(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	util_vmessage(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+int
+util_path_step(const char **pp, const char **sp, const char *end,
+    const char **pseg, size_t *plen, const char **seg, size_t *slen)
+{
+	const char *p = *pp, *q = *sp;
+
+	if (*p != '/' || q >= end || *q != '/') {
+		return 0;
+	}
+	*pseg = ++p;
+	while (*p != '\0' && *p != '/') {
+		p++;
+	}
+	*plen = (size_t)(p - *pseg);
+	*seg = ++q;
+	while (q < end && *q != '/') {
+		q++;
+	}
+	*slen = (size_t)(q - *seg);
+	*pp = p;
+	*sp = q;
+	return 1;
 }

@@ -5,6 +5,7 @@
 #ifndef LK_UTIL_H
 #define LK_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,5 +85,27 @@ enum lk_err	util_memlcpy(char *dst, size_t size, const char *src,
  */
 enum lk_err	util_snprintf(char *dst, size_t size, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4))) LK_MUST_CHECK;
+
+/*
+ * Steps a route pattern (NUL-terminated, at *pp) and a path (at *sp,
+ * ending at end) over one "/segment" each: *pseg and *plen, *seg and *slen
+ * get the two segments without their '/', and *pp and *sp move past
+ * them.  Returns 0, moving nothing, unless both stand at a '/'.  The
+ * matchers of router.c and authz.c share it.
+ */
+int		util_path_step(const char **pp, const char **sp,
+		    const char *end, const char **pseg, size_t *plen,
+		    const char **seg, size_t *slen);
+
+/*
+ * Formats an error message into dst (size bytes, at least 4): one too
+ * long is cut visibly, ending "...", never silently; one that cannot be
+ * formatted reads "(unprintable)".  For messages only: data that must
+ * not be cut goes through util_snprintf().
+ */
+void		util_message(char *dst, size_t size, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		util_vmessage(char *dst, size_t size, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif

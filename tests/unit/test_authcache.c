@@ -107,7 +107,7 @@ Test(authcache, keeps_distinct_ids_that_share_a_set)
 
 Test(authcache, spends_leased_tokens_then_asks_for_a_lease)
 {
-	struct ac_take t;
+	struct ratelimit_take t;
 
 	authcache_take(c, "key:x", 600, 1000, &t);
 	cr_assert_eq(t.taken, 0);
@@ -127,7 +127,7 @@ Test(authcache, spends_leased_tokens_then_asks_for_a_lease)
 
 Test(authcache, caps_the_lease_at_a_tenth_of_the_limit)
 {
-	struct ac_take t;
+	struct ratelimit_take t;
 	int i;
 
 	/* Every lease spent at once: the size doubles up to the cap. */
@@ -142,7 +142,7 @@ Test(authcache, caps_the_lease_at_a_tenth_of_the_limit)
 
 Test(authcache, voids_a_lease_after_a_second_or_a_new_limit)
 {
-	struct ac_take t;
+	struct ratelimit_take t;
 
 	authcache_leased(c, "key:old", 600, 10, 1, 0, 0, 1000);
 	authcache_take(c, "key:old", 600, 2000, &t);
@@ -154,7 +154,7 @@ Test(authcache, voids_a_lease_after_a_second_or_a_new_limit)
 
 Test(authcache, gives_back_an_untaken_token)
 {
-	struct ac_take t;
+	struct ratelimit_take t;
 
 	authcache_leased(c, "org:y", 600, 2, 1, 0, 0, 1000);
 	authcache_take(c, "org:y", 600, 1001, &t);

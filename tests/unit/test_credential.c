@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -276,4 +277,113 @@ Test(credential, finds_no_credential_in_other_cookies)
 	struct auth_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 0);
+}
+
+Test(credential, names_every_credential_kind_as_the_api_spells_it)
+{
+	static const struct {
+		enum cred_kind	 kind;
+		const char	*name;
+	} cases[] = {
+		{ CRED_JWT, "user" }, { CRED_KEY, "api_key" },
+		{ CRED_SERVICE, "service" }, { CRED_DIRECT, "direct" },
+		{ CRED_NONE, "none" }, { (enum cred_kind)99, "none" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_str_eq(auth_kind_str(cases[i].kind), cases[i].name,
+		    "case %zu", i);
+	}
+	cr_expect_str_eq(role_str((enum role)99), "none");
+	cr_expect_str_eq(role_str(ROLE_NONE), "none");
+	cr_expect_eq(role_parse("none"), ROLE_NONE);
+}
+
+Test(credential, splits_a_permission_list_and_refuses_empty_or_long_items)
+{
+	static const struct {
+		const char	*list;
+		enum lk_err	 want;
+		size_t		 n;
+	} cases[] = {
+		{ "", LK_OK, 0 },
+		{ "keys.read", LK_OK, 1 },
+		{ "keys.read,calls.*,*", LK_OK, 3 },
+		{ "keys.read,keys.read", LK_OK, 1 },	/* no duplicates */
+		/* A trailing comma ends the list (the lists come from the
+		 * database, which never writes one). */
+		{ "keys.read,", LK_OK, 1 },
+		{ ",keys.read", LK_EINVAL, 0 },
+		{ "a,,b", LK_EINVAL, 0 },
+		{ "Keys.read", LK_EINVAL, 0 },
+	};
+	struct perm_set set;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(auth_perms_split(cases[i].list,
+		    strlen(cases[i].list), &set), cases[i].want, "case %zu",
+		    i);
+		if (cases[i].want == LK_OK) {
+			cr_expect_eq(set.n, cases[i].n, "case %zu", i);
+		}
+	}
+}
+
+Test(credential, splits_items_at_the_name_limit_and_refuses_one_past)
+{
+	char item[PERM_NAME_MAX + 2];
+	struct perm_set set;
+
+	memset(item, 'a', sizeof(item));
+	cr_expect_eq(auth_perms_split(item, PERM_NAME_MAX, &set), LK_OK);
+	cr_expect_eq(set.n, (size_t)1);
+	cr_expect_eq(auth_perms_split(item, PERM_NAME_MAX + 1, &set),
+	    LK_EINVAL);
+}
+
+Test(credential, splits_up_to_a_full_set_and_refuses_one_more)
+{
+	char list[(PERM_SET_MAX + 1) * 8];
+	struct perm_set set;
+	size_t i, n = 0;
+
+	for (i = 0; i < PERM_SET_MAX + 1; i++) {
+		int k = snprintf(list + n, sizeof(list) - n, "%sp%zu",
+		    i > 0 ? "," : "", i);
+
+		cr_assert(k > 0 && (size_t)k < sizeof(list) - n);
+		n += (size_t)k;
+	}
+	cr_expect_eq(auth_perms_split(list, n, &set), LK_ETOOBIG);
+	cr_expect_eq(auth_perms_split(list, (size_t)(strrchr(list, ',') -
+	    list), &set), LK_OK);
+	cr_expect_eq(set.n, (size_t)PERM_SET_MAX);
+}
+
+Test(credential, parses_a_postgresql_array_of_patterns)
+{
+	struct perm_set set;
+
+	cr_expect_eq(auth_parse_perm_array("{keys.read,calls.*}", &set),
+	    LK_OK);
+	cr_expect_eq(set.n, (size_t)2);
+	cr_expect_eq(auth_parse_perm_array("{}", &set), LK_OK);
+	cr_expect_eq(set.n, (size_t)0);
+	cr_expect_eq(auth_parse_perm_array("keys.read", &set), LK_EINVAL);
+	cr_expect_eq(set.n, (size_t)0);
+	cr_expect_eq(auth_parse_perm_array("{", &set), LK_EINVAL);
+	cr_expect_eq(auth_parse_perm_array("{\"a b\"}", &set), LK_EINVAL);
+}
+
+Test(credential, refuse_fills_the_failure_and_returns_minus_one)
+{
+	struct auth_fail f;
+
+	memset(&f, 0, sizeof(f));
+	cr_expect_eq(credential_refuse(&f, 401, "code", "msg"), -1);
+	cr_expect_eq(f.status, 401);
+	cr_expect_str_eq(f.code, "code");
+	cr_expect_str_eq(f.message, "msg");
 }

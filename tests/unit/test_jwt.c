@@ -889,8 +889,8 @@ Test(jwt, signs_the_largest_claims_within_the_limit)
 	char tok[JWT_MAX_LEN + 1];
 
 	memset(&c, 0, sizeof(c));
-	memset(c.sub, '"', JWT_UUID_LEN);
-	memset(c.org, '\x01', JWT_UUID_LEN);
+	memset(c.sub, '"', UUID_LEN);
+	memset(c.org, '\x01', UUID_LEN);
 	memcpy(c.typ, "direct", sizeof("direct"));
 	memset(c.mode, '"', sizeof(c.mode) - 1);
 	memset(c.rtype, '\x1f', JWT_RTYPE_MAX);

@@ -215,3 +215,20 @@ Test(sanitize, checks_json_text_with_every_byte_value_in_a_string)
 		    LK_OK, ok, "byte %02x", v);
 	}
 }
+
+/* Found by fuzz_body: the byte after a backslash was skipped unjudged. */
+Test(sanitize, judges_the_byte_after_a_backslash_like_any_other)
+{
+	char in[] = "{\"e\":\"\\?\"}";
+	unsigned v;
+
+	for (v = 0; v < 256; v++) {
+		/* ASCII after '\\' is json-c's to judge, but for "\\u",
+		 * which needs four hex digits. */
+		int ok = v >= 0x01 && v <= 0x7f && v != 'u';
+
+		in[7] = (char)v;
+		cr_assert_eq(sanitize_json_check(in, sizeof(in) - 1, NULL) ==
+		    LK_OK, ok, "byte %02x after a backslash", v);
+	}
+}

@@ -538,3 +538,57 @@ Test(util, snprintf_reports_truncation_as_too_big)
 	cr_expect_eq(util_snprintf(dst, sizeof(dst), "%s", ""), LK_OK);
 	cr_expect_str_eq(dst, "");
 }
+
+Test(util, message_cuts_visibly_at_the_size_and_not_before)
+{
+	static const struct {
+		const char	*arg;
+		size_t		 size;
+		const char	*want;
+	} cases[] = {
+		{ "abc", 8, "x: abc" },
+		{ "abcd", 8, "x: abcd" },	/* 7 bytes: fits */
+		{ "abcde", 8, "x: a..." },	/* one past: cut */
+		{ "", 4, "x: " },
+		{ "a", 4, "..." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dst[16];
+
+		util_message(dst, cases[i].size, "x: %s", cases[i].arg);
+		cr_expect_str_eq(dst, cases[i].want, "case %zu", i);
+	}
+}
+
+Test(util, path_step_moves_over_one_segment_of_pattern_and_path)
+{
+	const char *pattern = "/v1/{id}", *path = "/v1/abc/x";
+	const char *pp = pattern, *sp = path, *end = path + strlen(path);
+	const char *pseg, *seg;
+	size_t plen, slen;
+
+	cr_assert_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 1);
+	cr_expect(plen == 2 && memcmp(pseg, "v1", 2) == 0);
+	cr_expect(slen == 2 && memcmp(seg, "v1", 2) == 0);
+	cr_assert_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 1);
+	cr_expect(plen == 4 && memcmp(pseg, "{id}", 4) == 0);
+	cr_expect(slen == 3 && memcmp(seg, "abc", 3) == 0);
+	cr_expect_eq(*pp, '\0');
+	/* The pattern has ended: nothing moves. */
+	cr_expect_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 0);
+	cr_expect_str_eq(sp, "/x");
+	/* The path has ended, or does not stand at a '/'. */
+	pp = "/a";
+	sp = end;
+	cr_expect_eq(util_path_step(&pp, &sp, end, &pseg, &plen, &seg,
+	    &slen), 0);
+	sp = "a";
+	cr_expect_eq(util_path_step(&pp, &sp, sp + 1, &pseg, &plen, &seg,
+	    &slen), 0);
+	cr_expect_str_eq(pp, "/a");
+}
