@@ -2,7 +2,7 @@
  * args.c: latchkeyctl's option table and its one parser.  Every option
  * of every command is a row of opt_defs (tests/packaging/run reads the
  * table to check that latchkeyctl(8) documents each); which command
- * takes which is main.c's business.  Numbers go through parse_long().
+ * takes which is main.c's business.  Numbers go through util_parse_long().
  *
  * It prints usage errors and nothing else; it knows no command's
  * meaning and no database.
@@ -138,7 +138,7 @@ args_long(const struct args *a, enum args_opt o, long min, long max,
 		*out = dflt;
 		return LK_OK;
 	}
-	if (parse_long(v, strlen(v), min, max, &n) != LK_OK) {
+	if (util_parse_long(v, strlen(v), min, max, &n) != LK_OK) {
 		return LK_EINVAL;
 	}
 	*out = n;

@@ -70,7 +70,7 @@ int		 args_check(const struct args *a, unsigned allowed,
 
 /*
  * Puts the value of option o into *out: dflt when it is absent, else
- * the whole value as a decimal in [min, max] (parse_long()).  Errors:
+ * the whole value as a decimal in [min, max] (util_parse_long()).  Errors:
  * LK_EINVAL (*out untouched; the caller says which values it takes).
  */
 enum lk_err	 args_long(const struct args *a, enum args_opt o, long min,

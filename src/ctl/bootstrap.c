@@ -61,14 +61,14 @@ org_name_valid(const char *s)
 }
 
 /* Returns the role named s (owner, admin, member, viewer), or ROLE_NONE. */
-static enum role
+static enum lk_role
 role_named(const char *s)
 {
 	int r;
 
 	for (r = ROLE_VIEWER; r <= ROLE_OWNER; r++) {
-		if (strcmp(s, authority_rank_str((enum role)r)) == 0) {
-			return (enum role)r;
+		if (strcmp(s, authority_rank_str((enum lk_role)r)) == 0) {
+			return (enum lk_role)r;
 		}
 	}
 	return ROLE_NONE;
@@ -211,7 +211,7 @@ check_args(const char *org, const char *email, const char *role)
 		return ctl_usage("bootstrap: --org must be 1 to %d "
 		    "characters without control characters", ORG_NAME_MAX);
 	}
-	if (!email_valid(email)) {
+	if (!util_email_valid(email)) {
 		return ctl_usage("bootstrap: --email %s is not an email "
 		    "address", email);
 	}

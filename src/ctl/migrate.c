@@ -158,7 +158,7 @@ list_migrations(const char *dir, struct migration **out, size_t *nout)
 			goto done;
 		}
 		/* The name is valid, so its length and digits are. */
-		if (parse_long(de->d_name, VERSION_DIGITS, 0, VERSION_MAX,
+		if (util_parse_long(de->d_name, VERSION_DIGITS, 0, VERSION_MAX,
 		    &v) != LK_OK) {
 			ctl_err("migrate: %s/%s: bad version", dir,
 			    de->d_name);
@@ -280,7 +280,7 @@ report_migration(const char *name, const char *text, PGconn *conn,
 
 	pos = res != NULL ? PQresultErrorField(res,
 	    PG_DIAG_STATEMENT_POSITION) : NULL;
-	if (pos != NULL && parse_long(pos, strlen(pos), 1, LONG_MAX, &p) ==
+	if (pos != NULL && util_parse_long(pos, strlen(pos), 1, LONG_MAX, &p) ==
 	    LK_OK) {
 		n = snprintf(what, sizeof(what), "migrate: %s line %lu",
 		    name, line_of(text, p));
@@ -466,7 +466,7 @@ ctl_migrate(const struct args *a)
 
 	/* Every applied version should still have its file. */
 	for (r = 0; r < PQntuples(applied); r++) {
-		if (parse_long(PQgetvalue(applied, r, APPLIED_VERSION),
+		if (util_parse_long(PQgetvalue(applied, r, APPLIED_VERSION),
 		    (size_t)PQgetlength(applied, r, APPLIED_VERSION), 0,
 		    VERSION_MAX, &v) != LK_OK) {
 			ctl_err("warning: latchkey.schema_migrations has "

@@ -86,7 +86,7 @@ parse_duration(const char *s, char out[INTERVAL_TEXT_MAX])
 		}
 	}
 	/* The upper bound keeps n * u->hours and n * u->per_suffix small. */
-	if (u == NULL || parse_long(s, len - 1, 1,
+	if (u == NULL || util_parse_long(s, len - 1, 1,
 	    RETENTION_HOURS_MAX / u->hours, &n) != LK_OK ||
 	    n * u->hours < RETENTION_HOURS_MIN) {
 		return -1;
@@ -158,7 +158,7 @@ prune_count(PGconn *conn, const char *what, const char *sql, int n,
 	    NULL) {
 		return -1;
 	}
-	if (PQntuples(res) != 1 || parse_long(PQgetvalue(res, 0, COUNT_N),
+	if (PQntuples(res) != 1 || util_parse_long(PQgetvalue(res, 0, COUNT_N),
 	    (size_t)PQgetlength(res, 0, COUNT_N), 0, LONG_MAX, count) !=
 	    LK_OK) {
 		ctl_err("%s: the server answered no count", what);

@@ -56,7 +56,7 @@ app_route_tables(size_t *n)
 /* The names redacted from recorded bodies and query strings: the
  * defaults plus the configured ones. */
 static enum lk_err
-redact_list(struct worker *w, const char *extra)
+redact_list(struct app_worker *w, const char *extra)
 {
 	size_t n = 0, i;
 	char *p, *tok;
@@ -87,7 +87,7 @@ redact_list(struct worker *w, const char *extra)
 }
 
 enum lk_err
-app_worker_init(struct worker *w, const struct lk_config *cfg)
+app_worker_init(struct app_worker *w, const struct lk_config *cfg)
 {
 	unsigned char pw[PASSWORD_MIN_LEN * 2];
 	enum lk_err e;
@@ -139,7 +139,7 @@ app_worker_init(struct worker *w, const struct lk_config *cfg)
 }
 
 void
-app_worker_free(struct worker *w)
+app_worker_free(struct app_worker *w)
 {
 	db_free(w->db);
 	arena_free(w->arena);
@@ -157,7 +157,7 @@ app_worker_free(struct worker *w)
 }
 
 void
-app_add_header(struct worker *w, const char *name, const char *value)
+app_add_header(struct app_worker *w, const char *name, const char *value)
 {
 	if (!http_header_safe(value, strlen(value))) {
 		log_err("dropping unsafe %s header", name);
@@ -170,7 +170,7 @@ app_add_header(struct worker *w, const char *name, const char *value)
 static void
 render_decision(struct lk_ctx *ctx)
 {
-	struct worker *w = ctx->w;
+	struct app_worker *w = ctx->w;
 	const char *s;
 
 	buf_reset(&w->out);
@@ -216,7 +216,7 @@ render_decision(struct lk_ctx *ctx)
 static void
 send_decision(struct lk_ctx *ctx)
 {
-	struct worker *w = ctx->w;
+	struct app_worker *w = ctx->w;
 	enum lk_err e;
 
 	if (ctx->req->role == HTTP_AUTHORIZER && ctx->status == 200) {
@@ -259,7 +259,7 @@ route(struct lk_ctx *ctx)
 		struct lk_buf allow;
 
 		buf_init(&allow, 128);
-		http_methods_join(allowed, &allow);
+		router_methods_join(allowed, &allow);
 		app_add_header(ctx->w, "Allow", buf_cstr(&allow));
 		buf_free(&allow);
 		reply_error(ctx, 405, "method_not_allowed",
@@ -275,7 +275,7 @@ route(struct lk_ctx *ctx)
 }
 
 void
-app_handle(struct worker *w, struct http_conn *f)
+app_handle(struct app_worker *w, struct http_conn *f)
 {
 	struct http_req req;
 	struct lk_ctx ctx;

@@ -43,12 +43,12 @@ struct perm_set;
 struct reqlog_ring;
 
 /* What lives as long as a worker. */
-struct worker {
+struct app_worker {
 	const struct lk_config	*cfg;
 	struct db		*db;
 	struct lk_arena		*arena;
 	struct jwt_keys		 jwt;
-	struct role_perms	 roles;
+	struct credential_role_perms	 roles;
 	char			 dummy_hash[PASSWORD_HASH_MAX];
 	struct lk_buf		 out;		/* response body */
 	struct lk_buf		 headers;	/* extra response headers */
@@ -66,13 +66,13 @@ struct worker {
 
 /* What lives as long as a request. */
 struct lk_ctx {
-	struct worker		*w;
+	struct app_worker		*w;
 	const struct lk_config	*cfg;
 	struct http_req		*req;
 	struct lk_arena		*arena;
 	struct db		*db;
 	struct route_match	 match;
-	struct identity		 id;		/* valid once authenticated */
+	struct lk_identity		 id;		/* valid once authenticated */
 	int			 authenticated;
 	int			 identified;	/* id names the caller, even if
 						 * refused (429): for history */
@@ -96,16 +96,16 @@ struct lk_ctx {
 
 /* Sets up the worker (database handle, dummy hash).  Errors: LK_ENOMEM,
  * LK_ECRYPTO. */
-enum lk_err	 app_worker_init(struct worker *, const struct lk_config *)
+enum lk_err	 app_worker_init(struct app_worker *, const struct lk_config *)
 		    LK_MUST_CHECK;
-void		 app_worker_free(struct worker *);
+void		 app_worker_free(struct app_worker *);
 /* Answers one accepted FastCGI request. */
-void		 app_handle(struct worker *, struct http_conn *);
+void		 app_handle(struct app_worker *, struct http_conn *);
 /* The route tables the router matches, *n of them; static, never freed. */
 const struct route_table *const *app_route_tables(size_t *n);
 /* Appends "name: value" to the response headers; an unsafe value (CR,
  * LF, NUL, non-printable) is dropped with a log line. */
-void		 app_add_header(struct worker *, const char *name,
+void		 app_add_header(struct app_worker *, const char *name,
 		    const char *value);
 
 /* Returns s, or NULL when s is NULL or empty (an identity's unset
@@ -121,7 +121,7 @@ app_nonempty(const char *s)
 /* Decides a success response; takes ownership of body (NULL only for
  * 204 or an authorizer's grant: otherwise a failed json-c constructor,
  * decided as reply_internal()). */
-void	 reply(struct lk_ctx *, int status, json_object *body);
+void	 reply_success(struct lk_ctx *, int status, json_object *body);
 /* Decides an error response; message is copied. */
 void	 reply_error(struct lk_ctx *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -173,7 +173,7 @@ void	 tx_fail(struct lk_ctx *, enum lk_err);
 int	 require_auth(struct lk_ctx *) LK_MUST_CHECK;
 /* Returns 1 if the request's Origin (or Referer) is its own host's;
  * with neither header, !required. */
-int	 app_same_origin(struct lk_ctx *, int required);
+int	 require_same_origin(struct lk_ctx *, int required);
 /* require_auth() plus a permission: 403 permission_denied naming it. */
 int	 require_perm(struct lk_ctx *, const char *perm) LK_MUST_CHECK;
 
@@ -188,32 +188,32 @@ int	 require_live(struct lk_ctx *) LK_MUST_CHECK;
  * 400 on an empty or malformed body or one that is not an object.  *out is
  * owned by the context (freed after the response).
  */
-int	 body_object(struct lk_ctx *, json_object **out) LK_MUST_CHECK;
+int	 validate_body_object(struct lk_ctx *, json_object **out) LK_MUST_CHECK;
 
 /* Field validation: collect messages, then fail once with 422. */
-void	 field_error(struct lk_ctx *, const char *field, const char *msg);
+void	 validate_field_error(struct lk_ctx *, const char *field, const char *msg);
 /* Returns -1 (and decides the 422) if any field error was recorded. */
-int	 fields_check(struct lk_ctx *) LK_MUST_CHECK;
+int	 validate_fields_check(struct lk_ctx *) LK_MUST_CHECK;
 
 /*
  * Reads an optional string member: absent or null leaves *out NULL;
  * wrong type or length outside [minlen, maxlen] records a field error.
  * required turns absence into a field error too.
  */
-void	 field_string(struct lk_ctx *, json_object *obj, const char *name,
+void	 validate_string(struct lk_ctx *, json_object *obj, const char *name,
 	    int required, size_t minlen, size_t maxlen, const char **out);
 /* Reads an optional boolean member into *out (-1 if absent). */
-void	 field_bool(struct lk_ctx *, json_object *obj, const char *name,
+void	 validate_bool(struct lk_ctx *, json_object *obj, const char *name,
 	    int *out);
 /* Records a field error for members of obj not in the NULL-terminated
  * list allowed. */
-void	 fields_only(struct lk_ctx *, json_object *obj,
+void	 validate_only(struct lk_ctx *, json_object *obj,
 	    const char *const *allowed);
 /* Records a field error for a password that breaks the policy
  * (PASSWORD_MIN_LEN to PASSWORD_MAX_LEN bytes); NULL is no error. */
-void	 field_password(struct lk_ctx *, const char *field, const char *pw);
+void	 validate_password(struct lk_ctx *, const char *field, const char *pw);
 /* Returns the path parameter name as a NUL-terminated arena string. */
-const char *path_param(struct lk_ctx *, const char *name);
+const char *validate_path_param(struct lk_ctx *, const char *name);
 
 /* page.c: keyset pagination. */
 
@@ -264,7 +264,7 @@ void	 audit_send(struct lk_ctx *, const char *action,
  * requests are let through by configuration).  Returns 0 when allowed,
  * -1 with the error decided.
  */
-int	 route_check(struct lk_ctx *, const char *method, const char *path,
+int	 authorizer_route_check(struct lk_ctx *, const char *method, const char *path,
 	    size_t len, const struct authz_route **route) LK_MUST_CHECK;
 /*
  * Answers an AUTHORIZER request: the request is for the upstream API.  An
@@ -283,17 +283,17 @@ void	 history_record(struct lk_ctx *);
 /* jsonx.c: json-c helpers. */
 
 /* json-c helpers: a new string, or JSON null for NULL. */
-json_object *json_str_or_null(const char *);
+json_object *jsonx_str_or_null(const char *);
 /* Adds key: value, or key: null when value is NULL. */
-void	 json_add_str(json_object *, const char *key, const char *value);
+void	 jsonx_add_str(json_object *, const char *key, const char *value);
 /* Adds key: v to o, taking v; with o NULL (a constructor that failed)
  * or on failure v is released, and the builder's NULL is caught at
- * reply(). */
-void	 json_add(json_object *o, const char *key, json_object *v);
-/* Appends v to array a, taking v; as json_add(). */
-void	 json_push(json_object *a, json_object *v);
+ * reply_success(). */
+void	 jsonx_add(json_object *o, const char *key, json_object *v);
+/* Appends v to array a, taking v; as jsonx_add(). */
+void	 jsonx_push(json_object *a, json_object *v);
 /* Adds key: true/false from a PostgreSQL boolean ("t"/"f"). */
-void	 json_add_bool(json_object *, const char *key, const char *pg_bool);
+void	 jsonx_add_bool(json_object *, const char *key, const char *pg_bool);
 /* One member of a row's JSON: key from column col, as text (or null)
  * or as a PostgreSQL boolean. */
 struct jsonx_col {
@@ -302,14 +302,14 @@ struct jsonx_col {
 	int		 is_bool;
 };
 /* Adds the n members cols of row of res to o, in order. */
-void	 json_add_cols(json_object *o, const struct db_res *res, size_t row,
+void	 jsonx_add_cols(json_object *o, const struct db_res *res, size_t row,
 	    const struct jsonx_col *cols, size_t n);
 #define JSONX_NCOLS(a)	(sizeof(a) / sizeof((a)[0]))
 /* A new array of the set's patterns (NULL set: empty); NULL when json-c
  * is out of memory.  Caller owns the result. */
-json_object *json_perm_array(const struct perm_set *);
+json_object *jsonx_perm_array(const struct perm_set *);
 /* Adds who id is: kind, org_id, mode, user_id, api_key_id (an API key's
  * id, null for any other credential) and permissions. */
-void	 json_add_identity(json_object *, const struct identity *id);
+void	 jsonx_add_identity(json_object *, const struct lk_identity *id);
 
 #endif

@@ -34,12 +34,12 @@ audit_params(struct lk_ctx *ctx, const char *action,
     const char *target_type, const char *target_id, const char *detail,
     const char *params[9])
 {
-	const struct identity *id = &ctx->id;
+	const struct lk_identity *id = &ctx->id;
 	const char *actor = id->kind == CRED_KEY ? id->key_id :
 	    id->kind == CRED_JWT ? id->user_id : NULL;
 
 	params[0] = action;
-	params[1] = auth_kind_str(id->kind);
+	params[1] = credential_kind_str(id->kind);
 	params[2] = app_nonempty(actor);
 	params[3] = app_nonempty(id->user_id);
 	params[4] = target_type;
@@ -87,7 +87,7 @@ audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
 	struct lk_buf b;
 	size_t i;
 
-	if (ctx->w->ring == NULL || uuid_v4(id) != LK_OK) {
+	if (ctx->w->ring == NULL || util_uuid_v4(id) != LK_OK) {
 		json_object_put(detail);
 		return;
 	}

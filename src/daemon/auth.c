@@ -34,13 +34,13 @@ _Static_assert(APIKEY_HASH_LEN == DB_HASH_LEN && SESSION_HASH_LEN ==
 
 /* Resolution refuses as extraction does (credential.c). */
 static int
-refuse(struct auth_fail *f, int status, const char *code, const char *msg)
+refuse(struct credential_fail *f, int status, const char *code, const char *msg)
 {
 	return credential_refuse(f, status, code, msg);
 }
 
 enum lk_err
-auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono,
+auth_load_roles(struct db *db, struct credential_role_perms *rp, int64_t now_mono,
     uint64_t epoch)
 {
 	static const struct db_stmt st = {
@@ -50,7 +50,7 @@ auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono,
 		0
 	};
 	enum { RP_ROLE, RP_PATTERN };
-	struct role_perms fresh;
+	struct credential_role_perms fresh;
 	struct db_res *res;
 	enum lk_err e;
 	size_t i;
@@ -64,7 +64,7 @@ auth_load_roles(struct db *db, struct role_perms *rp, int64_t now_mono,
 	}
 	memset(&fresh, 0, sizeof(fresh));
 	for (i = 0; i < db_nrows(res); i++) {
-		enum role r = role_parse(db_get(res, i, RP_ROLE));
+		enum lk_role r = credential_role_parse(db_get(res, i, RP_ROLE));
 		const char *pat = db_get(res, i, RP_PATTERN);
 
 		if (r == ROLE_NONE || pat == NULL ||
@@ -113,7 +113,7 @@ is_true(const char *v)
 /* ratelease_take() with the environment's database, cache and clock. */
 static enum lk_err
 take(const struct auth_env *env, const char *cb, int cl, const char *ob,
-    int ol, struct rate_info *ri)
+    int ol, struct ratelimit_info *ri)
 {
 	return ratelease_take(env->db, env->cache, env->mono_ms, cb, cl, ob,
 	    ol, ri);
@@ -142,18 +142,18 @@ col(const struct db_res *res, int c, char *dst, size_t dstsz)
 
 /* Fills an identity from the one row a look-up returned. */
 typedef enum lk_err (*fill_fn)(const struct db_res *, const void *arg,
-    struct ac_ident *);
+    struct authcache_ident *);
 
 /*
  * Looks up key in the host's cache, else runs st with params and lets
- * fill() describe its row (no row: AC_UNKNOWN), and remembers the
+ * fill() describe its row (no row: AUTHCACHE_UNKNOWN), and remembers the
  * answer.  The generation is read before the database is asked, so an
  * answer overtaken by a flush is not kept.
  */
 static enum lk_err
 lookup(const struct auth_env *env, const unsigned char *key,
     const struct db_stmt *st, const char *const *params, fill_fn fill,
-    const void *arg, struct ac_ident *out)
+    const void *arg, struct authcache_ident *out)
 {
 	struct db_res *res;
 	uint64_t epoch;
@@ -168,7 +168,7 @@ lookup(const struct auth_env *env, const unsigned char *key,
 		return e;
 	}
 	memset(out, 0, sizeof(*out));
-	out->status = AC_UNKNOWN;
+	out->status = AUTHCACHE_UNKNOWN;
 	e = db_nrows(res) == 1 ? fill(res, arg, out) : LK_OK;
 	db_res_free(res);
 	if (e == LK_OK && env->cache != NULL && env->cache_ttl_ms > 0) {
@@ -193,14 +193,14 @@ struct user_ref {
 };
 
 static enum lk_err
-fill_user(const struct db_res *res, const void *arg, struct ac_ident *out)
+fill_user(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	const struct user_ref *u = arg;
 
-	out->status = is_true(db_get(res, 0, U_DISABLED)) ? AC_DISABLED :
-	    !is_true(db_get(res, 0, U_ORG_ACTIVE)) ? AC_ORG_INACTIVE : AC_VALID;
+	out->status = is_true(db_get(res, 0, U_DISABLED)) ? AUTHCACHE_DISABLED :
+	    !is_true(db_get(res, 0, U_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE : AUTHCACHE_VALID;
 	col(res, U_EMAIL, out->email, sizeof(out->email));
-	out->role = role_parse(db_get(res, 0, U_ROLE));
+	out->role = credential_role_parse(db_get(res, 0, U_ROLE));
 	out->token_version = num(res, U_TOKEN_VERSION);
 	out->cred_limit = (int)num(res, U_CRED_LIMIT);
 	out->org_limit = (int)num(res, U_ORG_LIMIT);
@@ -226,19 +226,19 @@ perms_col(const struct db_res *res, int c, char *dst, size_t dstsz)
 }
 
 static enum lk_err
-fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
+fill_key(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	(void)arg;	/* the hash is the cache key, not needed here */
-	out->status = is_true(db_get(res, 0, K_REVOKED)) ? AC_REVOKED :
-	    is_true(db_get(res, 0, K_ANCESTOR_REVOKED)) ? AC_ANCESTOR_REVOKED :
-	    !is_true(db_get(res, 0, K_ORG_ACTIVE)) ? AC_ORG_INACTIVE :
-	    is_true(db_get(res, 0, K_USER_DISABLED)) ? AC_CREATOR_INACTIVE : AC_VALID;
+	out->status = is_true(db_get(res, 0, K_REVOKED)) ? AUTHCACHE_REVOKED :
+	    is_true(db_get(res, 0, K_ANCESTOR_REVOKED)) ? AUTHCACHE_ANCESTOR_REVOKED :
+	    !is_true(db_get(res, 0, K_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
+	    is_true(db_get(res, 0, K_USER_DISABLED)) ? AUTHCACHE_CREATOR_INACTIVE : AUTHCACHE_VALID;
 	out->ancestor_expires_at_ms = num(res, K_ANCESTOR_EXPIRES_MS);
 	col(res, K_KEY_ID, out->key_id, sizeof(out->key_id));
 	col(res, K_ORG_ID, out->org_id, sizeof(out->org_id));
 	col(res, K_MODE, out->mode, sizeof(out->mode));
 	col(res, K_USER_ID, out->user_id, sizeof(out->user_id));
-	out->role = role_parse(db_get(res, 0, K_USER_ROLE));
+	out->role = credential_role_parse(db_get(res, 0, K_USER_ROLE));
 	out->expires_at_ms = num(res, K_EXPIRES_MS);
 	out->cred_limit = (int)num(res, K_CRED_LIMIT);
 	out->org_limit = (int)num(res, K_ORG_LIMIT);
@@ -251,10 +251,10 @@ fill_key(const struct db_res *res, const void *arg, struct ac_ident *out)
 }
 
 static enum lk_err
-fill_org(const struct db_res *res, const void *arg, struct ac_ident *out)
+fill_org(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	(void)arg;	/* the org id is the cache key */
-	out->status = is_true(db_get(res, 0, O_ACTIVE)) ? AC_VALID : AC_ORG_INACTIVE;
+	out->status = is_true(db_get(res, 0, O_ACTIVE)) ? AUTHCACHE_VALID : AUTHCACHE_ORG_INACTIVE;
 	out->cred_limit = (int)num(res, O_CRED_LIMIT);
 	out->org_limit = (int)num(res, O_ORG_LIMIT);
 	return LK_OK;
@@ -264,11 +264,11 @@ fill_org(const struct db_res *res, const void *arg, struct ac_ident *out)
  * permissions (a key's own; "*" for a user or service key, bounded by
  * the creator's rank when the token is used). */
 static enum lk_err
-fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
+fill_direct(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	(void)arg;	/* the direct id is the cache key */
-	out->status = is_true(db_get(res, 0, D_REVOKED)) ? AC_REVOKED :
-	    !is_true(db_get(res, 0, D_ORG_ACTIVE)) ? AC_ORG_INACTIVE : AC_VALID;
+	out->status = is_true(db_get(res, 0, D_REVOKED)) ? AUTHCACHE_REVOKED :
+	    !is_true(db_get(res, 0, D_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE : AUTHCACHE_VALID;
 	col(res, D_DIRECT_ID, out->key_id, sizeof(out->key_id));
 	col(res, D_ORG_ID, out->org_id, sizeof(out->org_id));
 	col(res, D_MODE, out->mode, sizeof(out->mode));
@@ -278,7 +278,7 @@ fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
 	out->org_limit = (int)num(res, D_ORG_LIMIT);
 	out->by_service = is_true(db_get(res, 0, D_BY_SERVICE));
 	out->by_key = is_true(db_get(res, 0, D_BY_KEY));
-	out->role = role_parse(db_get(res, 0, D_CREATOR_ROLE));
+	out->role = credential_role_parse(db_get(res, 0, D_CREATOR_ROLE));
 	out->creator_inactive = is_true(db_get(res, 0, D_CREATOR_INACTIVE));
 	out->creator_key_revoked = is_true(db_get(res, 0, D_CREATOR_KEY_REVOKED));
 	out->expires_at_ms = num(res, D_CREATOR_KEY_EXPIRES_MS);
@@ -295,8 +295,8 @@ fill_direct(const struct db_res *res, const void *arg, struct ac_ident *out)
 
 
 static enum lk_err	resolve_direct(const struct auth_env *,
-			    const struct jwt_claims *, struct identity *,
-			    struct auth_fail *);
+			    const struct jwt_claims *, struct lk_identity *,
+			    struct credential_fail *);
 
 /*
  * The identity of a user, by login token or by session (they share it):
@@ -305,7 +305,7 @@ static enum lk_err	resolve_direct(const struct auth_env *,
  */
 static enum lk_err
 user_identity(const struct auth_env *env, const char *org_id,
-    const char *user_id, const struct ac_ident *who, struct identity *id)
+    const char *user_id, const struct authcache_ident *who, struct lk_identity *id)
 {
 	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
 	const char *mode = env->mode != NULL && strcmp(env->mode, "test") ==
@@ -324,7 +324,7 @@ user_identity(const struct auth_env *env, const char *org_id,
 	    util_strlcpy(id->email, who->email, sizeof(id->email)) != LK_OK) {
 		return LK_EDB;
 	}
-	id->role = (enum role)who->role;
+	id->role = (enum lk_role)who->role;
 	id->perms = env->roles->sets[who->role];
 	if (util_snprintf(cb, sizeof(cb), "user:%s:%s", user_id, mode) !=
 	    LK_OK ||
@@ -338,14 +338,14 @@ user_identity(const struct auth_env *env, const char *org_id,
 
 static enum lk_err
 resolve_jwt(const struct auth_env *env, const struct credential *cred,
-    struct identity *id, struct auth_fail *fail)
+    struct lk_identity *id, struct credential_fail *fail)
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
 	char ref[80];
 	const char *params[2];
 	struct user_ref u;
 	struct jwt_claims c;
-	struct ac_ident who;
+	struct authcache_ident who;
 	enum lk_err e;
 
 	e = jwt_verify(cred->value, cred->len, env->jwt, env->now,
@@ -367,8 +367,8 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		    "this kind of token is not accepted here");
 		return LK_EDENIED;
 	}
-	if (!uuid_valid(c.sub, strlen(c.sub)) ||
-	    !uuid_valid(c.org, strlen(c.org)) ||
+	if (!util_uuid_valid(c.sub, strlen(c.sub)) ||
+	    !util_uuid_valid(c.org, strlen(c.org)) ||
 	    util_snprintf(ref, sizeof(ref), "user:%s:%s", c.sub, c.org) != LK_OK) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
@@ -383,20 +383,20 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		return e;
 	}
 	switch (who.status) {
-	case AC_VALID:
+	case AUTHCACHE_VALID:
 		break;
-	case AC_DISABLED:
+	case AUTHCACHE_DISABLED:
 		refuse(fail, 401, "account_disabled",
 		    "the account is disabled");
 		return LK_EDENIED;
-	case AC_ORG_INACTIVE:
+	case AUTHCACHE_ORG_INACTIVE:
 		refuse(fail, 401, "org_inactive",
 		    "the organization is inactive");
 		return LK_EDENIED;
-	case AC_UNKNOWN:
-	case AC_REVOKED:
-	case AC_CREATOR_INACTIVE:
-	case AC_ANCESTOR_REVOKED:
+	case AUTHCACHE_UNKNOWN:
+	case AUTHCACHE_REVOKED:
+	case AUTHCACHE_CREATOR_INACTIVE:
+	case AUTHCACHE_ANCESTOR_REVOKED:
 		refuse(fail, 401, "invalid_token",
 		    "the token's user no longer exists");
 		return LK_EDENIED;
@@ -412,13 +412,13 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 
 static enum lk_err
 resolve_key(const struct auth_env *env, const struct credential *cred,
-    struct identity *id, struct auth_fail *fail)
+    struct lk_identity *id, struct credential_fail *fail)
 {
 	char hex[DB_HASH_HEX_SIZE];
 	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
 	const char *params[1];
 	struct perm_set own;
-	struct ac_ident k;
+	struct authcache_ident k;
 	struct apikey parsed;
 	enum lk_err e;
 
@@ -438,27 +438,27 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		return e;
 	}
 	switch (k.status) {
-	case AC_VALID:
+	case AUTHCACHE_VALID:
 		break;
-	case AC_UNKNOWN:
+	case AUTHCACHE_UNKNOWN:
 		refuse(fail, 401, "unknown_api_key", "the API key is not known");
 		return LK_EDENIED;
-	case AC_REVOKED:
+	case AUTHCACHE_REVOKED:
 		refuse(fail, 401, "revoked_api_key",
 		    "the API key has been revoked");
 		return LK_EDENIED;
-	case AC_ANCESTOR_REVOKED:
+	case AUTHCACHE_ANCESTOR_REVOKED:
 		refuse(fail, 401, "api_key_ancestor_revoked",
 		    "an API key this key descends from (it was made by that "
 		    "key, or by a key that key made) has been revoked, so "
 		    "this key no longer works");
 		return LK_EDENIED;
-	case AC_ORG_INACTIVE:
+	case AUTHCACHE_ORG_INACTIVE:
 		refuse(fail, 401, "org_inactive",
 		    "the organization is inactive");
 		return LK_EDENIED;
-	case AC_CREATOR_INACTIVE:
-	case AC_DISABLED:
+	case AUTHCACHE_CREATOR_INACTIVE:
+	case AUTHCACHE_DISABLED:
 		refuse(fail, 401, "api_key_owner_inactive",
 		    "the user who created this API key is disabled or "
 		    "removed, so the key no longer works");
@@ -476,7 +476,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		return LK_EDENIED;
 	}
 	if (k.role == ROLE_NONE ||
-	    auth_perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
+	    credential_perms_split(k.perms, strlen(k.perms), &own) != LK_OK) {
 		log_err("API key %s has an unusable role or permissions",
 		    k.key_id);
 		return LK_EDB;
@@ -488,9 +488,9 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	memcpy(id->user_id, k.user_id, sizeof(id->user_id));
 	memcpy(id->mode, parsed.mode == APIKEY_TEST ? "test" : "live",
 	    APIKEY_MODE_SIZE);
-	id->role = (enum role)k.role;
+	id->role = (enum lk_role)k.role;
 	/* A key never exceeds its creator's current role. */
-	if (authority_key_perms(&own, env->roles, (enum role)k.role,
+	if (authority_key_perms(&own, env->roles, (enum lk_role)k.role,
 	    &id->perms) != LK_OK) {
 		return LK_EDB;
 	}
@@ -520,7 +520,7 @@ static const struct db_stmt direct_by_id = {
 static int
 is_service_key(const struct auth_env *env, const char *value, size_t len)
 {
-	return auth_service_key(env->service_keys, env->nservice_keys, value,
+	return credential_service_key(env->service_keys, env->nservice_keys, value,
 	    len);
 }
 
@@ -531,12 +531,12 @@ is_service_key(const struct auth_env *env, const char *value, size_t len)
  */
 static enum lk_err
 resolve_service(const struct auth_env *env, const struct credential *cred,
-    struct identity *id, struct auth_fail *fail)
+    struct lk_identity *id, struct credential_fail *fail)
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
 	char ref[48];
 	const char *org = env->org_header;
-	struct ac_ident o;
+	struct authcache_ident o;
 	enum lk_err e;
 
 	if (!is_service_key(env, cred->value, cred->len)) {
@@ -549,7 +549,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 		    "an org: name it in X-Org-Id");
 		return LK_EDENIED;
 	}
-	if (!uuid_valid(org, strlen(org)) ||
+	if (!util_uuid_valid(org, strlen(org)) ||
 	    util_snprintf(ref, sizeof(ref), "org:%s", org) != LK_OK) {
 		refuse(fail, 400, "invalid_org_id", "X-Org-Id must be an org "
 		    "id (a UUID)");
@@ -560,12 +560,12 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 	    LK_OK) {
 		return e;
 	}
-	if (o.status == AC_UNKNOWN) {
+	if (o.status == AUTHCACHE_UNKNOWN) {
 		refuse(fail, 404, "unknown_org", "no org has the id in "
 		    "X-Org-Id");
 		return LK_EDENIED;
 	}
-	if (o.status != AC_VALID) {
+	if (o.status != AUTHCACHE_VALID) {
 		refuse(fail, 403, "org_inactive", "the org in X-Org-Id is "
 		    "inactive");
 		return LK_EDENIED;
@@ -583,7 +583,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
  * hash is not revoked and its creator stands (authority.h). */
 static enum lk_err
 resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
-    struct identity *id, struct auth_fail *fail)
+    struct lk_identity *id, struct credential_fail *fail)
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
 	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
@@ -591,10 +591,10 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	struct authority_direct_creator creator;
 	enum authority_direct_state state;
 	struct perm_set own;
-	struct ac_ident d;
+	struct authcache_ident d;
 	enum lk_err e;
 
-	if (!uuid_valid(c->sub, strlen(c->sub)) ||
+	if (!util_uuid_valid(c->sub, strlen(c->sub)) ||
 	    util_snprintf(ref, sizeof(ref), "direct:%s", c->sub) != LK_OK) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
@@ -605,18 +605,18 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	    &d)) != LK_OK) {
 		return e;
 	}
-	if (d.status == AC_REVOKED) {
+	if (d.status == AUTHCACHE_REVOKED) {
 		refuse(fail, 401, "revoked_token",
 		    "the direct hash behind this token was revoked");
 		return LK_EDENIED;
 	}
-	if (d.status == AC_ORG_INACTIVE) {
+	if (d.status == AUTHCACHE_ORG_INACTIVE) {
 		refuse(fail, 401, "org_inactive",
 		    "the organization is inactive");
 		return LK_EDENIED;
 	}
 	/* The claims must still describe the direct they came from. */
-	if (d.status != AC_VALID || strcmp(d.org_id, c->org) != 0 ||
+	if (d.status != AUTHCACHE_VALID || strcmp(d.org_id, c->org) != 0 ||
 	    strcmp(d.mode, c->mode) != 0 || strcmp(d.rtype, c->rtype) != 0 ||
 	    strcmp(d.rid, c->rid) != 0) {
 		refuse(fail, 401, "invalid_token",
@@ -635,7 +635,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 		refuse(fail, 401, code, msg);
 		return LK_EDENIED;
 	}
-	if (auth_perms_split(d.perms, strlen(d.perms), &own) != LK_OK) {
+	if (credential_perms_split(d.perms, strlen(d.perms), &own) != LK_OK) {
 		log_err("direct %s: unusable creator permissions", d.key_id);
 		return LK_EDB;
 	}
@@ -648,7 +648,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	memcpy(id->rid, c->rid, strlen(c->rid) + 1);
 	/* The routes it passes stay within what its creator holds now. */
 	if (authority_key_perms(&own, env->roles, authority_key_creator_rank(
-	    d.by_service, (enum role)d.role), &id->creator_perms) != LK_OK) {
+	    d.by_service, (enum lk_role)d.role), &id->creator_perms) != LK_OK) {
 		return LK_EDB;
 	}
 	if (util_snprintf(cb, sizeof(cb), "direct:%s", d.key_id) != LK_OK ||
@@ -670,18 +670,18 @@ static const struct db_stmt session_identity = {
  * key_id. */
 static enum lk_err
 fill_session(const struct db_res *res, const void *arg,
-    struct ac_ident *out)
+    struct authcache_ident *out)
 {
 	(void)arg;	/* the hash is the cache key */
-	out->status = is_true(db_get(res, 0, S_REVOKED)) ? AC_REVOKED :
-	    is_true(db_get(res, 0, S_DISABLED)) ? AC_DISABLED :
-	    !is_true(db_get(res, 0, S_ORG_ACTIVE)) ? AC_ORG_INACTIVE : AC_VALID;
+	out->status = is_true(db_get(res, 0, S_REVOKED)) ? AUTHCACHE_REVOKED :
+	    is_true(db_get(res, 0, S_DISABLED)) ? AUTHCACHE_DISABLED :
+	    !is_true(db_get(res, 0, S_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE : AUTHCACHE_VALID;
 	col(res, S_SESSION_ID, out->key_id, sizeof(out->key_id));
 	col(res, S_ORG_ID, out->org_id, sizeof(out->org_id));
 	col(res, S_USER_ID, out->user_id, sizeof(out->user_id));
 	out->expires_at_ms = num(res, S_EXPIRES_MS);
 	col(res, S_EMAIL, out->email, sizeof(out->email));
-	out->role = role_parse(db_get(res, 0, S_ROLE));
+	out->role = credential_role_parse(db_get(res, 0, S_ROLE));
 	out->cred_limit = (int)num(res, S_CRED_LIMIT);
 	out->org_limit = (int)num(res, S_ORG_LIMIT);
 	return LK_OK;
@@ -694,12 +694,12 @@ fill_session(const struct db_res *res, const void *arg,
  */
 static enum lk_err
 resolve_session(const struct auth_env *env, const struct credential *cred,
-    struct identity *id, struct auth_fail *fail)
+    struct lk_identity *id, struct credential_fail *fail)
 {
 	unsigned char hash[SESSION_HASH_LEN], key[AUTHCACHE_ID_LEN];
 	char hex[DB_HASH_HEX_SIZE], ref[80];
 	const char *params[1];
-	struct ac_ident s;
+	struct authcache_ident s;
 	enum lk_err e;
 
 	if (!session_value_valid(cred->value, cred->len)) {
@@ -722,24 +722,24 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 		return e;
 	}
 	switch (s.status) {
-	case AC_VALID:
+	case AUTHCACHE_VALID:
 		break;
-	case AC_UNKNOWN:
+	case AUTHCACHE_UNKNOWN:
 		refuse(fail, 401, "invalid_session",
 		    "the session has ended or never existed; sign in again");
 		return LK_EDENIED;
-	case AC_REVOKED:
-	case AC_ANCESTOR_REVOKED:	/* keys only; never a session's */
+	case AUTHCACHE_REVOKED:
+	case AUTHCACHE_ANCESTOR_REVOKED:	/* keys only; never a session's */
 		refuse(fail, 401, "revoked_session",
 		    "the session was ended by a password change or a "
 		    "disabled account; sign in again");
 		return LK_EDENIED;
-	case AC_DISABLED:
-	case AC_CREATOR_INACTIVE:
+	case AUTHCACHE_DISABLED:
+	case AUTHCACHE_CREATOR_INACTIVE:
 		refuse(fail, 401, "account_disabled",
 		    "the account is disabled");
 		return LK_EDENIED;
-	case AC_ORG_INACTIVE:
+	case AUTHCACHE_ORG_INACTIVE:
 		refuse(fail, 401, "org_inactive",
 		    "the organization is inactive");
 		return LK_EDENIED;
@@ -762,7 +762,7 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 
 enum lk_err
 auth_resolve(const struct auth_env *env, const struct credential *cred,
-    struct identity *id, struct auth_fail *fail)
+    struct lk_identity *id, struct credential_fail *fail)
 {
 	if (cred->cookie) {
 		return resolve_session(env, cred, id, fail);

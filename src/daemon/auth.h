@@ -1,6 +1,6 @@
 /*
  * auth.h: who is calling.  auth_resolve() verifies the credential that
- * auth_extract() (src/lib/credential.h) found and resolves it to an
+ * credential_extract() (src/lib/credential.h) found and resolves it to an
  * identity with effective permissions, touching the database at most
  * once.  The types (identity, roles, credentials) live in credential.h.
  */
@@ -29,7 +29,7 @@ struct auth_env {
 	int64_t			 mono_ms;	/* monotonic, milliseconds */
 	struct authcache	*cache;	/* NULL: every check asks the db */
 	int			 cache_ttl_ms;
-	struct role_perms	*roles;
+	struct credential_role_perms	*roles;
 	const char		*key_prefix;	/* this deployment's */
 	const char		*mode;	/* JWT/service: requested mode */
 	const char		*org_header;	/* service keys: X-Org-Id */
@@ -44,12 +44,12 @@ struct auth_env {
  * expired, revoked credentials...), LK_EUNAVAIL (database down), LK_EDB.
  */
 enum lk_err	 auth_resolve(const struct auth_env *,
-		    const struct credential *, struct identity *id,
-		    struct auth_fail *fail) LK_MUST_CHECK;
+		    const struct credential *, struct lk_identity *id,
+		    struct credential_fail *fail) LK_MUST_CHECK;
 
 /* Loads the role permissions if older than a minute or loaded in
  * another cache generation.  Errors: those of db_exec(). */
-enum lk_err	 auth_load_roles(struct db *, struct role_perms *,
+enum lk_err	 auth_load_roles(struct db *, struct credential_role_perms *,
 		    int64_t now_mono, uint64_t epoch) LK_MUST_CHECK;
 
 #endif

@@ -25,7 +25,7 @@ struct id_entry {
 	uint64_t	 epoch;		/* 0: empty */
 	int64_t		 stored_ms;
 	unsigned char	 id[AUTHCACHE_ID_LEN];
-	struct ac_ident	 ident;
+	struct authcache_ident	 ident;
 };
 
 struct id_set {
@@ -125,7 +125,7 @@ id_set_of(struct authcache *c, const unsigned char *id)
 
 int
 authcache_get(struct authcache *c, const unsigned char *id, int64_t now_ms,
-    int ttl_ms, struct ac_ident *out)
+    int ttl_ms, struct authcache_ident *out)
 {
 	struct id_set *s = id_set_of(c, id);
 	uint64_t epoch = authcache_epoch(c);
@@ -152,7 +152,7 @@ authcache_get(struct authcache *c, const unsigned char *id, int64_t now_ms,
 
 void
 authcache_put(struct authcache *c, const unsigned char *id, uint64_t epoch,
-    int64_t now_ms, const struct ac_ident *in)
+    int64_t now_ms, const struct authcache_ident *in)
 {
 	struct id_set *s = id_set_of(c, id);
 	struct id_entry *victim = NULL;

@@ -30,24 +30,24 @@
 #define AUTHCACHE_EMAIL_MAX	EMAIL_MAX_LEN
 #define AUTHCACHE_BUCKET_MAX	63
 
-enum ac_status {
-	AC_VALID,
-	AC_UNKNOWN,		/* no such key or user */
-	AC_REVOKED,
-	AC_ORG_INACTIVE,
-	AC_CREATOR_INACTIVE,	/* a key whose user is disabled or gone */
-	AC_DISABLED,		/* a user who is disabled */
-	AC_ANCESTOR_REVOKED	/* a key an ancestor of which is revoked */
+enum authcache_status {
+	AUTHCACHE_VALID,
+	AUTHCACHE_UNKNOWN,		/* no such key or user */
+	AUTHCACHE_REVOKED,
+	AUTHCACHE_ORG_INACTIVE,
+	AUTHCACHE_CREATOR_INACTIVE,	/* a key whose user is disabled or gone */
+	AUTHCACHE_DISABLED,		/* a user who is disabled */
+	AUTHCACHE_ANCESTOR_REVOKED	/* a key an ancestor of which is revoked */
 };
 
 /* One identity as the database described it. */
-struct ac_ident {
-	enum ac_status	 status;
+struct authcache_ident {
+	enum authcache_status	 status;
 	char		 key_id[UUID_SIZE];
 	char		 org_id[UUID_SIZE];
 	char		 user_id[UUID_SIZE];
 	char		 mode[5];
-	int		 role;		/* enum role */
+	int		 role;		/* enum lk_role */
 	long		 token_version;
 	int64_t		 expires_at_ms;	/* 0: never; a direct: its creating
 					 * key's (and ancestors') soonest */
@@ -83,11 +83,11 @@ void		authcache_flush(struct authcache *);
 /* Copies the identity stored under id if younger than ttl_ms and stored
  * in this generation; returns 1 on a hit, 0 otherwise. */
 int		authcache_get(struct authcache *, const unsigned char *id,
-		    int64_t now_ms, int ttl_ms, struct ac_ident *out);
+		    int64_t now_ms, int ttl_ms, struct authcache_ident *out);
 /* Stores an identity fetched while the generation was epoch: if the
  * cache was flushed since, the answer may be stale and is not kept. */
 void		authcache_put(struct authcache *, const unsigned char *id,
-		    uint64_t epoch, int64_t now_ms, const struct ac_ident *in);
+		    uint64_t epoch, int64_t now_ms, const struct authcache_ident *in);
 
 /* Spends one leased token of bucket (limit per minute) if there is one. */
 void		authcache_take(struct authcache *, const char *bucket,

@@ -43,7 +43,7 @@ enum { R_ID, R_METHOD, R_PATTERN, R_PERMISSION, R_PUBLIC, R_DIRECT_TYPE };
 /* Loads the routes when they are older than a minute or the auth cache
  * was flushed since (a route changed: NOTIFY). */
 static enum lk_err
-load_routes(struct worker *w)
+load_routes(struct app_worker *w)
 {
 	struct timespec ts;
 	struct authz_route *rs;
@@ -101,7 +101,7 @@ load_routes(struct worker *w)
 
 /* Adds "Variable-NAME: value" for the web server to hand upstream. */
 static void
-variable(struct worker *w, const char *name, const char *value)
+variable(struct app_worker *w, const char *name, const char *value)
 {
 	char hdr[64];
 
@@ -113,7 +113,7 @@ variable(struct worker *w, const char *name, const char *value)
 }
 
 int
-route_check(struct lk_ctx *ctx, const char *method, const char *path,
+authorizer_route_check(struct lk_ctx *ctx, const char *method, const char *path,
     size_t len, const struct authz_route **route)
 {
 	const struct authz_route *r = NULL;
@@ -198,7 +198,7 @@ bearer_is_latchkey(struct lk_ctx *ctx, const char *a)
 	}
 	len = strlen(v);
 	if (apikey_looks_like(v, len) ||
-	    auth_service_key(ctx->cfg->service_keys,
+	    credential_service_key(ctx->cfg->service_keys,
 	    ctx->cfg->nservice_keys, v, len)) {
 		return 1;
 	}
@@ -212,7 +212,7 @@ bearer_is_latchkey(struct lk_ctx *ctx, const char *a)
  * Where the request's latchkey credential came from, for the web server
  * to remove it before the upstream: "authorization", "header" (X-API-Key,
  * X-Internal-Key), "query" (?accesskey=, ?token=), or NULL for none.  An
- * authenticated request carried exactly one (auth_extract() refuses
+ * authenticated request carried exactly one (credential_extract() refuses
  * more), so whatever transport is present is the credential.  The
  * configs always remove the headers and parameters that only latchkey
  * reads; Authorization only when this says so.
@@ -248,14 +248,14 @@ authorizer_handle(struct lk_ctx *ctx)
 		return;
 	}
 	/* http_read() left the upstream's own path whole. */
-	if (route_check(ctx, req->method_str, req->path.p, req->path.len,
+	if (authorizer_route_check(ctx, req->method_str, req->path.p, req->path.len,
 	    &r) == -1) {
 		return;
 	}
 	variable(ctx->w, "LK_REQUEST_ID", req->request_id);
 	if (r != NULL && r->public) {
 		variable(ctx->w, "LK_CREDENTIAL_IN", credential_in(ctx, 0));
-		reply(ctx, 200, NULL);
+		reply_success(ctx, 200, NULL);
 		return;
 	}
 	buf_init(&perms, 8192);
@@ -270,10 +270,10 @@ authorizer_handle(struct lk_ctx *ctx)
 	variable(ctx->w, "LK_USER_ID", ctx->id.user_id);
 	variable(ctx->w, "LK_PERMISSIONS", buf_failed(&perms) ? NULL :
 	    buf_cstr(&perms));
-	variable(ctx->w, "LK_CREDENTIAL_KIND", auth_kind_str(ctx->id.kind));
+	variable(ctx->w, "LK_CREDENTIAL_KIND", credential_kind_str(ctx->id.kind));
 	variable(ctx->w, "LK_CREDENTIAL_IN", credential_in(ctx, 1));
 	variable(ctx->w, "LK_RESOURCE_TYPE", ctx->id.rtype);
 	variable(ctx->w, "LK_RESOURCE_ID", ctx->id.rid);
 	buf_free(&perms);
-	reply(ctx, 200, NULL);
+	reply_success(ctx, 200, NULL);
 }

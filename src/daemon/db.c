@@ -428,7 +428,7 @@ db_get_num(const struct db_res *res, size_t row, int col)
 	const char *v = db_get(res, row, col);
 	long n;
 
-	if (v == NULL || parse_long(v, strlen(v), -DB_NUM_MAX, DB_NUM_MAX,
+	if (v == NULL || util_parse_long(v, strlen(v), -DB_NUM_MAX, DB_NUM_MAX,
 	    &n) != LK_OK) {
 		return 0;
 	}

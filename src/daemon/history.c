@@ -19,17 +19,17 @@
 void
 history_record(struct lk_ctx *ctx)
 {
-	struct worker *w = ctx->w;
+	struct app_worker *w = ctx->w;
 	struct http_req *req = ctx->req;
 	struct lk_buf *q = &w->scratch[0], *rq = &w->scratch[1];
 	struct lk_buf *rs = &w->scratch[2];
-	struct reqlog_row r;
+	struct record_row r;
 	struct timespec ts;
 	char id[UUID_LEN + 1];
 	int known = ctx->identified || app_nonempty(ctx->id.org_id) != NULL;
 	enum lk_err e;
 
-	if (w->ring == NULL || uuid_v4(id) != LK_OK) {
+	if (w->ring == NULL || util_uuid_v4(id) != LK_OK) {
 		return;
 	}
 	buf_reset(q);
@@ -51,7 +51,7 @@ history_record(struct lk_ctx *ctx)
 	r.org_id = known ? app_nonempty(ctx->id.org_id) : NULL;
 	r.mode = r.org_id != NULL ? app_nonempty(ctx->id.mode) : NULL;
 	r.role = req->role == HTTP_AUTHORIZER ? "authorizer" : "responder";
-	r.credential_kind = ctx->identified ? auth_kind_str(ctx->id.kind) : "none";
+	r.credential_kind = ctx->identified ? credential_kind_str(ctx->id.kind) : "none";
 	r.credential_id = ctx->identified ? app_nonempty(ctx->id.key_id) : NULL;
 	r.user_id = known ? app_nonempty(ctx->id.user_id) : NULL;
 	r.method = req->method_str;
@@ -72,7 +72,7 @@ history_record(struct lk_ctx *ctx)
 	if (r.path == NULL) {
 		r.path = "";
 	}
-	(void)reqlog_row_json(&r, &w->record);	/* the record says it */
+	(void)record_row_json(&r, &w->record);	/* the record says it */
 	if (buf_failed(&w->record)) {
 		log_err("request %s: history record too large",
 		    req->request_id);

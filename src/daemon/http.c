@@ -237,7 +237,7 @@ http_read(struct http_req *req, struct http_conn *c, struct lk_arena *a,
 	if (req->method_str == NULL) {
 		req->method_str = "";
 	}
-	req->method = http_method_parse(req->method_str);
+	req->method = router_method_parse(req->method_str);
 	if ((uri = FCGX_GetParam("REQUEST_URI", f->envp)) == NULL) {
 		uri = "/";
 	}
@@ -255,7 +255,7 @@ http_read(struct http_req *req, struct http_conn *c, struct lk_arena *a,
 	rid = FCGX_GetParam("HTTP_X_REQUEST_ID", f->envp);
 	if (rid != NULL && request_id_sane(rid)) {
 		memcpy(req->request_id, rid, strlen(rid) + 1);
-	} else if (uuid_v4(req->request_id) != LK_OK) {
+	} else if (util_uuid_v4(req->request_id) != LK_OK) {
 		return LK_ECRYPTO;
 	}
 
@@ -287,7 +287,7 @@ http_read(struct http_req *req, struct http_conn *c, struct lk_arena *a,
 
 	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
 	if (cl != NULL && *cl != '\0') {
-		if (parse_long(cl, strlen(cl), 0, LONG_MAX, &n) != LK_OK) {
+		if (util_parse_long(cl, strlen(cl), 0, LONG_MAX, &n) != LK_OK) {
 			/* The web server vouches for this value; treat junk
 			 * as too big rather than guess. */
 			req->body_too_big = 1;
@@ -299,7 +299,7 @@ http_read(struct http_req *req, struct http_conn *c, struct lk_arena *a,
 	return read_body(req, a, max_body);
 }
 
-/* Percent-decodes s (len bytes) into the arena (url_decode()). */
+/* Percent-decodes s (len bytes) into the arena (util_url_decode()). */
 static enum lk_err
 decode(struct lk_arena *a, const char *s, size_t len, const char **out)
 {
@@ -310,7 +310,7 @@ decode(struct lk_arena *a, const char *s, size_t len, const char **out)
 	if ((d = arena_alloc(a, len + 1)) == NULL) {
 		return LK_ENOMEM;
 	}
-	if ((e = url_decode(s, len, d, &n)) != LK_OK) {
+	if ((e = util_url_decode(s, len, d, &n)) != LK_OK) {
 		return e;
 	}
 	/* Bytes that are not UTF-8 text have no business in a value either:

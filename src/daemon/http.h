@@ -39,7 +39,7 @@ enum http_role {
 struct http_req {
 	struct FCGX_Request	*fcgx;
 	enum http_role		 role;
-	unsigned		 method;	/* enum http_method bit, 0 if unknown */
+	unsigned		 method;	/* enum router_method bit, 0 if unknown */
 	const char		*method_str;
 	const char		*uri;		/* REQUEST_URI as received */
 	struct lk_str		 path;		/* mount prefix and query removed */

@@ -2,7 +2,7 @@
  * jsonx.c: the small json-c helpers every handler uses to build a reply
  * from database text: a string or null, a PostgreSQL boolean, a
  * permission set, the caller's identity.  A NULL container (json-c out of
- * memory) is passed over, so a builder is checked once, by reply(), at
+ * memory) is passed over, so a builder is checked once, by reply_success(), at
  * the end.  Pure construction: of the database it reads only a result's
  * text (db_get()); it knows nothing of the request.
  */
@@ -17,13 +17,13 @@
 #include "perm.h"
 
 json_object *
-json_str_or_null(const char *s)
+jsonx_str_or_null(const char *s)
 {
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
 void
-json_add(json_object *o, const char *key, json_object *v)
+jsonx_add(json_object *o, const char *key, json_object *v)
 {
 	if (o == NULL || json_object_object_add(o, key, v) != 0) {
 		json_object_put(v);
@@ -31,7 +31,7 @@ json_add(json_object *o, const char *key, json_object *v)
 }
 
 void
-json_push(json_object *a, json_object *v)
+jsonx_push(json_object *a, json_object *v)
 {
 	if (a == NULL || json_object_array_add(a, v) != 0) {
 		json_object_put(v);
@@ -39,64 +39,64 @@ json_push(json_object *a, json_object *v)
 }
 
 void
-json_add_str(json_object *o, const char *key, const char *value)
+jsonx_add_str(json_object *o, const char *key, const char *value)
 {
 	if (o != NULL) {
-		json_add(o, key, json_str_or_null(value));
+		jsonx_add(o, key, jsonx_str_or_null(value));
 	}
 }
 
 void
-json_add_bool(json_object *o, const char *key, const char *pg_bool)
+jsonx_add_bool(json_object *o, const char *key, const char *pg_bool)
 {
 	if (o != NULL) {
-		json_add(o, key, json_object_new_boolean(pg_bool != NULL &&
+		jsonx_add(o, key, json_object_new_boolean(pg_bool != NULL &&
 		    strcmp(pg_bool, "t") == 0));
 	}
 }
 
 void
-json_add_cols(json_object *o, const struct db_res *res, size_t row,
+jsonx_add_cols(json_object *o, const struct db_res *res, size_t row,
     const struct jsonx_col *cols, size_t n)
 {
 	size_t i;
 
 	for (i = 0; o != NULL && i < n; i++) {
 		if (cols[i].is_bool) {
-			json_add_bool(o, cols[i].key,
+			jsonx_add_bool(o, cols[i].key,
 			    db_get(res, row, cols[i].col));
 		} else {
-			json_add_str(o, cols[i].key,
+			jsonx_add_str(o, cols[i].key,
 			    db_get(res, row, cols[i].col));
 		}
 	}
 }
 
 json_object *
-json_perm_array(const struct perm_set *set)
+jsonx_perm_array(const struct perm_set *set)
 {
 	json_object *a = json_object_new_array();
 	size_t i;
 
 	for (i = 0; a != NULL && set != NULL && i < set->n; i++) {
-		json_push(a, json_object_new_string(set->items[i]));
+		jsonx_push(a, json_object_new_string(set->items[i]));
 	}
 	return a;
 }
 
 void
-json_add_identity(json_object *o, const struct identity *id)
+jsonx_add_identity(json_object *o, const struct lk_identity *id)
 {
 	if (o == NULL) {
 		return;
 	}
-	json_add_str(o, "kind", auth_kind_str(id->kind));
-	json_add_str(o, "org_id", id->org_id);
-	json_add_str(o, "mode", id->mode);
-	json_add_str(o, "user_id", app_nonempty(id->user_id));
+	jsonx_add_str(o, "kind", credential_kind_str(id->kind));
+	jsonx_add_str(o, "org_id", id->org_id);
+	jsonx_add_str(o, "mode", id->mode);
+	jsonx_add_str(o, "user_id", app_nonempty(id->user_id));
 	/* Only an API key has an api_key_id (docs/openapi.json, Me): a
 	 * direct's id is its own, never a key's. */
-	json_add_str(o, "api_key_id", id->kind == CRED_KEY ?
+	jsonx_add_str(o, "api_key_id", id->kind == CRED_KEY ?
 	    app_nonempty(id->key_id) : NULL);
-	json_add(o, "permissions", json_perm_array(&id->perms));
+	jsonx_add(o, "permissions", jsonx_perm_array(&id->perms));
 }

@@ -28,7 +28,7 @@ page_parse(struct lk_ctx *ctx, struct page *pg)
 	pg->after_us = NULL;
 	pg->after_id = NULL;
 	e = http_query(ctx->req, ctx->arena, "limit", &v, NULL);
-	if (e == LK_OK && parse_long(v, strlen(v), 1, APP_LIST_MAX,
+	if (e == LK_OK && util_parse_long(v, strlen(v), 1, APP_LIST_MAX,
 	    &pg->limit) != LK_OK) {
 		reply_error(ctx, 400, "invalid_limit",
 		    "limit must be an integer from 1 to %d", APP_LIST_MAX);
@@ -43,8 +43,8 @@ page_parse(struct lk_ctx *ctx, struct page *pg)
 		return 0;
 	}
 	if (e != LK_OK || (dot = strchr(v, '.')) == NULL ||
-	    parse_long(v, (size_t)(dot - v), 0, LONG_MAX, &us) != LK_OK ||
-	    !uuid_valid(dot + 1, strlen(dot + 1))) {
+	    util_parse_long(v, (size_t)(dot - v), 0, LONG_MAX, &us) != LK_OK ||
+	    !util_uuid_valid(dot + 1, strlen(dot + 1))) {
 		reply_error(ctx, 400, "invalid_cursor",
 		    "cursor must be a next_cursor value from a previous page");
 		return -1;
@@ -73,14 +73,14 @@ page_wrap(json_object *data, const struct page *pg,
 
 	if (o == NULL) {
 		json_object_put(data);
-		return NULL;	/* reply(): a logged 500 */
+		return NULL;	/* reply_success(): a logged 500 */
 	}
 	if (more) {
 		json_object_array_del_idx(data, (size_t)pg->limit, 1);
 	}
-	json_add(o, "data", data);
-	json_add(o, "has_more", json_object_new_boolean(more));
-	json_add(o, "next_cursor", more ?
+	jsonx_add(o, "data", data);
+	jsonx_add(o, "has_more", json_object_new_boolean(more));
+	jsonx_add(o, "next_cursor", more ?
 	    json_object_new_string(cursors[pg->limit - 1]) : NULL);
 	return o;
 }

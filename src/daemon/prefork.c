@@ -162,7 +162,7 @@ worker_main(const struct lk_config *cfg, int listen_fd)
 	struct sigaction sa;
 	sigset_t term, none;
 	struct http_conn *conn;
-	struct worker w;
+	struct app_worker w;
 	enum lk_err e;
 	int rc;
 

@@ -30,7 +30,7 @@ enum { L_CRED_GRANTED, L_CRED_REMAINING, L_CRED_RESET_MS, L_ORG_GRANTED,
 
 enum lk_err
 ratelease_take(struct db *db, struct authcache *cache, int64_t mono_ms,
-    const char *cb, int cl, const char *ob, int ol, struct rate_info *ri)
+    const char *cb, int cl, const char *ob, int ol, struct ratelimit_info *ri)
 {
 	struct ratelimit_take ct = { 0, 1, 0, 0 }, ot = { 0, 1, 0, 0 };
 	struct ratelimit_grant g;

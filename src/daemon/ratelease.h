@@ -22,6 +22,6 @@ struct db;
  */
 enum lk_err	 ratelease_take(struct db *db, struct authcache *cache,
 		    int64_t mono_ms, const char *cb, int cl, const char *ob,
-		    int ol, struct rate_info *ri) LK_MUST_CHECK;
+		    int ol, struct ratelimit_info *ri) LK_MUST_CHECK;
 
 #endif

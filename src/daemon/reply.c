@@ -23,7 +23,7 @@
 #define MESSAGE_MAX		512
 
 void
-reply(struct lk_ctx *ctx, int status, json_object *body)
+reply_success(struct lk_ctx *ctx, int status, json_object *body)
 {
 	/* Only 204 and an authorizer's grant have no body: a NULL one
 	 * otherwise is a json-c constructor that failed (out of memory). */

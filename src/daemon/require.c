@@ -27,7 +27,7 @@
 
 /* Reads every place a credential may come from. */
 static int
-transports(struct lk_ctx *ctx, struct auth_input *in)
+transports(struct lk_ctx *ctx, struct credential_input *in)
 {
 	enum lk_err e;
 
@@ -61,7 +61,7 @@ transports(struct lk_ctx *ctx, struct auth_input *in)
 }
 
 int
-app_same_origin(struct lk_ctx *ctx, int required)
+require_same_origin(struct lk_ctx *ctx, int required)
 {
 	struct session_origin o;
 	const char *https = http_param(ctx->req, "HTTPS");
@@ -80,15 +80,15 @@ csrf_ok(struct lk_ctx *ctx)
 {
 	const char *h = http_param(ctx->req, SESSION_CSRF_PARAM);
 
-	return h != NULL && strcmp(h, "1") == 0 && app_same_origin(ctx, 1);
+	return h != NULL && strcmp(h, "1") == 0 && require_same_origin(ctx, 1);
 }
 
 int
 require_auth(struct lk_ctx *ctx)
 {
-	struct auth_input in;
+	struct credential_input in;
 	struct credential cred;
-	struct auth_fail fail;
+	struct credential_fail fail;
 	struct auth_env env;
 	struct timespec ts;
 	enum lk_err e;
@@ -105,7 +105,7 @@ require_auth(struct lk_ctx *ctx)
 	} else if (transports(ctx, &in) == -1) {
 		return -1;
 	}
-	if ((r = auth_extract(&in, &cred, &fail)) == -1) {
+	if ((r = credential_extract(&in, &cred, &fail)) == -1) {
 		reply_error(ctx, fail.status, fail.code, "%s", fail.message);
 		return -1;
 	}
@@ -212,8 +212,8 @@ require_perm(struct lk_ctx *ctx, const char *perm)
 	if (!perm_set_allows(&ctx->id.perms, perm)) {
 		json_object *d = json_object_new_object();
 
-		json_add_str(d, "permission", perm);
-		json_add_str(d, "path", arena_text(ctx->arena,
+		jsonx_add_str(d, "permission", perm);
+		jsonx_add_str(d, "path", arena_text(ctx->arena,
 		    ctx->req->path.p, ctx->req->path.len));
 		audit_send(ctx, "permission.denied", NULL, NULL, d);
 		reply_error(ctx, 403, "permission_denied",

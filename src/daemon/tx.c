@@ -44,7 +44,7 @@ tx_reply(struct lk_ctx *ctx, int status, json_object *o)
 	if (ctx->auth_changed && ctx->w->cache != NULL) {
 		authcache_flush(ctx->w->cache);
 	}
-	reply(ctx, status, o);
+	reply_success(ctx, status, o);
 }
 
 void

@@ -36,7 +36,7 @@ own(struct lk_ctx *ctx, json_object *o)
 }
 
 int
-body_object(struct lk_ctx *ctx, json_object **out)
+validate_body_object(struct lk_ctx *ctx, json_object **out)
 {
 	const char *ct = ctx->req->content_type;
 	struct json_tokener *tok;
@@ -109,7 +109,7 @@ body_object(struct lk_ctx *ctx, json_object **out)
 }
 
 void
-field_error(struct lk_ctx *ctx, const char *field, const char *msg)
+validate_field_error(struct lk_ctx *ctx, const char *field, const char *msg)
 {
 	json_object *list;
 
@@ -140,7 +140,7 @@ field_error(struct lk_ctx *ctx, const char *field, const char *msg)
 }
 
 int
-fields_check(struct lk_ctx *ctx)
+validate_fields_check(struct lk_ctx *ctx)
 {
 	if (ctx->fields_lost) {
 		/* A field error json-c could not hold still fails the
@@ -157,7 +157,7 @@ fields_check(struct lk_ctx *ctx)
 }
 
 void
-field_string(struct lk_ctx *ctx, json_object *obj, const char *name,
+validate_string(struct lk_ctx *ctx, json_object *obj, const char *name,
     int required, size_t minlen, size_t maxlen, const char **out)
 {
 	json_object *v;
@@ -167,18 +167,18 @@ field_string(struct lk_ctx *ctx, json_object *obj, const char *name,
 	*out = NULL;
 	if (!json_object_object_get_ex(obj, name, &v) || v == NULL) {
 		if (required) {
-			field_error(ctx, name, "is required");
+			validate_field_error(ctx, name, "is required");
 		}
 		return;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		field_error(ctx, name, "must be a string");
+		validate_field_error(ctx, name, "must be a string");
 		return;
 	}
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	if (memchr(s, '\0', len) != NULL) {
-		field_error(ctx, name, "must not contain NUL characters");
+		validate_field_error(ctx, name, "must not contain NUL characters");
 		return;
 	}
 	if (len < minlen || len > maxlen) {
@@ -188,14 +188,14 @@ field_string(struct lk_ctx *ctx, json_object *obj, const char *name,
 		    minlen, maxlen) != LK_OK) {
 			msg[0] = '\0';
 		}
-		field_error(ctx, name, msg);
+		validate_field_error(ctx, name, msg);
 		return;
 	}
 	*out = s;
 }
 
 void
-field_bool(struct lk_ctx *ctx, json_object *obj, const char *name, int *out)
+validate_bool(struct lk_ctx *ctx, json_object *obj, const char *name, int *out)
 {
 	json_object *v;
 
@@ -204,14 +204,14 @@ field_bool(struct lk_ctx *ctx, json_object *obj, const char *name, int *out)
 		return;
 	}
 	if (!json_object_is_type(v, json_type_boolean)) {
-		field_error(ctx, name, "must be true or false");
+		validate_field_error(ctx, name, "must be true or false");
 		return;
 	}
 	*out = json_object_get_boolean(v) ? 1 : 0;
 }
 
 void
-fields_only(struct lk_ctx *ctx, json_object *obj, const char *const *allowed)
+validate_only(struct lk_ctx *ctx, json_object *obj, const char *const *allowed)
 {
 	size_t i;
 
@@ -223,14 +223,14 @@ fields_only(struct lk_ctx *ctx, json_object *obj, const char *const *allowed)
 			}
 		}
 		if (allowed[i] == NULL) {
-			field_error(ctx, key, "is not a known field");
+			validate_field_error(ctx, key, "is not a known field");
 		}
 	}
 }
 
 
 void
-field_password(struct lk_ctx *ctx, const char *field, const char *pw)
+validate_password(struct lk_ctx *ctx, const char *field, const char *pw)
 {
 	enum lk_err e;
 
@@ -239,16 +239,16 @@ field_password(struct lk_ctx *ctx, const char *field, const char *pw)
 	}
 	e = password_check(pw, strlen(pw));
 	if (e == LK_ETOOBIG) {
-		field_error(ctx, field, "must be at most "
+		validate_field_error(ctx, field, "must be at most "
 		    LK_XSTR(PASSWORD_MAX_LEN) " bytes");
 	} else if (e != LK_OK) {
-		field_error(ctx, field, "must be at least "
+		validate_field_error(ctx, field, "must be at least "
 		    LK_XSTR(PASSWORD_MIN_LEN) " bytes");
 	}
 }
 
 const char *
-path_param(struct lk_ctx *ctx, const char *name)
+validate_path_param(struct lk_ctx *ctx, const char *name)
 {
 	struct lk_str v = router_param(&ctx->match, name);
 

@@ -51,20 +51,20 @@ event_json(const struct db_res *res, size_t row)
 	if (o == NULL) {
 		return NULL;
 	}
-	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
+	jsonx_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	actor = json_object_new_object();
-	json_add_cols(actor, res, row, actor_cols, JSONX_NCOLS(actor_cols));
-	json_add(o, "actor", actor);
+	jsonx_add_cols(actor, res, row, actor_cols, JSONX_NCOLS(actor_cols));
+	jsonx_add(o, "actor", actor);
 	target = json_object_new_object();
-	json_add_cols(target, res, row, target_cols,
+	jsonx_add_cols(target, res, row, target_cols,
 	    JSONX_NCOLS(target_cols));
-	json_add(o, "target", target);
+	jsonx_add(o, "target", target);
 	/* Written by latchkey as JSON; parsed back to nest it. */
 	detail = json_tokener_parse(db_get(res, row, C_DETAIL) != NULL ?
 	    db_get(res, row, C_DETAIL) : "{}");
-	json_add(o, "detail", detail != NULL ? detail :
+	jsonx_add(o, "detail", detail != NULL ? detail :
 	    json_object_new_object());
-	json_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
+	jsonx_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
 	return o;
 }
 

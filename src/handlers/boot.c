@@ -63,7 +63,7 @@ creator_stands(const struct db_res *res, const char **code,
 	c.by_key = col_true(res, D_BY_KEY);
 	c.user_inactive = col_true(res, D_INACTIVE);
 	c.key_revoked = col_true(res, D_KEY_REVOKED);
-	if (exp != NULL && parse_long(exp, strlen(exp), 1, BOOT_MS_MAX,
+	if (exp != NULL && util_parse_long(exp, strlen(exp), 1, BOOT_MS_MAX,
 	    &ms) != LK_OK) {
 		/* Unreadable: the safe reading is "expired". */
 		ms = 1;
@@ -129,9 +129,9 @@ sign_direct(struct lk_ctx *ctx, const struct db_res *res, json_object *o)
 	c.exp = now + ctx->cfg->direct_token_ttl;
 	if ((e = jwt_sign(&c, ctx->w->jwt.current, ctx->w->jwt.current_len,
 	    token, sizeof(token))) == LK_OK &&
-	    (e = time_format(c.exp, exp)) == LK_OK) {
-		json_add_str(o, "token", token);
-		json_add_str(o, "expires_at", exp);
+	    (e = util_time_format(c.exp, exp)) == LK_OK) {
+		jsonx_add_str(o, "token", token);
+		jsonx_add_str(o, "expires_at", exp);
 		rc = 0;
 	} else {
 		reply_internal(ctx, e, "signing a direct token");
@@ -151,11 +151,11 @@ boot(struct lk_ctx *ctx)
 	json_object *body, *v, *o;
 	enum lk_err e;
 
-	if (body_object(ctx, &body) == -1) {
+	if (validate_body_object(ctx, &body) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	if (fields_check(ctx) == -1) {
+	validate_only(ctx, body, allowed);
+	if (validate_fields_check(ctx) == -1) {
 		return;
 	}
 	if (!json_object_object_get_ex(body, "direct_hash", &v) || v == NULL) {
@@ -212,24 +212,24 @@ boot(struct lk_ctx *ctx)
 		db_res_free(res);
 		return;
 	}
-	json_add_str(o, "type", "direct");
-	json_add_str(o, "resource_type", db_get(res, 0, D_TYPE));
-	json_add_str(o, "resource_id", db_get(res, 0, D_RID));
-	json_add_str(o, "org_id", db_get(res, 0, D_ORG));
+	jsonx_add_str(o, "type", "direct");
+	jsonx_add_str(o, "resource_type", db_get(res, 0, D_TYPE));
+	jsonx_add_str(o, "resource_id", db_get(res, 0, D_RID));
+	jsonx_add_str(o, "org_id", db_get(res, 0, D_ORG));
 	db_res_free(res);
-	reply(ctx, 200, o);
+	reply_success(ctx, 200, o);
 }
 
 /* Names the verified credential's identity in o. */
 static void
 identity_json(struct lk_ctx *ctx, json_object *o)
 {
-	const struct identity *id = &ctx->id;
+	const struct lk_identity *id = &ctx->id;
 
-	json_add_identity(o, id);
+	jsonx_add_identity(o, id);
 	if (id->kind == CRED_DIRECT) {
-		json_add_str(o, "resource_type", id->rtype);
-		json_add_str(o, "resource_id", id->rid);
+		jsonx_add_str(o, "resource_type", id->rtype);
+		jsonx_add_str(o, "resource_id", id->rid);
 	}
 }
 
@@ -244,7 +244,7 @@ verify(struct lk_ctx *ctx)
 	json_object *body = NULL, *o, *ro;
 
 	if (ctx->cfg->verify_requires_service_key && (ik == NULL ||
-	    !auth_service_key(ctx->cfg->service_keys,
+	    !credential_service_key(ctx->cfg->service_keys,
 	    ctx->cfg->nservice_keys, ik, strlen(ik)))) {
 		reply_error(ctx, 401, "service_key_required", "this "
 		    "deployment verifies credentials for servers holding a "
@@ -252,29 +252,29 @@ verify(struct lk_ctx *ctx)
 		return;
 	}
 	if (ctx->req->body.len > 0) {
-		if (body_object(ctx, &body) == -1) {
+		if (validate_body_object(ctx, &body) == -1) {
 			return;
 		}
-		fields_only(ctx, body, allowed);
-		field_string(ctx, body, "credential", 0, 1, JWT_MAX_LEN,
+		validate_only(ctx, body, allowed);
+		validate_string(ctx, body, "credential", 0, 1, JWT_MAX_LEN,
 		    &cred);
-		field_string(ctx, body, "permission", 0, 1, PERM_NAME_MAX,
+		validate_string(ctx, body, "permission", 0, 1, PERM_NAME_MAX,
 		    &perm);
-		field_string(ctx, body, "method", 0, 1, AUTHZ_METHOD_MAX,
+		validate_string(ctx, body, "method", 0, 1, AUTHZ_METHOD_MAX,
 		    &method);
-		field_string(ctx, body, "path", 0, 1, AUTHZ_PATTERN_MAX, &path);
+		validate_string(ctx, body, "path", 0, 1, AUTHZ_PATTERN_MAX, &path);
 		if (perm != NULL && !perm_name_valid(perm)) {
-			field_error(ctx, "permission",
+			validate_field_error(ctx, "permission",
 			    "must be a permission name");
 		}
 		if ((method == NULL) != (path == NULL)) {
-			field_error(ctx, method == NULL ? "method" : "path",
+			validate_field_error(ctx, method == NULL ? "method" : "path",
 			    "method and path go together");
 		}
 		if (path != NULL && path[0] != '/') {
-			field_error(ctx, "path", "must start with /");
+			validate_field_error(ctx, "path", "must start with /");
 		}
-		if (fields_check(ctx) == -1) {
+		if (validate_fields_check(ctx) == -1) {
 			return;
 		}
 	}
@@ -290,7 +290,7 @@ verify(struct lk_ctx *ctx)
 	}
 	ctx->allow_direct = 1;
 	if (method != NULL) {
-		if (route_check(ctx, method, path, strlen(path), &r) == -1) {
+		if (authorizer_route_check(ctx, method, path, strlen(path), &r) == -1) {
 			return;
 		}
 	}
@@ -308,21 +308,21 @@ verify(struct lk_ctx *ctx)
 		}
 	}
 	o = json_object_new_object();
-	json_add(o, "valid", json_object_new_boolean(1));
+	jsonx_add(o, "valid", json_object_new_boolean(1));
 	if (ctx->authenticated) {
 		identity_json(ctx, o);
 	}
 	if (r != NULL) {
 		ro = json_object_new_object();
-		json_add_str(ro, "method", r->method);
-		json_add_str(ro, "pattern", r->pattern);
-		json_add_str(ro, "permission", r->permission[0] != '\0' ?
+		jsonx_add_str(ro, "method", r->method);
+		jsonx_add_str(ro, "pattern", r->pattern);
+		jsonx_add_str(ro, "permission", r->permission[0] != '\0' ?
 		    r->permission : NULL);
-		json_add(ro, "public",
+		jsonx_add(ro, "public",
 		    json_object_new_boolean(r->public));
-		json_add(o, "route", ro);
+		jsonx_add(o, "route", ro);
 	}
-	reply(ctx, 200, o);
+	reply_success(ctx, 200, o);
 }
 
 static const struct route routes[] = {

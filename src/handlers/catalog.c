@@ -38,15 +38,15 @@ list_permissions(struct lk_ctx *ctx)
 	data = json_object_new_array();
 	for (i = 0; i < db_nrows(res); i++) {
 		p = json_object_new_object();
-		json_add_str(p, "name", db_get(res, i, P_NAME));
-		json_add_str(p, "description", db_get(res, i, P_DESCRIPTION));
-		json_add_bool(p, "builtin", db_get(res, i, P_BUILTIN));
-		json_push(data, p);
+		jsonx_add_str(p, "name", db_get(res, i, P_NAME));
+		jsonx_add_str(p, "description", db_get(res, i, P_DESCRIPTION));
+		jsonx_add_bool(p, "builtin", db_get(res, i, P_BUILTIN));
+		jsonx_push(data, p);
 	}
 	db_res_free(res);
 	o = json_object_new_object();
-	json_add(o, "data", data);
-	reply(ctx, 200, o);
+	jsonx_add(o, "data", data);
+	reply_success(ctx, 200, o);
 }
 
 static void
@@ -64,15 +64,15 @@ list_roles(struct lk_ctx *ctx)
 	for (role = ROLE_OWNER; role >= ROLE_VIEWER; role--) {
 		set = &ctx->w->roles.sets[role];
 		r = json_object_new_object();
-		json_add_str(r, "name", role_str((enum role)role));
-		json_add(r, "rank", json_object_new_int(role));
-		json_add(r, "permissions",
-		    json_perm_array(set));
-		json_push(data, r);
+		jsonx_add_str(r, "name", credential_role_str((enum lk_role)role));
+		jsonx_add(r, "rank", json_object_new_int(role));
+		jsonx_add(r, "permissions",
+		    jsonx_perm_array(set));
+		jsonx_push(data, r);
 	}
 	o = json_object_new_object();
-	json_add(o, "data", data);
-	reply(ctx, 200, o);
+	jsonx_add(o, "data", data);
+	reply_success(ctx, 200, o);
 }
 
 static const struct route routes[] = {

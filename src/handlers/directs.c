@@ -87,7 +87,7 @@ direct_json(const struct db_res *res, size_t row)
 	};
 	json_object *o = json_object_new_object();
 
-	json_add_cols(o, res, row, cols, JSONX_NCOLS(cols));
+	jsonx_add_cols(o, res, row, cols, JSONX_NCOLS(cols));
 	return o;
 }
 
@@ -175,22 +175,22 @@ create(struct lk_ctx *ctx)
 	enum lk_err e;
 
 	if (require_perm(ctx, "directs.write") == -1 ||
-	    body_object(ctx, &body) == -1) {
+	    validate_body_object(ctx, &body) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "resource_type", 1, 1, JWT_RTYPE_MAX, &type);
-	field_string(ctx, body, "resource_id", 1, 1, JWT_RID_MAX, &rid);
+	validate_only(ctx, body, allowed);
+	validate_string(ctx, body, "resource_type", 1, 1, JWT_RTYPE_MAX, &type);
+	validate_string(ctx, body, "resource_id", 1, 1, JWT_RID_MAX, &rid);
 	if (type != NULL && !charset(type, "abcdefghijklmnopqrstuvwxyz"
 	    "0123456789_")) {
-		field_error(ctx, "resource_type", "must be a-z, 0-9 and _");
+		validate_field_error(ctx, "resource_type", "must be a-z, 0-9 and _");
 	}
 	if (rid != NULL && !charset(rid, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")) {
-		field_error(ctx, "resource_id",
+		validate_field_error(ctx, "resource_id",
 		    "must be letters, digits and . _ : -");
 	}
-	if (fields_check(ctx) == -1 || reach_check(ctx, type) == -1) {
+	if (validate_fields_check(ctx) == -1 || reach_check(ctx, type) == -1) {
 		return;
 	}
 	memcpy(secret, DIRECT_PREFIX, DIRECT_PREFIX_LEN);
@@ -218,7 +218,7 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	o = direct_json(res, 0);
-	json_add_str(o, "direct_hash", secret);
+	jsonx_add_str(o, "direct_hash", secret);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	tx_audit_reply(ctx, 201, o, "direct.created", "direct",
 	    db_get(res, 0, C_ID), NULL);
@@ -248,7 +248,7 @@ revoke(struct lk_ctx *ctx)
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
-	id = path_param(ctx, "id");
+	id = validate_path_param(ctx, "id");
 	if ((res = tx_one_row(ctx, &directs_revoke, &id, "direct")) ==
 	    NULL) {
 		return;

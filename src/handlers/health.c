@@ -17,18 +17,18 @@ health(struct lk_ctx *ctx)
 	enum lk_err e;
 
 	e = db_exec(ctx->db, &ping, NULL, NULL);
-	json_add_str(o, "status", e == LK_OK ? "ok" : "unavailable");
-	json_add_str(o, "database", e == LK_OK ? "ok" : "unavailable");
+	jsonx_add_str(o, "status", e == LK_OK ? "ok" : "unavailable");
+	jsonx_add_str(o, "database", e == LK_OK ? "ok" : "unavailable");
 	if (e != LK_OK) {
 		/* Monitors read status; clients read the usual error. */
 		json_object *err = json_object_new_object();
 
-		json_add_str(err, "code", "database_unavailable");
-		json_add_str(err, "message", "the database is unreachable");
-		json_add_str(err, "request_id", ctx->req->request_id);
-		json_add(o, "error", err);
+		jsonx_add_str(err, "code", "database_unavailable");
+		jsonx_add_str(err, "message", "the database is unreachable");
+		jsonx_add_str(err, "request_id", ctx->req->request_id);
+		jsonx_add(o, "error", err);
 	}
-	reply(ctx, e == LK_OK ? 200 : 503, o);
+	reply_success(ctx, e == LK_OK ? 200 : 503, o);
 }
 
 static const struct route routes[] = {

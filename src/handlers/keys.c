@@ -153,19 +153,19 @@ key_json(const struct db_res *res, size_t row)
 	json_object *o = json_object_new_object(), *by;
 	struct perm_set set;
 
-	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
-	if (auth_parse_perm_array(db_get(res, row, C_PERMS), &set) != LK_OK) {
+	jsonx_add_cols(o, res, row, head, JSONX_NCOLS(head));
+	if (credential_perm_array_parse(db_get(res, row, C_PERMS), &set) != LK_OK) {
 		set.n = 0;
 	}
 	if (o != NULL) {
-		json_add(o, "permissions",
-		    json_perm_array(&set));
+		jsonx_add(o, "permissions",
+		    jsonx_perm_array(&set));
 	}
-	json_add_cols(o, res, row, times, JSONX_NCOLS(times));
+	jsonx_add_cols(o, res, row, times, JSONX_NCOLS(times));
 	by = json_object_new_object();
-	json_add_cols(by, res, row, creator, JSONX_NCOLS(creator));
+	jsonx_add_cols(by, res, row, creator, JSONX_NCOLS(creator));
 	if (o != NULL) {
-		json_add(o, "created_by", by);
+		jsonx_add(o, "created_by", by);
 	} else {
 		json_object_put(by);
 	}
@@ -219,7 +219,7 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 	}
 	if (!json_object_is_type(arr, json_type_array) ||
 	    (n = json_object_array_length(arr)) > PERM_SET_MAX) {
-		field_error(ctx, "permissions", "must be an array of at most "
+		validate_field_error(ctx, "permissions", "must be an array of at most "
 		    LK_XSTR(PERM_SET_MAX) " permission names");
 		return 0;
 	}
@@ -228,7 +228,7 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 		if (!json_object_is_type(v, json_type_string) ||
 		    !perm_pattern_valid(json_object_get_string(v)) ||
 		    perm_set_add(want, json_object_get_string(v)) != LK_OK) {
-			field_error(ctx, "permissions", "each item must be a "
+			validate_field_error(ctx, "permissions", "each item must be a "
 			    "permission name such as keys.read, a pattern "
 			    "such as calls.*, or *");
 			return 0;
@@ -254,7 +254,7 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 	}
 	db_res_free(res);
 	if (names.len > 0) {
-		field_error(ctx, "permissions", arena_printf(ctx->arena,
+		validate_field_error(ctx, "permissions", arena_printf(ctx->arena,
 		    "unknown permissions: %s", buf_cstr(&names)));
 		buf_free(&names);
 		return 0;
@@ -290,7 +290,7 @@ expiry_field(struct lk_ctx *ctx, json_object *body, int64_t *at)
 	has_in = json_object_object_get_ex(body, "expires_in", &v_in) &&
 	    v_in != NULL;
 	if (has_at && has_in) {
-		field_error(ctx, "expires_at",
+		validate_field_error(ctx, "expires_at",
 		    "give expires_at or expires_in, not both");
 		return;
 	}
@@ -298,13 +298,13 @@ expiry_field(struct lk_ctx *ctx, json_object *body, int64_t *at)
 		const char *s = json_object_get_string(v_at);
 
 		if (!json_object_is_type(v_at, json_type_string) ||
-		    time_parse(s, strlen(s), &t) != LK_OK) {
-			field_error(ctx, "expires_at",
+		    util_time_parse(s, strlen(s), &t) != LK_OK) {
+			validate_field_error(ctx, "expires_at",
 			    "must be an RFC 3339 timestamp");
 		} else if (t <= now) {
-			field_error(ctx, "expires_at", "must be in the future");
+			validate_field_error(ctx, "expires_at", "must be in the future");
 		} else if (t - now > KEY_EXPIRES_IN_MAX) {
-			field_error(ctx, "expires_at",
+			validate_field_error(ctx, "expires_at",
 			    "must be within ten years");
 		} else {
 			*at = t;
@@ -313,7 +313,7 @@ expiry_field(struct lk_ctx *ctx, json_object *body, int64_t *at)
 		if (!json_object_is_type(v_in, json_type_int) ||
 		    (t = json_object_get_int64(v_in)) < 1 ||
 		    t > KEY_EXPIRES_IN_MAX) {
-			field_error(ctx, "expires_in", "must be a number of "
+			validate_field_error(ctx, "expires_in", "must be a number of "
 			    "seconds from 1 to ten years");
 		} else {
 			*at = now + t;
@@ -329,7 +329,7 @@ mode_for_new_key(struct lk_ctx *ctx, const char *asked)
 		return ctx->id.mode;
 	}
 	if (strcmp(asked, "live") != 0 && strcmp(asked, "test") != 0) {
-		field_error(ctx, "mode", "must be live or test");
+		validate_field_error(ctx, "mode", "must be live or test");
 		return NULL;
 	}
 	return asked;
@@ -393,7 +393,7 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 	}
 	*out = key_json(res, 0);
 	db_res_free(res);
-	json_add_str(*out, "key", key);
+	jsonx_add_str(*out, "key", key);
 	OPENSSL_cleanse(key, sizeof(key));
 	return LK_OK;
 }
@@ -405,11 +405,11 @@ detail_of(const char *name, const struct perm_set *perms)
 	json_object *d = json_object_new_object();
 
 	if (name != NULL) {
-		json_add_str(d, "name", name);
+		jsonx_add_str(d, "name", name);
 	}
 	if (perms != NULL && d != NULL) {
-		json_add(d, "permissions",
-		    json_perm_array(perms));
+		jsonx_add(d, "permissions",
+		    jsonx_perm_array(perms));
 	}
 	return d;
 }
@@ -435,20 +435,20 @@ default_permissions(const struct lk_ctx *ctx, struct perm_set *want)
  * The first steps of create and change: keys.write, the body, no unknown
  * member, and name (required when name_required) and detail.  Returns
  * -1 with the response decided; field errors are left for the caller's
- * fields_check().
+ * validate_fields_check().
  */
 static int
 key_body(struct lk_ctx *ctx, const char *const *allowed, int name_required,
     json_object **body, const char **name, const char **detail)
 {
 	if (require_perm(ctx, "keys.write") == -1 ||
-	    body_object(ctx, body) == -1) {
+	    validate_body_object(ctx, body) == -1) {
 		return -1;
 	}
-	fields_only(ctx, *body, allowed);
-	field_string(ctx, *body, "name", name_required, 1, KEY_NAME_MAX,
+	validate_only(ctx, *body, allowed);
+	validate_string(ctx, *body, "name", name_required, 1, KEY_NAME_MAX,
 	    name);
-	field_string(ctx, *body, "detail", 0, 0, KEY_DETAIL_MAX, detail);
+	validate_string(ctx, *body, "detail", 0, 0, KEY_DETAIL_MAX, detail);
 	return 0;
 }
 
@@ -467,18 +467,18 @@ create(struct lk_ctx *ctx)
 	if (key_body(ctx, allowed, 1, &body, &name, &detail) == -1) {
 		return;
 	}
-	field_string(ctx, body, "mode", 0, 1, APP_WORD_MAX, &mode_s);
+	validate_string(ctx, body, "mode", 0, 1, APP_WORD_MAX, &mode_s);
 	expiry_field(ctx, body, &exp);
 	mode = mode_for_new_key(ctx, mode_s);
 	if (ctx->err_fields == NULL &&
 	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
 	}
-	if (fields_check(ctx) == -1) {
+	if (validate_fields_check(ctx) == -1) {
 		return;
 	}
 	if (mode == NULL) {
-		return;		/* unreachable: fields_check() caught it */
+		return;		/* unreachable: validate_fields_check() caught it */
 	}
 	if (absent == 1 && (e = default_permissions(ctx, &want)) != LK_OK) {
 		reply_internal(ctx, e, "the default permissions");
@@ -534,7 +534,7 @@ get(struct lk_ctx *ctx)
 	    tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
-	id = path_param(ctx, "id");
+	id = validate_path_param(ctx, "id");
 	if ((res = one(ctx, &keys_get, &id)) == NULL) {
 		return;
 	}
@@ -563,12 +563,12 @@ patch(struct lk_ctx *ctx)
 	}
 	if (name == NULL && detail == NULL && absent == 1 &&
 	    ctx->err_fields == NULL) {
-		field_error(ctx, "body", "name at least one field to change");
+		validate_field_error(ctx, "body", "name at least one field to change");
 	}
-	if (fields_check(ctx) == -1 || tx_begin(ctx, ctx->id.mode) == -1) {
+	if (validate_fields_check(ctx) == -1 || tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
-	params[0] = path_param(ctx, "id");
+	params[0] = validate_path_param(ctx, "id");
 	if (keys_within_reach(ctx, params[0], "change") == -1) {
 		return;
 	}
@@ -602,7 +602,7 @@ revoke(struct lk_ctx *ctx)
 	    tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
-	id = path_param(ctx, "id");
+	id = validate_path_param(ctx, "id");
 	if (keys_within_reach(ctx, id, "revoke") == -1) {
 		return;
 	}
@@ -620,14 +620,14 @@ revoke(struct lk_ctx *ctx)
 	d = NULL;
 	if (n > 1) {
 		d = json_object_new_object();
-		json_add(d, "descendants_revoked",
+		jsonx_add(d, "descendants_revoked",
 		    json_object_new_int64((int64_t)(n - 1)));
 	}
 	e = audit_tx(ctx, "api_key.revoked", "api_key", id, d);
 	/* Row 0 is the key itself; the rest, its descendants. */
 	for (i = 1; i < n && e == LK_OK; i++) {
 		d = json_object_new_object();
-		json_add_str(d, "revoked_with_ancestor", id);
+		jsonx_add_str(d, "revoked_with_ancestor", id);
 		e = audit_tx(ctx, "api_key.revoked", "api_key",
 		    db_get(res, i, REV_ID), d);
 	}
@@ -657,20 +657,20 @@ roll(struct lk_ctx *ctx)
 	}
 	/* The body is optional: an empty POST rolls with no grace. */
 	if (ctx->req->body.len > 0) {
-		if (body_object(ctx, &body) == -1) {
+		if (validate_body_object(ctx, &body) == -1) {
 			return;
 		}
-		fields_only(ctx, body, allowed);
+		validate_only(ctx, body, allowed);
 		if (json_object_object_get_ex(body, "grace_seconds", &v) &&
 		    v != NULL) {
 			if (!json_object_is_type(v, json_type_int) ||
 			    (grace = json_object_get_int64(v)) < 0 ||
 			    grace > KEY_GRACE_MAX) {
-				field_error(ctx, "grace_seconds",
+				validate_field_error(ctx, "grace_seconds",
 				    GRACE_MESSAGE);
 			}
 		}
-		if (fields_check(ctx) == -1) {
+		if (validate_fields_check(ctx) == -1) {
 			return;
 		}
 	}
@@ -685,7 +685,7 @@ roll(struct lk_ctx *ctx)
 		OPENSSL_cleanse(key, sizeof(key));
 		return;
 	}
-	params[0] = path_param(ctx, "id");
+	params[0] = validate_path_param(ctx, "id");
 	params[1] = hexhash;
 	params[2] = grace_s;
 	params[3] = k.last4;
@@ -709,10 +709,10 @@ roll(struct lk_ctx *ctx)
 	}
 	o = key_json(res, 0);
 	db_res_free(res);
-	json_add_str(o, "key", key);
+	jsonx_add_str(o, "key", key);
 	OPENSSL_cleanse(key, sizeof(key));
 	d = json_object_new_object();
-	json_add(d, "grace_seconds",
+	jsonx_add(d, "grace_seconds",
 	    json_object_new_int64(grace));
 	ctx->auth_changed = 1;
 	tx_audit_reply(ctx, 200, o, "api_key.rolled", "api_key", params[0],

@@ -76,7 +76,7 @@ keys_lineage_check(struct lk_ctx *ctx)
 		return -1;
 	}
 	v = db_nrows(res) == 1 ? db_get(res, 0, ANC_COUNT) : NULL;
-	if (v == NULL || parse_long(v, strlen(v), 0, AUTHORITY_LINEAGE_MAX,
+	if (v == NULL || util_parse_long(v, strlen(v), 0, AUTHORITY_LINEAGE_MAX,
 	    &n) != LK_OK) {
 		db_res_free(res);
 		tx_fail(ctx, LK_EDB);
@@ -179,8 +179,8 @@ keys_within_reach(struct lk_ctx *ctx, const char *id, const char *operation)
 	id_copy(k.creator_key_user, db_get(res, 0, A_KEY_USER));
 	k.created_by_service = strcmp(db_get(res, 0, A_SERVICE), "t") == 0;
 	k.creator_rank = authority_key_creator_rank(k.created_by_service,
-	    role_parse(db_get(res, 0, A_ROLE)));
-	if (auth_parse_perm_array(db_get(res, 0, A_PERMS), &own) != LK_OK ||
+	    credential_role_parse(db_get(res, 0, A_ROLE)));
+	if (credential_perm_array_parse(db_get(res, 0, A_PERMS), &own) != LK_OK ||
 	    authority_key_perms(&own, &ctx->w->roles, k.creator_rank,
 	    &k.perms) != LK_OK ||
 	    ancestors_parse(db_get(res, 0, A_ANCESTORS), &k) == -1) {
@@ -196,8 +196,8 @@ keys_within_reach(struct lk_ctx *ctx, const char *id, const char *operation)
 	}
 	db_rollback(ctx->db);
 	d = json_object_new_object();
-	json_add_str(d, "operation", operation);
-	json_add_str(d, "reason", basis_str(v.basis));
+	jsonx_add_str(d, "operation", operation);
+	jsonx_add_str(d, "reason", basis_str(v.basis));
 	audit_send(ctx, "api_key.denied", "api_key", id, d);
 	buf_init(&msg, 8192);
 	authority_explain(&v, &msg);

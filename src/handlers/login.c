@@ -109,7 +109,7 @@ throttle(struct lk_ctx *ctx, const struct db_stmt *st, const char *what,
 		return 0;
 	}
 	r = db_nrows(res) == 1 ? db_get(res, 0, T_RETRY_MS) : NULL;
-	if (r == NULL || parse_long(r, strlen(r), 0, 3600000L, &retry) !=
+	if (r == NULL || util_parse_long(r, strlen(r), 0, 3600000L, &retry) !=
 	    LK_OK) {
 		retry = 60000;
 	}
@@ -165,12 +165,12 @@ add_token(struct lk_ctx *ctx, json_object *o, const char *user_id,
 	c.exp = now + ctx->cfg->jwt_ttl;
 	if (jwt_sign(&c, ctx->w->jwt.current, ctx->w->jwt.current_len,
 	    token, sizeof(token)) != LK_OK ||
-	    time_format(c.exp, exp) != LK_OK) {
+	    util_time_format(c.exp, exp) != LK_OK) {
 		return -1;
 	}
-	json_add_str(o, "token", token);
-	json_add_str(o, "token_type", "Bearer");
-	json_add_str(o, "expires_at", exp);
+	jsonx_add_str(o, "token", token);
+	jsonx_add_str(o, "token_type", "Bearer");
+	jsonx_add_str(o, "expires_at", exp);
 	OPENSSL_cleanse(token, sizeof(token));
 	return 0;
 }
@@ -181,10 +181,10 @@ user_json(const char *id, const char *email, const char *role,
 {
 	json_object *u = json_object_new_object();
 
-	json_add_str(u, "id", id);
-	json_add_str(u, "email", email);
-	json_add_str(u, "role", role);
-	json_add_str(u, "org_id", org_id);
+	jsonx_add_str(u, "id", id);
+	jsonx_add_str(u, "email", email);
+	jsonx_add_str(u, "role", role);
+	jsonx_add_str(u, "org_id", org_id);
 	return u;
 }
 
@@ -208,26 +208,26 @@ signup(struct lk_ctx *ctx)
 	}
 	if (throttle(ctx, &signup_throttle, "signup",
 	    ctx->cfg->signup_rate_per_min, NULL) == -1 ||
-	    body_object(ctx, &body) == -1) {
+	    validate_body_object(ctx, &body) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "org_name", 1, 1, ORG_NAME_MAX, &org_name);
-	field_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	validate_only(ctx, body, allowed);
+	validate_string(ctx, body, "org_name", 1, 1, ORG_NAME_MAX, &org_name);
+	validate_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
 	    &email);
-	field_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
+	validate_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
 	    &password);
-	if (email != NULL && !email_valid(email)) {
-		field_error(ctx, "email", "is not an email address");
+	if (email != NULL && !util_email_valid(email)) {
+		validate_field_error(ctx, "email", "is not an email address");
 	}
-	field_password(ctx, "password", password);
-	if (fields_check(ctx) == -1) {
+	validate_password(ctx, "password", password);
+	if (validate_fields_check(ctx) == -1) {
 		return;
 	}
 	memset(&all, 0, sizeof(all));
 	e = password_hash(password, strlen(password), ctx->cfg->bcrypt_cost,
 	    hash);
-	if (e != LK_OK || uuid_v4(org_id) != LK_OK) {
+	if (e != LK_OK || util_uuid_v4(org_id) != LK_OK) {
 		OPENSSL_cleanse(hash, sizeof(hash));
 		reply_db_error(ctx, e != LK_OK ? e : LK_ECRYPTO);
 		return;
@@ -270,18 +270,18 @@ signup(struct lk_ctx *ctx)
 	}
 	OPENSSL_cleanse(hash, sizeof(hash));
 	v = db_get(ures, 0, OWNER_TOKEN_VERSION);
-	if (v == NULL || parse_long(v, strlen(v), 0, INT_MAX, &ver) !=
+	if (v == NULL || util_parse_long(v, strlen(v), 0, INT_MAX, &ver) !=
 	    LK_OK) {
 		ver = 1;
 	}
 	o = json_object_new_object();
-	json_add(o, "api_key", key);
+	jsonx_add(o, "api_key", key);
 	org = json_object_new_object();
-	json_add_str(org, "id", org_id);
-	json_add_str(org, "name", org_name);
-	json_add_str(org, "created_at", db_get(res, 0, ORG_CREATED));
-	json_add(o, "org", org);
-	json_add(o, "user", user_json(db_get(ures, 0, OWNER_ID),
+	jsonx_add_str(org, "id", org_id);
+	jsonx_add_str(org, "name", org_name);
+	jsonx_add_str(org, "created_at", db_get(res, 0, ORG_CREATED));
+	jsonx_add(o, "org", org);
+	jsonx_add(o, "user", user_json(db_get(ures, 0, OWNER_ID),
 	    email, "owner", org_id));
 	if (add_token(ctx, o, db_get(ures, 0, OWNER_ID), org_id, ver) == -1) {
 		json_object_put(o);
@@ -290,7 +290,7 @@ signup(struct lk_ctx *ctx)
 	}
 	db_res_free(res);
 	db_res_free(ures);
-	reply(ctx, 201, o);
+	reply_success(ctx, 201, o);
 	return;
 fail:
 	OPENSSL_cleanse(hash, sizeof(hash));
@@ -310,14 +310,14 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 	int match = 0;
 	long v;
 
-	if (body_object(ctx, &body) == -1) {
+	if (validate_body_object(ctx, &body) == -1) {
 		return -1;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 1, 1, EMAIL_MAX_LEN, &email);
-	field_string(ctx, body, "password", 1, 1, APP_SECRET_FIELD_MAX,
+	validate_only(ctx, body, allowed);
+	validate_string(ctx, body, "email", 1, 1, EMAIL_MAX_LEN, &email);
+	validate_string(ctx, body, "password", 1, 1, APP_SECRET_FIELD_MAX,
 	    &password);
-	if (fields_check(ctx) == -1 || throttle(ctx, &login_throttle, "login",
+	if (validate_fields_check(ctx) == -1 || throttle(ctx, &login_throttle, "login",
 	    ctx->cfg->login_rate_per_min, email) == -1) {
 		return -1;
 	}
@@ -342,8 +342,8 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 	if (db_nrows(res) != 1 || !match) {
 		json_object *d = json_object_new_object();
 
-		json_add_str(d, "email", email);
-		json_add_str(d, "reason", db_nrows(res) == 1 ?
+		jsonx_add_str(d, "email", email);
+		jsonx_add_str(d, "reason", db_nrows(res) == 1 ?
 		    "wrong_password" : "unknown_email");
 		db_res_free(res);
 		audit_send(ctx, "login.failed", "user",
@@ -365,7 +365,7 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 		return -1;
 	}
 	ver = db_get(res, 0, L_TOKEN_VERSION);
-	if (parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
+	if (util_parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
 	    db_get_copy(res, 0, L_EMAIL, u->email, sizeof(u->email)) != LK_OK ||
 	    db_get_copy(res, 0, L_ROLE, u->role, sizeof(u->role)) != LK_OK ||
 	    db_get_copy(res, 0, L_USER_ID, u->user_id, sizeof(u->user_id)) != LK_OK ||
@@ -400,9 +400,9 @@ login(struct lk_ctx *ctx)
 		reply_internal(ctx, LK_ECRYPTO, "signing a login token");
 		return;
 	}
-	json_add(o, "user", login_user_json(&u));
+	jsonx_add(o, "user", login_user_json(&u));
 	audit_send(ctx, "login.succeeded", "user", ctx->id.user_id, NULL);
-	reply(ctx, 200, o);
+	reply_success(ctx, 200, o);
 }
 
 static const struct route routes[] = {

@@ -10,18 +10,18 @@
 static void
 me(struct lk_ctx *ctx)
 {
-	const struct identity *id = &ctx->id;
+	const struct lk_identity *id = &ctx->id;
 	json_object *o;
 
 	if (require_auth(ctx) == -1) {
 		return;
 	}
 	o = json_object_new_object();
-	json_add_identity(o, id);
-	json_add_str(o, "email", app_nonempty(id->email));
-	json_add_str(o, "role", id->role != ROLE_NONE ? role_str(id->role) :
+	jsonx_add_identity(o, id);
+	jsonx_add_str(o, "email", app_nonempty(id->email));
+	jsonx_add_str(o, "role", id->role != ROLE_NONE ? credential_role_str(id->role) :
 	    NULL);
-	reply(ctx, 200, o);
+	reply_success(ctx, 200, o);
 }
 
 static const struct route routes[] = {

@@ -78,21 +78,21 @@ request_json(const struct db_res *res, size_t row, int bodies)
 	if (o == NULL) {
 		return NULL;
 	}
-	json_add_cols(o, res, row, head, JSONX_NCOLS(head));
+	jsonx_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	v = db_get(res, row, C_STATUS);
-	json_add(o, "status", json_object_new_int(v != NULL &&
-	    parse_long(v, strlen(v), 0, STATUS_MAX, &n) == LK_OK ? (int)n : 0));
-	json_add_str(o, "error_code", db_get(res, row, C_ERROR));
+	jsonx_add(o, "status", json_object_new_int(v != NULL &&
+	    util_parse_long(v, strlen(v), 0, STATUS_MAX, &n) == LK_OK ? (int)n : 0));
+	jsonx_add_str(o, "error_code", db_get(res, row, C_ERROR));
 	v = db_get(res, row, C_DUR);
-	json_add(o, "duration_us", json_object_new_int64(
-	    v != NULL && parse_long(v, strlen(v), 0, INT_MAX, &n) ==
+	jsonx_add(o, "duration_us", json_object_new_int64(
+	    v != NULL && util_parse_long(v, strlen(v), 0, INT_MAX, &n) ==
 	    LK_OK ? n : 0));
 	cred = json_object_new_object();
-	json_add_cols(cred, res, row, cred_cols, JSONX_NCOLS(cred_cols));
-	json_add(o, "credential", cred);
-	json_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
+	jsonx_add_cols(cred, res, row, cred_cols, JSONX_NCOLS(cred_cols));
+	jsonx_add(o, "credential", cred);
+	jsonx_add_cols(o, res, row, tail, JSONX_NCOLS(tail));
 	if (bodies) {
-		json_add_cols(o, res, row, bodies_cols,
+		jsonx_add_cols(o, res, row, bodies_cols,
 		    JSONX_NCOLS(bodies_cols));
 	}
 	return o;
@@ -152,29 +152,29 @@ filters(struct lk_ctx *ctx, const char **params)
 		    (status[2] == 'x' || status[2] == 'X') &&
 		    status[0] >= '1' && status[0] <= '5') {
 			params[1] = arena_strndup(ctx->arena, status, 1);
-		} else if (parse_long(status, len, 100, 599, &n) == LK_OK) {
+		} else if (util_parse_long(status, len, 100, 599, &n) == LK_OK) {
 			params[0] = status;
 		} else {
 			return bad(ctx, "status",
 			    "a status code (404) or class (4xx)");
 		}
 	}
-	if (method != NULL && http_method_parse(method) == 0) {
+	if (method != NULL && router_method_parse(method) == 0) {
 		return bad(ctx, "method", "an HTTP method in capitals");
 	}
 	if (prefix != NULL && prefix[0] != '/') {
 		return bad(ctx, "path", "a path prefix starting with /");
 	}
-	if (key != NULL && !uuid_valid(key, strlen(key))) {
+	if (key != NULL && !util_uuid_valid(key, strlen(key))) {
 		return bad(ctx, "api_key_id", "a UUID");
 	}
-	if (user != NULL && !uuid_valid(user, strlen(user))) {
+	if (user != NULL && !util_uuid_valid(user, strlen(user))) {
 		return bad(ctx, "user_id", "a UUID");
 	}
-	if (since != NULL && time_parse(since, strlen(since), &t) != LK_OK) {
+	if (since != NULL && util_time_parse(since, strlen(since), &t) != LK_OK) {
 		return bad(ctx, "since", "an RFC 3339 timestamp");
 	}
-	if (until != NULL && time_parse(until, strlen(until), &t) != LK_OK) {
+	if (until != NULL && util_time_parse(until, strlen(until), &t) != LK_OK) {
 		return bad(ctx, "until", "an RFC 3339 timestamp");
 	}
 	params[2] = method;
@@ -218,7 +218,7 @@ get(struct lk_ctx *ctx)
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
-	id = path_param(ctx, "id");
+	id = validate_path_param(ctx, "id");
 	if ((res = tx_one_row(ctx, &requests_get, &id, "request")) ==
 	    NULL) {
 		return;

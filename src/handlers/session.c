@@ -74,7 +74,7 @@ create(struct lk_ctx *ctx)
 
 	/* A page of another site may not sign its visitor in (login
 	 * CSRF); a client that sends no Origin (curl) may. */
-	if (!app_same_origin(ctx, 0)) {
+	if (!require_same_origin(ctx, 0)) {
 		reply_error(ctx, 403, "csrf_failed", "sign in from this "
 		    "site's own pages: the Origin is another site's");
 		return;
@@ -121,13 +121,13 @@ create(struct lk_ctx *ctx)
 		goto fail;
 	}
 	o = json_object_new_object();
-	json_add(o, "user", login_user_json(&u));
-	json_add_str(o, "expires_at", db_get(res, 0, SI_EXPIRES));
-	json_add_str(o, "csrf_header", SESSION_CSRF_HEADER);
+	jsonx_add(o, "user", login_user_json(&u));
+	jsonx_add_str(o, "expires_at", db_get(res, 0, SI_EXPIRES));
+	jsonx_add_str(o, "csrf_header", SESSION_CSRF_HEADER);
 	set_cookie(ctx, value, (long)ctx->cfg->jwt_ttl);
 	OPENSSL_cleanse(value, sizeof(value));
 	db_res_free(res);
-	reply(ctx, 201, o);
+	reply_success(ctx, 201, o);
 	return;
 fail:
 	OPENSSL_cleanse(value, sizeof(value));

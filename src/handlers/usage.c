@@ -54,7 +54,7 @@ time_param(struct lk_ctx *ctx, const char *name, int64_t *t)
 	if (e == LK_ENOTFOUND) {
 		return 0;
 	}
-	if (e != LK_OK || time_parse(v, strlen(v), t) != LK_OK) {
+	if (e != LK_OK || util_time_parse(v, strlen(v), t) != LK_OK) {
 		reply_error(ctx, 400, "invalid_parameter",
 		    "%s must be an RFC 3339 timestamp", name);
 		return -1;
@@ -67,12 +67,12 @@ limit_json(int limit, int remaining, int reset_ms)
 {
 	json_object *o = json_object_new_object();
 
-	json_add(o, "limit", json_object_new_int(limit));
-	json_add(o, "remaining",
+	jsonx_add(o, "limit", json_object_new_int(limit));
+	jsonx_add(o, "remaining",
 	    json_object_new_int(remaining));
-	json_add(o, "reset_seconds",
+	jsonx_add(o, "reset_seconds",
 	    json_object_new_int((reset_ms + 999) / 1000));
-	json_add(o, "window_seconds",
+	jsonx_add(o, "window_seconds",
 	    json_object_new_int(RATELIMIT_WINDOW_S));
 	return o;
 }
@@ -113,7 +113,7 @@ usage(struct lk_ctx *ctx)
 	    (long long)since) != LK_OK ||
 	    util_snprintf(until_s, sizeof(until_s), "%lld",
 	    (long long)until) != LK_OK ||
-	    time_format(since, a) != LK_OK || time_format(until, b) != LK_OK) {
+	    util_time_format(since, a) != LK_OK || util_time_format(until, b) != LK_OK) {
 		reply_error(ctx, 400, "invalid_parameter",
 		    "since or until is out of range");
 		return;
@@ -134,32 +134,32 @@ usage(struct lk_ctx *ctx)
 		return;
 	}
 	o = json_object_new_object();
-	json_add_str(o, "since", a);
-	json_add_str(o, "until", b);
-	json_add_str(o, "group_by", group);
-	json_add_str(o, "mode", ctx->id.mode);
+	jsonx_add_str(o, "since", a);
+	jsonx_add_str(o, "until", b);
+	jsonx_add_str(o, "group_by", group);
+	jsonx_add_str(o, "mode", ctx->id.mode);
 	data = json_object_new_array();
 	for (i = 0; i < db_nrows(res); i++) {
 		const char *c = db_get(res, i, UC_COUNT);
 
 		row = json_object_new_object();
-		json_add_str(row, group, db_get(res, i, UC_BUCKET));
-		json_add(row, "count", json_object_new_int64(
-		    c != NULL && parse_long(c, strlen(c), 0, LONG_MAX, &n) ==
+		jsonx_add_str(row, group, db_get(res, i, UC_BUCKET));
+		jsonx_add(row, "count", json_object_new_int64(
+		    c != NULL && util_parse_long(c, strlen(c), 0, LONG_MAX, &n) ==
 		    LK_OK ? n : 0));
-		json_push(data, row);
+		jsonx_push(data, row);
 	}
-	json_add(o, "data", data);
-	json_add_str(o, "plan", db_nrows(plan) == 1 ? db_get(plan, 0, UP_ID) :
+	jsonx_add(o, "data", data);
+	jsonx_add_str(o, "plan", db_nrows(plan) == 1 ? db_get(plan, 0, UP_ID) :
 	    NULL);
 	/* This request already took its token: the state is current. */
 	rl = json_object_new_object();
-	json_add(rl, "credential", limit_json(
+	jsonx_add(rl, "credential", limit_json(
 	    ctx->id.rate.cred_limit, ctx->id.rate.cred_remaining,
 	    ctx->id.rate.cred_reset_ms));
-	json_add(rl, "org", limit_json(ctx->id.rate.org_limit,
+	jsonx_add(rl, "org", limit_json(ctx->id.rate.org_limit,
 	    ctx->id.rate.org_remaining, ctx->id.rate.org_reset_ms));
-	json_add(o, "rate_limit", rl);
+	jsonx_add(o, "rate_limit", rl);
 	db_res_free(res);
 	db_res_free(plan);
 	tx_reply(ctx, 200, o);

@@ -123,7 +123,7 @@ user_json(const struct db_res *res, size_t row)
 	};
 	json_object *u = json_object_new_object();
 
-	json_add_cols(u, res, row, cols, JSONX_NCOLS(cols));
+	jsonx_add_cols(u, res, row, cols, JSONX_NCOLS(cols));
 	return u;
 }
 
@@ -158,7 +158,7 @@ get(struct lk_ctx *ctx)
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
-	if ((res = fetch(ctx, path_param(ctx, "id"))) == NULL) {
+	if ((res = fetch(ctx, validate_path_param(ctx, "id"))) == NULL) {
 		return;
 	}
 	o = user_json(res, 0);
@@ -167,13 +167,13 @@ get(struct lk_ctx *ctx)
 }
 
 /* Returns the role a field names, recording a field error if invalid. */
-static enum role
+static enum lk_role
 role_field(struct lk_ctx *ctx, const char *s)
 {
-	enum role r = role_parse(s);
+	enum lk_role r = credential_role_parse(s);
 
 	if (s != NULL && r == ROLE_NONE) {
-		field_error(ctx, "role",
+		validate_field_error(ctx, "role",
 		    "must be one of owner, admin, member, viewer");
 	}
 	return r;
@@ -183,8 +183,8 @@ role_field(struct lk_ctx *ctx, const char *s)
 static void
 email_field(struct lk_ctx *ctx, const char *email)
 {
-	if (email != NULL && !email_valid(email)) {
-		field_error(ctx, "email", "is not an email address");
+	if (email != NULL && !util_email_valid(email)) {
+		validate_field_error(ctx, "email", "is not an email address");
 	}
 }
 
@@ -205,22 +205,22 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 	case AUTHORITY_USER_ROLE_TOO_HIGH:
 		reply_error(ctx, 403, "role_too_high",
 		    "you cannot grant the role %s, above your own (%s)",
-		    role_str(a->new_role), role_str(a->caller));
+		    credential_role_str(a->new_role), credential_role_str(a->caller));
 		return;
 	case AUTHORITY_USER_TARGET_TOO_HIGH:
 		reply_error(ctx, 403, "role_too_high",
 		    "you cannot manage a user whose role (%s) is above yours",
-		    role_str(a->target));
+		    credential_role_str(a->target));
 		return;
 	case AUTHORITY_USER_PASSWORD_RANK:
 		reply_error(ctx, 403, "role_too_high",
 		    "changing another user's password needs a role above "
-		    "theirs (%s)", role_str(a->target));
+		    "theirs (%s)", credential_role_str(a->target));
 		return;
 	case AUTHORITY_USER_CURRENT_PASSWORD:
-		field_error(ctx, "current_password",
+		validate_field_error(ctx, "current_password",
 		    "is required to change your own password");
-		if (fields_check(ctx) == -1) {
+		if (validate_fields_check(ctx) == -1) {
 			return;
 		}
 		reply_internal(ctx, LK_ENOMEM, "a field error");
@@ -245,23 +245,23 @@ create(struct lk_ctx *ctx)
 	enum authority_user_rule rule;
 	struct db_res *res;
 	json_object *body, *o, *d;
-	enum role role;
+	enum lk_role role;
 	enum lk_err e;
 
 	if (require_live(ctx) == -1 || require_perm(ctx, "users.write") == -1 ||
-	    body_object(ctx, &body) == -1) {
+	    validate_body_object(ctx, &body) == -1) {
 		return;
 	}
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	validate_only(ctx, body, allowed);
+	validate_string(ctx, body, "email", 1, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
 	    &email);
-	field_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
+	validate_string(ctx, body, "password", 1, 0, APP_SECRET_FIELD_MAX,
 	    &password);
-	field_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
+	validate_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
 	email_field(ctx, email);
-	field_password(ctx, "password", password);
+	validate_password(ctx, "password", password);
 	role = role_s != NULL ? role_field(ctx, role_s) : ROLE_MEMBER;
-	if (fields_check(ctx) == -1) {
+	if (validate_fields_check(ctx) == -1) {
 		return;
 	}
 	memset(&act, 0, sizeof(act));
@@ -286,7 +286,7 @@ create(struct lk_ctx *ctx)
 	}
 	params[0] = email;
 	params[1] = hash;
-	params[2] = role_str(role);
+	params[2] = credential_role_str(role);
 	e = db_exec(ctx->db, &users_insert, params, &res);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	if (e != LK_OK) {
@@ -295,8 +295,8 @@ create(struct lk_ctx *ctx)
 	}
 	o = user_json(res, 0);
 	d = json_object_new_object();
-	json_add_str(d, "email", email);
-	json_add_str(d, "role", role_str(role));
+	jsonx_add_str(d, "email", email);
+	jsonx_add_str(d, "role", credential_role_str(role));
 	e = audit_tx(ctx, "user.created", "user", db_get(res, 0, C_ID), d);
 	db_res_free(res);
 	if (e != LK_OK) {
@@ -332,7 +332,7 @@ lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 		return NULL;
 	}
 	n = db_get(cnt, 0, AO_COUNT);
-	if (n == NULL || parse_long(n, strlen(n), 0, LONG_MAX,
+	if (n == NULL || util_parse_long(n, strlen(n), 0, LONG_MAX,
 	    &a->active_owners) != LK_OK) {
 		a->active_owners = 0;
 	}
@@ -341,7 +341,7 @@ lock_target(struct lk_ctx *ctx, const char *id, struct authority_user_act *a)
 	a->caller = ctx->id.role;
 	a->self = ctx->id.kind == CRED_JWT &&
 	    strcmp(id, ctx->id.user_id) == 0;
-	a->target = role_parse(db_get(res, 0, C_ROLE));
+	a->target = credential_role_parse(db_get(res, 0, C_ROLE));
 	a->target_active = strcmp(db_get(res, 0, C_DISABLED), "t") != 0;
 	return res;
 }
@@ -421,7 +421,7 @@ throttle_guess(struct lk_ctx *ctx, const char *id)
 	/* No row: the user is gone; the change will answer 404. */
 	ok = db_nrows(res) != 1 || strcmp(db_get(res, 0, G_ALLOWED), "t") == 0;
 	r = db_nrows(res) == 1 ? db_get(res, 0, G_RETRY_MS) : NULL;
-	if (!ok && (r == NULL || parse_long(r, strlen(r), 0, 3600000L,
+	if (!ok && (r == NULL || util_parse_long(r, strlen(r), 0, 3600000L,
 	    &retry) != LK_OK)) {
 		retry = 60000;
 	}
@@ -447,33 +447,33 @@ patch(struct lk_ctx *ctx)
 	enum authority_user_rule rule;
 	struct db_res *res, *upd;
 	json_object *body, *o, *d;
-	enum role role = ROLE_NONE;
+	enum lk_role role = ROLE_NONE;
 	enum lk_err e;
 	int disabled;
 
-	if (require_live(ctx) == -1 || body_object(ctx, &body) == -1) {
+	if (require_live(ctx) == -1 || validate_body_object(ctx, &body) == -1) {
 		return;
 	}
-	id = path_param(ctx, "id");
-	fields_only(ctx, body, allowed);
-	field_string(ctx, body, "email", 0, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
+	id = validate_path_param(ctx, "id");
+	validate_only(ctx, body, allowed);
+	validate_string(ctx, body, "email", 0, EMAIL_MIN_LEN, EMAIL_MAX_LEN,
 	    &email);
-	field_string(ctx, body, "password", 0, 0, APP_SECRET_FIELD_MAX,
+	validate_string(ctx, body, "password", 0, 0, APP_SECRET_FIELD_MAX,
 	    &password);
-	field_string(ctx, body, "current_password", 0, 1,
+	validate_string(ctx, body, "current_password", 0, 1,
 	    APP_SECRET_FIELD_MAX, &current);
-	field_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
-	field_bool(ctx, body, "disabled", &disabled);
+	validate_string(ctx, body, "role", 0, 1, APP_WORD_MAX, &role_s);
+	validate_bool(ctx, body, "disabled", &disabled);
 	email_field(ctx, email);
-	field_password(ctx, "password", password);
+	validate_password(ctx, "password", password);
 	if (role_s != NULL) {
 		role = role_field(ctx, role_s);
 	}
 	if (email == NULL && password == NULL && role_s == NULL &&
 	    disabled == -1 && ctx->err_fields == NULL) {
-		field_error(ctx, "body", "name at least one field to change");
+		validate_field_error(ctx, "body", "name at least one field to change");
 	}
-	if (fields_check(ctx) == -1) {
+	if (validate_fields_check(ctx) == -1) {
 		return;
 	}
 	/* Users may change their own email and password without
@@ -517,7 +517,7 @@ patch(struct lk_ctx *ctx)
 	}
 	params[0] = id;
 	params[1] = email;
-	params[2] = role != ROLE_NONE ? role_str(role) : NULL;
+	params[2] = role != ROLE_NONE ? credential_role_str(role) : NULL;
 	params[3] = disabled == -1 ? NULL : disabled ? "true" : "false";
 	params[4] = password != NULL ? hash : NULL;
 	/* New password or disabled: every token of the user dies, the
@@ -534,17 +534,17 @@ patch(struct lk_ctx *ctx)
 	/* What changed, never to what secret. */
 	d = json_object_new_object();
 	if (email != NULL) {
-		json_add_str(d, "email", email);
+		jsonx_add_str(d, "email", email);
 	}
 	if (role != ROLE_NONE) {
-		json_add_str(d, "role", role_str(role));
+		jsonx_add_str(d, "role", credential_role_str(role));
 	}
 	if (disabled != -1) {
-		json_add(d, "disabled",
+		jsonx_add(d, "disabled",
 		    json_object_new_boolean(disabled));
 	}
 	if (password != NULL) {
-		json_add(d, "password_changed",
+		jsonx_add(d, "password_changed",
 		    json_object_new_boolean(1));
 	}
 	ctx->auth_changed = 1;
@@ -571,7 +571,7 @@ del(struct lk_ctx *ctx)
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
-	id = path_param(ctx, "id");
+	id = validate_path_param(ctx, "id");
 	memset(&act, 0, sizeof(act));
 	if ((res = lock_target(ctx, id, &act)) == NULL) {
 		return;

@@ -28,8 +28,8 @@ static const char *const rank_names[] = {
 	[ROLE_OWNER] = "owner",
 };
 
-enum role
-authority_rank_of(const struct identity *caller)
+enum lk_role
+authority_rank_of(const struct lk_identity *caller)
 {
 	switch (caller->kind) {
 	case CRED_SERVICE:
@@ -47,15 +47,15 @@ authority_rank_of(const struct identity *caller)
 }
 
 const char *
-authority_rank_str(enum role r)
+authority_rank_str(enum lk_role r)
 {
 	return (unsigned)r <= ROLE_OWNER ? rank_names[r] : "none";
 }
 
 /* ---- API keys --------------------------------------------------------- */
 
-enum role
-authority_key_creator_rank(int created_by_service, enum role creator_role)
+enum lk_role
+authority_key_creator_rank(int created_by_service, enum lk_role creator_role)
 {
 	if (created_by_service) {
 		return ROLE_OWNER;
@@ -66,7 +66,7 @@ authority_key_creator_rank(int created_by_service, enum role creator_role)
 
 enum lk_err
 authority_key_perms(const struct perm_set *own,
-    const struct role_perms *roles, enum role creator_rank,
+    const struct credential_role_perms *roles, enum lk_role creator_rank,
     struct perm_set *out)
 {
 	if (creator_rank == ROLE_NONE || (unsigned)creator_rank > ROLE_OWNER) {
@@ -85,7 +85,7 @@ same_id(const char *s, const char *t)
 
 /* The creator rule: the caller made k. */
 static int
-made_by(const struct identity *c, const struct authority_key *k)
+made_by(const struct lk_identity *c, const struct authority_key *k)
 {
 	if (c->kind == CRED_KEY) {
 		return same_id(c->key_id, k->created_by_key);
@@ -100,7 +100,7 @@ made_by(const struct identity *c, const struct authority_key *k)
 }
 
 static int
-is_ancestor(const struct identity *c, const struct authority_key *k)
+is_ancestor(const struct lk_identity *c, const struct authority_key *k)
 {
 	size_t i, n = k->nancestors;
 
@@ -119,7 +119,7 @@ is_ancestor(const struct identity *c, const struct authority_key *k)
 }
 
 void
-authority_over_key(const struct identity *caller,
+authority_over_key(const struct lk_identity *caller,
     const struct authority_key *k, struct authority_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -244,7 +244,7 @@ authority_direct_refusal(enum authority_direct_state s, const char **code,
 }
 
 size_t
-authority_direct_missing(const struct identity *caller,
+authority_direct_missing(const struct lk_identity *caller,
     const char *const *route_perms, size_t n, struct perm_set *missing)
 {
 	size_t i, total = 0;
@@ -270,7 +270,7 @@ authority_direct_missing(const struct identity *caller,
 }
 
 int
-authority_direct_may_pass(const struct identity *direct,
+authority_direct_may_pass(const struct lk_identity *direct,
     const char *permission)
 {
 	if (permission == NULL || permission[0] == '\0') {
@@ -282,7 +282,7 @@ authority_direct_may_pass(const struct identity *direct,
 /* ---- Users ------------------------------------------------------------ */
 
 int
-authority_role_grantable(enum role caller, enum role granted)
+authority_role_grantable(enum lk_role caller, enum lk_role granted)
 {
 	return granted != ROLE_NONE && caller != ROLE_NONE &&
 	    granted <= caller;

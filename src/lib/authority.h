@@ -30,10 +30,10 @@
  * which auth resolution already put in id->role); a service key: owner;
  * a direct token or no credential: ROLE_NONE, which dominates nothing.
  */
-enum role	 authority_rank_of(const struct identity *caller);
+enum lk_role	 authority_rank_of(const struct lk_identity *caller);
 
 /* Returns "owner", "admin", "member", "viewer" or "none". */
-const char	*authority_rank_str(enum role);
+const char	*authority_rank_str(enum lk_role);
 
 /* ---- API keys --------------------------------------------------------- */
 
@@ -47,7 +47,7 @@ struct authority_key {
 	char		 created_by_key[37];
 	char		 creator_key_user[37];	/* created_by_key's own user */
 	int		 created_by_service;
-	enum role	 creator_rank;	/* authority_key_creator_rank() */
+	enum lk_role	 creator_rank;	/* authority_key_creator_rank() */
 	struct perm_set	 perms;		/* effective: authority_key_perms() */
 	size_t		 nancestors;	/* at most AUTHORITY_LINEAGE_MAX */
 	char		 ancestors[AUTHORITY_LINEAGE_MAX][37];	/* nearest
@@ -59,8 +59,8 @@ struct authority_key {
  * service key (or by a key a service key made), else the role of
  * created_by_user now (role; ROLE_NONE once the user is gone).
  */
-enum role	 authority_key_creator_rank(int created_by_service,
-		    enum role creator_role);
+enum lk_role	 authority_key_creator_rank(int created_by_service,
+		    enum lk_role creator_role);
 
 /*
  * Computes a key's effective permissions into *out: its own patterns
@@ -69,7 +69,7 @@ enum role	 authority_key_creator_rank(int created_by_service,
  * (*out untouched).
  */
 enum lk_err	 authority_key_perms(const struct perm_set *own,
-		    const struct role_perms *roles, enum role creator_rank,
+		    const struct credential_role_perms *roles, enum lk_role creator_rank,
 		    struct perm_set *out) LK_MUST_CHECK;
 
 /* Why a caller may (or may not) act on a key. */
@@ -86,8 +86,8 @@ enum authority_basis {
 struct authority_verdict {
 	int			 allowed;
 	enum authority_basis	 basis;
-	enum role		 caller_rank;
-	enum role		 creator_rank;
+	enum lk_role		 caller_rank;
+	enum lk_role		 creator_rank;
 	struct perm_set		 missing;	/* AUTHORITY_WIDER: what the
 						 * caller lacks */
 };
@@ -100,7 +100,7 @@ struct authority_verdict {
  * k, or k's effective permissions are within the caller's and k's
  * creator ranks no higher than the caller.  Fills *v in every case.
  */
-void		 authority_over_key(const struct identity *caller,
+void		 authority_over_key(const struct lk_identity *caller,
 		    const struct authority_key *k,
 		    struct authority_verdict *v);
 
@@ -154,7 +154,7 @@ void		 authority_direct_refusal(enum authority_direct_state,
  * caller does not hold, at most PERM_SET_MAX of them.  Returns how many
  * are missing in all (0: allowed).
  */
-size_t		 authority_direct_missing(const struct identity *caller,
+size_t		 authority_direct_missing(const struct lk_identity *caller,
 		    const char *const *route_perms, size_t n,
 		    struct perm_set *missing);
 
@@ -163,7 +163,7 @@ size_t		 authority_direct_missing(const struct identity *caller,
  * none): returns 1 if the direct's creator still holds it
  * (direct->creator_perms, filled at authentication), else 0.
  */
-int		 authority_direct_may_pass(const struct identity *direct,
+int		 authority_direct_may_pass(const struct lk_identity *direct,
 		    const char *permission);
 
 /* ---- Users ------------------------------------------------------------ */
@@ -182,13 +182,13 @@ enum authority_user_rule {
 
 /* One change to one user, as the handler found it. */
 struct authority_user_act {
-	enum cred_kind	 kind;		/* the caller's credential */
-	enum role	 caller;	/* its role (a key: its creator's) */
+	enum credential_kind	 kind;		/* the caller's credential */
+	enum lk_role	 caller;	/* its role (a key: its creator's) */
 	int		 self;		/* a login token acting on its user */
-	enum role	 target;	/* ROLE_NONE: a user being created */
+	enum lk_role	 target;	/* ROLE_NONE: a user being created */
 	int		 target_active;	/* the target is not disabled */
 	long		 active_owners;	/* of the org, the target included */
-	enum role	 new_role;	/* ROLE_NONE: unchanged */
+	enum lk_role	 new_role;	/* ROLE_NONE: unchanged */
 	int		 disable;	/* 1: the change disables the user */
 	int		 remove;	/* 1: the user is deleted */
 	int		 password;	/* 1: the password changes */
@@ -210,7 +210,7 @@ enum authority_user_rule authority_user_decide(
 		    const struct authority_user_act *act);
 
 /* Returns 1 if a caller of role caller may give role granted. */
-int		 authority_role_grantable(enum role caller, enum role granted);
+int		 authority_role_grantable(enum lk_role caller, enum lk_role granted);
 
 /* ---- Sandbox ---------------------------------------------------------- */
 

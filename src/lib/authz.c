@@ -66,8 +66,8 @@ authz_path_canonical(const char *path, size_t len)
 			if (i + 2 >= len) {
 				return 0;
 			}
-			hi = hex_digit((unsigned char)path[i + 1]);
-			lo = hex_digit((unsigned char)path[i + 2]);
+			hi = util_hex_digit((unsigned char)path[i + 1]);
+			lo = util_hex_digit((unsigned char)path[i + 2]);
 			if (hi < 0 || lo < 0 ||
 			    plain_spelling((unsigned char)(hi << 4 | lo))) {
 				return 0;

@@ -142,7 +142,7 @@ set_listen(struct lk_config *c, const char *v)
 	    (size_t)(colon - v) >= sizeof(c->listen_host)) {
 		return LK_EINVAL;
 	}
-	if (parse_long(colon + 1, strlen(colon + 1), 1, 65535, &port) !=
+	if (util_parse_long(colon + 1, strlen(colon + 1), 1, 65535, &port) !=
 	    LK_OK) {
 		return LK_EINVAL;
 	}
@@ -212,8 +212,8 @@ set_service_keys(struct lk_config *c, const char *v)
 			    "latchkeyctl hash-key), comma-separated";
 		}
 		for (i = 0; i < SERVICE_KEY_LEN; i++) {
-			int hi = hex_digit((unsigned char)p[2 * i]);
-			int lo = hex_digit((unsigned char)p[2 * i + 1]);
+			int hi = util_hex_digit((unsigned char)p[2 * i]);
+			int lo = util_hex_digit((unsigned char)p[2 * i + 1]);
 
 			if (hi < 0 || lo < 0) {
 				return "not hexadecimal";
@@ -399,7 +399,7 @@ set(struct lk_config *c, const char *k, const char *v,
 	switch (f->kind) {
 	case K_INT:
 	case K_SIZE:
-		if (parse_long(v, strlen(v), f->min, f->max, &x) != LK_OK) {
+		if (util_parse_long(v, strlen(v), f->min, f->max, &x) != LK_OK) {
 			return message(msg, "%s: expected %ld..%ld%s",
 			    f->name, f->min, f->max, f->unit);
 		}

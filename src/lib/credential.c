@@ -28,7 +28,7 @@ static const char *const role_names[] = {
 };
 
 const char *
-auth_kind_str(enum cred_kind k)
+credential_kind_str(enum credential_kind k)
 {
 	switch (k) {
 	case CRED_JWT:
@@ -45,8 +45,8 @@ auth_kind_str(enum cred_kind k)
 	return "none";
 }
 
-enum role
-role_parse(const char *s)
+enum lk_role
+credential_role_parse(const char *s)
 {
 	int r;
 
@@ -55,14 +55,14 @@ role_parse(const char *s)
 	}
 	for (r = ROLE_VIEWER; r <= ROLE_OWNER; r++) {
 		if (strcmp(s, role_names[r]) == 0) {
-			return (enum role)r;
+			return (enum lk_role)r;
 		}
 	}
 	return ROLE_NONE;
 }
 
 const char *
-role_str(enum role r)
+credential_role_str(enum lk_role r)
 {
 	if ((unsigned)r > ROLE_OWNER) {
 		return "none";
@@ -71,7 +71,7 @@ role_str(enum role r)
 }
 
 int
-credential_refuse(struct auth_fail *f, int status, const char *code,
+credential_refuse(struct credential_fail *f, int status, const char *code,
     const char *msg)
 {
 	f->status = status;
@@ -83,7 +83,7 @@ credential_refuse(struct auth_fail *f, int status, const char *code,
 /* The session cookie, when nothing else was sent. */
 static int
 session_extract(const char *header, struct credential *cred,
-    struct auth_fail *fail)
+    struct credential_fail *fail)
 {
 	const char *v;
 	size_t len;
@@ -106,11 +106,11 @@ session_extract(const char *header, struct credential *cred,
 }
 
 int
-auth_extract(const struct auth_input *in, struct credential *cred,
-    struct auth_fail *fail)
+credential_extract(const struct credential_input *in, struct credential *cred,
+    struct credential_fail *fail)
 {
 	const char *v = NULL;
-	enum cred_kind kind = CRED_NONE;
+	enum credential_kind kind = CRED_NONE;
 	int sources = 0;
 
 	if (in->q_token_count > 1 || in->q_accesskey_count > 1) {
@@ -179,7 +179,7 @@ auth_extract(const struct auth_input *in, struct credential *cred,
 }
 
 enum lk_err
-auth_perms_split(const char *list, size_t len, struct perm_set *set)
+credential_perms_split(const char *list, size_t len, struct perm_set *set)
 {
 	char item[PERM_NAME_MAX + 1];
 	const char *p = list, *end = list + len;
@@ -205,7 +205,7 @@ auth_perms_split(const char *list, size_t len, struct perm_set *set)
 }
 
 enum lk_err
-auth_parse_perm_array(const char *a, struct perm_set *set)
+credential_perm_array_parse(const char *a, struct perm_set *set)
 {
 	size_t n = strlen(a);
 
@@ -214,11 +214,11 @@ auth_parse_perm_array(const char *a, struct perm_set *set)
 		return LK_EINVAL;
 	}
 	/* Patterns are [a-z0-9_.*]: PostgreSQL never quotes them. */
-	return auth_perms_split(a + 1, n - 2, set);
+	return credential_perms_split(a + 1, n - 2, set);
 }
 
 int
-auth_service_key(const unsigned char (*keys)[32], size_t n,
+credential_service_key(const unsigned char (*keys)[32], size_t n,
     const char *value, size_t len)
 {
 	unsigned char md[32];

@@ -19,7 +19,7 @@
 #include "perm.h"
 #include "ratelimit.h"
 
-enum cred_kind {
+enum credential_kind {
 	CRED_NONE,
 	CRED_JWT,	/* user login token */
 	CRED_KEY,	/* API key */
@@ -27,7 +27,7 @@ enum cred_kind {
 	CRED_DIRECT	/* direct (resource-scoped) token */
 };
 
-enum role {
+enum lk_role {
 	ROLE_NONE = 0,
 	ROLE_VIEWER = 1,
 	ROLE_MEMBER = 2,
@@ -36,7 +36,7 @@ enum role {
 };
 
 /* The transport values of a request, as received (NULL if absent). */
-struct auth_input {
+struct credential_input {
 	const char	*authorization;	/* Authorization header */
 	const char	*x_internal_key;	/* X-Internal-Key header */
 	const char	*x_api_key;	/* X-API-Key header */
@@ -49,7 +49,7 @@ struct auth_input {
 };
 
 struct credential {
-	enum cred_kind	 kind;		/* CRED_JWT, CRED_KEY or CRED_SERVICE */
+	enum credential_kind	 kind;		/* CRED_JWT, CRED_KEY or CRED_SERVICE */
 	const char	*value;		/* points into the input */
 	size_t		 len;
 	int		 bearer;	/* came as Authorization: Bearer */
@@ -57,22 +57,22 @@ struct credential {
 };
 
 /* Why a request is refused; code and message are static strings. */
-struct auth_fail {
+struct credential_fail {
 	int		 status;	/* 400, 401, 403, 503 */
 	const char	*code;
 	const char	*message;
 };
 
-struct identity {
-	enum cred_kind	 kind;
+struct lk_identity {
+	enum credential_kind	 kind;
 	char		 org_id[UUID_SIZE];
 	char		 user_id[UUID_SIZE];	/* JWT: the user; key: creator */
 	char		 key_id[UUID_SIZE];
 	char		 mode[APIKEY_MODE_SIZE];	/* "live" or "test" */
-	enum role	 role;		/* user's role (key: creator's) */
+	enum lk_role	 role;		/* user's role (key: creator's) */
 	char		 email[EMAIL_MAX_LEN + 1];
 	struct perm_set	 perms;		/* effective permissions */
-	struct rate_info rate;		/* the rate-limit decision */
+	struct ratelimit_info rate;		/* the rate-limit decision */
 	char		 rtype[JWT_RTYPE_MAX + 1];	/* direct: resource type */
 	char		 rid[JWT_RID_MAX + 1];	/* direct: resource id */
 	struct perm_set	 creator_perms;	/* direct tokens: what the direct's
@@ -82,7 +82,7 @@ struct identity {
 };
 
 /* Role -> permission patterns, loaded from latchkey.role_permissions. */
-struct role_perms {
+struct credential_role_perms {
 	int64_t		 loaded_at;	/* seconds, monotonic; 0 = never */
 	uint64_t	 epoch;		/* the auth cache's, when loaded */
 	struct perm_set	 sets[ROLE_OWNER + 1];
@@ -90,11 +90,11 @@ struct role_perms {
 
 /* Returns the name of a credential kind as the API spells it: "user",
  * "api_key", "service", "direct" or "none". */
-const char	*auth_kind_str(enum cred_kind);
+const char	*credential_kind_str(enum credential_kind);
 
 /* Returns the role named s, or ROLE_NONE. */
-enum role	 role_parse(const char *s);
-const char	*role_str(enum role);
+enum lk_role	 credential_role_parse(const char *s);
+const char	*credential_role_str(enum lk_role);
 
 /*
  * Decides which credential in carries.  Returns 1 and fills *cred, 0 when
@@ -105,12 +105,12 @@ const char	*role_str(enum role);
  * sent (a browser sends it with everything); two session cookies are
  * ambiguous (400).
  */
-int		 auth_extract(const struct auth_input *in,
-		    struct credential *cred, struct auth_fail *fail);
+int		 credential_extract(const struct credential_input *in,
+		    struct credential *cred, struct credential_fail *fail);
 
 /* Fills *f (code and msg are static strings) and returns -1, for
  * "return credential_refuse(...)" in an extractor or resolver. */
-int		 credential_refuse(struct auth_fail *f, int status,
+int		 credential_refuse(struct credential_fail *f, int status,
 		    const char *code, const char *msg);
 
 /*
@@ -118,17 +118,17 @@ int		 credential_refuse(struct auth_fail *f, int status,
  * into set, which is emptied first.  Errors: LK_EINVAL (an empty or
  * overlong item, an invalid pattern), LK_ETOOBIG (more than PERM_SET_MAX).
  */
-enum lk_err	 auth_perms_split(const char *list, size_t len,
+enum lk_err	 credential_perms_split(const char *list, size_t len,
 		    struct perm_set *set) LK_MUST_CHECK;
 
 /* Parses a PostgreSQL text[] literal of permission patterns into set.
  * Errors: LK_EINVAL, LK_ETOOBIG. */
-enum lk_err	 auth_parse_perm_array(const char *pg_array, struct perm_set *)
+enum lk_err	 credential_perm_array_parse(const char *pg_array, struct perm_set *)
 		    LK_MUST_CHECK;
 
 /* Returns 1 if value (len bytes) hashes to one of the n service keys
  * (SHA-256 each), comparing in constant time. */
-int		 auth_service_key(const unsigned char (*keys)[32], size_t n,
+int		 credential_service_key(const unsigned char (*keys)[32], size_t n,
 		    const char *value, size_t len);
 
 #endif

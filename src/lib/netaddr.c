@@ -82,7 +82,7 @@ netaddr_parse_cidr(const char *s, size_t len, struct netaddr_cidr *out)
 	max = a.v6 ? 128 : 32;
 	if (slash != NULL) {
 		/* A mapped address's prefix counts IPv6 bits. */
-		if (parse_long(slash + 1, len - alen - 1, 0, 128, &p) !=
+		if (util_parse_long(slash + 1, len - alen - 1, 0, 128, &p) !=
 		    LK_OK) {
 			return LK_EINVAL;
 		}

@@ -21,7 +21,7 @@ ceil_s(int ms)
 }
 
 int
-ratelimit_retry_after(const struct rate_info *ri)
+ratelimit_retry_after(const struct ratelimit_info *ri)
 {
 	int s = ceil_s(ri->retry_ms);
 
@@ -29,7 +29,7 @@ ratelimit_retry_after(const struct rate_info *ri)
 }
 
 void
-ratelimit_headers(const struct rate_info *ri, struct lk_buf *out)
+ratelimit_headers(const struct ratelimit_info *ri, struct lk_buf *out)
 {
 	int limit, remaining, reset;
 
@@ -128,7 +128,7 @@ ratelimit_lease_record(struct ratelimit_lease *l, int limit, int granted,
 void
 ratelimit_decide(int cl, const struct ratelimit_take *ct, int ol,
     const struct ratelimit_take *ot, const struct ratelimit_grant *g,
-    struct rate_info *ri)
+    struct ratelimit_info *ri)
 {
 	memset(ri, 0, sizeof(*ri));
 	ri->present = 1;

@@ -28,7 +28,7 @@
 #define RATELIMIT_LEASE_MS	1000	/* an unspent lease is void after */
 #define RATELIMIT_CHUNK_MAX	1000	/* tokens leased at once, at most */
 
-struct rate_info {
+struct ratelimit_info {
 	int	 present;	/* 0: no limit applied (anonymous request) */
 	int	 allowed;
 	int	 cred_limit;	/* per minute */
@@ -41,11 +41,11 @@ struct rate_info {
 };
 
 /* Seconds to put in Retry-After: retry_ms rounded up, at least 1. */
-int	ratelimit_retry_after(const struct rate_info *);
+int	ratelimit_retry_after(const struct ratelimit_info *);
 
 /* Appends the header lines ("Name: value\r\n") for ri to out; nothing
  * when ri->present is 0.  Retry-After only when refused. */
-void	ratelimit_headers(const struct rate_info *, struct lk_buf *out);
+void	ratelimit_headers(const struct ratelimit_info *, struct lk_buf *out);
 
 /* A host's lease on one bucket.  Zero it, then set chunk to 1. */
 struct ratelimit_lease {
@@ -102,6 +102,6 @@ void	ratelimit_lease_record(struct ratelimit_lease *l, int limit,
  */
 void	ratelimit_decide(int cl, const struct ratelimit_take *ct, int ol,
 	    const struct ratelimit_take *ot, const struct ratelimit_grant *g,
-	    struct rate_info *ri);
+	    struct ratelimit_info *ri);
 
 #endif

@@ -51,14 +51,14 @@ add_cstr(struct lk_buf *b, const char *key, const char *v, int *changed)
 }
 
 int
-reqlog_row_json(const struct reqlog_row *r, struct lk_buf *b)
+record_row_json(const struct record_row *r, struct lk_buf *b)
 {
 	char ts[RFC3339_LEN + 8];
 	int64_t secs = r->created_us / 1000000;
 	char base[RFC3339_LEN + 1];
 	int changed = 0;
 
-	if (time_format(secs, base) != LK_OK ||
+	if (util_time_format(secs, base) != LK_OK ||
 	    util_snprintf(ts, sizeof(ts), "%.19s.%06lldZ", base,
 	    (long long)(r->created_us % 1000000)) != LK_OK) {
 		ts[0] = '\0';

@@ -14,7 +14,7 @@
 #include "buf.h"
 
 /* What a worker knows of a finished request, bodies already redacted. */
-struct reqlog_row {
+struct record_row {
 	const char	*id;		/* row uuid */
 	const char	*request_id;
 	const char	*org_id;	/* NULL: failed before an org */
@@ -43,6 +43,6 @@ struct reqlog_row {
  * string is made valid text first (sanitize_text()); the object's
  * "sanitized" member says whether any had to be.  Returns that flag.
  */
-int		reqlog_row_json(const struct reqlog_row *r, struct lk_buf *out);
+int		record_row_json(const struct record_row *r, struct lk_buf *out);
 
 #endif

@@ -66,7 +66,7 @@ redact_hex4(const char *p)
 	int d, i;
 
 	for (i = 0; i < REDACT_HEX4; i++) {
-		if ((d = hex_digit((unsigned char)p[i])) < 0) {
+		if ((d = util_hex_digit((unsigned char)p[i])) < 0) {
 			return -1;
 		}
 		v = v * 16 + d;

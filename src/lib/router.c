@@ -24,7 +24,7 @@ static const struct {
 #define NMETHODS	(sizeof(methods) / sizeof(methods[0]))
 
 unsigned
-http_method_parse(const char *s)
+router_method_parse(const char *s)
 {
 	size_t i;
 
@@ -40,7 +40,7 @@ http_method_parse(const char *s)
 }
 
 const char *
-http_method_str(unsigned bit)
+router_method_str(unsigned bit)
 {
 	size_t i;
 
@@ -53,7 +53,7 @@ http_method_str(unsigned bit)
 }
 
 void
-http_methods_join(unsigned mask, struct lk_buf *b)
+router_methods_join(unsigned mask, struct lk_buf *b)
 {
 	size_t i;
 	int first = 1;
@@ -99,7 +99,7 @@ match_one(const char *pattern, const char *path, size_t len,
 				return 0;
 			}
 			if (wants_uuid(pseg + 1, plen - 2) &&
-			    !uuid_valid(seg, slen)) {
+			    !util_uuid_valid(seg, slen)) {
 				return 0;
 			}
 			m->params[n].name.p = pseg + 1;

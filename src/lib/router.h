@@ -17,7 +17,7 @@
 #define ROUTER_MAX_PARAMS	4
 #define ROUTER_MAX_SEGMENTS	16
 
-enum http_method {
+enum router_method {
 	HTTP_GET = 1 << 0,
 	HTTP_HEAD = 1 << 1,
 	HTTP_POST = 1 << 2,
@@ -34,7 +34,7 @@ struct lk_ctx;
 typedef void (*route_handler)(struct lk_ctx *);
 
 struct route {
-	unsigned	 method;	/* one enum http_method bit */
+	unsigned	 method;	/* one enum router_method bit */
 	const char	*pattern;	/* "/v1/users/{id}" */
 	route_handler	 handler;
 	const char	*summary;	/* one line, for docs */
@@ -63,11 +63,11 @@ enum router_result {
 };
 
 /* Returns the bit of a method name, or 0 if unknown. */
-unsigned	 http_method_parse(const char *);
+unsigned	 router_method_parse(const char *);
 /* Returns the name of one method bit. */
-const char	*http_method_str(unsigned);
+const char	*router_method_str(unsigned);
 /* Writes "GET, POST" for a method mask into b. */
-void		 http_methods_join(unsigned mask, struct lk_buf *b);
+void		 router_methods_join(unsigned mask, struct lk_buf *b);
 
 /*
  * Matches method and path (len bytes, no query string) against the

@@ -1,6 +1,6 @@
 /*
  * util.c: checked number parsing, UUIDs, email shape and RFC 3339 time.
- * Pure but for uuid_v4(), which reads the CSPRNG.
+ * Pure but for util_uuid_v4(), which reads the CSPRNG.
  */
 #include "config.h"
 
@@ -18,7 +18,7 @@
 #define NUM_MAX_LEN	32
 
 enum lk_err
-parse_long(const char *s, size_t len, long min, long max, long *out)
+util_parse_long(const char *s, size_t len, long min, long max, long *out)
 {
 	char tmp[NUM_MAX_LEN + 1], *end;
 	long v;
@@ -44,7 +44,7 @@ parse_long(const char *s, size_t len, long min, long max, long *out)
 }
 
 int
-hex_digit(unsigned char c)
+util_hex_digit(unsigned char c)
 {
 	if (c >= '0' && c <= '9') {
 		return c - '0';
@@ -59,7 +59,7 @@ hex_digit(unsigned char c)
 }
 
 enum lk_err
-url_decode(const char *s, size_t len, char *out, size_t *outlen)
+util_url_decode(const char *s, size_t len, char *out, size_t *outlen)
 {
 	size_t i, o = 0;
 
@@ -70,8 +70,8 @@ url_decode(const char *s, size_t len, char *out, size_t *outlen)
 			if (i + 2 >= len) {
 				return LK_EINVAL;
 			}
-			hi = hex_digit((unsigned char)s[i + 1]);
-			lo = hex_digit((unsigned char)s[i + 2]);
+			hi = util_hex_digit((unsigned char)s[i + 1]);
+			lo = util_hex_digit((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0) {
 				return LK_EINVAL;
 			}
@@ -92,7 +92,7 @@ url_decode(const char *s, size_t len, char *out, size_t *outlen)
 }
 
 int
-uuid_valid(const char *s, size_t len)
+util_uuid_valid(const char *s, size_t len)
 {
 	size_t i;
 
@@ -145,7 +145,7 @@ civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
 #define TIME_MAX	253402300799LL		/* 9999-12-31T23:59:59Z */
 
 enum lk_err
-time_format(int64_t t, char out[RFC3339_LEN + 1])
+util_time_format(int64_t t, char out[RFC3339_LEN + 1])
 {
 	int64_t days, secs, y, m, d;
 	int n;
@@ -202,7 +202,7 @@ expect(const char **p, const char *end, const char *set)
 }
 
 enum lk_err
-time_parse(const char *s, size_t len, int64_t *out)
+util_time_parse(const char *s, size_t len, int64_t *out)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
@@ -258,7 +258,7 @@ time_parse(const char *s, size_t len, int64_t *out)
 }
 
 int
-email_valid(const char *s)
+util_email_valid(const char *s)
 {
 	const char *at, *dot;
 	size_t i, n = strlen(s);
@@ -279,7 +279,7 @@ email_valid(const char *s)
 }
 
 enum lk_err
-uuid_v4(char out[UUID_LEN + 1])
+util_uuid_v4(char out[UUID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[16];

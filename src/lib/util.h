@@ -16,11 +16,11 @@
 
 /* Parses the whole of s (len bytes) as a decimal integer in [min, max].
  * Errors: LK_EINVAL. */
-enum lk_err	parse_long(const char *s, size_t len, long min, long max,
+enum lk_err	util_parse_long(const char *s, size_t len, long min, long max,
 		    long *out) LK_MUST_CHECK;
 
 /* Returns the value of a hexadecimal digit (either case), or -1. */
-int		hex_digit(unsigned char c);
+int		util_hex_digit(unsigned char c);
 
 /*
  * Percent-decodes s (len bytes; NULL only if len is 0) as a query value:
@@ -30,15 +30,15 @@ int		hex_digit(unsigned char c);
  * truncated or non-hex escape, or an escape giving NUL), after which out
  * holds garbage and *outlen is untouched.
  */
-enum lk_err	url_decode(const char *s, size_t len, char *out,
+enum lk_err	util_url_decode(const char *s, size_t len, char *out,
 		    size_t *outlen) LK_MUST_CHECK;
 
 /* Returns 1 if s (len bytes) is a UUID in 8-4-4-4-12 hex form. */
-int		uuid_valid(const char *s, size_t len);
+int		util_uuid_valid(const char *s, size_t len);
 
 /* Formats t (seconds since the epoch) as RFC 3339 UTC.  Errors: LK_EINVAL
  * when t is outside years 0000..9999. */
-enum lk_err	time_format(int64_t t, char out[RFC3339_LEN + 1])
+enum lk_err	util_time_format(int64_t t, char out[RFC3339_LEN + 1])
 		    LK_MUST_CHECK;
 
 /*
@@ -46,17 +46,17 @@ enum lk_err	time_format(int64_t t, char out[RFC3339_LEN + 1])
  * fraction, "Z" or "+hh:mm"/"-hh:mm") into seconds since the epoch.
  * Errors: LK_EINVAL.
  */
-enum lk_err	time_parse(const char *s, size_t len, int64_t *out)
+enum lk_err	util_time_parse(const char *s, size_t len, int64_t *out)
 		    LK_MUST_CHECK;
 
 /* Returns 1 if s looks like an email address: EMAIL_MIN_LEN to
  * EMAIL_MAX_LEN bytes, one '@' with text on both sides, a dot in the
  * domain, no spaces or controls. */
-int		email_valid(const char *s);
+int		util_email_valid(const char *s);
 
 /* Writes a random (version 4) UUID from RAND_bytes().  Errors:
  * LK_ECRYPTO. */
-enum lk_err	uuid_v4(char out[UUID_LEN + 1]) LK_MUST_CHECK;
+enum lk_err	util_uuid_v4(char out[UUID_LEN + 1]) LK_MUST_CHECK;
 
 /*
  * Copies the string src and its NUL into dst, which holds size bytes.

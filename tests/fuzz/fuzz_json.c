@@ -1,11 +1,11 @@
 /*
- * fuzz_json.c: request bodies as app.c's body_object() reads them (json-c,
+ * fuzz_json.c: request bodies as app.c's validate_body_object() reads them (json-c,
  * strict mode, APP_JSON_DEPTH, the whole body one JSON object), then the
- * field reads the handlers make: strings as field_string() checks them,
- * booleans as field_bool(), integers as keys.c reads expires_in, and a
+ * field reads the handlers make: strings as validate_string() checks them,
+ * booleans as validate_bool(), integers as keys.c reads expires_in, and a
  * permissions array into a struct perm_set.
  *
- * body_object() lives in app.c beside FastCGI and libpq, so its steps are
+ * validate_body_object() lives in app.c beside FastCGI and libpq, so its steps are
  * restated here; keep them in step (APP_JSON_DEPTH is 16).
  * Invariants: an accepted body re-serialised parses back equal; a string
  * field that passes has its length, no NUL and is within its bounds; a
@@ -41,13 +41,13 @@ container_first(const char *p, size_t n)
 }
 
 /*
- * body_object(): NULL unless the body is one JSON object, checked as the
+ * validate_body_object(): NULL unless the body is one JSON object, checked as the
  * daemon checks it: UTF-8 text (sanitize.c), RFC 8259's grammar
  * (jsoncheck.c), then json-c's strict parse.  Differential: what the two
  * checks accept, json-c must parse whole.
  */
 static json_object *
-body_object(const char *p, size_t n)
+validate_body_object(const char *p, size_t n)
 {
 	struct json_tokener *tok;
 	json_object *o;
@@ -84,9 +84,9 @@ body_object(const char *p, size_t n)
 	return o;
 }
 
-/* field_string(): the value, or NULL when absent or refused. */
+/* validate_string(): the value, or NULL when absent or refused. */
 static const char *
-field_string(json_object *obj, const char *name, size_t minlen,
+validate_string(json_object *obj, const char *name, size_t minlen,
     size_t maxlen)
 {
 	json_object *v;
@@ -124,13 +124,13 @@ fields(json_object *o)
 	int ok;
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		if ((s = field_string(o, strs[i].name, strs[i].min,
+		if ((s = validate_string(o, strs[i].name, strs[i].min,
 		    strs[i].max)) != NULL) {
 			FUZZ_CHECK(strlen(s) >= strs[i].min &&
 			    strlen(s) <= strs[i].max);
 		}
 	}
-	/* field_bool() */
+	/* validate_bool() */
 	if (json_object_object_get_ex(o, "disabled", &v) && v != NULL &&
 	    json_object_is_type(v, json_type_boolean)) {
 		ok = json_object_get_boolean(v);
@@ -171,7 +171,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text;
 	size_t len;
 
-	if ((o = body_object((const char *)data, size)) == NULL) {
+	if ((o = validate_body_object((const char *)data, size)) == NULL) {
 		return 0;
 	}
 	fields(o);
@@ -179,7 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
 	    &len);
 	FUZZ_CHECK(text != NULL);
-	again = body_object(text, len);
+	again = validate_body_object(text, len);
 	FUZZ_CHECK(again != NULL);
 	FUZZ_CHECK(json_object_equal(o, again));
 	json_object_put(again);

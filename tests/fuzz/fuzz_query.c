@@ -1,5 +1,5 @@
 /*
- * fuzz_query.c: url_decode(), the percent-decoder behind http_query().
+ * fuzz_query.c: util_url_decode(), the percent-decoder behind http_query().
  *
  * Invariants: only an escape or a NUL fails; the result is never longer
  * than the input, is NUL-terminated and holds no NUL; input without '%' or '+' decodes to
@@ -60,7 +60,7 @@ round_trip(const uint8_t *x, size_t n, unsigned style)
 	if (dec == NULL) {
 		abort();
 	}
-	FUZZ_CHECK(url_decode(enc, elen, dec, &dlen) == LK_OK);
+	FUZZ_CHECK(util_url_decode(enc, elen, dec, &dlen) == LK_OK);
 	FUZZ_CHECK(dlen == n);
 	FUZZ_CHECK(n == 0 || memcmp(dec, x, n) == 0);
 	free(dec);
@@ -78,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out == NULL) {
 		abort();
 	}
-	e = url_decode((const char *)data, size, out, &n);
+	e = util_url_decode((const char *)data, size, out, &n);
 	FUZZ_CHECK(e == LK_OK || e == LK_EINVAL);
 	if (e == LK_OK) {
 		FUZZ_CHECK(n <= size);

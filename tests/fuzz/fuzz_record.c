@@ -1,5 +1,5 @@
 /*
- * fuzz_record.c: the history record's serialiser, reqlog_row_json()
+ * fuzz_record.c: the history record's serialiser, record_row_json()
  * (src/lib/record.c), on any bytes in every string it writes.
  *
  * The input is split at each 0xFE byte (never part of UTF-8, so the
@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t flen[NFIELDS] = { 0 }, i, len;
 	const uint8_t *rest = data;
 	size_t restlen = size;
-	struct reqlog_row r;
+	struct record_row r;
 	struct json_tokener *tok;
 	struct lk_buf b;
 	json_object *o, *v;
@@ -82,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	buf_init(&b, 8 * size + 4096);
-	sanitized = reqlog_row_json(&r, &b);
+	sanitized = record_row_json(&r, &b);
 	FUZZ_CHECK(!buf_failed(&b));
 	FUZZ_CHECK(sanitized == any);
 	FUZZ_CHECK(sanitize_json_check(b.p, b.len, NULL) == LK_OK);

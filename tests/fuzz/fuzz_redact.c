@@ -121,7 +121,7 @@ rfc_string(const struct rfc *r, size_t i)
 			if (r->s[i] == 'u') {
 				for (k = 1; k <= 4; k++) {
 					if (i + k >= r->n ||
-					    hex_digit((unsigned char)
+					    util_hex_digit((unsigned char)
 					    r->s[i + k]) < 0) {
 						return 0;
 					}
@@ -386,7 +386,7 @@ name_is(const char *p, size_t n, const char *want)
 	char d[64];
 	size_t dn;
 
-	if (n >= sizeof(d) || url_decode(p, n, d, &dn) != LK_OK) {
+	if (n >= sizeof(d) || util_url_decode(p, n, d, &dn) != LK_OK) {
 		return 0;
 	}
 	return dn == strlen(want) && memcmp(d, want, dn) == 0;

@@ -94,7 +94,7 @@ check_found(const struct route_match *m, unsigned method, const char *path,
 			    NULL);
 			if (rp->name.len >= 2 && memcmp(rp->name.p +
 			    rp->name.len - 2, "id", 2) == 0) {
-				FUZZ_CHECK(uuid_valid(rp->value.p,
+				FUZZ_CHECK(util_uuid_valid(rp->value.p,
 				    rp->value.len));
 			}
 			buf_append(&b, rp->value.p, rp->value.len);

@@ -28,13 +28,13 @@ id_of(unsigned char id[AUTHCACHE_ID_LEN], int n)
 	id[31] = (unsigned char)(n >> 8);
 }
 
-static struct ac_ident
+static struct authcache_ident
 ident(const char *key_id)
 {
-	struct ac_ident x;
+	struct authcache_ident x;
 
 	memset(&x, 0, sizeof(x));
-	x.status = AC_VALID;
+	x.status = AUTHCACHE_VALID;
 	memcpy(x.key_id, key_id, strlen(key_id) + 1);
 	x.cred_limit = 60;
 	return x;
@@ -43,7 +43,7 @@ ident(const char *key_id)
 Test(authcache, returns_what_was_stored_until_the_ttl)
 {
 	unsigned char id[AUTHCACHE_ID_LEN];
-	struct ac_ident in = ident("k1"), out;
+	struct authcache_ident in = ident("k1"), out;
 
 	id_of(id, 1);
 	cr_assert_eq(authcache_get(c, id, 1000, 1000, &out), 0);
@@ -57,7 +57,7 @@ Test(authcache, returns_what_was_stored_until_the_ttl)
 Test(authcache, forgets_everything_on_a_flush)
 {
 	unsigned char id[AUTHCACHE_ID_LEN];
-	struct ac_ident in = ident("k1"), out;
+	struct authcache_ident in = ident("k1"), out;
 	uint64_t before = authcache_epoch(c);
 
 	id_of(id, 2);
@@ -70,7 +70,7 @@ Test(authcache, forgets_everything_on_a_flush)
 Test(authcache, does_not_keep_an_answer_overtaken_by_a_flush)
 {
 	unsigned char id[AUTHCACHE_ID_LEN];
-	struct ac_ident in = ident("k1"), out;
+	struct authcache_ident in = ident("k1"), out;
 	uint64_t epoch = authcache_epoch(c);
 
 	id_of(id, 3);
@@ -82,7 +82,7 @@ Test(authcache, does_not_keep_an_answer_overtaken_by_a_flush)
 Test(authcache, is_disabled_by_a_zero_ttl)
 {
 	unsigned char id[AUTHCACHE_ID_LEN];
-	struct ac_ident in = ident("k1"), out;
+	struct authcache_ident in = ident("k1"), out;
 
 	id_of(id, 4);
 	authcache_put(c, id, authcache_epoch(c), 1000, &in);
@@ -92,7 +92,7 @@ Test(authcache, is_disabled_by_a_zero_ttl)
 Test(authcache, keeps_distinct_ids_that_share_a_set)
 {
 	unsigned char a[AUTHCACHE_ID_LEN], b[AUTHCACHE_ID_LEN];
-	struct ac_ident ia = ident("a"), ib = ident("b"), out;
+	struct authcache_ident ia = ident("a"), ib = ident("b"), out;
 
 	id_of(a, 5);
 	memcpy(b, a, sizeof(b));

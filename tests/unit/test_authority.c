@@ -65,7 +65,7 @@ set_str(const struct perm_set *set, char *buf, size_t size)
 
 /* The built-in roles of 005. */
 static void
-roles_of(struct role_perms *rp)
+roles_of(struct credential_role_perms *rp)
 {
 	memset(rp, 0, sizeof(*rp));
 	set_of(&rp->sets[ROLE_OWNER], "*");
@@ -77,7 +77,7 @@ roles_of(struct role_perms *rp)
 }
 
 static void
-caller_of(struct identity *id, enum cred_kind kind, enum role role,
+caller_of(struct lk_identity *id, enum credential_kind kind, enum lk_role role,
     const char *user, const char *key, const char *perms)
 {
 	memset(id, 0, sizeof(*id));
@@ -93,20 +93,20 @@ caller_of(struct identity *id, enum cred_kind kind, enum role role,
 Test(authority, ranks_a_caller_by_its_credential)
 {
 	static const struct {
-		enum cred_kind	 kind;
-		enum role	 role;
-		enum role	 want;
+		enum credential_kind	 kind;
+		enum lk_role	 role;
+		enum lk_role	 want;
 	} cases[] = {
 		{ CRED_SERVICE, ROLE_NONE, ROLE_OWNER },
 		{ CRED_JWT, ROLE_ADMIN, ROLE_ADMIN },
 		{ CRED_JWT, ROLE_VIEWER, ROLE_VIEWER },
 		{ CRED_KEY, ROLE_MEMBER, ROLE_MEMBER },
 		{ CRED_KEY, ROLE_OWNER, ROLE_OWNER },
-		{ CRED_KEY, (enum role)7, ROLE_NONE },
+		{ CRED_KEY, (enum lk_role)7, ROLE_NONE },
 		{ CRED_DIRECT, ROLE_OWNER, ROLE_NONE },
 		{ CRED_NONE, ROLE_OWNER, ROLE_NONE },
 	};
-	struct identity id;
+	struct lk_identity id;
 	size_t i;
 
 	for (i = 0; i < NITEMS(cases); i++) {
@@ -123,7 +123,7 @@ Test(authority, names_every_rank_and_nothing_else)
 	cr_expect_str_eq(authority_rank_str(ROLE_MEMBER), "member");
 	cr_expect_str_eq(authority_rank_str(ROLE_VIEWER), "viewer");
 	cr_expect_str_eq(authority_rank_str(ROLE_NONE), "none");
-	cr_expect_str_eq(authority_rank_str((enum role)9), "none");
+	cr_expect_str_eq(authority_rank_str((enum lk_role)9), "none");
 }
 
 Test(authority, ranks_a_service_made_key_as_owner_and_others_by_role)
@@ -132,14 +132,14 @@ Test(authority, ranks_a_service_made_key_as_owner_and_others_by_role)
 	cr_expect_eq(authority_key_creator_rank(1, ROLE_VIEWER), ROLE_OWNER);
 	cr_expect_eq(authority_key_creator_rank(0, ROLE_MEMBER), ROLE_MEMBER);
 	cr_expect_eq(authority_key_creator_rank(0, ROLE_NONE), ROLE_NONE);
-	cr_expect_eq(authority_key_creator_rank(0, (enum role)8), ROLE_NONE);
+	cr_expect_eq(authority_key_creator_rank(0, (enum lk_role)8), ROLE_NONE);
 }
 
 Test(authority, bounds_a_keys_permissions_by_its_creators_rank_today)
 {
 	static const struct {
 		const char	*own;
-		enum role	 rank;
+		enum lk_role	 rank;
 		const char	*want;
 	} cases[] = {
 		{ "*", ROLE_OWNER, "*" },
@@ -150,7 +150,7 @@ Test(authority, bounds_a_keys_permissions_by_its_creators_rank_today)
 		{ "*", ROLE_NONE, "" },
 		{ "", ROLE_OWNER, "" },
 	};
-	struct role_perms rp;
+	struct credential_role_perms rp;
 	struct perm_set own, out;
 	char got[1024];
 	size_t i;
@@ -170,8 +170,8 @@ Test(authority, bounds_a_keys_permissions_by_its_creators_rank_today)
 /* A caller, a key, and the verdict the rule must reach. */
 struct key_case {
 	const char		*what;
-	enum cred_kind		 kind;
-	enum role		 rank;
+	enum credential_kind		 kind;
+	enum lk_role		 rank;
 	const char		*user;
 	const char		*key;
 	const char		*perms;
@@ -180,7 +180,7 @@ struct key_case {
 	const char		*by_key;
 	const char		*by_key_user;
 	int			 by_service;
-	enum role		 creator_rank;
+	enum lk_role		 creator_rank;
 	const char		*key_perms;
 	const char		*ancestors[3];
 	/* The verdict. */
@@ -291,7 +291,7 @@ Test(authority, decides_every_branch_of_the_key_rule)
 {
 	struct authority_verdict v;
 	struct authority_key k;
-	struct identity id;
+	struct lk_identity id;
 	char got[1024];
 	size_t i;
 
@@ -314,7 +314,7 @@ Test(authority, finds_an_ancestor_only_within_the_lineage_bound)
 {
 	struct authority_verdict v;
 	struct authority_key k;
-	struct identity id;
+	struct lk_identity id;
 	size_t i;
 
 	caller_of(&id, CRED_KEY, ROLE_MEMBER, USER_A, KEY_1, "keys.write");
@@ -441,7 +441,7 @@ Test(authority, names_the_route_permissions_a_direct_maker_lacks)
 	static const char *const routes[] = { "calls.read", "demo.read", "",
 	    NULL, "keys.write" };
 	struct perm_set missing;
-	struct identity id;
+	struct lk_identity id;
 
 	caller_of(&id, CRED_KEY, ROLE_MEMBER, USER_A, KEY_1,
 	    "directs.write,calls.*,keys.write");
@@ -461,7 +461,7 @@ Test(authority, counts_every_missing_route_permission_past_a_full_list)
 	static char names[PERM_SET_MAX + 3][16];
 	const char *routes[PERM_SET_MAX + 3];
 	struct perm_set missing;
-	struct identity id;
+	struct lk_identity id;
 	size_t i;
 
 	for (i = 0; i < NITEMS(routes); i++) {
@@ -477,7 +477,7 @@ Test(authority, counts_every_missing_route_permission_past_a_full_list)
 
 Test(authority, lets_a_direct_pass_only_what_its_creator_still_holds)
 {
-	struct identity id;
+	struct lk_identity id;
 
 	caller_of(&id, CRED_DIRECT, ROLE_NONE, "", KEY_1, "");
 	set_of(&id.creator_perms, "calls.*,demo.read");
@@ -589,7 +589,7 @@ Test(authority, refuses_a_null_act)
 Test(authority, grants_roles_up_to_the_callers_own)
 {
 	static const struct {
-		enum role caller, granted;
+		enum lk_role caller, granted;
 		int want;
 	} cases[] = {
 		{ O, O, 1 }, { O, V, 1 }, { A, A, 1 }, { A, O, 0 },

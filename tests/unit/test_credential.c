@@ -1,6 +1,6 @@
 /*
  * test_credential.c: which credential a request carries, and what is wrong with
- * how it was sent.  auth_extract() is pure; no database is involved.
+ * how it was sent.  credential_extract() is pure; no database is involved.
  */
 #include "config.h"
 
@@ -15,28 +15,28 @@
 #define KEY "lk_test_0123456789abcdefABCDEF012345"
 
 static int
-extract(const struct auth_input *in, struct credential *c,
-    struct auth_fail *f)
+extract(const struct credential_input *in, struct credential *c,
+    struct credential_fail *f)
 {
 	memset(c, 0, sizeof(*c));
 	memset(f, 0, sizeof(*f));
-	return auth_extract(in, c, f);
+	return credential_extract(in, c, f);
 }
 
 Test(credential, finds_no_credential_in_a_bare_request)
 {
-	struct auth_input in = { 0 };
+	struct credential_input in = { 0 };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 0);
 }
 
 Test(credential, takes_a_jwt_from_a_bearer_header)
 {
-	struct auth_input in = { .authorization = "Bearer " JWT };
+	struct credential_input in = { .authorization = "Bearer " JWT };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 1);
 	cr_assert_eq(c.kind, CRED_JWT);
@@ -45,9 +45,9 @@ Test(credential, takes_a_jwt_from_a_bearer_header)
 
 Test(credential, accepts_the_bearer_scheme_in_any_case)
 {
-	struct auth_input in = { .authorization = "bearer " JWT };
+	struct credential_input in = { .authorization = "bearer " JWT };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 1);
 	cr_assert_eq(c.kind, CRED_JWT);
@@ -55,9 +55,9 @@ Test(credential, accepts_the_bearer_scheme_in_any_case)
 
 Test(credential, takes_an_api_key_from_a_bearer_header)
 {
-	struct auth_input in = { .authorization = "Bearer " KEY };
+	struct credential_input in = { .authorization = "Bearer " KEY };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 1);
 	cr_assert_eq(c.kind, CRED_KEY);
@@ -65,10 +65,10 @@ Test(credential, takes_an_api_key_from_a_bearer_header)
 
 Test(credential, takes_an_api_key_from_x_api_key_and_accesskey)
 {
-	struct auth_input h = { .x_api_key = KEY };
-	struct auth_input q = { .q_accesskey = KEY, .q_accesskey_count = 1 };
+	struct credential_input h = { .x_api_key = KEY };
+	struct credential_input q = { .q_accesskey = KEY, .q_accesskey_count = 1 };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&h, &c, &f), 1);
 	cr_assert_eq(c.kind, CRED_KEY);
@@ -78,9 +78,9 @@ Test(credential, takes_an_api_key_from_x_api_key_and_accesskey)
 
 Test(credential, takes_a_jwt_from_the_token_parameter)
 {
-	struct auth_input in = { .q_token = JWT, .q_token_count = 1 };
+	struct credential_input in = { .q_token = JWT, .q_token_count = 1 };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 1);
 	cr_assert_eq(c.kind, CRED_JWT);
@@ -88,9 +88,9 @@ Test(credential, takes_a_jwt_from_the_token_parameter)
 
 Test(credential, refuses_a_key_in_the_token_parameter_naming_the_right_one)
 {
-	struct auth_input in = { .q_token = KEY, .q_token_count = 1 };
+	struct credential_input in = { .q_token = KEY, .q_token_count = 1 };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), -1);
 	cr_assert_eq(f.status, 401);
@@ -100,9 +100,9 @@ Test(credential, refuses_a_key_in_the_token_parameter_naming_the_right_one)
 
 Test(credential, refuses_a_jwt_in_the_accesskey_parameter_naming_the_right_one)
 {
-	struct auth_input in = { .q_accesskey = JWT, .q_accesskey_count = 1 };
+	struct credential_input in = { .q_accesskey = JWT, .q_accesskey_count = 1 };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), -1);
 	cr_assert_eq(f.status, 401);
@@ -112,10 +112,10 @@ Test(credential, refuses_a_jwt_in_the_accesskey_parameter_naming_the_right_one)
 
 Test(credential, refuses_two_credentials_with_400)
 {
-	struct auth_input in = { .authorization = "Bearer " JWT,
+	struct credential_input in = { .authorization = "Bearer " JWT,
 	    .x_api_key = KEY };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), -1);
 	cr_assert_eq(f.status, 400);
@@ -124,9 +124,9 @@ Test(credential, refuses_two_credentials_with_400)
 
 Test(credential, refuses_a_repeated_parameter_with_400)
 {
-	struct auth_input in = { .q_token = JWT, .q_token_count = 2 };
+	struct credential_input in = { .q_token = JWT, .q_token_count = 2 };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), -1);
 	cr_assert_eq(f.status, 400);
@@ -138,11 +138,11 @@ Test(credential, refuses_an_authorization_scheme_other_than_bearer)
 	static const char *const bad[] = { "Basic dXNlcjpwYXNz", "Token x",
 	    "Bearer", "BearerX " JWT, "" };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct auth_input in = { .authorization = bad[i] };
+		struct credential_input in = { .authorization = bad[i] };
 
 		cr_assert_eq(extract(&in, &c, &f), -1, "%s", bad[i]);
 		cr_assert_eq(f.status, 401);
@@ -152,10 +152,10 @@ Test(credential, refuses_an_authorization_scheme_other_than_bearer)
 
 Test(credential, refuses_an_empty_credential)
 {
-	struct auth_input in = { .authorization = "Bearer " };
-	struct auth_input k = { .x_api_key = "" };
+	struct credential_input in = { .authorization = "Bearer " };
+	struct credential_input k = { .x_api_key = "" };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), -1);
 	cr_assert_str_eq(f.code, "missing_credentials");
@@ -165,20 +165,20 @@ Test(credential, refuses_an_empty_credential)
 
 Test(credential, names_and_parses_roles)
 {
-	cr_assert_eq(role_parse("owner"), ROLE_OWNER);
-	cr_assert_eq(role_parse("viewer"), ROLE_VIEWER);
-	cr_assert_eq(role_parse("Owner"), ROLE_NONE);
-	cr_assert_eq(role_parse(NULL), ROLE_NONE);
-	cr_assert_str_eq(role_str(ROLE_ADMIN), "admin");
+	cr_assert_eq(credential_role_parse("owner"), ROLE_OWNER);
+	cr_assert_eq(credential_role_parse("viewer"), ROLE_VIEWER);
+	cr_assert_eq(credential_role_parse("Owner"), ROLE_NONE);
+	cr_assert_eq(credential_role_parse(NULL), ROLE_NONE);
+	cr_assert_str_eq(credential_role_str(ROLE_ADMIN), "admin");
 	cr_assert(ROLE_OWNER > ROLE_ADMIN && ROLE_ADMIN > ROLE_MEMBER &&
 	    ROLE_MEMBER > ROLE_VIEWER);
 }
 
 Test(credential, takes_a_service_key_from_x_internal_key)
 {
-	struct auth_input in = { .x_internal_key = "svc-secret" };
+	struct credential_input in = { .x_internal_key = "svc-secret" };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 1);
 	cr_assert_eq(c.kind, CRED_SERVICE);
@@ -187,9 +187,9 @@ Test(credential, takes_a_service_key_from_x_internal_key)
 
 Test(credential, marks_a_bearer_credential_so_a_service_key_may_hide_there)
 {
-	struct auth_input in = { .authorization = "Bearer svc-secret" };
+	struct credential_input in = { .authorization = "Bearer svc-secret" };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 1);
 	cr_assert_eq(c.bearer, 1);
@@ -197,10 +197,10 @@ Test(credential, marks_a_bearer_credential_so_a_service_key_may_hide_there)
 
 Test(credential, refuses_a_service_key_beside_another_credential)
 {
-	struct auth_input in = { .x_internal_key = "svc",
+	struct credential_input in = { .x_internal_key = "svc",
 	    .x_api_key = KEY };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), -1);
 	cr_assert_eq(f.status, 400);
@@ -218,10 +218,10 @@ Test(credential, recognises_service_keys_by_their_hash_only)
 		  0x0a, 0x08 },
 	};
 
-	cr_assert_eq(auth_service_key(keys, 2, "test", 4), 1);
-	cr_assert_eq(auth_service_key(keys, 2, "tesT", 4), 0);
-	cr_assert_eq(auth_service_key(keys, 1, "test", 4), 0);
-	cr_assert_eq(auth_service_key(keys, 0, "test", 4), 0);
+	cr_assert_eq(credential_service_key(keys, 2, "test", 4), 1);
+	cr_assert_eq(credential_service_key(keys, 2, "tesT", 4), 0);
+	cr_assert_eq(credential_service_key(keys, 1, "test", 4), 0);
+	cr_assert_eq(credential_service_key(keys, 0, "test", 4), 0);
 }
 
 #define SESSION "lks_0123456789abcdef0123456789abcdef" \
@@ -229,9 +229,9 @@ Test(credential, recognises_service_keys_by_their_hash_only)
 
 Test(credential, takes_the_session_cookie_when_nothing_else_was_sent)
 {
-	struct auth_input in = { .cookie = "theme=dark; lk_session=" SESSION };
+	struct credential_input in = { .cookie = "theme=dark; lk_session=" SESSION };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 1);
 	cr_assert_eq(c.kind, CRED_JWT);
@@ -242,14 +242,14 @@ Test(credential, takes_the_session_cookie_when_nothing_else_was_sent)
 
 Test(credential, lets_an_explicit_credential_win_over_the_session_cookie)
 {
-	static const struct auth_input ins[] = {
+	static const struct credential_input ins[] = {
 		{ .authorization = "Bearer " JWT, .cookie = "lk_session=" SESSION },
 		{ .x_api_key = KEY, .cookie = "lk_session=" SESSION },
 		{ .q_accesskey = KEY, .q_accesskey_count = 1,
 		    .cookie = "lk_session=" SESSION },
 	};
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 	size_t i;
 
 	for (i = 0; i < sizeof(ins) / sizeof(ins[0]); i++) {
@@ -260,10 +260,10 @@ Test(credential, lets_an_explicit_credential_win_over_the_session_cookie)
 
 Test(credential, refuses_two_session_cookies_with_400)
 {
-	struct auth_input in = {
+	struct credential_input in = {
 		.cookie = "lk_session=" SESSION "; lk_session=" SESSION };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), -1);
 	cr_assert_eq(f.status, 400);
@@ -272,9 +272,9 @@ Test(credential, refuses_two_session_cookies_with_400)
 
 Test(credential, finds_no_credential_in_other_cookies)
 {
-	struct auth_input in = { .cookie = "theme=dark; xlk_session=1" };
+	struct credential_input in = { .cookie = "theme=dark; xlk_session=1" };
 	struct credential c;
-	struct auth_fail f;
+	struct credential_fail f;
 
 	cr_assert_eq(extract(&in, &c, &f), 0);
 }
@@ -282,22 +282,22 @@ Test(credential, finds_no_credential_in_other_cookies)
 Test(credential, names_every_credential_kind_as_the_api_spells_it)
 {
 	static const struct {
-		enum cred_kind	 kind;
+		enum credential_kind	 kind;
 		const char	*name;
 	} cases[] = {
 		{ CRED_JWT, "user" }, { CRED_KEY, "api_key" },
 		{ CRED_SERVICE, "service" }, { CRED_DIRECT, "direct" },
-		{ CRED_NONE, "none" }, { (enum cred_kind)99, "none" },
+		{ CRED_NONE, "none" }, { (enum credential_kind)99, "none" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cr_expect_str_eq(auth_kind_str(cases[i].kind), cases[i].name,
+		cr_expect_str_eq(credential_kind_str(cases[i].kind), cases[i].name,
 		    "case %zu", i);
 	}
-	cr_expect_str_eq(role_str((enum role)99), "none");
-	cr_expect_str_eq(role_str(ROLE_NONE), "none");
-	cr_expect_eq(role_parse("none"), ROLE_NONE);
+	cr_expect_str_eq(credential_role_str((enum lk_role)99), "none");
+	cr_expect_str_eq(credential_role_str(ROLE_NONE), "none");
+	cr_expect_eq(credential_role_parse("none"), ROLE_NONE);
 }
 
 Test(credential, splits_a_permission_list_and_refuses_empty_or_long_items)
@@ -322,7 +322,7 @@ Test(credential, splits_a_permission_list_and_refuses_empty_or_long_items)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cr_expect_eq(auth_perms_split(cases[i].list,
+		cr_expect_eq(credential_perms_split(cases[i].list,
 		    strlen(cases[i].list), &set), cases[i].want, "case %zu",
 		    i);
 		if (cases[i].want == LK_OK) {
@@ -337,9 +337,9 @@ Test(credential, splits_items_at_the_name_limit_and_refuses_one_past)
 	struct perm_set set;
 
 	memset(item, 'a', sizeof(item));
-	cr_expect_eq(auth_perms_split(item, PERM_NAME_MAX, &set), LK_OK);
+	cr_expect_eq(credential_perms_split(item, PERM_NAME_MAX, &set), LK_OK);
 	cr_expect_eq(set.n, (size_t)1);
-	cr_expect_eq(auth_perms_split(item, PERM_NAME_MAX + 1, &set),
+	cr_expect_eq(credential_perms_split(item, PERM_NAME_MAX + 1, &set),
 	    LK_EINVAL);
 }
 
@@ -356,8 +356,8 @@ Test(credential, splits_up_to_a_full_set_and_refuses_one_more)
 		cr_assert(k > 0 && (size_t)k < sizeof(list) - n);
 		n += (size_t)k;
 	}
-	cr_expect_eq(auth_perms_split(list, n, &set), LK_ETOOBIG);
-	cr_expect_eq(auth_perms_split(list, (size_t)(strrchr(list, ',') -
+	cr_expect_eq(credential_perms_split(list, n, &set), LK_ETOOBIG);
+	cr_expect_eq(credential_perms_split(list, (size_t)(strrchr(list, ',') -
 	    list), &set), LK_OK);
 	cr_expect_eq(set.n, (size_t)PERM_SET_MAX);
 }
@@ -366,20 +366,20 @@ Test(credential, parses_a_postgresql_array_of_patterns)
 {
 	struct perm_set set;
 
-	cr_expect_eq(auth_parse_perm_array("{keys.read,calls.*}", &set),
+	cr_expect_eq(credential_perm_array_parse("{keys.read,calls.*}", &set),
 	    LK_OK);
 	cr_expect_eq(set.n, (size_t)2);
-	cr_expect_eq(auth_parse_perm_array("{}", &set), LK_OK);
+	cr_expect_eq(credential_perm_array_parse("{}", &set), LK_OK);
 	cr_expect_eq(set.n, (size_t)0);
-	cr_expect_eq(auth_parse_perm_array("keys.read", &set), LK_EINVAL);
+	cr_expect_eq(credential_perm_array_parse("keys.read", &set), LK_EINVAL);
 	cr_expect_eq(set.n, (size_t)0);
-	cr_expect_eq(auth_parse_perm_array("{", &set), LK_EINVAL);
-	cr_expect_eq(auth_parse_perm_array("{\"a b\"}", &set), LK_EINVAL);
+	cr_expect_eq(credential_perm_array_parse("{", &set), LK_EINVAL);
+	cr_expect_eq(credential_perm_array_parse("{\"a b\"}", &set), LK_EINVAL);
 }
 
 Test(credential, refuse_fills_the_failure_and_returns_minus_one)
 {
-	struct auth_fail f;
+	struct credential_fail f;
 
 	memset(&f, 0, sizeof(f));
 	cr_expect_eq(credential_refuse(&f, 401, "code", "msg"), -1);

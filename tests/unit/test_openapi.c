@@ -235,7 +235,7 @@ is_op_method(const char *key)
 static void
 method_lower(unsigned bit, char out[METHOD_MAX])
 {
-	const char *s = http_method_str(bit);
+	const char *s = router_method_str(bit);
 	size_t i;
 
 	cr_assert_not_null(s);
@@ -327,7 +327,7 @@ Test(openapi, documents_every_route_with_its_summary)
 			op = operation(m, r->pattern);
 			n++;
 			cr_expect_not_null(op, "%s %s is routed but not in "
-			    "docs/openapi.json", http_method_str(r->method),
+			    "docs/openapi.json", router_method_str(r->method),
 			    r->pattern);
 			if (op == NULL) {
 				continue;
@@ -345,7 +345,7 @@ Test(openapi, documents_every_route_with_its_summary)
 			cr_expect(summary != NULL &&
 			    strcmp(summary, r->summary) == 0,
 			    "%s %s: summary \"%s\" in the document, \"%s\" "
-			    "in the route table", http_method_str(r->method),
+			    "in the route table", router_method_str(r->method),
 			    r->pattern, summary != NULL ? summary : "(none)",
 			    r->summary);
 		}

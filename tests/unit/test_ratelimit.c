@@ -11,7 +11,7 @@
 #include "ratelimit.h"
 
 static const char *
-headers(const struct rate_info *ri, struct lk_buf *b)
+headers(const struct ratelimit_info *ri, struct lk_buf *b)
 {
 	buf_init(b, 4096);
 	ratelimit_headers(ri, b);
@@ -21,7 +21,7 @@ headers(const struct rate_info *ri, struct lk_buf *b)
 
 Test(ratelimit, writes_nothing_for_an_unlimited_request)
 {
-	struct rate_info ri = { 0 };
+	struct ratelimit_info ri = { 0 };
 	struct lk_buf b;
 
 	cr_assert_str_eq(headers(&ri, &b), "");
@@ -30,7 +30,7 @@ Test(ratelimit, writes_nothing_for_an_unlimited_request)
 
 Test(ratelimit, describes_both_policies_and_the_tighter_one)
 {
-	struct rate_info ri = { 1, 1, 60, 59, 1000, 1000, 990, 600, 0 };
+	struct ratelimit_info ri = { 1, 1, 60, 59, 1000, 1000, 990, 600, 0 };
 	struct lk_buf b;
 	const char *h = headers(&ri, &b);
 
@@ -46,7 +46,7 @@ Test(ratelimit, describes_both_policies_and_the_tighter_one)
 
 Test(ratelimit, reports_the_org_when_it_is_closer_to_refusing)
 {
-	struct rate_info ri = { 1, 1, 60, 50, 10000, 1000, 3, 59000, 0 };
+	struct ratelimit_info ri = { 1, 1, 60, 50, 10000, 1000, 3, 59000, 0 };
 	struct lk_buf b;
 	const char *h = headers(&ri, &b);
 
@@ -58,7 +58,7 @@ Test(ratelimit, reports_the_org_when_it_is_closer_to_refusing)
 
 Test(ratelimit, adds_retry_after_rounded_up_on_a_refusal)
 {
-	struct rate_info ri = { 1, 0, 60, 0, 60000, 1000, 900, 6000, 1001 };
+	struct ratelimit_info ri = { 1, 0, 60, 0, 60000, 1000, 900, 6000, 1001 };
 	struct lk_buf b;
 	const char *h = headers(&ri, &b);
 
@@ -69,7 +69,7 @@ Test(ratelimit, adds_retry_after_rounded_up_on_a_refusal)
 
 Test(ratelimit, never_says_retry_after_zero)
 {
-	struct rate_info ri = { 1, 0, 60, 0, 0, 1000, 0, 0, 0 };
+	struct ratelimit_info ri = { 1, 0, 60, 0, 0, 1000, 0, 0, 0 };
 
 	cr_assert_eq(ratelimit_retry_after(&ri), 1);
 	ri.retry_ms = -5;
@@ -202,7 +202,7 @@ Test(ratelimit, an_unspent_voided_lease_halves_the_next_one)
 Test(ratelimit, decides_from_two_local_tokens_without_a_grant)
 {
 	struct ratelimit_take ct = { 1, 0, 41, 900 }, ot = { 1, 0, 7, 300 };
-	struct rate_info ri;
+	struct ratelimit_info ri;
 
 	ratelimit_decide(60, &ct, 1000, &ot, NULL, &ri);
 	cr_assert_eq(ri.present, 1);
@@ -244,7 +244,7 @@ Test(ratelimit, decides_from_a_grant_counting_the_spent_token_once)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct rate_info ri;
+		struct ratelimit_info ri;
 
 		ratelimit_decide(60, &cases[i].ct, 1000, &cases[i].ot,
 		    &cases[i].g, &ri);

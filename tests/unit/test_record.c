@@ -1,6 +1,6 @@
 /*
  * test_record.c: unit tests of the history record's serialiser
- * (reqlog_row_json, src/lib/record.c).  The serialiser is fed
+ * (record_row_json, src/lib/record.c).  The serialiser is fed
  * every byte value, alone and in sequences, in every string it writes:
  * what comes out must be JSON that PostgreSQL's jsonb accepts (UTF-8, no
  * \u0000), say whether it was sanitised, and keep valid text unchanged.
@@ -26,7 +26,7 @@ static const char *const fields[] = { "path", "query", "user_agent",
 
 /* A row whose field k holds s (len bytes); the rest ordinary. */
 static void
-row_with(struct reqlog_row *r, size_t k, const char *s, size_t len)
+row_with(struct record_row *r, size_t k, const char *s, size_t len)
 {
 	memset(r, 0, sizeof(*r));
 	r->id = "6f1c8c1e-8a43-4d42-9b8e-1d1f3f5b2a10";
@@ -54,14 +54,14 @@ row_with(struct reqlog_row *r, size_t k, const char *s, size_t len)
  * returns the object (caller puts it).
  */
 static json_object *
-serialise(const struct reqlog_row *r, int *sanitized)
+serialise(const struct record_row *r, int *sanitized)
 {
 	struct json_tokener *tok;
 	struct lk_buf b;
 	json_object *o, *v;
 
 	buf_init(&b, OUT_MAX);
-	*sanitized = reqlog_row_json(r, &b);
+	*sanitized = record_row_json(r, &b);
 	cr_assert(!buf_failed(&b));
 	cr_assert(sanitize_text_ok(b.p, b.len), "not UTF-8 text: %s", b.p);
 	cr_assert_eq(sanitize_json_check(b.p, b.len, NULL), LK_OK,
@@ -92,7 +92,7 @@ member(json_object *o, const char *name)
 
 Test(record, records_each_byte_value_alone_in_every_field_as_text)
 {
-	struct reqlog_row r;
+	struct record_row r;
 	json_object *o;
 	char want[8];
 	size_t k;
@@ -125,7 +125,7 @@ Test(record, records_each_byte_value_alone_in_every_field_as_text)
 
 Test(record, records_sequences_of_every_byte_value_as_text)
 {
-	struct reqlog_row r;
+	struct record_row r;
 	json_object *o;
 	char s[3 * 256 + 1];
 	size_t k, n;
@@ -161,7 +161,7 @@ Test(record, keeps_valid_text_unchanged_and_unflagged)
 {
 	static const char text[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
 	    "\"quoted\" back\\slash\ttab\x01";
-	struct reqlog_row r;
+	struct record_row r;
 	json_object *o;
 	size_t k;
 	int san;
@@ -186,7 +186,7 @@ Test(record, writes_created_at_with_microseconds_or_null_out_of_range)
 		{ 253402300799999999LL, "9999-12-31T23:59:59.999999Z" },
 		{ 253402300800000000LL, NULL },	/* year 10000 */
 	};
-	struct reqlog_row r;
+	struct record_row r;
 	json_object *o, *v;
 	size_t i;
 	int sanitized;

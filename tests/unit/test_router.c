@@ -133,12 +133,12 @@ Test(router, does_not_match_prefixes_extensions_or_empty_segments)
 
 Test(router, parses_and_names_methods)
 {
-	cr_assert_eq(http_method_parse("GET"), HTTP_GET);
-	cr_assert_eq(http_method_parse("DELETE"), HTTP_DELETE);
-	cr_assert_eq(http_method_parse("get"), 0);
-	cr_assert_eq(http_method_parse("BREW"), 0);
-	cr_assert_eq(http_method_parse(NULL), 0);
-	cr_assert_str_eq(http_method_str(HTTP_PATCH), "PATCH");
+	cr_assert_eq(router_method_parse("GET"), HTTP_GET);
+	cr_assert_eq(router_method_parse("DELETE"), HTTP_DELETE);
+	cr_assert_eq(router_method_parse("get"), 0);
+	cr_assert_eq(router_method_parse("BREW"), 0);
+	cr_assert_eq(router_method_parse(NULL), 0);
+	cr_assert_str_eq(router_method_str(HTTP_PATCH), "PATCH");
 }
 
 Test(router, joins_an_allow_header)
@@ -146,7 +146,7 @@ Test(router, joins_an_allow_header)
 	struct lk_buf b;
 
 	buf_init(&b, 128);
-	http_methods_join(HTTP_GET | HTTP_POST | HTTP_DELETE, &b);
+	router_methods_join(HTTP_GET | HTTP_POST | HTTP_DELETE, &b);
 	cr_assert_str_eq(buf_cstr(&b), "GET, POST, DELETE");
 	buf_free(&b);
 }

@@ -41,7 +41,7 @@ Test(util, parse_long_accepts_decimal_integers_in_range)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		v = 12345;
-		cr_expect_eq(parse_long(cases[i].s, strlen(cases[i].s),
+		cr_expect_eq(util_parse_long(cases[i].s, strlen(cases[i].s),
 		    cases[i].min, cases[i].max, &v), LK_OK, "\"%s\"",
 		    cases[i].s);
 		cr_expect_eq(v, cases[i].want, "\"%s\" gave %ld", cases[i].s,
@@ -84,7 +84,7 @@ Test(util, parse_long_refuses_anything_else_and_leaves_out_alone)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		v = 12345;
-		cr_expect_eq(parse_long(cases[i].s, strlen(cases[i].s),
+		cr_expect_eq(util_parse_long(cases[i].s, strlen(cases[i].s),
 		    cases[i].min, cases[i].max, &v), LK_EINVAL,
 		    "\"%s\" accepted", cases[i].s);
 		cr_expect_eq(v, 12345, "\"%s\" touched out", cases[i].s);
@@ -95,13 +95,13 @@ Test(util, parse_long_reads_exactly_len_bytes)
 {
 	long v = 0;
 
-	cr_expect_eq(parse_long("123abc", 3, 0, 1000, &v), LK_OK);
+	cr_expect_eq(util_parse_long("123abc", 3, 0, 1000, &v), LK_OK);
 	cr_expect_eq(v, 123);
-	cr_expect_eq(parse_long("123abc", 4, 0, 1000, &v), LK_EINVAL);
-	cr_expect_eq(parse_long("123", 0, 0, 1000, &v), LK_EINVAL);
+	cr_expect_eq(util_parse_long("123abc", 4, 0, 1000, &v), LK_EINVAL);
+	cr_expect_eq(util_parse_long("123", 0, 0, 1000, &v), LK_EINVAL);
 	/* An embedded NUL is not the end of the number. */
-	cr_expect_eq(parse_long("5\0", 2, 0, 10, &v), LK_EINVAL);
-	cr_expect_eq(parse_long("5\0" "1", 3, 0, 100, &v), LK_EINVAL);
+	cr_expect_eq(util_parse_long("5\0", 2, 0, 10, &v), LK_EINVAL);
+	cr_expect_eq(util_parse_long("5\0" "1", 3, 0, 100, &v), LK_EINVAL);
 }
 
 Test(util, uuid_valid_accepts_the_8_4_4_4_12_hex_form)
@@ -131,10 +131,10 @@ Test(util, uuid_valid_accepts_the_8_4_4_4_12_hex_form)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		cr_expect(uuid_valid(good[i], strlen(good[i])), "%s", good[i]);
+		cr_expect(util_uuid_valid(good[i], strlen(good[i])), "%s", good[i]);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cr_expect(!uuid_valid(bad[i], strlen(bad[i])), "\"%s\"",
+		cr_expect(!util_uuid_valid(bad[i], strlen(bad[i])), "\"%s\"",
 		    bad[i]);
 	}
 }
@@ -144,9 +144,9 @@ Test(util, uuid_valid_checks_len_not_the_nul)
 	static const char s[] = "123e4567-e89b-12d3-a456-426614174000xyz";
 	static const char nul[] = "123e4567-e89b-12d3-a456-42661417400\0";
 
-	cr_expect(uuid_valid(s, UUID_LEN));
-	cr_expect(!uuid_valid(s, UUID_LEN + 1));
-	cr_expect(!uuid_valid(nul, UUID_LEN));
+	cr_expect(util_uuid_valid(s, UUID_LEN));
+	cr_expect(!util_uuid_valid(s, UUID_LEN + 1));
+	cr_expect(!util_uuid_valid(nul, UUID_LEN));
 }
 
 /* Timestamps that format and parse back to themselves. */
@@ -178,11 +178,11 @@ Test(util, time_format_and_parse_round_trip)
 
 	for (i = 0; i < sizeof(round_trips) / sizeof(round_trips[0]); i++) {
 		memset(out, 'x', sizeof(out));
-		cr_expect_eq(time_format(round_trips[i].t, out), LK_OK,
+		cr_expect_eq(util_time_format(round_trips[i].t, out), LK_OK,
 		    "%lld", (long long)round_trips[i].t);
 		cr_expect_str_eq(out, round_trips[i].s);
 		t = 42;
-		cr_expect_eq(time_parse(round_trips[i].s,
+		cr_expect_eq(util_time_parse(round_trips[i].s,
 		    strlen(round_trips[i].s), &t), LK_OK, "%s",
 		    round_trips[i].s);
 		cr_expect_eq(t, round_trips[i].t, "%s gave %lld",
@@ -194,10 +194,10 @@ Test(util, time_format_refuses_years_outside_0000_to_9999)
 {
 	char out[RFC3339_LEN + 1] = "untouched";
 
-	cr_expect_eq(time_format(T_MAX + 1, out), LK_EINVAL);
-	cr_expect_eq(time_format(T_MIN - 1, out), LK_EINVAL);
-	cr_expect_eq(time_format(INT64_MAX, out), LK_EINVAL);
-	cr_expect_eq(time_format(INT64_MIN, out), LK_EINVAL);
+	cr_expect_eq(util_time_format(T_MAX + 1, out), LK_EINVAL);
+	cr_expect_eq(util_time_format(T_MIN - 1, out), LK_EINVAL);
+	cr_expect_eq(util_time_format(INT64_MAX, out), LK_EINVAL);
+	cr_expect_eq(util_time_format(INT64_MIN, out), LK_EINVAL);
 	cr_expect_str_eq(out, "untouched");
 }
 
@@ -229,7 +229,7 @@ Test(util, time_parse_accepts_offsets_fractions_and_lower_case)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		t = 42;
-		cr_expect_eq(time_parse(cases[i].s, strlen(cases[i].s), &t),
+		cr_expect_eq(util_time_parse(cases[i].s, strlen(cases[i].s), &t),
 		    LK_OK, "%s", cases[i].s);
 		cr_expect_eq(t, cases[i].t, "%s gave %lld", cases[i].s,
 		    (long long)t);
@@ -268,7 +268,7 @@ Test(util, time_parse_checks_the_calendar)
 	int64_t t;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cr_expect_eq(time_parse(cases[i].s, strlen(cases[i].s), &t),
+		cr_expect_eq(util_time_parse(cases[i].s, strlen(cases[i].s), &t),
 		    cases[i].want, "%s", cases[i].s);
 	}
 }
@@ -309,7 +309,7 @@ Test(util, time_parse_refuses_bad_shapes_and_leaves_out_alone)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		t = 42;
-		cr_expect_eq(time_parse(bad[i], strlen(bad[i]), &t),
+		cr_expect_eq(util_time_parse(bad[i], strlen(bad[i]), &t),
 		    LK_EINVAL, "\"%s\" accepted", bad[i]);
 		cr_expect_eq(t, 42, "\"%s\" touched out", bad[i]);
 	}
@@ -321,13 +321,13 @@ Test(util, time_parse_reads_exactly_len_bytes)
 	static const char nul[] = "2026-01-02T03:04:05Z\0";
 	int64_t t;
 
-	cr_expect_eq(time_parse(s, RFC3339_LEN, &t), LK_OK);
+	cr_expect_eq(util_time_parse(s, RFC3339_LEN, &t), LK_OK);
 	cr_expect_eq(t, 1767323045);
-	cr_expect_eq(time_parse(s, RFC3339_LEN - 1, &t), LK_EINVAL);
-	cr_expect_eq(time_parse(s, RFC3339_LEN + 1, &t), LK_EINVAL);
-	cr_expect_eq(time_parse(nul, sizeof(nul) - 1, &t), LK_EINVAL);
+	cr_expect_eq(util_time_parse(s, RFC3339_LEN - 1, &t), LK_EINVAL);
+	cr_expect_eq(util_time_parse(s, RFC3339_LEN + 1, &t), LK_EINVAL);
+	cr_expect_eq(util_time_parse(nul, sizeof(nul) - 1, &t), LK_EINVAL);
 	/* A NUL where a separator belongs. */
-	cr_expect_eq(time_parse("2026-01-02\0" "03:04:05Z", RFC3339_LEN, &t),
+	cr_expect_eq(util_time_parse("2026-01-02\0" "03:04:05Z", RFC3339_LEN, &t),
 	    LK_EINVAL);
 }
 
@@ -342,7 +342,7 @@ Test(util, email_valid_accepts_plain_addresses)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		cr_expect(email_valid(good[i]), "%s", good[i]);
+		cr_expect(util_email_valid(good[i]), "%s", good[i]);
 	}
 }
 
@@ -369,7 +369,7 @@ Test(util, email_valid_refuses_other_shapes)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cr_expect(!email_valid(bad[i]), "\"%s\" accepted", bad[i]);
+		cr_expect(!util_email_valid(bad[i]), "\"%s\" accepted", bad[i]);
 	}
 }
 
@@ -383,21 +383,21 @@ Test(util, email_valid_bounds_the_length_at_254)
 	memset(s + 2, 'b', 248);
 	memcpy(s + 250, ".com", 5);
 	cr_expect_eq(strlen(s), (size_t)254);
-	cr_expect(email_valid(s));
+	cr_expect(util_email_valid(s));
 	memmove(s + 3, s + 2, 253);
 	s[2] = 'b';
 	cr_expect_eq(strlen(s), (size_t)255);
-	cr_expect(!email_valid(s));
+	cr_expect(!util_email_valid(s));
 }
 
 Test(util, uuid_v4_is_a_valid_version_4_uuid)
 {
 	char a[UUID_LEN + 1], b[UUID_LEN + 1];
 
-	cr_assert_eq(uuid_v4(a), LK_OK);
-	cr_assert_eq(uuid_v4(b), LK_OK);
+	cr_assert_eq(util_uuid_v4(a), LK_OK);
+	cr_assert_eq(util_uuid_v4(b), LK_OK);
 	cr_expect_eq(strlen(a), (size_t)UUID_LEN);
-	cr_expect(uuid_valid(a, strlen(a)), "%s", a);
+	cr_expect(util_uuid_valid(a, strlen(a)), "%s", a);
 	cr_expect_eq(a[14], '4', "%s", a);
 	cr_expect(strchr("89ab", a[19]) != NULL, "%s", a);
 	cr_expect_str_neq(a, b);
@@ -425,7 +425,7 @@ Test(util, url_decode_turns_plus_into_space_and_escapes_into_bytes)
 		char out[32];
 		size_t n = 99;
 
-		cr_assert_eq(url_decode(cases[i].in, strlen(cases[i].in), out,
+		cr_assert_eq(util_url_decode(cases[i].in, strlen(cases[i].in), out,
 		    &n), LK_OK, "%s", cases[i].in);
 		cr_assert_str_eq(out, cases[i].want, "%s", cases[i].in);
 		cr_assert_eq(n, strlen(cases[i].want), "%s", cases[i].in);
@@ -443,7 +443,7 @@ Test(util, url_decode_refuses_bad_escapes_and_nul_and_leaves_outlen_alone)
 		char out[32];
 		size_t n = 99;
 
-		cr_assert_eq(url_decode(cases[i], strlen(cases[i]), out, &n),
+		cr_assert_eq(util_url_decode(cases[i], strlen(cases[i]), out, &n),
 		    LK_EINVAL, "%s", cases[i]);
 		cr_assert_eq(n, 99, "%s", cases[i]);
 	}
@@ -455,8 +455,8 @@ Test(util, url_decode_reads_exactly_len_bytes)
 	size_t n = 0;
 
 	/* The escape is cut by len: "%4" is truncated, not "%41". */
-	cr_assert_eq(url_decode("a%41", 3, out, &n), LK_EINVAL);
-	cr_assert_eq(url_decode("a%41", 4, out, &n), LK_OK);
+	cr_assert_eq(util_url_decode("a%41", 3, out, &n), LK_EINVAL);
+	cr_assert_eq(util_url_decode("a%41", 4, out, &n), LK_OK);
 	cr_assert_str_eq(out, "aA");
 	cr_assert_eq(n, 2);
 }
