@@ -32,7 +32,8 @@
  * accepts, so that it, not a length check, answers. */
 #define APP_SECRET_FIELD_MAX	4096
 #define APP_WORD_MAX		16	/* a role or mode name field */
-#define APP_ECHO_MAX		200	/* bytes of a caller's path quoted back */
+#define APP_ECHO_MAX		200	/* bytes of a caller's path
+					 * quoted back */
 
 struct authcache;
 struct authz_route;
@@ -52,7 +53,8 @@ struct app_worker {
 	char			 dummy_hash[PASSWORD_HASH_MAX];
 	struct lk_buf		 out;		/* response body */
 	struct lk_buf		 headers;	/* extra response headers */
-	struct reqlog_ring	*ring;		/* request history; NULL: none */
+	struct reqlog_ring	*ring;		/* request history;
+						 * NULL: none */
 	struct authcache	*cache;		/* shared; NULL: none */
 	struct lk_buf		 record;	/* the history record */
 	struct lk_buf		 scratch[3];	/* redacted query, bodies */
@@ -72,7 +74,7 @@ struct lk_ctx {
 	struct lk_arena		*arena;
 	struct db		*db;
 	struct route_match	 match;
-	struct lk_identity		 id;		/* valid once authenticated */
+	struct lk_identity		 id;	/* valid once authenticated */
 	int			 authenticated;
 	int			 identified;	/* id names the caller, even if
 						 * refused (429): for history */
@@ -191,7 +193,8 @@ int	 require_live(struct lk_ctx *) LK_MUST_CHECK;
 int	 validate_body_object(struct lk_ctx *, json_object **out) LK_MUST_CHECK;
 
 /* Field validation: collect messages, then fail once with 422. */
-void	 validate_field_error(struct lk_ctx *, const char *field, const char *msg);
+void	 validate_field_error(struct lk_ctx *, const char *field,
+	    const char *msg);
 /* Returns -1 (and decides the 422) if any field error was recorded. */
 int	 validate_fields_check(struct lk_ctx *) LK_MUST_CHECK;
 
@@ -264,8 +267,9 @@ void	 audit_send(struct lk_ctx *, const char *action,
  * requests are let through by configuration).  Returns 0 when allowed,
  * -1 with the error decided.
  */
-int	 authorizer_route_check(struct lk_ctx *, const char *method, const char *path,
-	    size_t len, const struct authz_route **route) LK_MUST_CHECK;
+int	 authorizer_route_check(struct lk_ctx *, const char *method,
+	    const char *path, size_t len, const struct authz_route **route)
+	    LK_MUST_CHECK;
 /*
  * Answers an AUTHORIZER request: the request is for the upstream API.  An
  * allowed request gets 200 and the caller's identity as Variable-*

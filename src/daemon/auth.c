@@ -40,8 +40,8 @@ refuse(struct credential_fail *f, int status, const char *code, const char *msg)
 }
 
 enum lk_err
-auth_load_roles(struct db *db, struct credential_role_perms *rp, int64_t now_mono,
-    uint64_t epoch)
+auth_load_roles(struct db *db, struct credential_role_perms *rp,
+    int64_t now_mono, uint64_t epoch)
 {
 	static const struct db_stmt st = {
 		"auth_role_permissions",
@@ -193,12 +193,14 @@ struct user_ref {
 };
 
 static enum lk_err
-fill_user(const struct db_res *res, const void *arg, struct authcache_ident *out)
+fill_user(const struct db_res *res, const void *arg,
+    struct authcache_ident *out)
 {
 	const struct user_ref *u = arg;
 
 	out->status = is_true(db_get(res, 0, U_DISABLED)) ? AUTHCACHE_DISABLED :
-	    !is_true(db_get(res, 0, U_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE : AUTHCACHE_VALID;
+	    !is_true(db_get(res, 0, U_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
+	    AUTHCACHE_VALID;
 	col(res, U_EMAIL, out->email, sizeof(out->email));
 	out->role = credential_role_parse(db_get(res, 0, U_ROLE));
 	out->token_version = num(res, U_TOKEN_VERSION);
@@ -230,9 +232,11 @@ fill_key(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	(void)arg;	/* the hash is the cache key, not needed here */
 	out->status = is_true(db_get(res, 0, K_REVOKED)) ? AUTHCACHE_REVOKED :
-	    is_true(db_get(res, 0, K_ANCESTOR_REVOKED)) ? AUTHCACHE_ANCESTOR_REVOKED :
+	    is_true(db_get(res, 0, K_ANCESTOR_REVOKED)) ?
+	    AUTHCACHE_ANCESTOR_REVOKED :
 	    !is_true(db_get(res, 0, K_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
-	    is_true(db_get(res, 0, K_USER_DISABLED)) ? AUTHCACHE_CREATOR_INACTIVE : AUTHCACHE_VALID;
+	    is_true(db_get(res, 0, K_USER_DISABLED)) ?
+	    AUTHCACHE_CREATOR_INACTIVE : AUTHCACHE_VALID;
 	out->ancestor_expires_at_ms = num(res, K_ANCESTOR_EXPIRES_MS);
 	col(res, K_KEY_ID, out->key_id, sizeof(out->key_id));
 	col(res, K_ORG_ID, out->org_id, sizeof(out->org_id));
@@ -254,7 +258,8 @@ static enum lk_err
 fill_org(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	(void)arg;	/* the org id is the cache key */
-	out->status = is_true(db_get(res, 0, O_ACTIVE)) ? AUTHCACHE_VALID : AUTHCACHE_ORG_INACTIVE;
+	out->status = is_true(db_get(res, 0, O_ACTIVE)) ? AUTHCACHE_VALID :
+	    AUTHCACHE_ORG_INACTIVE;
 	out->cred_limit = (int)num(res, O_CRED_LIMIT);
 	out->org_limit = (int)num(res, O_ORG_LIMIT);
 	return LK_OK;
@@ -264,11 +269,13 @@ fill_org(const struct db_res *res, const void *arg, struct authcache_ident *out)
  * permissions (a key's own; "*" for a user or service key, bounded by
  * the creator's rank when the token is used). */
 static enum lk_err
-fill_direct(const struct db_res *res, const void *arg, struct authcache_ident *out)
+fill_direct(const struct db_res *res, const void *arg,
+    struct authcache_ident *out)
 {
 	(void)arg;	/* the direct id is the cache key */
 	out->status = is_true(db_get(res, 0, D_REVOKED)) ? AUTHCACHE_REVOKED :
-	    !is_true(db_get(res, 0, D_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE : AUTHCACHE_VALID;
+	    !is_true(db_get(res, 0, D_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
+	    AUTHCACHE_VALID;
 	col(res, D_DIRECT_ID, out->key_id, sizeof(out->key_id));
 	col(res, D_ORG_ID, out->org_id, sizeof(out->org_id));
 	col(res, D_MODE, out->mode, sizeof(out->mode));
@@ -280,9 +287,11 @@ fill_direct(const struct db_res *res, const void *arg, struct authcache_ident *o
 	out->by_key = is_true(db_get(res, 0, D_BY_KEY));
 	out->role = credential_role_parse(db_get(res, 0, D_CREATOR_ROLE));
 	out->creator_inactive = is_true(db_get(res, 0, D_CREATOR_INACTIVE));
-	out->creator_key_revoked = is_true(db_get(res, 0, D_CREATOR_KEY_REVOKED));
+	out->creator_key_revoked = is_true(db_get(res, 0,
+	    D_CREATOR_KEY_REVOKED));
 	out->expires_at_ms = num(res, D_CREATOR_KEY_EXPIRES_MS);
-	if (perms_col(res, D_CREATOR_PERMS, out->perms, sizeof(out->perms)) != LK_OK) {
+	if (perms_col(res, D_CREATOR_PERMS, out->perms,
+	    sizeof(out->perms)) != LK_OK) {
 		log_err("direct %s: its creator's permissions are unusable",
 		    out->key_id);
 		return LK_EDB;
@@ -305,7 +314,8 @@ static enum lk_err	resolve_direct(const struct auth_env *,
  */
 static enum lk_err
 user_identity(const struct auth_env *env, const char *org_id,
-    const char *user_id, const struct authcache_ident *who, struct lk_identity *id)
+    const char *user_id, const struct authcache_ident *who,
+    struct lk_identity *id)
 {
 	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
 	const char *mode = env->mode != NULL && strcmp(env->mode, "test") ==
@@ -369,7 +379,8 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	}
 	if (!util_uuid_valid(c.sub, strlen(c.sub)) ||
 	    !util_uuid_valid(c.org, strlen(c.org)) ||
-	    util_snprintf(ref, sizeof(ref), "user:%s:%s", c.sub, c.org) != LK_OK) {
+	    util_snprintf(ref, sizeof(ref), "user:%s:%s",
+	    c.sub, c.org) != LK_OK) {
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
@@ -441,7 +452,8 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	case AUTHCACHE_VALID:
 		break;
 	case AUTHCACHE_UNKNOWN:
-		refuse(fail, 401, "unknown_api_key", "the API key is not known");
+		refuse(fail, 401, "unknown_api_key",
+		    "the API key is not known");
 		return LK_EDENIED;
 	case AUTHCACHE_REVOKED:
 		refuse(fail, 401, "revoked_api_key",
@@ -495,7 +507,8 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		return LK_EDB;
 	}
 	if (util_snprintf(cb, sizeof(cb), "key:%s", k.key_id) != LK_OK ||
-	    util_snprintf(ob, sizeof(ob), "org:%s:%s", k.org_id, id->mode) != LK_OK) {
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s",
+	    k.org_id, id->mode) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return take(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
@@ -520,8 +533,8 @@ static const struct db_stmt direct_by_id = {
 static int
 is_service_key(const struct auth_env *env, const char *value, size_t len)
 {
-	return credential_service_key(env->service_keys, env->nservice_keys, value,
-	    len);
+	return credential_service_key(env->service_keys, env->nservice_keys,
+	    value, len);
 }
 
 
@@ -586,7 +599,8 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
     struct lk_identity *id, struct credential_fail *fail)
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
-	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1],
+	    ob[AUTHCACHE_BUCKET_MAX + 1];
 	const char *params[1], *code, *msg;
 	struct authority_direct_creator creator;
 	enum authority_direct_state state;
@@ -652,7 +666,8 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 		return LK_EDB;
 	}
 	if (util_snprintf(cb, sizeof(cb), "direct:%s", d.key_id) != LK_OK ||
-	    util_snprintf(ob, sizeof(ob), "org:%s:%s", d.org_id, d.mode) != LK_OK) {
+	    util_snprintf(ob, sizeof(ob), "org:%s:%s",
+	    d.org_id, d.mode) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return take(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
@@ -675,7 +690,8 @@ fill_session(const struct db_res *res, const void *arg,
 	(void)arg;	/* the hash is the cache key */
 	out->status = is_true(db_get(res, 0, S_REVOKED)) ? AUTHCACHE_REVOKED :
 	    is_true(db_get(res, 0, S_DISABLED)) ? AUTHCACHE_DISABLED :
-	    !is_true(db_get(res, 0, S_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE : AUTHCACHE_VALID;
+	    !is_true(db_get(res, 0, S_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
+	    AUTHCACHE_VALID;
 	col(res, S_SESSION_ID, out->key_id, sizeof(out->key_id));
 	col(res, S_ORG_ID, out->org_id, sizeof(out->org_id));
 	col(res, S_USER_ID, out->user_id, sizeof(out->user_id));
@@ -729,7 +745,8 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 		    "the session has ended or never existed; sign in again");
 		return LK_EDENIED;
 	case AUTHCACHE_REVOKED:
-	case AUTHCACHE_ANCESTOR_REVOKED:	/* keys only; never a session's */
+	case AUTHCACHE_ANCESTOR_REVOKED:	/* keys only; never a
+						 * session's */
 		refuse(fail, 401, "revoked_session",
 		    "the session was ended by a password change or a "
 		    "disabled account; sign in again");

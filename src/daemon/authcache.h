@@ -35,9 +35,11 @@ enum authcache_status {
 	AUTHCACHE_UNKNOWN,		/* no such key or user */
 	AUTHCACHE_REVOKED,
 	AUTHCACHE_ORG_INACTIVE,
-	AUTHCACHE_CREATOR_INACTIVE,	/* a key whose user is disabled or gone */
+	AUTHCACHE_CREATOR_INACTIVE,	/* a key whose user is disabled
+					 * or gone */
 	AUTHCACHE_DISABLED,		/* a user who is disabled */
-	AUTHCACHE_ANCESTOR_REVOKED	/* a key an ancestor of which is revoked */
+	AUTHCACHE_ANCESTOR_REVOKED	/* a key an ancestor of which is
+					 * revoked */
 };
 
 /* One identity as the database described it. */
@@ -87,7 +89,8 @@ int		authcache_get(struct authcache *, const unsigned char *id,
 /* Stores an identity fetched while the generation was epoch: if the
  * cache was flushed since, the answer may be stale and is not kept. */
 void		authcache_put(struct authcache *, const unsigned char *id,
-		    uint64_t epoch, int64_t now_ms, const struct authcache_ident *in);
+		    uint64_t epoch, int64_t now_ms,
+		    const struct authcache_ident *in);
 
 /* Spends one leased token of bucket (limit per minute) if there is one. */
 void		authcache_take(struct authcache *, const char *bucket,

@@ -141,7 +141,8 @@ authorizer_route_check(struct lk_ctx *ctx, const char *method, const char *path,
 			return -1;
 		}
 		reply_error(ctx, 403, "no_route", "no route allows %s %.*s",
-		    method, (int)(len > APP_ECHO_MAX ? APP_ECHO_MAX : len), path);
+		    method, (int)(len > APP_ECHO_MAX ? APP_ECHO_MAX : len),
+		    path);
 		return -1;
 	}
 	*route = r;
@@ -248,8 +249,8 @@ authorizer_handle(struct lk_ctx *ctx)
 		return;
 	}
 	/* http_read() left the upstream's own path whole. */
-	if (authorizer_route_check(ctx, req->method_str, req->path.p, req->path.len,
-	    &r) == -1) {
+	if (authorizer_route_check(ctx, req->method_str, req->path.p,
+	    req->path.len, &r) == -1) {
 		return;
 	}
 	variable(ctx->w, "LK_REQUEST_ID", req->request_id);
@@ -270,7 +271,8 @@ authorizer_handle(struct lk_ctx *ctx)
 	variable(ctx->w, "LK_USER_ID", ctx->id.user_id);
 	variable(ctx->w, "LK_PERMISSIONS", buf_failed(&perms) ? NULL :
 	    buf_cstr(&perms));
-	variable(ctx->w, "LK_CREDENTIAL_KIND", credential_kind_str(ctx->id.kind));
+	variable(ctx->w, "LK_CREDENTIAL_KIND",
+	    credential_kind_str(ctx->id.kind));
 	variable(ctx->w, "LK_CREDENTIAL_IN", credential_in(ctx, 1));
 	variable(ctx->w, "LK_RESOURCE_TYPE", ctx->id.rtype);
 	variable(ctx->w, "LK_RESOURCE_ID", ctx->id.rid);

@@ -20,7 +20,8 @@
 
 #define DB_MAX_PARAMS		16
 #define DB_STMTS_MAX		128	/* distinct statements per worker */
-#define DB_HASH_LEN		32	/* a SHA-256, the hash of every secret */
+#define DB_HASH_LEN		32	/* a SHA-256, the hash of every
+					 * secret */
 /* A hash as a bytea parameter: "\\x", its hex, NUL. */
 #define DB_HASH_HEX_SIZE	(2 + 2 * DB_HASH_LEN + 1)
 

@@ -51,7 +51,8 @@ history_record(struct lk_ctx *ctx)
 	r.org_id = known ? app_nonempty(ctx->id.org_id) : NULL;
 	r.mode = r.org_id != NULL ? app_nonempty(ctx->id.mode) : NULL;
 	r.role = req->role == HTTP_AUTHORIZER ? "authorizer" : "responder";
-	r.credential_kind = ctx->identified ? credential_kind_str(ctx->id.kind) : "none";
+	r.credential_kind = ctx->identified ?
+	    credential_kind_str(ctx->id.kind) : "none";
 	r.credential_id = ctx->identified ? app_nonempty(ctx->id.key_id) : NULL;
 	r.user_id = known ? app_nonempty(ctx->id.user_id) : NULL;
 	r.method = req->method_str;

@@ -39,17 +39,20 @@ enum http_role {
 struct http_req {
 	struct FCGX_Request	*fcgx;
 	enum http_role		 role;
-	unsigned		 method;	/* enum router_method bit, 0 if unknown */
+	unsigned		 method;	/* enum router_method bit,
+						 * 0 if unknown */
 	const char		*method_str;
 	const char		*uri;		/* REQUEST_URI as received */
-	struct lk_str		 path;		/* mount prefix and query removed */
+	struct lk_str		 path;		/* mount prefix and query
+						 * removed */
 	struct lk_str		 query;		/* without '?' */
 	const char		*content_type;	/* NULL if absent */
 	long			 content_length;
 	const char		*remote_addr;
 	const char		*user_agent;
 	char			 request_id[HTTP_REQUEST_ID_MAX + 1];
-	struct lk_str		 body;		/* arena-owned, NUL-terminated */
+	struct lk_str		 body;		/* arena-owned,
+						 * NUL-terminated */
 	int			 body_too_big;	/* over max_body_bytes: 413 */
 	int			 uri_too_long;	/* over HTTP_URI_MAX: 414; path
 						 * cut, query empty */

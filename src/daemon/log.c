@@ -34,7 +34,8 @@ vlog(const char *level, const char *fmt, va_list ap)
 	if (gmtime_r(&now, &tm) == NULL) {
 		memset(&tm, 0, sizeof(tm));
 	}
-	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s[%ld] %s: ",
+	n = snprintf(line, sizeof(line),
+	    "%04d-%02d-%02dT%02d:%02d:%02dZ %s[%ld] %s: ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, prog, (long)getpid(), level);
 	if (n < 0) {

@@ -37,7 +37,8 @@
 #define LISTEN_BACKLOG		1024
 #define RESPAWN_MIN_MS		100
 #define RESPAWN_MAX_MS		10000
-#define YOUNG_DEATH_MS		2000	/* dying sooner counts as a crash loop */
+#define YOUNG_DEATH_MS		2000	/* dying sooner counts as a
+					 * crash loop */
 #define TERM_REPEAT_MS		200
 #define EMFILE_PAUSE_MS		100
 
@@ -406,7 +407,8 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 	    (ring = reqlog_ring_create(REQLOG_RING_BYTES)) == NULL) {
 		return 1;
 	}
-	if (cfg->auth_cache_ttl_ms > 0 && (cache = authcache_create()) == NULL) {
+	if (cfg->auth_cache_ttl_ms > 0 &&
+	    (cache = authcache_create()) == NULL) {
 		log_warn("no shared memory for the auth cache: every request "
 		    "will ask the database");
 	}

@@ -62,11 +62,13 @@ struct reqlog_ring {
 	pthread_mutex_t		 writer_lock;	/* the one writer */
 	_Atomic uint64_t	 head;		/* end of published records */
 	_Atomic uint64_t	 tail;		/* end of acknowledged ones */
-	_Atomic int		 sleeping;	/* the writer waits for a ring */
+	_Atomic int		 sleeping;	/* the writer waits
+						 * for a ring */
 	_Atomic uint64_t	 set_aside;
 	uint64_t		 replay;	/* records before it may be
 						 * committed already; the
-						 * writer's, under writer_lock */
+						 * writer's, under
+						 * writer_lock */
 	int			 doorbell;	/* eventfd */
 	uint64_t		 size;		/* of data, a power of two */
 	unsigned char		 data[];
@@ -551,7 +553,8 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		pfd[1].fd = cache != NULL ? db_socket(db) : -1;
 		pfd[1].events = POLLIN;
 		if (pfd[1].fd >= 0 && timeout > REQLOG_FLUSH_MS) {
-			timeout = REQLOG_FLUSH_MS;	/* bounds a lost wakeup */
+			timeout = REQLOG_FLUSH_MS;	/* bounds a lost
+							 * wakeup */
 		}
 		/* A timeout or EINTR needs no action: the loop re-checks. */
 		(void)poll(pfd, 2, timeout);

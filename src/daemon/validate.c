@@ -71,8 +71,8 @@ validate_body_object(struct lk_ctx *ctx, json_object **out)
 	if ((e = jsoncheck_strict(ctx->req->body.p, n, APP_JSON_DEPTH,
 	    &at)) != LK_OK) {
 		if (e == LK_ETOOBIG) {
-			reply_error(ctx, 400, "malformed_json", "the body nests "
-			    "deeper than %d arrays and objects",
+			reply_error(ctx, 400, "malformed_json",
+			    "the body nests deeper than %d arrays and objects",
 			    APP_JSON_DEPTH);
 		} else {
 			reply_error(ctx, 400, "malformed_json", "the body is "
@@ -178,14 +178,15 @@ validate_string(struct lk_ctx *ctx, json_object *obj, const char *name,
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	if (memchr(s, '\0', len) != NULL) {
-		validate_field_error(ctx, name, "must not contain NUL characters");
+		validate_field_error(ctx, name,
+		    "must not contain NUL characters");
 		return;
 	}
 	if (len < minlen || len > maxlen) {
 		char msg[96];
 
-		if (util_snprintf(msg, sizeof(msg), "must be %zu to %zu bytes long",
-		    minlen, maxlen) != LK_OK) {
+		if (util_snprintf(msg, sizeof(msg),
+		    "must be %zu to %zu bytes long", minlen, maxlen) != LK_OK) {
 			msg[0] = '\0';
 		}
 		validate_field_error(ctx, name, msg);

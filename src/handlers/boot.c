@@ -262,13 +262,15 @@ verify(struct lk_ctx *ctx)
 		    &perm);
 		validate_string(ctx, body, "method", 0, 1, AUTHZ_METHOD_MAX,
 		    &method);
-		validate_string(ctx, body, "path", 0, 1, AUTHZ_PATTERN_MAX, &path);
+		validate_string(ctx, body, "path", 0, 1, AUTHZ_PATTERN_MAX,
+		    &path);
 		if (perm != NULL && !perm_name_valid(perm)) {
 			validate_field_error(ctx, "permission",
 			    "must be a permission name");
 		}
 		if ((method == NULL) != (path == NULL)) {
-			validate_field_error(ctx, method == NULL ? "method" : "path",
+			validate_field_error(ctx,
+			    method == NULL ? "method" : "path",
 			    "method and path go together");
 		}
 		if (path != NULL && path[0] != '/') {
@@ -290,7 +292,8 @@ verify(struct lk_ctx *ctx)
 	}
 	ctx->allow_direct = 1;
 	if (method != NULL) {
-		if (authorizer_route_check(ctx, method, path, strlen(path), &r) == -1) {
+		if (authorizer_route_check(ctx, method, path, strlen(path),
+		    &r) == -1) {
 			return;
 		}
 	}

@@ -64,7 +64,8 @@ list_roles(struct lk_ctx *ctx)
 	for (role = ROLE_OWNER; role >= ROLE_VIEWER; role--) {
 		set = &ctx->w->roles.sets[role];
 		r = json_object_new_object();
-		jsonx_add_str(r, "name", credential_role_str((enum lk_role)role));
+		jsonx_add_str(r, "name",
+		    credential_role_str((enum lk_role)role));
 		jsonx_add(r, "rank", json_object_new_int(role));
 		jsonx_add(r, "permissions",
 		    jsonx_perm_array(set));

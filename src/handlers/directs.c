@@ -183,7 +183,8 @@ create(struct lk_ctx *ctx)
 	validate_string(ctx, body, "resource_id", 1, 1, JWT_RID_MAX, &rid);
 	if (type != NULL && !charset(type, "abcdefghijklmnopqrstuvwxyz"
 	    "0123456789_")) {
-		validate_field_error(ctx, "resource_type", "must be a-z, 0-9 and _");
+		validate_field_error(ctx, "resource_type",
+		    "must be a-z, 0-9 and _");
 	}
 	if (rid != NULL && !charset(rid, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")) {

@@ -154,7 +154,8 @@ key_json(const struct db_res *res, size_t row)
 	struct perm_set set;
 
 	jsonx_add_cols(o, res, row, head, JSONX_NCOLS(head));
-	if (credential_perm_array_parse(db_get(res, row, C_PERMS), &set) != LK_OK) {
+	if (credential_perm_array_parse(db_get(res, row, C_PERMS),
+	    &set) != LK_OK) {
 		set.n = 0;
 	}
 	if (o != NULL) {
@@ -219,7 +220,8 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 	}
 	if (!json_object_is_type(arr, json_type_array) ||
 	    (n = json_object_array_length(arr)) > PERM_SET_MAX) {
-		validate_field_error(ctx, "permissions", "must be an array of at most "
+		validate_field_error(ctx, "permissions",
+		    "must be an array of at most "
 		    LK_XSTR(PERM_SET_MAX) " permission names");
 		return 0;
 	}
@@ -228,9 +230,9 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 		if (!json_object_is_type(v, json_type_string) ||
 		    !perm_pattern_valid(json_object_get_string(v)) ||
 		    perm_set_add(want, json_object_get_string(v)) != LK_OK) {
-			validate_field_error(ctx, "permissions", "each item must be a "
-			    "permission name such as keys.read, a pattern "
-			    "such as calls.*, or *");
+			validate_field_error(ctx, "permissions",
+			    "each item must be a permission name such as "
+			    "keys.read, a pattern such as calls.*, or *");
 			return 0;
 		}
 	}
@@ -254,8 +256,9 @@ permissions_field(struct lk_ctx *ctx, json_object *body,
 	}
 	db_res_free(res);
 	if (names.len > 0) {
-		validate_field_error(ctx, "permissions", arena_printf(ctx->arena,
-		    "unknown permissions: %s", buf_cstr(&names)));
+		validate_field_error(ctx, "permissions",
+		    arena_printf(ctx->arena, "unknown permissions: %s",
+		    buf_cstr(&names)));
 		buf_free(&names);
 		return 0;
 	}
@@ -302,7 +305,8 @@ expiry_field(struct lk_ctx *ctx, json_object *body, int64_t *at)
 			validate_field_error(ctx, "expires_at",
 			    "must be an RFC 3339 timestamp");
 		} else if (t <= now) {
-			validate_field_error(ctx, "expires_at", "must be in the future");
+			validate_field_error(ctx, "expires_at",
+			    "must be in the future");
 		} else if (t - now > KEY_EXPIRES_IN_MAX) {
 			validate_field_error(ctx, "expires_at",
 			    "must be within ten years");
@@ -313,8 +317,8 @@ expiry_field(struct lk_ctx *ctx, json_object *body, int64_t *at)
 		if (!json_object_is_type(v_in, json_type_int) ||
 		    (t = json_object_get_int64(v_in)) < 1 ||
 		    t > KEY_EXPIRES_IN_MAX) {
-			validate_field_error(ctx, "expires_in", "must be a number of "
-			    "seconds from 1 to ten years");
+			validate_field_error(ctx, "expires_in",
+			    "must be a number of seconds from 1 to ten years");
 		} else {
 			*at = now + t;
 		}
@@ -478,7 +482,8 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	if (mode == NULL) {
-		return;		/* unreachable: validate_fields_check() caught it */
+		return;		/* unreachable: validate_fields_check()
+				 * caught it */
 	}
 	if (absent == 1 && (e = default_permissions(ctx, &want)) != LK_OK) {
 		reply_internal(ctx, e, "the default permissions");
@@ -563,9 +568,11 @@ patch(struct lk_ctx *ctx)
 	}
 	if (name == NULL && detail == NULL && absent == 1 &&
 	    ctx->err_fields == NULL) {
-		validate_field_error(ctx, "body", "name at least one field to change");
+		validate_field_error(ctx, "body",
+		    "name at least one field to change");
 	}
-	if (validate_fields_check(ctx) == -1 || tx_begin(ctx, ctx->id.mode) == -1) {
+	if (validate_fields_check(ctx) == -1 ||
+	    tx_begin(ctx, ctx->id.mode) == -1) {
 		return;
 	}
 	params[0] = validate_path_param(ctx, "id");

@@ -170,7 +170,8 @@ keys_within_reach(struct lk_ctx *ctx, const char *id, const char *operation)
 	}
 	params[0] = id;
 	params[1] = max;
-	if ((res = tx_one_row(ctx, &keys_authority, params, "API key")) == NULL) {
+	if ((res = tx_one_row(ctx, &keys_authority, params,
+	    "API key")) == NULL) {
 		return -1;
 	}
 	memset(&k, 0, sizeof(k));
@@ -180,7 +181,8 @@ keys_within_reach(struct lk_ctx *ctx, const char *id, const char *operation)
 	k.created_by_service = strcmp(db_get(res, 0, A_SERVICE), "t") == 0;
 	k.creator_rank = authority_key_creator_rank(k.created_by_service,
 	    credential_role_parse(db_get(res, 0, A_ROLE)));
-	if (credential_perm_array_parse(db_get(res, 0, A_PERMS), &own) != LK_OK ||
+	if (credential_perm_array_parse(db_get(res, 0, A_PERMS),
+	    &own) != LK_OK ||
 	    authority_key_perms(&own, &ctx->w->roles, k.creator_rank,
 	    &k.perms) != LK_OK ||
 	    ancestors_parse(db_get(res, 0, A_ANCESTORS), &k) == -1) {

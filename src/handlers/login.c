@@ -317,7 +317,8 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 	validate_string(ctx, body, "email", 1, 1, EMAIL_MAX_LEN, &email);
 	validate_string(ctx, body, "password", 1, 1, APP_SECRET_FIELD_MAX,
 	    &password);
-	if (validate_fields_check(ctx) == -1 || throttle(ctx, &login_throttle, "login",
+	if (validate_fields_check(ctx) == -1 ||
+	    throttle(ctx, &login_throttle, "login",
 	    ctx->cfg->login_rate_per_min, email) == -1) {
 		return -1;
 	}
@@ -368,8 +369,10 @@ login_check(struct lk_ctx *ctx, struct login_user *u)
 	if (util_parse_long(ver, strlen(ver), 0, 2147483647L, &v) != LK_OK ||
 	    db_get_copy(res, 0, L_EMAIL, u->email, sizeof(u->email)) != LK_OK ||
 	    db_get_copy(res, 0, L_ROLE, u->role, sizeof(u->role)) != LK_OK ||
-	    db_get_copy(res, 0, L_USER_ID, u->user_id, sizeof(u->user_id)) != LK_OK ||
-	    db_get_copy(res, 0, L_ORG_ID, u->org_id, sizeof(u->org_id)) != LK_OK) {
+	    db_get_copy(res, 0, L_USER_ID, u->user_id,
+	    sizeof(u->user_id)) != LK_OK ||
+	    db_get_copy(res, 0, L_ORG_ID, u->org_id,
+	    sizeof(u->org_id)) != LK_OK) {
 		db_res_free(res);
 		reply_internal(ctx, LK_ETOOBIG, "a user row does not fit");
 		return -1;

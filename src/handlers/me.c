@@ -19,8 +19,8 @@ me(struct lk_ctx *ctx)
 	o = json_object_new_object();
 	jsonx_add_identity(o, id);
 	jsonx_add_str(o, "email", app_nonempty(id->email));
-	jsonx_add_str(o, "role", id->role != ROLE_NONE ? credential_role_str(id->role) :
-	    NULL);
+	jsonx_add_str(o, "role", id->role != ROLE_NONE ?
+	    credential_role_str(id->role) : NULL);
 	reply_success(ctx, 200, o);
 }
 

@@ -3,11 +3,11 @@
  * Needs no credential and no database.
  *
  * The document is docs/openapi.json, embedded at build time
- * (script/embed.sh writes src/openapi_doc.c).  reply_success() takes a json_object,
- * so each worker parses the document once, on first use, and hands every
- * request a new reference to the same tree: nothing is parsed per request.
- * A test (tests/unit/test_openapi.c) checks the document against the route
- * tables.
+ * (script/embed.sh writes src/openapi_doc.c).  reply_success() takes a
+ * json_object, so each worker parses the document once, on first use, and
+ * hands every request a new reference to the same tree: nothing is parsed
+ * per request.  A test (tests/unit/test_openapi.c) checks the document
+ * against the route tables.
  */
 #include "config.h"
 
@@ -63,7 +63,8 @@ openapi(struct lk_ctx *ctx)
 		    "the API document is unavailable");
 		return;
 	}
-	/* reply_success() owns what it is given: give it a reference of its own. */
+	/* reply_success() owns what it is given: give it a reference of its
+	 * own. */
 	reply_success(ctx, 200, json_object_get(doc));
 }
 

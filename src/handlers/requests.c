@@ -81,7 +81,8 @@ request_json(const struct db_res *res, size_t row, int bodies)
 	jsonx_add_cols(o, res, row, head, JSONX_NCOLS(head));
 	v = db_get(res, row, C_STATUS);
 	jsonx_add(o, "status", json_object_new_int(v != NULL &&
-	    util_parse_long(v, strlen(v), 0, STATUS_MAX, &n) == LK_OK ? (int)n : 0));
+	    util_parse_long(v, strlen(v), 0, STATUS_MAX, &n) == LK_OK ?
+	    (int)n : 0));
 	jsonx_add_str(o, "error_code", db_get(res, row, C_ERROR));
 	v = db_get(res, row, C_DUR);
 	jsonx_add(o, "duration_us", json_object_new_int64(
@@ -152,7 +153,8 @@ filters(struct lk_ctx *ctx, const char **params)
 		    (status[2] == 'x' || status[2] == 'X') &&
 		    status[0] >= '1' && status[0] <= '5') {
 			params[1] = arena_strndup(ctx->arena, status, 1);
-		} else if (util_parse_long(status, len, 100, 599, &n) == LK_OK) {
+		} else if (util_parse_long(status, len, 100, 599,
+		    &n) == LK_OK) {
 			params[0] = status;
 		} else {
 			return bad(ctx, "status",
@@ -171,10 +173,12 @@ filters(struct lk_ctx *ctx, const char **params)
 	if (user != NULL && !util_uuid_valid(user, strlen(user))) {
 		return bad(ctx, "user_id", "a UUID");
 	}
-	if (since != NULL && util_time_parse(since, strlen(since), &t) != LK_OK) {
+	if (since != NULL &&
+	    util_time_parse(since, strlen(since), &t) != LK_OK) {
 		return bad(ctx, "since", "an RFC 3339 timestamp");
 	}
-	if (until != NULL && util_time_parse(until, strlen(until), &t) != LK_OK) {
+	if (until != NULL &&
+	    util_time_parse(until, strlen(until), &t) != LK_OK) {
 		return bad(ctx, "until", "an RFC 3339 timestamp");
 	}
 	params[2] = method;

@@ -89,7 +89,8 @@ create(struct lk_ctx *ctx)
 		return;
 	}
 	db_hash_hex(hash, hex);
-	if (util_snprintf(ttl, sizeof(ttl), "%ld", (long)ctx->cfg->jwt_ttl) != LK_OK ||
+	if (util_snprintf(ttl, sizeof(ttl), "%ld",
+	    (long)ctx->cfg->jwt_ttl) != LK_OK ||
 	    util_snprintf(ver, sizeof(ver), "%ld", u.token_version) != LK_OK) {
 		e = LK_EINVAL;
 		goto fail;

@@ -113,7 +113,8 @@ usage(struct lk_ctx *ctx)
 	    (long long)since) != LK_OK ||
 	    util_snprintf(until_s, sizeof(until_s), "%lld",
 	    (long long)until) != LK_OK ||
-	    util_time_format(since, a) != LK_OK || util_time_format(until, b) != LK_OK) {
+	    util_time_format(since, a) != LK_OK ||
+	    util_time_format(until, b) != LK_OK) {
 		reply_error(ctx, 400, "invalid_parameter",
 		    "since or until is out of range");
 		return;
@@ -145,8 +146,9 @@ usage(struct lk_ctx *ctx)
 		row = json_object_new_object();
 		jsonx_add_str(row, group, db_get(res, i, UC_BUCKET));
 		jsonx_add(row, "count", json_object_new_int64(
-		    c != NULL && util_parse_long(c, strlen(c), 0, LONG_MAX, &n) ==
-		    LK_OK ? n : 0));
+		    c != NULL &&
+		    util_parse_long(c, strlen(c), 0, LONG_MAX, &n) == LK_OK ?
+		    n : 0));
 		jsonx_push(data, row);
 	}
 	jsonx_add(o, "data", data);

@@ -205,7 +205,8 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 	case AUTHORITY_USER_ROLE_TOO_HIGH:
 		reply_error(ctx, 403, "role_too_high",
 		    "you cannot grant the role %s, above your own (%s)",
-		    credential_role_str(a->new_role), credential_role_str(a->caller));
+		    credential_role_str(a->new_role),
+		    credential_role_str(a->caller));
 		return;
 	case AUTHORITY_USER_TARGET_TOO_HIGH:
 		reply_error(ctx, 403, "role_too_high",
@@ -471,7 +472,8 @@ patch(struct lk_ctx *ctx)
 	}
 	if (email == NULL && password == NULL && role_s == NULL &&
 	    disabled == -1 && ctx->err_fields == NULL) {
-		validate_field_error(ctx, "body", "name at least one field to change");
+		validate_field_error(ctx, "body",
+		    "name at least one field to change");
 	}
 	if (validate_fields_check(ctx) == -1) {
 		return;

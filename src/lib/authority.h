@@ -69,7 +69,8 @@ enum lk_role	 authority_key_creator_rank(int created_by_service,
  * (*out untouched).
  */
 enum lk_err	 authority_key_perms(const struct perm_set *own,
-		    const struct credential_role_perms *roles, enum lk_role creator_rank,
+		    const struct credential_role_perms *roles,
+		    enum lk_role creator_rank,
 		    struct perm_set *out) LK_MUST_CHECK;
 
 /* Why a caller may (or may not) act on a key. */
@@ -210,7 +211,8 @@ enum authority_user_rule authority_user_decide(
 		    const struct authority_user_act *act);
 
 /* Returns 1 if a caller of role caller may give role granted. */
-int		 authority_role_grantable(enum lk_role caller, enum lk_role granted);
+int		 authority_role_grantable(enum lk_role caller,
+		    enum lk_role granted);
 
 /* ---- Sandbox ---------------------------------------------------------- */
 

@@ -399,7 +399,8 @@ set(struct lk_config *c, const char *k, const char *v,
 	switch (f->kind) {
 	case K_INT:
 	case K_SIZE:
-		if (util_parse_long(v, strlen(v), f->min, f->max, &x) != LK_OK) {
+		if (util_parse_long(v, strlen(v), f->min, f->max,
+		    &x) != LK_OK) {
 			return message(msg, "%s: expected %ld..%ld%s",
 			    f->name, f->min, f->max, f->unit);
 		}

@@ -137,7 +137,8 @@ credential_extract(const struct credential_input *in, struct credential *cred,
 		const char *a = in->authorization;
 
 		if (strncasecmp(a, "Bearer ", 7) != 0) {
-			return credential_refuse(fail, 401, "invalid_authorization",
+			return credential_refuse(fail, 401,
+			    "invalid_authorization",
 			    "the Authorization header must be "
 			    "\"Bearer <token or API key>\"");
 		}

@@ -49,7 +49,8 @@ struct credential_input {
 };
 
 struct credential {
-	enum credential_kind	 kind;		/* CRED_JWT, CRED_KEY or CRED_SERVICE */
+	enum credential_kind	 kind;		/* CRED_JWT, CRED_KEY or
+						 * CRED_SERVICE */
 	const char	*value;		/* points into the input */
 	size_t		 len;
 	int		 bearer;	/* came as Authorization: Bearer */
@@ -66,14 +67,16 @@ struct credential_fail {
 struct lk_identity {
 	enum credential_kind	 kind;
 	char		 org_id[UUID_SIZE];
-	char		 user_id[UUID_SIZE];	/* JWT: the user; key: creator */
+	char		 user_id[UUID_SIZE];	/* JWT: the user;
+						 * key: creator */
 	char		 key_id[UUID_SIZE];
 	char		 mode[APIKEY_MODE_SIZE];	/* "live" or "test" */
 	enum lk_role	 role;		/* user's role (key: creator's) */
 	char		 email[EMAIL_MAX_LEN + 1];
 	struct perm_set	 perms;		/* effective permissions */
 	struct ratelimit_info rate;		/* the rate-limit decision */
-	char		 rtype[JWT_RTYPE_MAX + 1];	/* direct: resource type */
+	char		 rtype[JWT_RTYPE_MAX + 1];	/* direct:
+							 * resource type */
 	char		 rid[JWT_RID_MAX + 1];	/* direct: resource id */
 	struct perm_set	 creator_perms;	/* direct tokens: what the direct's
 					 * creator holds now, which bounds
@@ -123,12 +126,12 @@ enum lk_err	 credential_perms_split(const char *list, size_t len,
 
 /* Parses a PostgreSQL text[] literal of permission patterns into set.
  * Errors: LK_EINVAL, LK_ETOOBIG. */
-enum lk_err	 credential_perm_array_parse(const char *pg_array, struct perm_set *)
-		    LK_MUST_CHECK;
+enum lk_err	 credential_perm_array_parse(const char *pg_array,
+		    struct perm_set *) LK_MUST_CHECK;
 
 /* Returns 1 if value (len bytes) hashes to one of the n service keys
  * (SHA-256 each), comparing in constant time. */
-int		 credential_service_key(const unsigned char (*keys)[32], size_t n,
-		    const char *value, size_t len);
+int		 credential_service_key(const unsigned char (*keys)[32],
+		    size_t n, const char *value, size_t len);
 
 #endif

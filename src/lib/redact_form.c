@@ -29,8 +29,9 @@ form_name_is(const char *s, size_t n, const char *want, int icase)
 		} else if (c == '%' && n - i > 2 &&
 		    util_hex_digit((unsigned char)s[i + 1]) >= 0 &&
 		    util_hex_digit((unsigned char)s[i + 2]) >= 0) {
-			c = (unsigned char)(util_hex_digit((unsigned char)s[i + 1]) *
-			    16 + util_hex_digit((unsigned char)s[i + 2]));
+			c = (unsigned char)(util_hex_digit(
+			    (unsigned char)s[i + 1]) * 16 +
+			    util_hex_digit((unsigned char)s[i + 2]));
 			i += 3;
 		} else {
 			i++;

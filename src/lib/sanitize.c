@@ -137,7 +137,8 @@ sanitize_json_check(const char *s, size_t len, size_t *at)
 			continue;
 		}
 		if (p[i + 1] != 'u') {
-			i += 2;		/* \" \\ \n ...: json-c judges the rest */
+			i += 2;		/* \" \\ \n ...: json-c judges
+					 * the rest */
 			continue;
 		}
 		if (i + 6 > len || (u = hex4(p + i + 2)) < 0 || u == 0) {
@@ -149,8 +150,8 @@ sanitize_json_check(const char *s, size_t len, size_t *at)
 		if (u >= 0xd800 && u <= 0xdbff) {
 			/* A high surrogate needs a low one right after. */
 			if (i + 12 > len || p[i + 6] != '\\' ||
-			    p[i + 7] != 'u' || (lo = hex4(p + i + 8)) < 0xdc00 ||
-			    lo > 0xdfff) {
+			    p[i + 7] != 'u' ||
+			    (lo = hex4(p + i + 8)) < 0xdc00 || lo > 0xdfff) {
 				goto bad;
 			}
 			i += 12;

@@ -264,7 +264,8 @@ util_email_valid(const char *s)
 	size_t i, n = strlen(s);
 
 	if (n < EMAIL_MIN_LEN || n > EMAIL_MAX_LEN ||
-	    (at = strchr(s, '@')) == NULL || at == s || strchr(at + 1, '@') != NULL) {
+	    (at = strchr(s, '@')) == NULL || at == s ||
+	    strchr(at + 1, '@') != NULL) {
 		return 0;
 	}
 	for (i = 0; i < n; i++) {

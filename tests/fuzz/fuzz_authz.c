@@ -63,11 +63,14 @@ ref_canonical(const char *p, size_t len)
 				if (j + 2 >= n) {
 					return 0;
 				}
-				if (util_hex_digit((unsigned char)seg[j + 1]) < 0 ||
-				    util_hex_digit((unsigned char)seg[j + 2]) < 0 ||
+				if (util_hex_digit(
+				    (unsigned char)seg[j + 1]) < 0 ||
+				    util_hex_digit(
+				    (unsigned char)seg[j + 2]) < 0 ||
 				    unreserved_or_sep(util_hex_digit(
 				    (unsigned char)seg[j + 1]) << 4 |
-				    util_hex_digit((unsigned char)seg[j + 2]))) {
+				    util_hex_digit(
+				    (unsigned char)seg[j + 2]))) {
 					return 0;
 				}
 				j += 2;

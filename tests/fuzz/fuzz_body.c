@@ -1,12 +1,12 @@
 /*
- * fuzz_body.c: request body validation as app.c's validate_body_object() does it:
- * sanitize_json_check() on the raw bytes, then json-c in strict mode
- * (APP_JSON_DEPTH), the whole body one JSON value.  fuzz_json drives the
- * handlers' field reads; this harness drives the storable-text check and
- * what json-c makes of what it lets through.
+ * fuzz_body.c: request body validation as app.c's validate_body_object()
+ * does it: sanitize_json_check() on the raw bytes, then json-c in strict
+ * mode (APP_JSON_DEPTH), the whole body one JSON value.  fuzz_json drives
+ * the handlers' field reads; this harness drives the storable-text check
+ * and what json-c makes of what it lets through.
  *
- * validate_body_object() lives in app.c beside FastCGI, so its steps are restated
- * here; keep them in step (APP_JSON_DEPTH is 16).  Invariants:
+ * validate_body_object() lives in app.c beside FastCGI, so its steps are
+ * restated here; keep them in step (APP_JSON_DEPTH is 16).  Invariants:
  *   - a refused body names an offset inside it (or its end, for a text
  *     cut inside a string); an accepted one is UTF-8 text without NUL;
  *   - the check is decided by the bytes alone: the same input gives the
@@ -30,7 +30,8 @@
 
 #define APP_JSON_DEPTH	16	/* app.h */
 
-/* json-c strict, as validate_body_object(): NULL unless all of p is one value. */
+/* json-c strict, as validate_body_object(): NULL unless all of p is one
+ * value. */
 static json_object *
 parse_strict(const char *p, size_t n)
 {
@@ -116,8 +117,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	no_nul(o, 0);
-	/* validate_body_object() takes objects only; a top-level number or literal
-	 * would need a terminator to parse back (json-c waits for more). */
+	/* validate_body_object() takes objects only; a top-level number or
+	 * literal would need a terminator to parse back (json-c waits for
+	 * more). */
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return 0;

@@ -1,12 +1,12 @@
 /*
- * fuzz_json.c: request bodies as app.c's validate_body_object() reads them (json-c,
- * strict mode, APP_JSON_DEPTH, the whole body one JSON object), then the
- * field reads the handlers make: strings as validate_string() checks them,
- * booleans as validate_bool(), integers as keys.c reads expires_in, and a
- * permissions array into a struct perm_set.
+ * fuzz_json.c: request bodies as app.c's validate_body_object() reads them
+ * (json-c, strict mode, APP_JSON_DEPTH, the whole body one JSON object),
+ * then the field reads the handlers make: strings as validate_string()
+ * checks them, booleans as validate_bool(), integers as keys.c reads
+ * expires_in, and a permissions array into a struct perm_set.
  *
- * validate_body_object() lives in app.c beside FastCGI and libpq, so its steps are
- * restated here; keep them in step (APP_JSON_DEPTH is 16).
+ * validate_body_object() lives in app.c beside FastCGI and libpq, so its
+ * steps are restated here; keep them in step (APP_JSON_DEPTH is 16).
  * Invariants: an accepted body re-serialised parses back equal; a string
  * field that passes has its length, no NUL and is within its bounds; a
  * permissions array that is accepted gives a set allowing each item.
@@ -41,8 +41,8 @@ container_first(const char *p, size_t n)
 }
 
 /*
- * validate_body_object(): NULL unless the body is one JSON object, checked as the
- * daemon checks it: UTF-8 text (sanitize.c), RFC 8259's grammar
+ * validate_body_object(): NULL unless the body is one JSON object, checked
+ * as the daemon checks it: UTF-8 text (sanitize.c), RFC 8259's grammar
  * (jsoncheck.c), then json-c's strict parse.  Differential: what the two
  * checks accept, json-c must parse whole.
  */

@@ -2,10 +2,10 @@
  * fuzz_query.c: util_url_decode(), the percent-decoder behind http_query().
  *
  * Invariants: only an escape or a NUL fails; the result is never longer
- * than the input, is NUL-terminated and holds no NUL; input without '%' or '+' decodes to
- * itself; any NUL-free bytes, percent-encoded (either case of hex, '+'
- * or %20 for a space), decode back to themselves; and a decoded value,
- * encoded again, decodes to the same value.
+ * than the input, is NUL-terminated and holds no NUL; input without '%'
+ * or '+' decodes to itself; any NUL-free bytes, percent-encoded (either
+ * case of hex, '+' or %20 for a space), decode back to themselves; and a
+ * decoded value, encoded again, decodes to the same value.
  */
 #include "config.h"
 

@@ -86,7 +86,8 @@ check_found(const struct route_match *m, unsigned method, const char *path,
 
 			FUZZ_CHECK(close != NULL && k < m->nparams);
 			FUZZ_CHECK(rp->name.len == (size_t)(close - p - 1));
-			FUZZ_CHECK(memcmp(rp->name.p, p + 1, rp->name.len) == 0);
+			FUZZ_CHECK(memcmp(rp->name.p, p + 1,
+			    rp->name.len) == 0);
 			FUZZ_CHECK(rp->value.len > 0);
 			FUZZ_CHECK(rp->value.p >= path &&
 			    rp->value.p + rp->value.len <= path + len);

@@ -54,8 +54,8 @@ set_str(const struct perm_set *set, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (i = 0; i < set->n; i++) {
-		int n = snprintf(buf + len, size - len, "%s%s", i > 0 ? "," : "",
-		    set->items[i]);
+		int n = snprintf(buf + len, size - len, "%s%s",
+		    i > 0 ? "," : "", set->items[i]);
 
 		cr_assert(n >= 0 && (size_t)n < size - len);
 		len += (size_t)n;
@@ -409,7 +409,8 @@ Test(authority, keeps_a_direct_alive_only_while_its_creator_stands)
 		{ "an expired key's", { 0, 1, 0, 0, 1000 },
 		    AUTHORITY_DIRECT_KEY_EXPIRED,
 		    "direct_creator_key_expired" },
-		{ "a key's expiring this very millisecond", { 0, 1, 0, 0, 1500 },
+		{ "a key's expiring this very millisecond",
+		    { 0, 1, 0, 0, 1500 },
 		    AUTHORITY_DIRECT_KEY_EXPIRED,
 		    "direct_creator_key_expired" },
 		{ "a live key's whose user is disabled", { 0, 1, 1, 0, 0 },

@@ -732,11 +732,13 @@ Test(config, every_message_states_the_bounds_written_once)
 		{ "verify_requires_service_key = 1",
 		    "line 1: verify_requires_service_key: expected yes or no" },
 		{ "api_key_prefix = a-b",
-		    "line 1: api_key_prefix: expected 1..16 letters or digits" },
+		    "line 1: api_key_prefix: expected 1..16 letters or "
+		    "digits" },
 		{ "trusted_proxies = x",
 		    "line 1: trusted_proxies: expected IPv4 or IPv6 addresses "
 		    "or CIDR blocks (host bits zero), comma-separated" },
-		{ "service_keys = ab", "line 1: service_keys: expected up to 16 "
+		{ "service_keys = ab",
+		    "line 1: service_keys: expected up to 16 "
 		    "SHA-256 hashes (64 hex digits each, from latchkeyctl "
 		    "hash-key), comma-separated" },
 	};

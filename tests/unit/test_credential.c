@@ -66,7 +66,8 @@ Test(credential, takes_an_api_key_from_a_bearer_header)
 Test(credential, takes_an_api_key_from_x_api_key_and_accesskey)
 {
 	struct credential_input h = { .x_api_key = KEY };
-	struct credential_input q = { .q_accesskey = KEY, .q_accesskey_count = 1 };
+	struct credential_input q = { .q_accesskey = KEY,
+	    .q_accesskey_count = 1 };
 	struct credential c;
 	struct credential_fail f;
 
@@ -100,7 +101,8 @@ Test(credential, refuses_a_key_in_the_token_parameter_naming_the_right_one)
 
 Test(credential, refuses_a_jwt_in_the_accesskey_parameter_naming_the_right_one)
 {
-	struct credential_input in = { .q_accesskey = JWT, .q_accesskey_count = 1 };
+	struct credential_input in = { .q_accesskey = JWT,
+	    .q_accesskey_count = 1 };
 	struct credential c;
 	struct credential_fail f;
 
@@ -229,7 +231,8 @@ Test(credential, recognises_service_keys_by_their_hash_only)
 
 Test(credential, takes_the_session_cookie_when_nothing_else_was_sent)
 {
-	struct credential_input in = { .cookie = "theme=dark; lk_session=" SESSION };
+	struct credential_input in =
+	    { .cookie = "theme=dark; lk_session=" SESSION };
 	struct credential c;
 	struct credential_fail f;
 
@@ -243,7 +246,8 @@ Test(credential, takes_the_session_cookie_when_nothing_else_was_sent)
 Test(credential, lets_an_explicit_credential_win_over_the_session_cookie)
 {
 	static const struct credential_input ins[] = {
-		{ .authorization = "Bearer " JWT, .cookie = "lk_session=" SESSION },
+		{ .authorization = "Bearer " JWT,
+		    .cookie = "lk_session=" SESSION },
 		{ .x_api_key = KEY, .cookie = "lk_session=" SESSION },
 		{ .q_accesskey = KEY, .q_accesskey_count = 1,
 		    .cookie = "lk_session=" SESSION },
@@ -292,8 +296,8 @@ Test(credential, names_every_credential_kind_as_the_api_spells_it)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cr_expect_str_eq(credential_kind_str(cases[i].kind), cases[i].name,
-		    "case %zu", i);
+		cr_expect_str_eq(credential_kind_str(cases[i].kind),
+		    cases[i].name, "case %zu", i);
 	}
 	cr_expect_str_eq(credential_role_str((enum lk_role)99), "none");
 	cr_expect_str_eq(credential_role_str(ROLE_NONE), "none");

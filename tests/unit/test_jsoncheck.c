@@ -37,7 +37,8 @@ check(const struct row *rows, size_t n, int depth)
 			cr_expect_eq(at, 12345, "%s: *at touched on success",
 			    rows[i].text);
 		} else {
-			cr_expect_eq(at, rows[i].at, "%s: error at %zu, not %zu",
+			cr_expect_eq(at, rows[i].at,
+			    "%s: error at %zu, not %zu",
 			    rows[i].text, at, rows[i].at);
 		}
 	}
@@ -56,9 +57,10 @@ Test(jsoncheck, accepts_every_kind_of_value_as_rfc_8259_writes_it)
 		{ "-0.5e+10", LK_OK, 0 },
 		{ "12E3", LK_OK, 0 },
 		{ "[1.25,-3,4e-2]", LK_OK, 0 },
-		{ "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\"", LK_OK,
-		    0 },
-		{ "\"caf\xc3\xa9\"", LK_OK, 0 },	/* UTF-8: sanitize.c's */
+		{ "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\"",
+		    LK_OK, 0 },
+		{ "\"caf\xc3\xa9\"", LK_OK, 0 },	/* UTF-8:
+							 * sanitize.c's */
 		{ "[ 1 , 2 ]", LK_OK, 0 },
 	};
 

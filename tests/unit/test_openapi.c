@@ -165,7 +165,8 @@ refers_to(json_object *o, const char *target)
 	if (json_object_is_type(o, json_type_array)) {
 		n = json_object_array_length(o);
 		for (i = 0; i < n; i++) {
-			if (refers_to(json_object_array_get_idx(o, i), target)) {
+			if (refers_to(json_object_array_get_idx(o, i),
+			    target)) {
 				return 1;
 			}
 		}

@@ -58,7 +58,8 @@ Test(ratelimit, reports_the_org_when_it_is_closer_to_refusing)
 
 Test(ratelimit, adds_retry_after_rounded_up_on_a_refusal)
 {
-	struct ratelimit_info ri = { 1, 0, 60, 0, 60000, 1000, 900, 6000, 1001 };
+	struct ratelimit_info ri = { 1, 0, 60, 0, 60000, 1000, 900, 6000,
+	    1001 };
 	struct lk_buf b;
 	const char *h = headers(&ri, &b);
 
@@ -135,7 +136,8 @@ Test(ratelimit, the_lease_size_doubles_up_to_a_tenth_of_the_limit)
 		int	 limit;
 		int	 cap;
 	} cases[] = {
-		{ 5, 1 }, { 60, 6 }, { 600, 60 }, { 100000, RATELIMIT_CHUNK_MAX },
+		{ 5, 1 }, { 60, 6 }, { 600, 60 },
+		{ 100000, RATELIMIT_CHUNK_MAX },
 	};
 	size_t i;
 	int k;

@@ -115,7 +115,8 @@ Test(record, records_each_byte_value_alone_in_every_field_as_text)
 			if (ok) {
 				cr_assert(strcmp(member(o, fields[k]), s) == 0);
 			} else {
-				(void)snprintf(want, sizeof(want), "\\x%02X", v);
+				(void)snprintf(want, sizeof(want), "\\x%02X",
+				    v);
 				cr_assert_str_eq(member(o, fields[k]), want);
 			}
 			json_object_put(o);

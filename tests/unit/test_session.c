@@ -43,7 +43,8 @@ Test(session, finds_the_one_session_cookie_among_others)
 		if (cases[i].value == NULL) {
 			cr_expect_null(v, "case %zu", i);
 		} else {
-			cr_expect_eq(len, strlen(cases[i].value), "case %zu", i);
+			cr_expect_eq(len, strlen(cases[i].value),
+			    "case %zu", i);
 			cr_expect(strncmp(v, cases[i].value, len) == 0,
 			    "case %zu", i);
 		}

@@ -131,7 +131,8 @@ Test(util, uuid_valid_accepts_the_8_4_4_4_12_hex_form)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		cr_expect(util_uuid_valid(good[i], strlen(good[i])), "%s", good[i]);
+		cr_expect(util_uuid_valid(good[i], strlen(good[i])), "%s",
+		    good[i]);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_expect(!util_uuid_valid(bad[i], strlen(bad[i])), "\"%s\"",
@@ -229,8 +230,8 @@ Test(util, time_parse_accepts_offsets_fractions_and_lower_case)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		t = 42;
-		cr_expect_eq(util_time_parse(cases[i].s, strlen(cases[i].s), &t),
-		    LK_OK, "%s", cases[i].s);
+		cr_expect_eq(util_time_parse(cases[i].s, strlen(cases[i].s),
+		    &t), LK_OK, "%s", cases[i].s);
 		cr_expect_eq(t, cases[i].t, "%s gave %lld", cases[i].s,
 		    (long long)t);
 	}
@@ -268,8 +269,8 @@ Test(util, time_parse_checks_the_calendar)
 	int64_t t;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cr_expect_eq(util_time_parse(cases[i].s, strlen(cases[i].s), &t),
-		    cases[i].want, "%s", cases[i].s);
+		cr_expect_eq(util_time_parse(cases[i].s, strlen(cases[i].s),
+		    &t), cases[i].want, "%s", cases[i].s);
 	}
 }
 
@@ -327,8 +328,8 @@ Test(util, time_parse_reads_exactly_len_bytes)
 	cr_expect_eq(util_time_parse(s, RFC3339_LEN + 1, &t), LK_EINVAL);
 	cr_expect_eq(util_time_parse(nul, sizeof(nul) - 1, &t), LK_EINVAL);
 	/* A NUL where a separator belongs. */
-	cr_expect_eq(util_time_parse("2026-01-02\0" "03:04:05Z", RFC3339_LEN, &t),
-	    LK_EINVAL);
+	cr_expect_eq(util_time_parse("2026-01-02\0" "03:04:05Z", RFC3339_LEN,
+	    &t), LK_EINVAL);
 }
 
 Test(util, email_valid_accepts_plain_addresses)
@@ -425,8 +426,8 @@ Test(util, url_decode_turns_plus_into_space_and_escapes_into_bytes)
 		char out[32];
 		size_t n = 99;
 
-		cr_assert_eq(util_url_decode(cases[i].in, strlen(cases[i].in), out,
-		    &n), LK_OK, "%s", cases[i].in);
+		cr_assert_eq(util_url_decode(cases[i].in, strlen(cases[i].in),
+		    out, &n), LK_OK, "%s", cases[i].in);
 		cr_assert_str_eq(out, cases[i].want, "%s", cases[i].in);
 		cr_assert_eq(n, strlen(cases[i].want), "%s", cases[i].in);
 	}
@@ -443,8 +444,8 @@ Test(util, url_decode_refuses_bad_escapes_and_nul_and_leaves_outlen_alone)
 		char out[32];
 		size_t n = 99;
 
-		cr_assert_eq(util_url_decode(cases[i], strlen(cases[i]), out, &n),
-		    LK_EINVAL, "%s", cases[i]);
+		cr_assert_eq(util_url_decode(cases[i], strlen(cases[i]), out,
+		    &n), LK_EINVAL, "%s", cases[i]);
 		cr_assert_eq(n, 99, "%s", cases[i]);
 	}
 }
