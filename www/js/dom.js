@@ -147,6 +147,33 @@ export function dataTable({ caption, columns, empty, onRow }) {
 }
 
 // A modal dialog built by body(close) -> nodes; resolves when closed.
+// A dataTable filled a page at a time: fetchPage(cursor) resolves to a
+// list ({data, has_more, next_cursor}).  load() starts over, load(true)
+// appends the next page; `more` is the "Load more" button to place.
+export function pagedTable(table, fetchPage, moreAttrs = {}) {
+	let cursor = null;
+	const more = h('button', { ...moreAttrs, type: 'button', hidden: true, onclick: () => load(true) }, 'Load more');
+	async function load(append = false) {
+		if (!append) {
+			cursor = null;
+			table.loading();
+		}
+		try {
+			const r = await fetchPage(cursor);
+			if (append) {
+				table.append(r.data);
+			} else {
+				table.rows(r.data);
+			}
+			cursor = r.next_cursor;
+			more.hidden = !r.has_more;
+		} catch (e) {
+			table.error(e);
+		}
+	}
+	return { more, load };
+}
+
 export function modal(title, body) {
 	return new Promise((resolve) => {
 		const id = 'dlg-' + Math.random().toString(36).slice(2);

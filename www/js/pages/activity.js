@@ -2,7 +2,7 @@
 // denials), newest first, with an action filter and cursor pagination.
 
 import { api, mode, query } from '../api.js';
-import { dataTable, fmtTime, h } from '../dom.js';
+import { dataTable, fmtTime, h, pagedTable } from '../dom.js';
 
 export const title = 'Activity';
 
@@ -12,7 +12,6 @@ export async function render(main, { can }) {
 		main.appendChild(h('p', { class: 'state', text: 'You may not read the audit events (no activity.read).' }));
 		return;
 	}
-	let cursor = null;
 	const action = h('input', { id: 'activity-action', placeholder: 'key.created', size: 16 });
 	const t = dataTable({
 		caption: 'Audit events in ' + mode() + ' mode, newest first',
@@ -26,25 +25,8 @@ export async function render(main, { can }) {
 			{ label: 'Client', class: 'hide-narrow', cell: (e) => e.client_ip || '' },
 		],
 	});
-	const more = h('button', { type: 'button', hidden: true, onclick: () => load(true) }, 'Load more');
-	async function load(append) {
-		if (!append) {
-			cursor = null;
-			t.loading();
-		}
-		try {
-			const r = await api('GET', '/v1/activity' + query({ action: action.value.trim(), limit: 50, cursor }));
-			if (append) {
-				t.append(r.data);
-			} else {
-				t.rows(r.data);
-			}
-			cursor = r.next_cursor;
-			more.hidden = !r.has_more;
-		} catch (e) {
-			t.error(e);
-		}
-	}
+	const { more, load } = pagedTable(t, (cursor) =>
+		api('GET', '/v1/activity' + query({ action: action.value.trim(), limit: 50, cursor })));
 	const form = h('form', { class: 'filters' }, h('label', {}, 'Action', action), h('button', { type: 'submit' }, 'Apply'));
 	form.addEventListener('submit', (ev) => {
 		ev.preventDefault();

@@ -2,7 +2,7 @@
 // shown once), list, revoke.
 
 import { api, mode, query } from '../api.js';
-import { confirmDialog, dataTable, fmtTime, formError, h, notice, showOnce } from '../dom.js';
+import { confirmDialog, dataTable, fmtTime, formError, h, notice, pagedTable, showOnce } from '../dom.js';
 
 export const title = 'Directs';
 
@@ -13,7 +13,6 @@ export async function render(main, { can }) {
 		main.appendChild(h('p', { class: 'state', text: 'You may not manage directs (no directs.write).' }));
 		return;
 	}
-	let cursor = null;
 	const top = h('div');
 	const t = dataTable({
 		caption: 'Direct hashes in ' + mode() + ' mode',
@@ -26,25 +25,8 @@ export async function render(main, { can }) {
 			{ label: 'Actions', cell: (d) => d.revoked_at ? '' : h('button', { type: 'button', class: 'danger', onclick: () => revoke(d) }, 'Revoke') },
 		],
 	});
-	const more = h('button', { type: 'button', hidden: true, onclick: () => load(true) }, 'Load more');
-	async function load(append) {
-		if (!append) {
-			cursor = null;
-			t.loading();
-		}
-		try {
-			const r = await api('GET', '/v1/directs' + query({ limit: 50, cursor }));
-			if (append) {
-				t.append(r.data);
-			} else {
-				t.rows(r.data);
-			}
-			cursor = r.next_cursor;
-			more.hidden = !r.has_more;
-		} catch (e) {
-			t.error(e);
-		}
-	}
+	const { more, load } = pagedTable(t, (cursor) =>
+		api('GET', '/v1/directs' + query({ limit: 50, cursor })));
 	async function revoke(d) {
 		if (!await confirmDialog('Revoke this direct hash?', 'Every token it booted stops working within a second.', 'Revoke')) {
 			return;

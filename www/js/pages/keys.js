@@ -5,7 +5,7 @@
 // offered; if the API refuses anyway, its 403 is shown.
 
 import { api, mode, query } from '../api.js';
-import { confirmDialog, dataTable, fmtTime, formError, h, modal, notice, showOnce } from '../dom.js';
+import { confirmDialog, dataTable, fmtTime, formError, h, modal, notice, pagedTable, showOnce } from '../dom.js';
 
 export const title = 'API keys';
 
@@ -39,7 +39,6 @@ function within(perms, mine) {
 export async function render(main, { me, can }) {
 	const writable = can('keys.write');
 	const top = h('div', { id: 'keys-top' });
-	let cursor = null;
 	let catalog = null;
 
 	// Whether the caller dominates a key: its creator, or an admin, or
@@ -71,26 +70,8 @@ export async function render(main, { me, can }) {
 			tr.dataset.status = status(k);
 		},
 	});
-	const more = h('button', { type: 'button', id: 'keys-more', hidden: true, onclick: () => load(true) }, 'Load more');
-
-	async function load(append = false) {
-		if (!append) {
-			cursor = null;
-			table.loading();
-		}
-		try {
-			const r = await api('GET', '/v1/api-keys' + query({ limit: 50, cursor }));
-			if (append) {
-				table.append(r.data);
-			} else {
-				table.rows(r.data);
-			}
-			cursor = r.next_cursor;
-			more.hidden = !r.has_more;
-		} catch (e) {
-			table.error(e);
-		}
-	}
+	const { more, load } = pagedTable(table, (cursor) =>
+		api('GET', '/v1/api-keys' + query({ limit: 50, cursor })), { id: 'keys-more' });
 
 	async function permissionPicker(selected) {
 		if (!catalog) {

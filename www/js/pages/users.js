@@ -4,7 +4,7 @@
 // live mode.  If the API refuses anyway, its message is shown.
 
 import { api, mode, query } from '../api.js';
-import { confirmDialog, dataTable, fmtTime, formError, h, modal, notice } from '../dom.js';
+import { confirmDialog, dataTable, fmtTime, formError, h, modal, notice, pagedTable } from '../dom.js';
 
 export const title = 'Users';
 
@@ -21,7 +21,6 @@ export async function render(main, { me, can }) {
 	const writable = can('users.write') && live;
 	const mine = RANK[me.role] || 0;
 	const grantable = ROLES.filter((r) => RANK[r] <= mine);
-	let cursor = null;
 	if (!live) {
 		main.appendChild(h('p', { class: 'notice warn', role: 'note', text: 'Users belong to the whole organization, not to a mode: this list is the same in both modes; switch to live mode to add or change them.' }));
 	}
@@ -59,27 +58,9 @@ export async function render(main, { me, can }) {
 			tr.dataset.userId = u.id;
 		},
 	});
-	const more = h('button', { type: 'button', hidden: true, onclick: () => load(true) }, 'Load more');
-
-	async function load(append) {
-		if (!append) {
-			cursor = null;
-			t.loading();
-		}
-		try {
-			// Users are org-wide: always read as live, whatever the switch.
-			const r = await api('GET', '/v1/users' + query({ limit: 50, cursor }), undefined, { mode: 'live' });
-			if (append) {
-				t.append(r.data);
-			} else {
-				t.rows(r.data);
-			}
-			cursor = r.next_cursor;
-			more.hidden = !r.has_more;
-		} catch (e) {
-			t.error(e);
-		}
-	}
+	const { more, load } = pagedTable(t, (cursor) =>
+		// Users are org-wide: always read as live, whatever the switch.
+		api('GET', '/v1/users' + query({ limit: 50, cursor }), undefined, { mode: 'live' }));
 
 	async function remove(u) {
 		if (!await confirmDialog('Remove ' + u.email + '?', 'The user can no longer sign in, and the API keys they made stop working.', 'Remove user')) {
