@@ -177,6 +177,54 @@ lookup(const struct auth_env *env, const unsigned char *key,
 	return e;
 }
 
+static enum lk_err	fill_key(const struct db_res *, const void *,
+			    struct authcache_ident *);
+
+/*
+ * lookup() for an API key's hash, with the unknown-key cache in front:
+ * a well-formed key the database did not know is answered unknown from
+ * memory for a while (AUTH_UNKNOWN_TTL_MS), and kept out of the identity
+ * sets so that random keys cannot push valid identities out.  A key
+ * created meanwhile flushes the cache (NOTIFY, sql/033), which ends it.
+ */
+static enum lk_err
+lookup_key(const struct auth_env *env, const unsigned char *hash,
+    const char *const *params, struct authcache_ident *out)
+{
+	struct db_res *res;
+	uint64_t epoch;
+	enum lk_err e;
+
+	if (env->cache == NULL || env->cache_ttl_ms <= 0) {
+		return lookup(env, hash, &key_identity, params, fill_key, NULL,
+		    out);
+	}
+	if (authcache_get(env->cache, hash, env->mono_ms, env->cache_ttl_ms,
+	    out)) {
+		return LK_OK;
+	}
+	memset(out, 0, sizeof(*out));
+	out->status = AUTHCACHE_UNKNOWN;
+	if (authcache_unknown(env->cache, hash, env->mono_ms)) {
+		return LK_OK;
+	}
+	epoch = authcache_epoch(env->cache);
+	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
+		return e;
+	}
+	e = db_nrows(res) == 1 ? fill_key(res, NULL, out) : LK_OK;
+	db_res_free(res);
+	if (e != LK_OK) {
+		return e;
+	}
+	if (out->status == AUTHCACHE_UNKNOWN) {
+		authcache_put_unknown(env->cache, hash, epoch, env->mono_ms);
+	} else {
+		authcache_put(env->cache, hash, epoch, env->mono_ms, out);
+	}
+	return LK_OK;
+}
+
 /* Columns of org_state, direct_identity and session_identity (their
  * statements stand beside the code that runs them). */
 enum { O_ACTIVE, O_CRED_LIMIT, O_ORG_LIMIT };
@@ -444,8 +492,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	}
 	db_hash_hex(parsed.hash, hex);
 	params[0] = hex;
-	if ((e = lookup(env, parsed.hash, &key_identity, params, fill_key,
-	    NULL, &k)) != LK_OK) {
+	if ((e = lookup_key(env, parsed.hash, params, &k)) != LK_OK) {
 		return e;
 	}
 	switch (k.status) {

@@ -50,4 +50,12 @@
 #define PERM_NAME_MAX		100
 #define PERM_SET_MAX		64
 
+/* The unknown-key cache (src/lib/lru.h, src/daemon/authcache.c): a
+ * well-formed API key the database did not know is remembered, per host,
+ * for AUTH_UNKNOWN_TTL_MS, in at most AUTH_UNKNOWN_MAX entries (64 bytes
+ * each), the least recently used forgotten first.  A key created meanwhile
+ * ends the memory at once (NOTIFY, sql/033). */
+#define AUTH_UNKNOWN_MAX	4096
+#define AUTH_UNKNOWN_TTL_MS	10000
+
 #endif
