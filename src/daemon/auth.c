@@ -824,8 +824,8 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 	return LK_OK;
 }
 
-enum lk_err
-auth_resolve(const struct auth_env *env, const struct credential *cred,
+static enum lk_err
+resolve(const struct auth_env *env, const struct credential *cred,
     struct lk_identity *id, struct credential_fail *fail)
 {
 	if (cred->cookie) {
@@ -849,4 +849,23 @@ auth_resolve(const struct auth_env *env, const struct credential *cred,
 	refuse(fail, 401, "invalid_credentials",
 	    "this kind of credential is not accepted here");
 	return LK_EDENIED;
+}
+
+enum lk_err
+auth_resolve(const struct auth_env *env, const struct credential *cred,
+    struct lk_identity *id, struct credential_fail *fail)
+{
+	enum lk_err e;
+
+	memset(fail, 0, sizeof(*fail));
+	e = resolve(env, cred, id, fail);
+	/* LK_EDENIED means a refusal described in *fail.  The database
+	 * says it too (42501: the runtime role may not run a statement),
+	 * which is the deployment's fault, not the caller's. */
+	if (e == LK_EDENIED && fail->code == NULL) {
+		log_err("the database refused a credential look-up: check "
+		    "the runtime role's grants (sql/roles.sql)");
+		return LK_EDB;
+	}
+	return e;
 }
