@@ -23,6 +23,7 @@
 #include "db.h"
 #include "jwt.h"
 #include "log.h"
+#include "netaddr.h"
 #include "ratelease.h"
 #include "session.h"
 #include "util.h"
@@ -186,15 +187,21 @@ static enum lk_err	fill_key(const struct db_res *, const void *,
  * memory for a while (AUTH_UNKNOWN_TTL_MS), and kept out of the identity
  * sets so that random keys cannot push valid identities out.  A key
  * created meanwhile flushes the cache (NOTIFY, sql/033), which ends it.
+ * Distinct unknown keys spend the client address's budget
+ * (AUTH_UNKNOWN_PER_ADDR a minute); once it is spent, a key the cache
+ * cannot answer is not looked up: *retry_ms says for how long.
  */
 static enum lk_err
 lookup_key(const struct auth_env *env, const unsigned char *hash,
-    const char *const *params, struct authcache_ident *out)
+    const char *const *params, struct authcache_ident *out, int *retry_ms)
 {
+	char addr[NETADDR_STR_MAX];
 	struct db_res *res;
 	uint64_t epoch;
 	enum lk_err e;
+	int spent;
 
+	*retry_ms = 0;
 	if (env->cache == NULL || env->cache_ttl_ms <= 0) {
 		return lookup(env, hash, &key_identity, params, fill_key, NULL,
 		    out);
@@ -208,6 +215,12 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 	if (authcache_unknown(env->cache, hash, env->mono_ms)) {
 		return LK_OK;
 	}
+	netaddr_client(env->remote_addr, env->forwarded_for, env->proxies,
+	    env->nproxies, 1, addr);
+	if (!authcache_addr_unknown(env->cache, addr, AUTH_UNKNOWN_PER_ADDR,
+	    env->mono_ms, 0, retry_ms)) {
+		return LK_OK;
+	}
 	epoch = authcache_epoch(env->cache);
 	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
 		return e;
@@ -219,6 +232,9 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 	}
 	if (out->status == AUTHCACHE_UNKNOWN) {
 		authcache_put_unknown(env->cache, hash, epoch, env->mono_ms);
+		/* This answer is given; the next unknown one may not be. */
+		(void)authcache_addr_unknown(env->cache, addr,
+		    AUTH_UNKNOWN_PER_ADDR, env->mono_ms, 1, &spent);
 	} else {
 		authcache_put(env->cache, hash, epoch, env->mono_ms, out);
 	}
@@ -480,6 +496,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	struct authcache_ident k;
 	struct apikey parsed;
 	enum lk_err e;
+	int retry_ms;
 
 	/* Shape, prefix and checksum first: a mistyped key costs no
 	 * database round trip. */
@@ -492,8 +509,16 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	}
 	db_hash_hex(parsed.hash, hex);
 	params[0] = hex;
-	if ((e = lookup_key(env, parsed.hash, params, &k)) != LK_OK) {
+	if ((e = lookup_key(env, parsed.hash, params, &k, &retry_ms)) !=
+	    LK_OK) {
 		return e;
+	}
+	if (retry_ms > 0) {
+		refuse(fail, 429, "rate_limited", "too many unknown API keys "
+		    "from this client address; retry after Retry-After "
+		    "seconds");
+		fail->retry_after_s = (retry_ms + 999) / 1000;
+		return LK_EDENIED;
 	}
 	switch (k.status) {
 	case AUTHCACHE_VALID:

@@ -21,6 +21,7 @@
 #define ID_WAYS		4
 #define BUCKET_SETS	1024
 #define BUCKET_WAYS	4
+#define ADDR_SETS	(AUTH_UNKNOWN_ADDRS / BUCKET_WAYS)
 
 struct id_entry {
 	uint64_t	 epoch;		/* 0: empty */
@@ -37,6 +38,7 @@ struct id_set {
 struct bucket {
 	char		 name[AUTHCACHE_BUCKET_MAX + 1];	/* "": empty */
 	struct ratelimit_lease lease;	/* the arithmetic is ratelimit.c's */
+	int64_t		 local_tat_ms;	/* a host-only bucket's state */
 	int64_t		 used_ms;	/* last touched, for eviction */
 };
 
@@ -57,6 +59,9 @@ struct authcache {
 	struct id_set		 ids[ID_SETS];
 	struct bucket_set	 buckets[BUCKET_SETS];
 	struct unknown_set	 unknown;
+	/* Client addresses' budgets of unknown keys: apart from the
+	 * leases, so that many addresses cannot push leases out. */
+	struct bucket_set	 addrs[ADDR_SETS];
 };
 
 struct authcache *
@@ -80,6 +85,12 @@ authcache_create(void)
 	}
 	for (i = 0; i < BUCKET_SETS; i++) {
 		if (sys_shared_mutex_init(&c->buckets[i].lock) == -1) {
+			(void)munmap(c, sizeof(*c));
+			return NULL;
+		}
+	}
+	for (i = 0; i < ADDR_SETS; i++) {
+		if (sys_shared_mutex_init(&c->addrs[i].lock) == -1) {
 			(void)munmap(c, sizeof(*c));
 			return NULL;
 		}
@@ -370,4 +381,28 @@ authcache_leased(struct authcache *c, const char *bucket, int limit,
 		b->used_ms = now_ms;
 	}
 	unlock(&s->lock);
+}
+
+int
+authcache_addr_unknown(struct authcache *c, const char *addr, int limit,
+    int64_t now_ms, int spend, int *retry_ms)
+{
+	struct bucket_set *s = &c->addrs[fnv1a(addr) % ADDR_SETS];
+	struct bucket *b;
+	int ok = 1;
+
+	*retry_ms = 0;
+	if (lock(&s->lock, s, sizeof(*s), offsetof(struct bucket_set, b)) ==
+	    -1) {
+		return 1;
+	}
+	/* An address never seen has its whole budget: it is stored only
+	 * once it spends. */
+	if ((b = find(s, addr, spend)) != NULL) {
+		ok = ratelimit_local(&b->local_tat_ms, limit, now_ms, spend,
+		    retry_ms);
+		b->used_ms = now_ms;
+	}
+	unlock(&s->lock);
+	return ok;
 }

@@ -10,6 +10,8 @@
  *    know, in a bounded LRU (AUTH_UNKNOWN_MAX entries, each for at most
  *    AUTH_UNKNOWN_TTL_MS, lk_limits.h), kept apart from the identities so
  *    that random keys cannot push valid ones out; a flush ends them too;
+ *    and per client address, how many distinct unknown keys it had
+ *    looked up lately (AUTH_UNKNOWN_PER_ADDR a minute);
  *  - rate-limit leases: tokens a worker took from a PostgreSQL bucket in
  *    advance (011, 032), spent here without a round trip and owed back
  *    if unspent within a second; and refusals: a bucket that refused is
@@ -104,6 +106,13 @@ int		authcache_unknown(struct authcache *, const unsigned char *id,
  * kept if the cache was flushed since). */
 void		authcache_put_unknown(struct authcache *,
 		    const unsigned char *id, uint64_t epoch, int64_t now_ms);
+
+/* A client address's budget of unknown keys (limit per minute, this host
+ * only): returns 1 if it has one left at now_ms, and spends it when
+ * spend is 1; else 0 with *retry_ms until the next.  1 when the set
+ * cannot be locked. */
+int		authcache_addr_unknown(struct authcache *, const char *addr,
+		    int limit, int64_t now_ms, int spend, int *retry_ms);
 
 /* Spends one leased token of bucket (limit per minute) if there is one,
  * else says whether the bucket is known empty, or how many tokens to

@@ -58,4 +58,11 @@
 #define AUTH_UNKNOWN_MAX	4096
 #define AUTH_UNKNOWN_TTL_MS	10000
 
+/* Distinct unknown keys one client address may have looked up, per
+ * minute and host, before its keys that are not in the cache are refused
+ * (429 too_many_unknown_keys) without a look-up; addresses kept per host,
+ * at most (the least recently used forgotten first). */
+#define AUTH_UNKNOWN_PER_ADDR	30
+#define AUTH_UNKNOWN_ADDRS	1024
+
 #endif

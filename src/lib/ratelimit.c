@@ -255,3 +255,29 @@ ratelimit_decide(int cl, const struct ratelimit_take *ct, int ol,
 	    g->org_granted - ri->allowed : 0);
 	ri->org_reset_ms = ot->taken ? ot->reset_ms : (int)g->org_reset_ms;
 }
+
+int
+ratelimit_local(int64_t *tat_ms, int limit, int64_t now_ms, int spend,
+    int *retry_ms)
+{
+	int64_t t, tau, tat;
+
+	if (limit < 1) {
+		limit = 1;
+	}
+	t = (int64_t)RATELIMIT_WINDOW_S * 1000 / limit;
+	if (t < 1) {
+		t = 1;
+	}
+	tau = (int64_t)RATELIMIT_WINDOW_S * 1000 - t;
+	tat = *tat_ms > now_ms ? *tat_ms : now_ms;
+	if (tat - tau > now_ms) {
+		*retry_ms = (int)(tat - tau - now_ms);
+		return 0;
+	}
+	if (spend) {
+		*tat_ms = tat + t;
+	}
+	*retry_ms = 0;
+	return 1;
+}

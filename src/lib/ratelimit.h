@@ -154,4 +154,13 @@ void	ratelimit_decide(int cl, const struct ratelimit_take *ct, int ol,
 	    const struct ratelimit_take *ot, const struct ratelimit_grant *g,
 	    struct ratelimit_info *ri);
 
+/*
+ * A bucket one host keeps alone, without PostgreSQL: GCRA on one number,
+ * *tat_ms (0 for a new bucket), limit per minute.  Returns 1 if a token
+ * is available at now_ms, and takes it when spend is 1; else 0 with
+ * *retry_ms set to when one will be.
+ */
+int	ratelimit_local(int64_t *tat_ms, int limit, int64_t now_ms, int spend,
+	    int *retry_ms);
+
 #endif

@@ -143,13 +143,42 @@ def settle(client, db):
 
 def test_an_unknown_key_is_answered_from_memory(client, db):
     settle(client, db)
-    keys = [well_formed_key() for _ in range(30)]
+    keys = [well_formed_key() for _ in range(20)]
     for k in keys:
         assert_error(me_by(client, k), 401, "unknown_api_key")
     with without_execute(db, KEY_IDENTITY):
         again = [me_by(client, k) for k in keys]
     for r in again:
         assert_error(r, 401, "unknown_api_key")
+
+
+def test_random_unknown_keys_cost_one_address_a_bounded_number_of_look_ups(
+        client, db):
+    s = client.signup()
+    k = make_key(client, s["token"], [], name="valid")
+    settle(client, db)
+    answers = [me_by(client, well_formed_key()) for _ in range(BURST_MOST)]
+    codes = [r.code for r in answers]
+    # 30 distinct unknown keys a minute per address (AUTH_UNKNOWN_PER_ADDR,
+    # a GCRA burst, plus a refill or two on a slow machine), then refusals.
+    first = codes.index("rate_limited")
+    assert 30 <= first <= 32, codes
+    assert codes[:first] == ["unknown_api_key"] * first, codes
+    assert set(codes[first:]) == {"rate_limited"}, codes
+    refused = answers[-1]
+    assert_error(refused, 429, "rate_limited")
+    assert 1 <= int(refused.header("Retry-After")) <= 2, refused.headers
+    # While refused, no key is looked up: fresh random keys make no
+    # round trip, and neither does a valid key the cache cannot answer.
+    with without_execute(db, KEY_IDENTITY):
+        for _ in range(10):
+            assert_error(me_by(client, well_formed_key()), 429,
+                         "rate_limited")
+        assert_error(me_by(client, k["key"]), 429, "rate_limited")
+    # Another address is not refused.
+    other = Client(client.name, client.base)
+    assert me_by(other, k["key"]).status == 200
+    assert_error(me_by(other, well_formed_key()), 401, "unknown_api_key")
 
 
 def test_a_key_remembered_unknown_works_once_it_exists(client, db):

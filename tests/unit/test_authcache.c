@@ -212,3 +212,23 @@ Test(authcache, gives_back_an_untaken_token)
 	authcache_take(c, "org:y", 600, 1003, &t);
 	cr_assert_eq(t.taken, 1);
 }
+
+Test(authcache, counts_unknown_keys_per_client_address)
+{
+	int k, retry;
+
+	/* Looking at an address never seen stores nothing and allows. */
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 1000, 0,
+	    &retry), 1);
+	for (k = 0; k < 3; k++) {
+		cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 1000, 1,
+		    &retry), 1);
+	}
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 1000, 0,
+	    &retry), 0);
+	cr_assert_eq(retry, 20000);
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.2", 3, 1000, 0,
+	    &retry), 1);
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 21000, 0,
+	    &retry), 1);
+}

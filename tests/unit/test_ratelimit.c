@@ -538,3 +538,42 @@ Test(ratelimit, decides_from_a_grant_counting_the_spent_token_once)
 		cr_expect_eq(ri.retry_ms, cases[i].retry, "case %zu", i);
 	}
 }
+
+Test(ratelimit, a_host_only_bucket_gives_a_burst_of_its_limit_then_refills)
+{
+	static const struct {
+		int	 limit;
+		int	 burst;		/* tokens at one instant */
+		int	 retry_ms;	/* then, until the next */
+	} cases[] = {
+		{ 1, 1, 60000 }, { 30, 30, 2000 }, { 60, 60, 1000 },
+		{ 0, 1, 60000 },	/* a limit below 1 counts as 1 */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t tat = 0;
+		int k, retry = -1;
+
+		for (k = 0; k < cases[i].burst; k++) {
+			cr_assert_eq(ratelimit_local(&tat, cases[i].limit,
+			    100000, 1, &retry), 1, "case %zu: token %d", i, k);
+			cr_assert_eq(retry, 0);
+		}
+		cr_expect_eq(ratelimit_local(&tat, cases[i].limit, 100000, 1,
+		    &retry), 0, "case %zu", i);
+		cr_expect_eq(retry, cases[i].retry_ms, "case %zu: %d", i,
+		    retry);
+		/* Looking does not spend; the refill comes on time. */
+		cr_expect_eq(ratelimit_local(&tat, cases[i].limit,
+		    100000 + cases[i].retry_ms - 1, 0, &retry), 0,
+		    "case %zu", i);
+		cr_expect_eq(retry, 1, "case %zu", i);
+		cr_expect_eq(ratelimit_local(&tat, cases[i].limit,
+		    100000 + cases[i].retry_ms, 0, &retry), 1, "case %zu", i);
+		cr_expect_eq(ratelimit_local(&tat, cases[i].limit,
+		    100000 + cases[i].retry_ms, 1, &retry), 1, "case %zu", i);
+		cr_expect_eq(ratelimit_local(&tat, cases[i].limit,
+		    100000 + cases[i].retry_ms, 1, &retry), 0, "case %zu", i);
+	}
+}
