@@ -154,7 +154,9 @@ require_auth(struct lk_ctx *ctx)
 	env.service_keys = ctx->cfg->service_keys;
 	env.nservice_keys = ctx->cfg->nservice_keys;
 	env.remote_addr = ctx->req->remote_addr;
-	env.forwarded_for = http_param(ctx->req, "HTTP_X_FORWARDED_FOR");
+	/* Read only where netaddr_client() may use it. */
+	env.forwarded_for = ctx->cfg->ntrusted_proxies > 0 ?
+	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR") : NULL;
 	env.proxies = ctx->cfg->trusted_proxies;
 	env.nproxies = ctx->cfg->ntrusted_proxies;
 	if (env.mode != NULL && strcmp(env.mode, "live") != 0 &&
