@@ -90,7 +90,7 @@ struct ratelimit_take {
 	struct ratelimit_info refusal;	/* refused: the answer to give */
 };
 
-/* One row of latchkey.rate_lease(): what PostgreSQL granted for the
+/* One row of latchkey.rate_spend(): what PostgreSQL granted for the
  * credential's bucket and its org's (granted 0: none leased). */
 struct ratelimit_grant {
 	long	 cred_granted;
