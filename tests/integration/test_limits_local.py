@@ -159,21 +159,23 @@ def test_random_unknown_keys_cost_one_address_a_bounded_number_of_look_ups(
     s = client.signup()
     k = make_key(client, s["token"], [], name="valid")
     settle(client, db)
-    answers = [me_by(client, well_formed_key()) for _ in range(BURST_MOST)]
+    answers = []
+    for _ in range(BURST_MOST):
+        answers.append(me_by(client, well_formed_key()))
+        if answers[-1].status != 401:
+            break
     codes = [r.code for r in answers]
     # 30 distinct unknown keys a minute per address (AUTH_UNKNOWN_PER_ADDR,
-    # a GCRA burst, plus what refilled on a slow machine), then refusals.
-    first = codes.index("rate_limited")
-    assert 30 <= first <= 36, codes
-    assert codes[:first] == ["unknown_api_key"] * first, codes
-    assert set(codes[first:]) == {"rate_limited"}, codes
+    # a GCRA burst, plus what refilled on a slow machine), then a refusal.
+    assert 30 <= len(codes) - 1 <= 36, codes
+    assert codes[:-1] == ["unknown_api_key"] * (len(codes) - 1), codes
     refused = answers[-1]
     assert_error(refused, 429, "rate_limited")
     assert 1 <= int(refused.header("Retry-After")) <= 2, refused.headers
     # While refused, no key is looked up: fresh random keys make no
     # round trip, and neither does a valid key the cache cannot answer.
     with without_execute(db, KEY_IDENTITY):
-        for _ in range(10):
+        for _ in range(5):
             assert_error(me_by(client, well_formed_key()), 429,
                          "rate_limited")
         assert_error(me_by(client, k["key"]), 429, "rate_limited")
