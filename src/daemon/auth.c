@@ -23,6 +23,7 @@
 #include "db.h"
 #include "jwt.h"
 #include "log.h"
+#include "netaddr.h"
 #include "ratelease.h"
 #include "session.h"
 #include "util.h"
@@ -175,6 +176,69 @@ lookup(const struct auth_env *env, const unsigned char *key,
 		authcache_put(env->cache, key, epoch, env->mono_ms, out);
 	}
 	return e;
+}
+
+static enum lk_err	fill_key(const struct db_res *, const void *,
+			    struct authcache_ident *);
+
+/*
+ * lookup() for an API key's hash, with the unknown-key cache in front:
+ * a well-formed key the database did not know is answered unknown from
+ * memory for a while (AUTH_UNKNOWN_TTL_MS), and kept out of the identity
+ * sets so that random keys cannot push valid identities out.  A key
+ * created meanwhile flushes the cache (NOTIFY, sql/033), which ends it.
+ * Distinct unknown keys spend the client address's budget
+ * (AUTH_UNKNOWN_PER_ADDR a minute); once it is spent, a key the cache
+ * cannot answer is not looked up: *retry_ms says for how long.
+ */
+static enum lk_err
+lookup_key(const struct auth_env *env, const unsigned char *hash,
+    const char *const *params, struct authcache_ident *out, int *retry_ms)
+{
+	char addr[NETADDR_STR_MAX];
+	struct db_res *res;
+	uint64_t epoch;
+	enum lk_err e;
+	int spent;
+
+	*retry_ms = 0;
+	if (env->cache == NULL || env->cache_ttl_ms <= 0) {
+		return lookup(env, hash, &key_identity, params, fill_key, NULL,
+		    out);
+	}
+	if (authcache_get(env->cache, hash, env->mono_ms, env->cache_ttl_ms,
+	    out)) {
+		return LK_OK;
+	}
+	memset(out, 0, sizeof(*out));
+	out->status = AUTHCACHE_UNKNOWN;
+	if (authcache_unknown(env->cache, hash, env->mono_ms)) {
+		return LK_OK;
+	}
+	netaddr_client(env->remote_addr, env->forwarded_for, env->proxies,
+	    env->nproxies, 1, addr);
+	if (!authcache_addr_unknown(env->cache, addr, AUTH_UNKNOWN_PER_ADDR,
+	    env->mono_ms, 0, retry_ms)) {
+		return LK_OK;
+	}
+	epoch = authcache_epoch(env->cache);
+	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
+		return e;
+	}
+	e = db_nrows(res) == 1 ? fill_key(res, NULL, out) : LK_OK;
+	db_res_free(res);
+	if (e != LK_OK) {
+		return e;
+	}
+	if (out->status == AUTHCACHE_UNKNOWN) {
+		authcache_put_unknown(env->cache, hash, epoch, env->mono_ms);
+		/* This answer is given; the next unknown one may not be. */
+		(void)authcache_addr_unknown(env->cache, addr,
+		    AUTH_UNKNOWN_PER_ADDR, env->mono_ms, 1, &spent);
+	} else {
+		authcache_put(env->cache, hash, epoch, env->mono_ms, out);
+	}
+	return LK_OK;
 }
 
 /* Columns of org_state, direct_identity and session_identity (their
@@ -432,6 +496,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	struct authcache_ident k;
 	struct apikey parsed;
 	enum lk_err e;
+	int retry_ms;
 
 	/* Shape, prefix and checksum first: a mistyped key costs no
 	 * database round trip. */
@@ -444,9 +509,16 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	}
 	db_hash_hex(parsed.hash, hex);
 	params[0] = hex;
-	if ((e = lookup(env, parsed.hash, &key_identity, params, fill_key,
-	    NULL, &k)) != LK_OK) {
+	if ((e = lookup_key(env, parsed.hash, params, &k, &retry_ms)) !=
+	    LK_OK) {
 		return e;
+	}
+	if (retry_ms > 0) {
+		refuse(fail, 429, "rate_limited", "too many unknown API keys "
+		    "from this client address; retry after Retry-After "
+		    "seconds");
+		fail->retry_after_s = (retry_ms + 999) / 1000;
+		return LK_EDENIED;
 	}
 	switch (k.status) {
 	case AUTHCACHE_VALID:
@@ -777,8 +849,8 @@ resolve_session(const struct auth_env *env, const struct credential *cred,
 	return LK_OK;
 }
 
-enum lk_err
-auth_resolve(const struct auth_env *env, const struct credential *cred,
+static enum lk_err
+resolve(const struct auth_env *env, const struct credential *cred,
     struct lk_identity *id, struct credential_fail *fail)
 {
 	if (cred->cookie) {
@@ -802,4 +874,23 @@ auth_resolve(const struct auth_env *env, const struct credential *cred,
 	refuse(fail, 401, "invalid_credentials",
 	    "this kind of credential is not accepted here");
 	return LK_EDENIED;
+}
+
+enum lk_err
+auth_resolve(const struct auth_env *env, const struct credential *cred,
+    struct lk_identity *id, struct credential_fail *fail)
+{
+	enum lk_err e;
+
+	memset(fail, 0, sizeof(*fail));
+	e = resolve(env, cred, id, fail);
+	/* LK_EDENIED means a refusal described in *fail.  The database
+	 * says it too (42501: the runtime role may not run a statement),
+	 * which is the deployment's fault, not the caller's. */
+	if (e == LK_EDENIED && fail->code == NULL) {
+		log_err("the database refused a credential look-up: check "
+		    "the runtime role's grants (sql/roles.sql)");
+		return LK_EDB;
+	}
+	return e;
 }

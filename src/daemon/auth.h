@@ -19,6 +19,7 @@ struct db;
 struct jwt_keys;
 
 struct authcache;
+struct netaddr_cidr;
 
 struct auth_env {
 	struct db		*db;
@@ -35,13 +36,20 @@ struct auth_env {
 	const char		*org_header;	/* service keys: X-Org-Id */
 	const unsigned char	(*service_keys)[32];	/* SHA-256 each */
 	size_t			 nservice_keys;
+	/* The client, whose budget of unknown keys a key look-up spends
+	 * (netaddr_client()); read only when the cache cannot answer. */
+	const char		*remote_addr;
+	const char		*forwarded_for;
+	const struct netaddr_cidr *proxies;
+	size_t			 nproxies;
 };
 
 /*
  * Verifies cred and fills *id, including the rate-limit decision taken
  * in the same database round trip (id->rate; the caller refuses when
  * !id->rate.allowed).  Errors: LK_EDENIED with *fail set (401: invalid,
- * expired, revoked credentials...), LK_EUNAVAIL (database down), LK_EDB.
+ * expired, revoked credentials...; 429 with fail->retry_after_s: too many
+ * unknown keys from this client), LK_EUNAVAIL (database down), LK_EDB.
  */
 enum lk_err	 auth_resolve(const struct auth_env *,
 		    const struct credential *, struct lk_identity *id,

@@ -14,12 +14,14 @@
 #include <string.h>
 
 #include "authcache.h"
+#include "lru.h"
 #include "sys.h"
 
 #define ID_SETS		1024
 #define ID_WAYS		4
 #define BUCKET_SETS	1024
 #define BUCKET_WAYS	4
+#define ADDR_SETS	(AUTH_UNKNOWN_ADDRS / BUCKET_WAYS)
 
 struct id_entry {
 	uint64_t	 epoch;		/* 0: empty */
@@ -36,6 +38,7 @@ struct id_set {
 struct bucket {
 	char		 name[AUTHCACHE_BUCKET_MAX + 1];	/* "": empty */
 	struct ratelimit_lease lease;	/* the arithmetic is ratelimit.c's */
+	int64_t		 local_tat_ms;	/* a host-only bucket's state */
 	int64_t		 used_ms;	/* last touched, for eviction */
 };
 
@@ -44,10 +47,21 @@ struct bucket_set {
 	struct bucket	 b[BUCKET_WAYS];
 };
 
+/* Well-formed keys the database did not know (lru.h), apart from the
+ * identities so that random keys cannot push valid ones out. */
+struct unknown_set {
+	pthread_mutex_t	 lock;
+	struct lru	 lru;
+};
+
 struct authcache {
 	_Atomic uint64_t	 epoch;
 	struct id_set		 ids[ID_SETS];
 	struct bucket_set	 buckets[BUCKET_SETS];
+	struct unknown_set	 unknown;
+	/* Client addresses' budgets of unknown keys: apart from the
+	 * leases, so that many addresses cannot push leases out. */
+	struct bucket_set	 addrs[ADDR_SETS];
 };
 
 struct authcache *
@@ -75,6 +89,17 @@ authcache_create(void)
 			return NULL;
 		}
 	}
+	for (i = 0; i < ADDR_SETS; i++) {
+		if (sys_shared_mutex_init(&c->addrs[i].lock) == -1) {
+			(void)munmap(c, sizeof(*c));
+			return NULL;
+		}
+	}
+	if (sys_shared_mutex_init(&c->unknown.lock) == -1) {
+		(void)munmap(c, sizeof(*c));
+		return NULL;
+	}
+	lru_init(&c->unknown.lru, AUTH_UNKNOWN_MAX);
 	return c;
 }
 
@@ -260,7 +285,8 @@ authcache_take(struct authcache *c, const char *bucket, int limit,
 }
 
 void
-authcache_untake(struct authcache *c, const char *bucket)
+authcache_giveback(struct authcache *c, const char *bucket, int token,
+    int back)
 {
 	struct bucket_set *s = bucket_set_of(c, bucket);
 	struct bucket *b;
@@ -270,9 +296,71 @@ authcache_untake(struct authcache *c, const char *bucket)
 		return;
 	}
 	if ((b = find(s, bucket, 0)) != NULL) {
-		b->lease.tokens++;
+		ratelimit_lease_giveback(&b->lease, token, back);
 	}
 	unlock(&s->lock);
+}
+
+void
+authcache_refused(struct authcache *c, const char *bucket, int limit,
+    const struct ratelimit_info *ri, int64_t now_ms)
+{
+	struct bucket_set *s = bucket_set_of(c, bucket);
+	struct bucket *b;
+
+	if (lock(&s->lock, s, sizeof(*s), offsetof(struct bucket_set, b)) ==
+	    -1) {
+		return;
+	}
+	if ((b = find(s, bucket, 1)) != NULL) {
+		ratelimit_lease_refused(&b->lease, limit, ri, now_ms);
+		b->used_ms = now_ms;
+	}
+	unlock(&s->lock);
+}
+
+/* Locks the unknown-key set; a holder that died may have left its links
+ * half-written, so the set starts empty again. */
+static int
+lock_unknown(struct unknown_set *u)
+{
+	int rc = pthread_mutex_lock(&u->lock);
+
+	if (rc == EOWNERDEAD) {
+		lru_init(&u->lru, AUTH_UNKNOWN_MAX);
+		(void)pthread_mutex_consistent(&u->lock);	/* we own it */
+		return 0;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+int
+authcache_unknown(struct authcache *c, const unsigned char *id,
+    int64_t now_ms)
+{
+	int hit;
+
+	if (lock_unknown(&c->unknown) == -1) {
+		return 0;
+	}
+	hit = lru_get(&c->unknown.lru, id, now_ms, AUTH_UNKNOWN_TTL_MS,
+	    authcache_epoch(c));
+	unlock(&c->unknown.lock);
+	return hit;
+}
+
+void
+authcache_put_unknown(struct authcache *c, const unsigned char *id,
+    uint64_t epoch, int64_t now_ms)
+{
+	if (lock_unknown(&c->unknown) == -1) {
+		return;
+	}
+	/* Flushed since the question was asked: the key may exist now. */
+	if (epoch == authcache_epoch(c)) {
+		lru_put(&c->unknown.lru, id, now_ms, epoch);
+	}
+	unlock(&c->unknown.lock);
 }
 
 void
@@ -293,4 +381,28 @@ authcache_leased(struct authcache *c, const char *bucket, int limit,
 		b->used_ms = now_ms;
 	}
 	unlock(&s->lock);
+}
+
+int
+authcache_addr_unknown(struct authcache *c, const char *addr, int limit,
+    int64_t now_ms, int spend, int *retry_ms)
+{
+	struct bucket_set *s = &c->addrs[fnv1a(addr) % ADDR_SETS];
+	struct bucket *b;
+	int ok = 1;
+
+	*retry_ms = 0;
+	if (lock(&s->lock, s, sizeof(*s), offsetof(struct bucket_set, b)) ==
+	    -1) {
+		return 1;
+	}
+	/* An address never seen has its whole budget: it is stored only
+	 * once it spends. */
+	if ((b = find(s, addr, spend)) != NULL) {
+		ok = ratelimit_local(&b->local_tat_ms, limit, now_ms, spend,
+		    retry_ms);
+		b->used_ms = now_ms;
+	}
+	unlock(&s->lock);
+	return ok;
 }

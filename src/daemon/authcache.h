@@ -6,11 +6,17 @@
  *    hash / this user's token", kept for a short time (auth_cache_ttl_ms,
  *    a second by default) and dropped at once when the host learns of a
  *    change (its own handlers, or a NOTIFY from another host);
+ *  - unknown keys: hashes of well-formed API keys the database did not
+ *    know, in a bounded LRU (AUTH_UNKNOWN_MAX entries, each for at most
+ *    AUTH_UNKNOWN_TTL_MS, lk_limits.h), kept apart from the identities so
+ *    that random keys cannot push valid ones out; a flush ends them too;
+ *    and per client address, how many distinct unknown keys it had
+ *    looked up lately (AUTH_UNKNOWN_PER_ADDR a minute);
  *  - rate-limit leases: tokens a worker took from a PostgreSQL bucket in
- *    advance (011), spent here without a round trip and lost if unspent
- *    within a second.  The lease size adapts: one token for a slow
- *    caller, up to a tenth of the limit (at most RATELIMIT_CHUNK_MAX) for
- *    a fast one.
+ *    advance (011, 032), spent here without a round trip and owed back
+ *    if unspent within a second; and refusals: a bucket that refused is
+ *    known empty until its retry time.  The arithmetic of both is
+ *    src/lib/ratelimit.c's.
  *
  * Entries live in small sets guarded by process-shared robust mutexes: a
  * worker killed while holding one costs that set's entries, not a hang.
@@ -79,7 +85,7 @@ struct authcache *authcache_create(void);
 
 /* The generation of the cache: it changes on every flush. */
 uint64_t	authcache_epoch(struct authcache *);
-/* Forgets every identity (not the leases). */
+/* Forgets every identity and unknown key (not the leases). */
 void		authcache_flush(struct authcache *);
 
 /* Copies the identity stored under id if younger than ttl_ms and stored
@@ -92,11 +98,34 @@ void		authcache_put(struct authcache *, const unsigned char *id,
 		    uint64_t epoch, int64_t now_ms,
 		    const struct authcache_ident *in);
 
-/* Spends one leased token of bucket (limit per minute) if there is one. */
+/* Returns 1 if id (a key's hash) was found unknown in this generation
+ * within AUTH_UNKNOWN_TTL_MS of now_ms. */
+int		authcache_unknown(struct authcache *, const unsigned char *id,
+		    int64_t now_ms);
+/* Remembers id as unknown, as found while the generation was epoch (not
+ * kept if the cache was flushed since). */
+void		authcache_put_unknown(struct authcache *,
+		    const unsigned char *id, uint64_t epoch, int64_t now_ms);
+
+/* A client address's budget of unknown keys (limit per minute, this host
+ * only): returns 1 if it has one left at now_ms, and spends it when
+ * spend is 1; else 0 with *retry_ms until the next.  1 when the set
+ * cannot be locked. */
+int		authcache_addr_unknown(struct authcache *, const char *addr,
+		    int limit, int64_t now_ms, int spend, int *retry_ms);
+
+/* Spends one leased token of bucket (limit per minute) if there is one,
+ * else says whether the bucket is known empty, or how many tokens to
+ * lease and give back (ratelimit_lease_take()). */
 void		authcache_take(struct authcache *, const char *bucket,
 		    int limit, int64_t now_ms, struct ratelimit_take *t);
-/* Returns a token spent by authcache_take() (the other bucket refused). */
-void		authcache_untake(struct authcache *, const char *bucket);
+/* Gives back what authcache_take() handed over and the request did not
+ * use: a token (0 or 1), tokens owed to the bucket (back). */
+void		authcache_giveback(struct authcache *, const char *bucket,
+		    int token, int back);
+/* Remembers that bucket refused at now_ms with the answer ri. */
+void		authcache_refused(struct authcache *, const char *bucket,
+		    int limit, const struct ratelimit_info *ri, int64_t now_ms);
 /* Records a lease of granted tokens, spend of which (0 or 1) the caller
  * uses now; pg_remaining and pg_reset_ms are the bucket's after it. */
 void		authcache_leased(struct authcache *, const char *bucket,

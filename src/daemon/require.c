@@ -153,6 +153,12 @@ require_auth(struct lk_ctx *ctx)
 	env.org_header = http_param(ctx->req, "HTTP_X_ORG_ID");
 	env.service_keys = ctx->cfg->service_keys;
 	env.nservice_keys = ctx->cfg->nservice_keys;
+	env.remote_addr = ctx->req->remote_addr;
+	/* Read only where netaddr_client() may use it. */
+	env.forwarded_for = ctx->cfg->ntrusted_proxies > 0 ?
+	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR") : NULL;
+	env.proxies = ctx->cfg->trusted_proxies;
+	env.nproxies = ctx->cfg->ntrusted_proxies;
 	if (env.mode != NULL && strcmp(env.mode, "live") != 0 &&
 	    strcmp(env.mode, "test") != 0) {
 		reply_error(ctx, 400, "invalid_mode",
@@ -161,6 +167,10 @@ require_auth(struct lk_ctx *ctx)
 	}
 	e = auth_resolve(&env, &cred, &ctx->id, &fail);
 	if (e == LK_EDENIED) {
+		if (fail.retry_after_s > 0) {
+			buf_printf(&ctx->w->headers, "Retry-After: %d\r\n",
+			    fail.retry_after_s);
+		}
 		reply_error(ctx, fail.status, fail.code, "%s", fail.message);
 		return -1;
 	}

@@ -59,9 +59,10 @@ struct credential {
 
 /* Why a request is refused; code and message are static strings. */
 struct credential_fail {
-	int		 status;	/* 400, 401, 403, 503 */
+	int		 status;	/* 400, 401, 403, 429, 503 */
 	const char	*code;
 	const char	*message;
+	int		 retry_after_s;	/* 429: for Retry-After; else 0 */
 };
 
 struct lk_identity {

@@ -50,4 +50,19 @@
 #define PERM_NAME_MAX		100
 #define PERM_SET_MAX		64
 
+/* The unknown-key cache (src/lib/lru.h, src/daemon/authcache.c): a
+ * well-formed API key the database did not know is remembered, per host,
+ * for AUTH_UNKNOWN_TTL_MS, in at most AUTH_UNKNOWN_MAX entries (64 bytes
+ * each), the least recently used forgotten first.  A key created meanwhile
+ * ends the memory at once (NOTIFY, sql/033). */
+#define AUTH_UNKNOWN_MAX	4096
+#define AUTH_UNKNOWN_TTL_MS	10000
+
+/* Distinct unknown keys one client address may have looked up, per
+ * minute and host, before its keys that are not in the cache are refused
+ * (429 too_many_unknown_keys) without a look-up; addresses kept per host,
+ * at most (the least recently used forgotten first). */
+#define AUTH_UNKNOWN_PER_ADDR	30
+#define AUTH_UNKNOWN_ADDRS	1024
+
 #endif

@@ -1,10 +1,11 @@
 /*
- * ratelimit.c: rate-limit response headers and the arithmetic of a
- * host's leases.  Pure: must not know where a lease is stored, how it is
+ * ratelimit.c: rate-limit response headers, the arithmetic of a host's
+ * leases and of a refusal remembered.  Pure: must not know where a lease is stored, how it is
  * locked, or how PostgreSQL is asked for one.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "ratelimit.h"
@@ -61,68 +62,168 @@ ratelimit_headers(const struct ratelimit_info *ri, struct lk_buf *out)
 	}
 }
 
-static int
-chunk_cap(int limit)
+int
+ratelimit_chunk_cap(int limit)
 {
-	int cap = limit / 10;
+	int cap = limit / RATELIMIT_LEASE_SHARE;
 
-	if (cap < 1) {
-		cap = 1;
+	if (cap < 2) {
+		return 1;
 	}
 	return cap > RATELIMIT_CHUNK_MAX ? RATELIMIT_CHUNK_MAX : cap;
+}
+
+/* v - d, never below zero (d may be any age). */
+static int
+count_down(int v, int64_t d)
+{
+	if (d <= 0) {
+		return v;
+	}
+	return d >= v ? 0 : v - (int)d;
+}
+
+/* a + b for token counts, which stay far below INT_MAX: saturates. */
+static int
+add_tokens(int a, int b)
+{
+	if (b <= 0) {
+		return a;
+	}
+	return a > INT_MAX - b ? INT_MAX : a + b;
+}
+
+/* Forgets what was leased or refused under another limit.  Its tokens
+ * are dropped, not returned: the bucket's arithmetic changed with the
+ * limit (an error in the caller's disfavour, once per limit change). */
+static void
+adopt_limit(struct ratelimit_lease *l, int limit)
+{
+	if (l->limit == limit) {
+		return;
+	}
+	l->limit = limit;
+	l->tokens = 0;
+	l->back = 0;
+	l->chunk = 1;
+	l->refused_until_ms = 0;
+}
+
+/* Tokens leased too long ago are owed back; the next lease is smaller,
+ * since this one was too big. */
+static void
+expire(struct ratelimit_lease *l, int64_t age)
+{
+	if (l->tokens > 0 && (age >= RATELIMIT_LEASE_MS || age < 0)) {
+		l->back = add_tokens(l->back, l->tokens);
+		l->tokens = 0;
+		if (l->chunk > 1) {
+			l->chunk /= 2;
+		}
+	}
 }
 
 void
 ratelimit_lease_take(struct ratelimit_lease *l, int limit, int64_t now_ms,
     struct ratelimit_take *t)
 {
-	int64_t age = now_ms - l->leased_ms;
+	int64_t age = now_ms - l->leased_ms, since;
 
 	memset(t, 0, sizeof(*t));
 	t->chunk = 1;
-	if (l->limit != limit || age >= RATELIMIT_LEASE_MS || age < 0) {
-		/* A changed limit or an old lease: its tokens are void.
-		 * Unspent tokens mean the lease was too big. */
-		if (l->tokens > 0 && l->chunk > 1) {
-			l->chunk /= 2;
-		}
-		l->tokens = 0;
-		l->limit = limit;
+	adopt_limit(l, limit);
+	expire(l, age);
+	if (l->known_ms == 0) {
+		/* Nothing known: a bucket nobody here has touched. */
+		t->remaining = limit;
+	} else {
+		t->remaining = add_tokens(l->pg_remaining, l->tokens);
+		t->reset_ms = count_down(l->pg_reset_ms,
+		    now_ms - l->known_ms);
 	}
 	if (l->tokens > 0) {
 		l->tokens--;
 		t->taken = 1;
-		t->remaining = l->pg_remaining + l->tokens;
-		/* age is in [0, RATELIMIT_LEASE_MS) here. */
-		t->reset_ms = l->pg_reset_ms - (int)age;
-		if (t->reset_ms < 0) {
-			t->reset_ms = 0;
-		}
+		t->remaining--;
+		return;
+	}
+	if (l->refused_until_ms > now_ms && now_ms >= l->refused_ms) {
+		/* Known empty until its retry time: the same answer,
+		 * counted down. */
+		since = now_ms - l->refused_ms;
+		t->refused = 1;
+		t->refusal = l->refusal;
+		t->refusal.cred_reset_ms = count_down(l->refusal.cred_reset_ms,
+		    since);
+		t->refusal.org_reset_ms = count_down(l->refusal.org_reset_ms,
+		    since);
+		t->refusal.retry_ms = (int)(l->refused_until_ms - now_ms);
 		return;
 	}
 	/* Spent fast: lease more next time. */
-	if (l->leased_ms != 0 && age < CHUNK_FAST_MS &&
+	if (l->leased_ms != 0 && age >= 0 && age < CHUNK_FAST_MS &&
 	    l->chunk <= RATELIMIT_CHUNK_MAX) {
 		l->chunk *= 2;
 	}
-	if (l->chunk > chunk_cap(limit)) {
-		l->chunk = chunk_cap(limit);
+	if (l->chunk > ratelimit_chunk_cap(limit)) {
+		l->chunk = ratelimit_chunk_cap(limit);
 	}
 	if (l->chunk < 1) {
 		l->chunk = 1;
 	}
 	t->chunk = l->chunk;
+	t->back = l->back;
+	l->back = 0;
 }
 
 void
 ratelimit_lease_record(struct ratelimit_lease *l, int limit, int granted,
     int spend, int pg_remaining, int pg_reset_ms, int64_t now_ms)
 {
-	l->limit = limit;
-	l->tokens = granted > spend ? granted - spend : 0;
+	adopt_limit(l, limit);
+	expire(l, now_ms - l->leased_ms);
 	l->pg_remaining = pg_remaining;
 	l->pg_reset_ms = pg_reset_ms;
-	l->leased_ms = now_ms;
+	l->known_ms = now_ms;
+	if (granted > 0) {
+		/* Tokens other workers leased meanwhile stay, and live as
+		 * long as this lease.  The bucket gave: whatever refused
+		 * before is over. */
+		l->tokens = add_tokens(l->tokens, granted - spend);
+		l->leased_ms = now_ms;
+		l->refused_until_ms = 0;
+	}
+}
+
+void
+ratelimit_lease_giveback(struct ratelimit_lease *l, int token, int back)
+{
+	l->tokens = add_tokens(l->tokens, token);
+	l->back = add_tokens(l->back, back);
+}
+
+void
+ratelimit_lease_refused(struct ratelimit_lease *l, int limit,
+    const struct ratelimit_info *ri, int64_t now_ms)
+{
+	adopt_limit(l, limit);
+	l->refusal = *ri;
+	l->refused_ms = now_ms;
+	l->refused_until_ms = now_ms + (ri->retry_ms > 0 ? ri->retry_ms : 1);
+}
+
+void
+ratelimit_refused_by_org(int cl, const struct ratelimit_take *ct,
+    const struct ratelimit_take *ot, struct ratelimit_info *ri)
+{
+	*ri = ot->refusal;
+	ri->present = 1;
+	ri->allowed = 0;
+	ri->cred_limit = cl;
+	/* A token ct took was given back. */
+	ri->cred_remaining = ct->taken ? add_tokens(ct->remaining, 1) :
+	    ct->remaining;
+	ri->cred_reset_ms = ct->reset_ms;
 }
 
 void
@@ -153,4 +254,30 @@ ratelimit_decide(int cl, const struct ratelimit_take *ct, int ol,
 	    (int)g->org_remaining + (int)(g->org_granted > 0 ?
 	    g->org_granted - ri->allowed : 0);
 	ri->org_reset_ms = ot->taken ? ot->reset_ms : (int)g->org_reset_ms;
+}
+
+int
+ratelimit_local(int64_t *tat_ms, int limit, int64_t now_ms, int spend,
+    int *retry_ms)
+{
+	int64_t t, tau, tat;
+
+	if (limit < 1) {
+		limit = 1;
+	}
+	t = (int64_t)RATELIMIT_WINDOW_S * 1000 / limit;
+	if (t < 1) {
+		t = 1;
+	}
+	tau = (int64_t)RATELIMIT_WINDOW_S * 1000 - t;
+	tat = *tat_ms > now_ms ? *tat_ms : now_ms;
+	if (tat - tau > now_ms) {
+		*retry_ms = (int)(tat - tau - now_ms);
+		return 0;
+	}
+	if (spend) {
+		*tat_ms = tat + t;
+	}
+	*retry_ms = 0;
+	return 1;
 }

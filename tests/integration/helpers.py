@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import zlib
 
 import psycopg2
 import pytest
@@ -276,6 +277,25 @@ def make_key(client, cred=None, perms=("*",), headers=None, **fields):
     r = client.post("/v1/api-keys", body, token=cred, headers=headers)
     assert r.status == 201, r
     return r.json
+
+
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def b62(n, width):
+    """n in base 62, width digits (the key checksum's alphabet)."""
+    out = ""
+    for _ in range(width):
+        out = B62[n % 62] + out
+        n //= 62
+    return out
+
+
+def well_formed_key(mode="live", prefix="lk"):
+    """A key with a valid checksum that latchkey never issued."""
+    body = "%s_%s_%s" % (prefix, mode,
+                         "".join(secrets.choice(B62) for _ in range(22)))
+    return body + b62(zlib.crc32(body.encode()), 6)
 
 
 def me(client, key, how="bearer"):

@@ -1,29 +1,10 @@
 """API keys: lifecycle, transports, errors, modes, rolls, creator rules."""
 import secrets
-import zlib
 
 import pytest
 
 from helpers import (add_user, assert_error, ctl, eventually_status,
-                     make_key, me, query, unique_email)
-
-B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def b62(n, width):
-    out = ""
-    for _ in range(width):
-        out = B62[n % 62] + out
-        n //= 62
-    return out
-
-
-def well_formed_key(mode="live", prefix="lk"):
-    """A key with a valid checksum that latchkey never issued."""
-    body = "%s_%s_%s" % (prefix, mode,
-                         "".join(secrets.choice(B62) for _ in range(22)))
-    return body + b62(zlib.crc32(body.encode()), 6)
-
+                     make_key, me, query, unique_email, well_formed_key)
 
 def test_the_whole_lifecycle(client, db):
     s = client.signup()

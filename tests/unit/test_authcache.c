@@ -1,5 +1,6 @@
 /*
- * test_authcache.c: the shared identity cache and rate-limit leases.
+ * test_authcache.c: the shared identity cache, the unknown-key cache,
+ * rate-limit leases and remembered refusals.
  */
 #include "config.h"
 
@@ -125,31 +126,77 @@ Test(authcache, spends_leased_tokens_then_asks_for_a_lease)
 	cr_assert_eq(t.chunk, 2);
 }
 
-Test(authcache, caps_the_lease_at_a_tenth_of_the_limit)
+Test(authcache, caps_the_lease_at_a_two_hundredth_of_the_limit)
 {
 	struct ratelimit_take t;
 	int i;
 
 	/* Every lease spent at once: the size doubles up to the cap. */
 	for (i = 0; i < 10; i++) {
-		authcache_take(c, "key:cap", 60, 1000 + i, &t);
+		authcache_take(c, "key:cap", 6000, 1000 + i, &t);
 		cr_assert_eq(t.taken, 0);
-		authcache_leased(c, "key:cap", 60, t.chunk, t.chunk, 0, 0,
+		authcache_leased(c, "key:cap", 6000, t.chunk, t.chunk, 0, 0,
 		    1000 + i);
 	}
-	cr_assert_eq(t.chunk, 6);
+	cr_assert_eq(t.chunk, 30);
 }
 
-Test(authcache, voids_a_lease_after_a_second_or_a_new_limit)
+Test(authcache, owes_back_a_lease_after_a_second_and_drops_it_for_a_new_limit)
 {
 	struct ratelimit_take t;
 
 	authcache_leased(c, "key:old", 600, 10, 1, 0, 0, 1000);
 	authcache_take(c, "key:old", 600, 2000, &t);
 	cr_assert_eq(t.taken, 0);
+	cr_assert_eq(t.back, 9);
 	authcache_leased(c, "key:lim", 600, 10, 1, 0, 0, 1000);
 	authcache_take(c, "key:lim", 5, 1001, &t);
 	cr_assert_eq(t.taken, 0);
+	cr_assert_eq(t.back, 0);
+}
+
+Test(authcache, answers_a_refused_bucket_from_memory_until_its_retry_time)
+{
+	struct ratelimit_info ri = { 1, 0, 60, 0, 4000, 1000, 500, 600,
+	    3000 };
+	struct ratelimit_take t;
+
+	authcache_leased(c, "key:r", 60, 0, 0, 0, 4000, 1000);
+	authcache_refused(c, "key:r", 60, &ri, 1000);
+	authcache_take(c, "key:r", 60, 2000, &t);
+	cr_assert_eq(t.taken, 0);
+	cr_assert_eq(t.refused, 1);
+	cr_assert_eq(t.refusal.retry_ms, 2000);
+	cr_assert_eq(t.refusal.cred_reset_ms, 3000);
+	authcache_take(c, "key:r", 60, 4000, &t);
+	cr_assert_eq(t.refused, 0);
+}
+
+Test(authcache, remembers_unknown_keys_until_a_flush)
+{
+	unsigned char a[AUTHCACHE_ID_LEN], b[AUTHCACHE_ID_LEN];
+
+	id_of(a, 7);
+	id_of(b, 8);
+	cr_assert_eq(authcache_unknown(c, a, 1000), 0);
+	authcache_put_unknown(c, a, authcache_epoch(c), 1000);
+	cr_assert_eq(authcache_unknown(c, a, 1001), 1);
+	cr_assert_eq(authcache_unknown(c, b, 1001), 0);
+	cr_assert_eq(authcache_unknown(c, a, 1000 + AUTH_UNKNOWN_TTL_MS - 1),
+	    1);
+	authcache_flush(c);
+	cr_assert_eq(authcache_unknown(c, a, 1002), 0);
+}
+
+Test(authcache, does_not_remember_an_unknown_key_overtaken_by_a_flush)
+{
+	unsigned char a[AUTHCACHE_ID_LEN];
+	uint64_t epoch = authcache_epoch(c);
+
+	id_of(a, 9);
+	authcache_flush(c);
+	authcache_put_unknown(c, a, epoch, 1000);
+	cr_assert_eq(authcache_unknown(c, a, 1001), 0);
 }
 
 Test(authcache, gives_back_an_untaken_token)
@@ -161,7 +208,27 @@ Test(authcache, gives_back_an_untaken_token)
 	cr_assert_eq(t.taken, 1);
 	authcache_take(c, "org:y", 600, 1002, &t);
 	cr_assert_eq(t.taken, 0);
-	authcache_untake(c, "org:y");
+	authcache_giveback(c, "org:y", 1, 0);
 	authcache_take(c, "org:y", 600, 1003, &t);
 	cr_assert_eq(t.taken, 1);
+}
+
+Test(authcache, counts_unknown_keys_per_client_address)
+{
+	int k, retry;
+
+	/* Looking at an address never seen stores nothing and allows. */
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 1000, 0,
+	    &retry), 1);
+	for (k = 0; k < 3; k++) {
+		cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 1000, 1,
+		    &retry), 1);
+	}
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 1000, 0,
+	    &retry), 0);
+	cr_assert_eq(retry, 20000);
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.2", 3, 1000, 0,
+	    &retry), 1);
+	cr_assert_eq(authcache_addr_unknown(c, "192.0.2.1", 3, 21000, 0,
+	    &retry), 1);
 }
