@@ -26,6 +26,7 @@
 
 struct db {
 	char		*conninfo;
+	enum db_prepare	 prepare;
 	PGconn		*conn;
 	int64_t		 retry_at_ms;	/* no connect attempt before this */
 	int		 backoff_ms;
@@ -46,7 +47,7 @@ static const struct db_stmt set_scope = {
 };
 
 struct db *
-db_new(const char *conninfo)
+db_new(const char *conninfo, enum db_prepare prepare)
 {
 	struct db *db;
 
@@ -57,6 +58,7 @@ db_new(const char *conninfo)
 		free(db);
 		return NULL;
 	}
+	db->prepare = prepare;
 	db->backoff_ms = BACKOFF_MIN_MS;
 	return db;
 }
@@ -257,11 +259,19 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 	if ((e = db_connect(db)) != LK_OK) {
 		return e;
 	}
-	if (!is_prepared(db, st) && (e = prepare(db, st)) != LK_OK) {
-		return e;
+	if (db->prepare == DB_UNPREPARED) {
+		/* The unnamed statement: Parse, Bind and Execute in one
+		 * round trip, nothing left behind for the next client of a
+		 * pooled server connection. */
+		r = PQexecParams(db->conn, st->sql, st->nparams, NULL, params,
+		    NULL, NULL, 0);
+	} else {
+		if (!is_prepared(db, st) && (e = prepare(db, st)) != LK_OK) {
+			return e;
+		}
+		r = PQexecPrepared(db->conn, st->name, st->nparams, params,
+		    NULL, NULL, 0);
 	}
-	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL,
-	    NULL, 0);
 	s = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
 		e = classify(db, r, st->name);
