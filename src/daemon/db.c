@@ -101,9 +101,9 @@ lost(struct db *db)
 enum lk_err
 db_connect(struct db *db)
 {
-	static const char *const keys[] = { "dbname", "connect_timeout",
-	    "application_name", NULL };
-	const char *vals[] = { db->conninfo, CONNECT_TIMEOUT_S, "latchkeyd",
+	static const char *const keys[] = { "connect_timeout",
+	    "fallback_application_name", "dbname", NULL };
+	const char *vals[] = { CONNECT_TIMEOUT_S, "latchkeyd", db->conninfo,
 	    NULL };
 
 	if (db->conn != NULL) {
@@ -115,8 +115,10 @@ db_connect(struct db *db)
 	if (sys_mono_ms() < db->retry_at_ms) {
 		return LK_EUNAVAIL;
 	}
-	/* expand_dbname lets dbname carry a whole conninfo or URI, and the
-	 * keys after it fill in what the conninfo leaves out. */
+	/* expand_dbname lets dbname carry a whole conninfo or URI.  libpq
+	 * lets a later key win, so dbname comes last: the keys before it
+	 * are defaults the conninfo may override (connect_timeout; an
+	 * application_name naming the host in pg_stat_activity). */
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection failed: %s", db->conn != NULL ?
