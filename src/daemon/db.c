@@ -218,6 +218,21 @@ classify(struct db *db, PGresult *r, const char *what)
 		    PQresultErrorMessage(r));
 		return LK_EDENIED;
 	}
+	if ((strcmp(state, "26000") == 0 || strcmp(state, "42P05") == 0) &&
+	    db->prepare == DB_PREPARED) {
+		/*
+		 * A statement prepared on this connection is missing, or one
+		 * not yet prepared exists: the server connection changed
+		 * under us, which only a transaction pooler does.  Stop
+		 * preparing rather than fail every call; say so loudly.
+		 */
+		log_err("%s: %s; database_url looks like a transaction "
+		    "pooler: sending statements unprepared from now on "
+		    "(set database_prepare = off)", what,
+		    PQresultErrorMessage(r));
+		db->prepare = DB_UNPREPARED;
+		return LK_EDB;
+	}
 	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
 	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0) {
 		log_warn("%s: database unavailable (%s)", what, state);
@@ -257,6 +272,7 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 	ExecStatusType s;
 	PGresult *r;
 	enum lk_err e;
+	enum db_prepare was = db->prepare;
 
 	if ((e = db_connect(db)) != LK_OK) {
 		return e;
@@ -269,6 +285,9 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 		    NULL, NULL, 0);
 	} else {
 		if (!is_prepared(db, st) && (e = prepare(db, st)) != LK_OK) {
+			if (was != db->prepare && !db->in_tx) {
+				return db_exec(db, st, params, out);
+			}
 			return e;
 		}
 		r = PQexecPrepared(db->conn, st->name, st->nparams, params,
@@ -278,6 +297,11 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
 		e = classify(db, r, st->name);
 		PQclear(r);
+		if (was != db->prepare && !db->in_tx) {
+			/* Switched to unprepared (once per handle): nothing
+			 * was done, so run it again that way. */
+			return db_exec(db, st, params, out);
+		}
 		return e;
 	}
 	if (out != NULL) {

@@ -109,6 +109,10 @@ class PgBouncer:
                 "listen_port = %d" % self.port,
                 "unix_socket_dir =",
                 "pool_mode = transaction",
+                # Server connections in turn rather than the last used:
+                # consecutive transactions of one client land on
+                # different ones, so state kept across them shows.
+                "server_round_robin = 1",
                 "default_pool_size = %d" % POOL_SIZE,
                 "max_client_conn = 100",
                 # The stack's PostgreSQL trusts its unix socket; PgBouncer
@@ -501,6 +505,57 @@ def test_history_rows_from_both_hosts_none_lost(hosts, db):
     assert set(per_id.values()) == {1}, [
         i for i, n in per_id.items() if n != 1][:10]
     assert all(r[1] == 200 for r in rows)
+
+
+def test_a_host_that_prepares_through_pgbouncer_stops_preparing(hosts, db):
+    # Misconfigured (database_prepare = on through a transaction pooler):
+    # a statement prepared on one server connection is missing on the
+    # next.  Each of the host's connections notices once, says what to
+    # set, and sends statements unprepared from then on: at most one
+    # failed request per worker (its transaction was lost), then none.
+    s, k = live_key(hosts.both, db)
+    settings = host_settings("p", hosts.pgbouncer.port, hosts.direct_url)
+    settings["database_prepare"] = "on"
+    with Host("p", settings) as p:
+        got = []
+        for _ in range(4):
+            got += burst_fcgi(p, k["key"], 50)
+        failed = [r for r in got if r.status != 200]
+        assert len(failed) <= WORKERS, failed
+        assert all(r.code == "internal_error" for r in failed), failed
+        assert all(r.status == 200 for r in got[-50:])
+        p.log.flush()
+        switched = log_lines(p, "sending statements unprepared")
+        # Noticed (two workers at once over PgBouncer's round robin put
+        # consecutive statements on different server connections), and
+        # by each process (workers and writer) at most once.
+        assert 1 <= len(switched) <= WORKERS + 1, switched
+        assert all("set database_prepare = off" in ln for ln in switched)
+
+
+def burst_fcgi(daemon, key, n):
+    """n GET /v1/me with key straight to daemon (FastCGI), from WORKERS
+    threads at once, so that its workers' statements interleave on
+    PgBouncer's server connections; the answers."""
+    out, lock = [], threading.Lock()
+
+    def run(count):
+        for _ in range(count):
+            r = daemon.request("GET", "/v1/me", headers={"X-API-Key": key})
+            with lock:
+                out.append(r)
+    threads = [threading.Thread(target=run, args=(n // WORKERS,))
+               for _ in range(WORKERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def log_lines(daemon, text):
+    with open(os.path.join(daemon.dir.name, "latchkeyd.log")) as f:
+        return [ln for ln in f if text in ln]
 
 
 class Load:
