@@ -246,7 +246,11 @@ class Host(Daemon):
 
     def __enter__(self):
         super().__enter__()
-        self.remember_children()
+        try:
+            self.remember_children()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def remember_children(self):
