@@ -112,7 +112,8 @@ app_worker_init(struct app_worker *w, const struct lk_config *cfg)
 		app_worker_free(w);
 		return e;
 	}
-	if ((w->db = db_new(cfg->database_url)) == NULL ||
+	if ((w->db = db_new(cfg->database_url, cfg->database_prepare ?
+	    DB_PREPARED : DB_UNPREPARED)) == NULL ||
 	    (w->arena = arena_new(APP_ARENA_LIMIT)) == NULL) {
 		app_worker_free(w);
 		return LK_ENOMEM;

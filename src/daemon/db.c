@@ -26,6 +26,7 @@
 
 struct db {
 	char		*conninfo;
+	enum db_prepare	 prepare;
 	PGconn		*conn;
 	int64_t		 retry_at_ms;	/* no connect attempt before this */
 	int		 backoff_ms;
@@ -46,7 +47,7 @@ static const struct db_stmt set_scope = {
 };
 
 struct db *
-db_new(const char *conninfo)
+db_new(const char *conninfo, enum db_prepare prepare)
 {
 	struct db *db;
 
@@ -57,6 +58,7 @@ db_new(const char *conninfo)
 		free(db);
 		return NULL;
 	}
+	db->prepare = prepare;
 	db->backoff_ms = BACKOFF_MIN_MS;
 	return db;
 }
@@ -99,9 +101,9 @@ lost(struct db *db)
 enum lk_err
 db_connect(struct db *db)
 {
-	static const char *const keys[] = { "dbname", "connect_timeout",
-	    "application_name", NULL };
-	const char *vals[] = { db->conninfo, CONNECT_TIMEOUT_S, "latchkeyd",
+	static const char *const keys[] = { "connect_timeout",
+	    "fallback_application_name", "dbname", NULL };
+	const char *vals[] = { CONNECT_TIMEOUT_S, "latchkeyd", db->conninfo,
 	    NULL };
 
 	if (db->conn != NULL) {
@@ -113,8 +115,10 @@ db_connect(struct db *db)
 	if (sys_mono_ms() < db->retry_at_ms) {
 		return LK_EUNAVAIL;
 	}
-	/* expand_dbname lets dbname carry a whole conninfo or URI, and the
-	 * keys after it fill in what the conninfo leaves out. */
+	/* expand_dbname lets dbname carry a whole conninfo or URI.  libpq
+	 * lets a later key win, so dbname comes last: the keys before it
+	 * are defaults the conninfo may override (connect_timeout; an
+	 * application_name naming the host in pg_stat_activity). */
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection failed: %s", db->conn != NULL ?
@@ -214,6 +218,21 @@ classify(struct db *db, PGresult *r, const char *what)
 		    PQresultErrorMessage(r));
 		return LK_EDENIED;
 	}
+	if ((strcmp(state, "26000") == 0 || strcmp(state, "42P05") == 0) &&
+	    db->prepare == DB_PREPARED) {
+		/*
+		 * A statement prepared on this connection is missing, or one
+		 * not yet prepared exists: the server connection changed
+		 * under us, which only a transaction pooler does.  Stop
+		 * preparing rather than fail every call; say so loudly.
+		 */
+		log_err("%s: %s; database_url looks like a transaction "
+		    "pooler: sending statements unprepared from now on "
+		    "(set database_prepare = off)", what,
+		    PQresultErrorMessage(r));
+		db->prepare = DB_UNPREPARED;
+		return LK_EDB;
+	}
 	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
 	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0) {
 		log_warn("%s: database unavailable (%s)", what, state);
@@ -253,19 +272,36 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 	ExecStatusType s;
 	PGresult *r;
 	enum lk_err e;
+	enum db_prepare was = db->prepare;
 
 	if ((e = db_connect(db)) != LK_OK) {
 		return e;
 	}
-	if (!is_prepared(db, st) && (e = prepare(db, st)) != LK_OK) {
-		return e;
+	if (db->prepare == DB_UNPREPARED) {
+		/* The unnamed statement: Parse, Bind and Execute in one
+		 * round trip, nothing left behind for the next client of a
+		 * pooled server connection. */
+		r = PQexecParams(db->conn, st->sql, st->nparams, NULL, params,
+		    NULL, NULL, 0);
+	} else {
+		if (!is_prepared(db, st) && (e = prepare(db, st)) != LK_OK) {
+			if (was != db->prepare && !db->in_tx) {
+				return db_exec(db, st, params, out);
+			}
+			return e;
+		}
+		r = PQexecPrepared(db->conn, st->name, st->nparams, params,
+		    NULL, NULL, 0);
 	}
-	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL,
-	    NULL, 0);
 	s = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
 		e = classify(db, r, st->name);
 		PQclear(r);
+		if (was != db->prepare && !db->in_tx) {
+			/* Switched to unprepared (once per handle): nothing
+			 * was done, so run it again that way. */
+			return db_exec(db, st, params, out);
+		}
 		return e;
 	}
 	if (out != NULL) {

@@ -6,9 +6,14 @@
  * with exponential back-off; while it is down every call fails fast with
  * LK_EUNAVAIL (the caller answers 503) and the worker stays up.
  * Statements are static tables of SQL with $n parameters, prepared on a
- * connection the first time they are used there.  Org-scoped work runs in
- * a transaction that sets latchkey.org_id (and latchkey.mode) with
- * set_config(..., true), which row-level security reads.
+ * connection the first time they are used there, or, behind a pooler
+ * that cannot carry prepared statements (PgBouncer 1.18 in transaction
+ * mode), sent whole with each call (DB_UNPREPARED).  Org-scoped work runs
+ * in a transaction that sets latchkey.org_id (and latchkey.mode) with
+ * set_config(..., true), which row-level security reads.  No session
+ * state outlives a transaction, so consecutive transactions may run on
+ * different server connections; only a LISTEN session (db_command())
+ * needs a connection of its own, made directly to PostgreSQL.
  */
 #ifndef LK_DB_H
 #define LK_DB_H
@@ -34,9 +39,16 @@ struct db_stmt {
 	int		 nparams;
 };
 
+/* How statements travel (config: database_prepare). */
+enum db_prepare {
+	DB_PREPARED,	/* PQprepare once per connection, then by name */
+	DB_UNPREPARED	/* PQexecParams: parsed at every call, no state
+			 * left on the server connection */
+};
+
 /* Creates an unconnected handle; caller frees with db_free().  NULL on
  * allocation failure. */
-struct db	*db_new(const char *conninfo);
+struct db	*db_new(const char *conninfo, enum db_prepare);
 void		 db_free(struct db *);
 
 /* Connects now unless connected or backing off.  Errors: LK_EUNAVAIL. */

@@ -273,13 +273,25 @@ writer_main(const struct lk_config *cfg, int listen_fd)
 static pid_t
 spawn(const struct lk_config *cfg, int listen_fd, int writer)
 {
-	pid_t pid;
+	pid_t pid, master = getpid();
 
 	if ((pid = fork()) == -1) {
 		log_err("fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		/*
+		 * A master killed outright (SIGKILL, the OOM killer) stops its
+		 * children as SIGTERM would: orphaned workers would keep the
+		 * listening socket open, so the web server would not fail over
+		 * to another host and a new master could not bind it.  SIGTERM
+		 * is blocked until the accept loop, so a request in flight
+		 * still finishes, and the writer writes what was published.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1 ||
+		    getppid() != master) {
+			_exit(1);	/* the master died before prctl */
+		}
 		if (writer) {
 			writer_main(cfg, listen_fd);
 		}

@@ -468,19 +468,39 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 	struct batch *rows = NULL, *events = NULL;
 	struct pollfd pfd[2];
 	uint64_t gen = 0, v, stop_head = 0;
-	struct db *db;
+	struct db *db, *lsn = NULL;
 	int64_t first = 0, retry_at = 0, now;
 	int backoff = RETRY_MIN_MS, stopping_tries = 0, timeout, more = 0;
 	int stopping = 0;
 	enum lk_err e;
 
-	if ((db = db_new(cfg->database_url)) == NULL ||
+	/*
+	 * LISTEN needs a session of its own: through a transaction pooler
+	 * it would land on whichever server connection is free and hear
+	 * nothing.  listen_database_url, when set, goes straight to
+	 * PostgreSQL; otherwise the writer's connection listens too.
+	 */
+	if ((db = db_new(cfg->database_url, cfg->database_prepare ?
+	    DB_PREPARED : DB_UNPREPARED)) == NULL ||
+	    (cfg->listen_database_url[0] != '\0' &&
+	    (lsn = db_new(cfg->listen_database_url, DB_PREPARED)) == NULL) ||
 	    (rows = calloc(1, sizeof(*rows))) == NULL ||
 	    (events = calloc(1, sizeof(*events))) == NULL) {
 		log_err("request-log writer: out of memory");
 		free(rows);
+		db_free(lsn);
 		db_free(db);
 		return;
+	}
+	if (lsn == NULL) {
+		lsn = db;
+		if (!cfg->database_prepare && cache != NULL) {
+			log_warn("database_prepare = off without "
+			    "listen_database_url: if database_url is a "
+			    "transaction pooler, other hosts' changes reach "
+			    "this host's cache only by expiry "
+			    "(auth_cache_ttl_ms)");
+		}
 	}
 	rows->st = &append_requests;
 	rows->what = "request";
@@ -492,7 +512,7 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		goto done;
 	}
 	for (;;) {
-		listen_auth(db, &gen, cache);
+		listen_auth(lsn, &gen, cache);
 		now = sys_mono_ms();
 		if (*stop && !stopping) {
 			/* What was published by now is this writer's to
@@ -550,7 +570,7 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		}
 		pfd[0].fd = r->doorbell;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = cache != NULL ? db_socket(db) : -1;
+		pfd[1].fd = cache != NULL ? db_socket(lsn) : -1;
 		pfd[1].events = POLLIN;
 		if (pfd[1].fd >= 0 && timeout > REQLOG_FLUSH_MS) {
 			timeout = REQLOG_FLUSH_MS;	/* bounds a lost
@@ -570,5 +590,8 @@ done:
 	buf_free(&events->json);
 	free(rows);
 	free(events);
+	if (lsn != db) {
+		db_free(lsn);
+	}
 	db_free(db);
 }

@@ -57,6 +57,7 @@ config_defaults(struct lk_config *c)
 	c->listen_mode = 0660;
 	c->workers = 0;
 	c->shutdown_timeout = 10;
+	c->database_prepare = 1;
 	c->jwt_ttl = 86400;
 	c->jwt_leeway = 60;
 	c->bcrypt_cost = PASSWORD_COST_DEFAULT;
@@ -344,6 +345,8 @@ static const struct key keys[] = {
 	{ "shutdown_timeout", INT(shutdown_timeout, 1, SHUTDOWN_MAX,
 	    " seconds") },
 	{ "database_url", TEXT(database_url) },
+	{ "database_prepare", CHOICE(database_prepare, "off", "on", 1) },
+	{ "listen_database_url", TEXT(listen_database_url) },
 	{ "mount_prefix", CUSTOM(set_prefix_msg) },
 	{ "jwt_secret", SECRET(jwt_secret) },
 	{ "jwt_secret_previous", SECRET(jwt_secret_previous) },
@@ -513,6 +516,7 @@ config_apply_env(struct lk_config *c, const char *(*getenv_fn)(const char *),
 		{ "LK_JWT_SECRET", "jwt_secret" },
 		{ "LK_JWT_SECRET_PREVIOUS", "jwt_secret_previous" },
 		{ "LK_DATABASE_URL", "database_url" },
+		{ "LK_LISTEN_DATABASE_URL", "listen_database_url" },
 	};
 	char msg[CONFIG_ERR_MAX];
 	const char *v;
@@ -644,4 +648,6 @@ config_wipe(struct lk_config *c)
 	OPENSSL_cleanse(c->jwt_secret, sizeof(c->jwt_secret));
 	OPENSSL_cleanse(c->jwt_secret_previous, sizeof(c->jwt_secret_previous));
 	OPENSSL_cleanse(c->database_url, sizeof(c->database_url));
+	OPENSSL_cleanse(c->listen_database_url,
+	    sizeof(c->listen_database_url));
 }

@@ -43,6 +43,11 @@ struct lk_config {
 	int	 workers;		/* 0: 2 x cores, resolved at start */
 	int	 shutdown_timeout;	/* seconds */
 	char	 database_url[CONFIG_VALUE_MAX + 1];
+	/* 0: statements sent whole each time (a transaction pooler). */
+	int	 database_prepare;
+	/* The writer's LISTEN session, direct to PostgreSQL; "": the
+	 * writer's own database_url connection. */
+	char	 listen_database_url[CONFIG_VALUE_MAX + 1];
 	char	 mount_prefix[256];	/* "" for "/", else "/x" w/o slash */
 	char	 jwt_secret[CONFIG_SECRET_MAX + 1];
 	char	 jwt_secret_previous[CONFIG_SECRET_MAX + 1];
@@ -80,8 +85,8 @@ enum lk_err	config_parse(struct lk_config *, const char *text, size_t len,
 		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
 
 /*
- * Applies LK_JWT_SECRET, LK_JWT_SECRET_PREVIOUS and LK_DATABASE_URL as
- * returned by getenv_fn (getenv in production, a table in tests).
+ * Applies LK_JWT_SECRET, LK_JWT_SECRET_PREVIOUS, LK_DATABASE_URL and
+ * LK_LISTEN_DATABASE_URL as returned by getenv_fn (getenv in production, a table in tests).
  */
 enum lk_err	config_apply_env(struct lk_config *,
 		    const char *(*getenv_fn)(const char *),

@@ -34,6 +34,8 @@ Test(config, defaults_are_documented_values)
 	cr_expect_eq(c.workers, 0);
 	cr_expect_eq(c.shutdown_timeout, 10);
 	cr_expect_str_eq(c.database_url, "");
+	cr_expect_eq(c.database_prepare, 1);
+	cr_expect_str_eq(c.listen_database_url, "");
 	cr_expect_str_eq(c.mount_prefix, "");
 	cr_expect_str_eq(c.jwt_secret, "");
 	cr_expect_str_eq(c.jwt_secret_previous, "");
@@ -365,6 +367,9 @@ static const struct str_key {
 } str_keys[] = {
 	{ "database_url", offsetof(struct lk_config, database_url),
 	    CONFIG_VALUE_MAX + 1 },
+	{ "listen_database_url",
+	    offsetof(struct lk_config, listen_database_url),
+	    CONFIG_VALUE_MAX + 1 },
 	{ "jwt_secret", offsetof(struct lk_config, jwt_secret),
 	    CONFIG_SECRET_MAX + 1 },
 	{ "jwt_secret_previous",
@@ -608,6 +613,37 @@ Test(config, a_nul_byte_is_refused)
 }
 
 /* The fake environment of the env tests. */
+Test(config, database_prepare_is_on_or_off_and_nothing_else)
+{
+	static const struct {
+		const char	*text;
+		enum lk_err	 want;
+		int		 prepare;
+	} cases[] = {
+		{ "database_prepare = on", LK_OK, 1 },
+		{ "database_prepare = off", LK_OK, 0 },
+		{ "database_prepare = Off", LK_EINVAL, 0 },
+		{ "database_prepare = no", LK_EINVAL, 0 },
+		{ "database_prepare = pgbouncer", LK_EINVAL, 0 },
+		{ "database_prepare =", LK_EINVAL, 0 },
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_expect_eq(parse(&c, cases[i].text, err), cases[i].want,
+		    "%s", cases[i].text);
+		if (cases[i].want == LK_OK) {
+			cr_expect_eq(c.database_prepare, cases[i].prepare,
+			    "%s", cases[i].text);
+		} else {
+			cr_expect_str_eq(err, "line 1: database_prepare: "
+			    "expected off or on");
+		}
+	}
+}
+
 Test(config, signup_is_open_and_throttled_at_ten_by_default)
 {
 	struct lk_config c;

@@ -41,6 +41,7 @@ Test(config, the_environment_wins_over_the_file)
 		"LK_JWT_SECRET", "env-secret-env-secret-env-secret-0",
 		"LK_JWT_SECRET_PREVIOUS", "env-previous-env-previous-env-prev",
 		"LK_DATABASE_URL", "dbname=fromenv",
+		"LK_LISTEN_DATABASE_URL", "dbname=listenenv",
 		"LK_WORKERS", "9",	/* not an override: ignored */
 		NULL,
 	};
@@ -49,6 +50,7 @@ Test(config, the_environment_wins_over_the_file)
 
 	cr_assert_eq(parse(&c, "jwt_secret = file\n"
 	    "jwt_secret_previous = file\ndatabase_url = dbname=file\n"
+	    "listen_database_url = dbname=listenfile\n"
 	    "workers = 2\n", err), LK_OK);
 	fake_env = env;
 	cr_assert_eq(config_apply_env(&c, fake_getenv, err), LK_OK, "%s",
@@ -57,6 +59,7 @@ Test(config, the_environment_wins_over_the_file)
 	cr_expect_str_eq(c.jwt_secret_previous,
 	    "env-previous-env-previous-env-prev");
 	cr_expect_str_eq(c.database_url, "dbname=fromenv");
+	cr_expect_str_eq(c.listen_database_url, "dbname=listenenv");
 	cr_expect_eq(c.workers, 2);
 }
 
@@ -168,11 +171,13 @@ Test(config, wipe_clears_the_secrets)
 
 	valid(&c);
 	memset(c.jwt_secret_previous, 'p', 40);
+	memset(c.listen_database_url, 'l', 40);
 	config_wipe(&c);
 	cr_expect_eq(c.jwt_secret[0], '\0');
 	cr_expect_eq(c.jwt_secret[31], '\0');
 	cr_expect_eq(c.jwt_secret_previous[39], '\0');
 	cr_expect_eq(c.database_url[0], '\0');
+	cr_expect_eq(c.listen_database_url[39], '\0');
 }
 
 /* Writes len bytes of text to a new temporary file; returns its path. */
@@ -197,6 +202,7 @@ clear_env(void)
 	cr_assert_eq(unsetenv("LK_JWT_SECRET"), 0);
 	cr_assert_eq(unsetenv("LK_JWT_SECRET_PREVIOUS"), 0);
 	cr_assert_eq(unsetenv("LK_DATABASE_URL"), 0);
+	cr_assert_eq(unsetenv("LK_LISTEN_DATABASE_URL"), 0);
 }
 
 #define GOOD_FILE \
