@@ -483,15 +483,9 @@ def test_a_limit_holds_across_both_hosts(hosts, db):
     # at the hosts.
     assert leased <= admitted * (1 + TOLERANCE), figures
     assert passed <= admitted * (1 + TOLERANCE), figures
-    # Nor in its disfavour.  KNOWN FAILURE (lease loss, being fixed on
-    # another branch): the bucket hands out the limit exactly, but
-    # tokens leased to a host's workers and not spent by them die, so
-    # the caller gets fewer; the same on a single host without
-    # PgBouncer.  Only that case is an expected failure.
-    if passed < admitted * (1 - TOLERANCE):
-        if leased >= admitted * (1 - TOLERANCE):
-            pytest.xfail("lease loss (leases not yet exact): " + figures)
-        pytest.fail("the shared bucket itself fell short: " + figures)
+    # Nor in its disfavour: tokens leased to a host and not spent are
+    # given back (latchkey.rate_spend), so the caller gets the limit.
+    assert passed >= admitted * (1 - TOLERANCE), figures
 
 
 def test_history_rows_from_both_hosts_none_lost(hosts, db):
