@@ -50,4 +50,9 @@
 #define PERM_NAME_MAX		100
 #define PERM_SET_MAX		64
 
+/* Rate limits in requests per minute: a plan's rates, an org's or a
+ * key's own limit (PostgreSQL integer columns, > 0). */
+#define RATE_PER_MIN_MIN	1
+#define RATE_PER_MIN_MAX	1000000000
+
 #endif
