@@ -32,7 +32,7 @@ static const char sql_plan_add[] =
 static const char sql_plan_list[] =
     "SELECT p.id, p.name, p.key_rate_per_min, p.org_rate_per_min, "
     "(SELECT count(*) FROM latchkey.orgs o WHERE o.plan_id = p.id) "
-    "FROM latchkey.plans p ORDER BY p.id";
+    "FROM latchkey.plans p ORDER BY p.id COLLATE \"C\"";
 enum { LIST_ID, LIST_NAME, LIST_KEY_RATE, LIST_ORG_RATE, LIST_ORGS };
 /* The orgs on the plan, locked as op_org_find() locks one. */
 static const char sql_plan_lock_orgs[] =
