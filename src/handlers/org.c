@@ -10,12 +10,12 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "app.h"
 #include "db.h"
 #include "handlers/handlers.h"
-#include "lk_limits.h"
 #include "util.h"
 
 static const struct db_stmt org_get = {
@@ -36,16 +36,14 @@ org_add_rate(json_object *o, const char *key, const char *v)
 {
 	long n;
 
-	if (v == NULL) {
+	/* The columns are PostgreSQL integers: a parse cannot fail but for
+	 * a broken result, shown as null. */
+	if (v == NULL || util_parse_long(v, strlen(v), 0, LONG_MAX, &n) !=
+	    LK_OK) {
 		jsonx_add(o, key, NULL);
-	} else if (util_parse_long(v, strlen(v), RATE_PER_MIN_MIN,
-	    RATE_PER_MIN_MAX, &n) == LK_OK) {
-		jsonx_add(o, key, json_object_new_int64(n));
-	} else {
-		/* The columns' CHECKs allow any positive integer; one past
-		 * RATE_PER_MIN_MAX was set by hand.  Show it as it is. */
-		jsonx_add(o, key, json_object_new_string(v));
+		return;
 	}
+	jsonx_add(o, key, json_object_new_int64(n));
 }
 
 static json_object *
