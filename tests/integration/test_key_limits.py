@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 
 from helpers import (add_user, assert_error, connect, ctl, eventually,
-                     make_key, query)
+                     make_key, needs_service_key, query, service_headers)
 
 PLAN_KEY_RATE = 60      # the plan `default` (sql/002)
 PLAN_ORG_RATE = 1000
@@ -125,7 +125,9 @@ def test_patch_changes_the_limit_and_the_next_request_gets_it(client, db):
     assert r.json["name"] == k["name"]
     assert stored(db, k["id"]) == (3, None)
     # The patch flushed this host's cache: the very next request.
-    assert cred_quota(client, k["key"]) == 3
+    r = client.get("/v1/me", headers={"X-API-Key": k["key"]})
+    assert policy(r)["cred"] == 3
+    assert r.header("X-RateLimit-Limit") == "3"
     # And the lower limit is enforced: far fewer than 60 pass.
     answers = []
     for _ in range(30):
@@ -225,6 +227,22 @@ def test_a_test_key_sets_limits_of_test_keys_only(client, db):
     assert limits(r.json)[0] == 2
 
 
+@needs_service_key
+def test_a_service_key_is_bound_by_the_cap_too(client, db):
+    s = client.signup()
+    h = service_headers(s["org"]["id"], "live")
+    r = client.post("/v1/api-keys", {"name": "svc", "rate_limit_per_min": 61},
+                    headers=h)
+    assert_error(r, 422, "rate_limit_too_high")
+    r = client.post("/v1/api-keys", {"name": "svc", "rate_limit_per_min": 8},
+                    headers=h)
+    assert r.status == 201, r
+    assert limits(r.json) == (8, 8, PLAN_KEY_RATE, None)
+    r = client.get("/v1/org", headers=h)
+    assert r.status == 200, r
+    assert r.json["id"] == s["org"]["id"]
+
+
 def test_a_viewer_cannot_set_a_limit(client, db):
     s = client.signup()
     k = make_key(client, s["token"], rate_limit_per_min=9)
@@ -289,7 +307,7 @@ def test_the_runtime_role_cannot_exceed_the_cap_nor_set_the_operator_limit(
     assert stored(db, k["id"]) == (60, None)
 
 
-# --- GET /v1/org ----------------------------------------------------------------
+# --- GET /v1/org --------------------------------------------------------------
 
 def test_get_org_shows_the_org_its_plan_and_limits(client, db):
     s = client.signup()
