@@ -10,14 +10,17 @@ Plans are deployment-wide: every test makes its own, under a random
 name, and never touches the plan `default` the other tests rely on.
 """
 import json
+import os
 import re
 import secrets
+import subprocess
+import threading
 import uuid
 
 import pytest
 
-from helpers import (add_user, ctl, eventually, make_key, query,
-                     unique_email)
+from helpers import (add_user, built, clean_env, connect, ctl, eventually,
+                     make_key, owner_url, query, unique_email)
 
 
 def run(*args):
@@ -459,3 +462,105 @@ def test_the_operator_limits_reach_a_login_token_too(db, lighttpd):
         seen.update(policy(lighttpd.get("/v1/me", token=token)))
         return seen == {"cred": 33, "org": 330}
     assert eventually(check), seen
+
+
+# --- an operator change racing an API change ----------------------------------
+
+def waiting_for_a_lock(db, role, application=None):
+    """Whether a backend of role (and application_name) waits for a
+    lock.  pg_locks, not pg_stat_activity's wait_event: the owner role may
+    not read another role's wait events."""
+    return query(db, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity "
+                 "a ON a.pid = l.pid WHERE NOT l.granted AND a.usename = %s "
+                 "AND (%s::text IS NULL OR a.application_name = %s)",
+                 role, application, application)[0][0] > 0
+
+
+def app_transaction(org_id):
+    """A runtime-role connection in a transaction of org_id, live mode:
+    what latchkeyd holds while it judges a key's limit."""
+    conn = connect(os.environ["LK_APP_ROLE"], autocommit=False)
+    with conn.cursor() as cur:
+        cur.execute("SELECT set_config('latchkey.org_id', %s, true), "
+                    "set_config('latchkey.mode', 'live', true)", (org_id,))
+    return conn
+
+
+@pytest.mark.parametrize("command", ["org set-plan", "plan set"])
+def test_latchkeyctl_waits_for_a_limit_being_judged_then_lowers_it(
+        db, lighttpd, command):
+    plan = new_plan(60, 1000)
+    small = new_plan(10, 1000)
+    s = lighttpd.signup()
+    org_id = s["org"]["id"]
+    assert run("org", "set-plan", org_id, plan).returncode == 0
+    k = make_key(lighttpd, s["token"])
+    args = ["org", "set-plan", org_id, small] if command == "org set-plan" \
+        else ["plan", "set", plan, "--key-rate", "10"]
+    app = app_transaction(org_id)
+    proc = None
+    try:
+        with app.cursor() as cur:
+            # As handlers/keys.c does before it reads the cap.
+            cur.execute("SELECT 1 FROM latchkey.orgs WHERE id = %s "
+                        "FOR SHARE", (org_id,))
+            proc = subprocess.Popen(
+                [built("latchkeyctl"), "--database-url", owner_url()] + args,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env=clean_env())
+            assert eventually(lambda: waiting_for_a_lock(
+                db, os.environ["LK_OWNER_ROLE"], "latchkeyctl")), \
+                "latchkeyctl did not wait for the org"
+            # Judged against the plan still in force: 50 is within 60.
+            cur.execute("UPDATE latchkey.api_keys SET "
+                        "rate_limit_per_min = 50 WHERE id = %s", (k["id"],))
+        app.commit()
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "lowered 1 key limit" in out, out
+    finally:
+        app.rollback()
+        app.close()
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert query(db, "SELECT rate_limit_per_min FROM latchkey.api_keys "
+                 "WHERE id = %s", k["id"]) == [(10,)]
+
+
+def test_a_limit_asked_while_latchkeyctl_moves_the_org_is_judged_after(
+        db, lighttpd):
+    small = new_plan(10, 1000)
+    s = lighttpd.signup()
+    org_id = s["org"]["id"]
+    k = make_key(lighttpd, s["token"])
+    op = connect(autocommit=False)
+    answer = []
+    thread = threading.Thread(target=lambda: answer.append(lighttpd.patch(
+        "/v1/api-keys/" + k["id"], {"rate_limit_per_min": 50},
+        token=s["token"])))
+    try:
+        with op.cursor() as cur:
+            # What op_org_find() and org set-plan do, held open.
+            cur.execute("SELECT 1 FROM latchkey.orgs WHERE id = %s "
+                        "FOR NO KEY UPDATE", (org_id,))
+            cur.execute("UPDATE latchkey.orgs SET plan_id = %s "
+                        "WHERE id = %s", (small, org_id))
+            thread.start()
+            assert eventually(lambda: waiting_for_a_lock(
+                db, os.environ["LK_APP_ROLE"])), \
+                "the PATCH did not wait for the org"
+        op.commit()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    finally:
+        op.rollback()
+        op.close()
+        if thread.ident is not None:
+            thread.join(timeout=60)
+    r = answer[0]
+    assert r.status == 422, r
+    assert r.code == "rate_limit_too_high"
+    assert "50 is above 10" in r.json["error"]["message"]
+    assert query(db, "SELECT rate_limit_per_min FROM latchkey.api_keys "
+                 "WHERE id = %s", k["id"]) == [(None,)]
