@@ -60,6 +60,14 @@ set_plan(PGconn *conn, const struct op_org *org, const char *plan)
 	long lowered;
 	int changed;
 
+	if (strcmp(org->plan, plan) == 0) {
+		/* Nothing to change, nothing to record. */
+		if (ctldb_commit(conn, "org set-plan") == -1) {
+			return -1;
+		}
+		ctl_say("org %s is on plan %s already\n", org->id, plan);
+		return 0;
+	}
 	if ((res = ctldb_run(conn, "org set-plan", sql_org_set_plan, 2, params,
 	    PGRES_COMMAND_OK)) == NULL) {
 		return -1;

@@ -254,6 +254,11 @@ def test_org_set_plan_moves_an_org_by_id_or_name(db, lighttpd):
         org_id, name)
     assert query(db, "SELECT plan_id FROM latchkey.orgs WHERE id = %s",
                  org_id) == [("default",)]
+    # Again: nothing to do, nothing recorded.
+    r = run("org", "set-plan", org_id, "default")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "org %s is on plan default already\n" % org_id
+    assert len(operator_events(db, org_id, "org.plan_changed")) == 2
 
 
 def test_org_set_plan_lowers_own_limits_above_the_new_key_rate(db, lighttpd):
