@@ -33,6 +33,9 @@ static const struct opt_def {
 	{ "--months-ahead", OPT_MONTHS_AHEAD, 1 },
 	{ "--public", OPT_PUBLIC, 0 },
 	{ "--direct", OPT_DIRECT, 1 },
+	{ "--key-rate", OPT_KEY_RATE, 1 },
+	{ "--org-rate", OPT_ORG_RATE, 1 },
+	{ "--json", OPT_JSON, 0 },
 	{ "-h", OPT_HELP, 0 },
 	{ "--help", OPT_HELP, 0 },
 };

@@ -1,8 +1,9 @@
 /*
  * main.c: latchkeyctl, the operator's command-line tool: applies the SQL
  * migrations, creates the first org and its owner, edits the permission
- * catalog and the authorizer's routes, prunes the request history and
- * rate-limit state, checks a config file and hashes service keys.
+ * catalog and the authorizer's routes, sets rate-limit plans and the
+ * limits of orgs and keys, prunes the request history and rate-limit
+ * state, checks a config file and hashes service keys.
  *
  * This file is the dispatch: the usage text, the table of commands with
  * the options and arguments each takes, and the exit status (0 success,
@@ -41,6 +42,22 @@ static const char usage_text[] =
 "      credential, --direct TYPE admits direct tokens for resource TYPE\n"
 "  route list\n"
 "  route delete METHOD PATTERN\n"
+"  plan add NAME --key-rate N --org-rate M\n"
+"      add a rate-limit plan: N requests per minute per API key, M per\n"
+"      org (in each mode); NAME is 1 to 32 of a-z, 0-9 and _\n"
+"  plan list [--json]\n"
+"      list the plans, their rates and how many orgs are on each\n"
+"  plan set NAME [--key-rate N] [--org-rate M]\n"
+"      change a plan's rates; key limits above a lower key rate are\n"
+"      lowered to it, unless the operator set them (key set-limit)\n"
+"  org set-plan ORG PLAN\n"
+"      move an org (its id or exact name) to another plan\n"
+"  org set-limit ORG N|default\n"
+"      give an org its own limit per minute, or back to its plan's\n"
+"  key set-limit KEY_ID N|default\n"
+"      set an API key's limit per minute, above or below its plan's: the\n"
+"      org may then lower it and raise it back up to N through the API;\n"
+"      default returns it to its plan's key rate\n"
 "  prune [--older-than DURATION] [--months-ahead N]\n"
 "      create the request-history partitions of this month and the N\n"
 "      months after it (default 3, at most 24), drop the partitions wholly\n"
@@ -81,6 +98,10 @@ static const struct command {
 	    ctl_bootstrap },
 	{ "permission", ARGS_BIT(OPT_DESCRIPTION), 3, ctl_permission },
 	{ "route", ARGS_BIT(OPT_PUBLIC) | ARGS_BIT(OPT_DIRECT), 5, ctl_route },
+	{ "plan", ARGS_BIT(OPT_KEY_RATE) | ARGS_BIT(OPT_ORG_RATE) |
+	    ARGS_BIT(OPT_JSON), 3, ctl_plan },
+	{ "org", 0, 4, ctl_org },
+	{ "key", 0, 4, ctl_key },
 	{ "prune", ARGS_BIT(OPT_OLDER_THAN) | ARGS_BIT(OPT_MONTHS_AHEAD), 1,
 	    ctl_prune },
 	{ "check-config", 0, 2, ctl_check_config },

@@ -41,6 +41,7 @@ static const struct route_table *const tables[] = {
 	&handlers_directs,
 	&handlers_boot,
 	&handlers_session,
+	&handlers_org,
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))

@@ -48,6 +48,7 @@ extern const struct route_table handlers_usage;
 extern const struct route_table handlers_directs;
 extern const struct route_table handlers_boot;
 extern const struct route_table handlers_session;
+extern const struct route_table handlers_org;
 
 /* A direct hash: "direct." and DIRECT_SECRET_LEN base62 characters. */
 #define DIRECT_PREFIX		"direct."
@@ -67,11 +68,18 @@ struct lk_ctx;
  * the creator) inside the caller's open transaction, whose mode must be
  * mode.  *out receives the key's JSON with the secret under "key", the
  * only copy there will ever be.  expires_at is seconds since the epoch,
- * 0 for never.  Errors: those of db_exec(), LK_ECRYPTO.
+ * 0 for never.  rate_limit is the key's own limit per minute as decimal
+ * text, already judged against the plan, or NULL for the plan's.
+ * Errors: those of db_exec(), LK_ECRYPTO.
  */
 enum lk_err	keys_issue(struct lk_ctx *, const char *mode, const char *name,
 		    const char *detail, const struct perm_set *perms,
-		    int64_t expires_at, json_object **out) LK_MUST_CHECK;
+		    int64_t expires_at, const char *rate_limit,
+		    json_object **out) LK_MUST_CHECK;
+
+/* Adds key: a rate-limit column's text v as a JSON number, or null when
+ * v is NULL (org.c). */
+void		org_add_rate(json_object *o, const char *key, const char *v);
 
 /* The account behind a successful email + password check. */
 struct login_user {

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -33,16 +34,21 @@
 #define GRACE_MESSAGE	"must be a number of seconds from 0 to 604800"
 _Static_assert(KEY_GRACE_MAX == 604800, "GRACE_MESSAGE states KEY_GRACE_MAX");
 
+/* The plan's key rate is read per row: the effective limit and the cap
+ * are computed from it (key_json()). */
 #define KEY_COLS \
 	"id, name, detail, display_prefix, last4, mode, permissions, " \
 	SQL_TS("created_at") ", " SQL_TS("updated_at") ", " \
 	SQL_TS("expires_at") ", " SQL_TS("revoked_at") ", " \
 	SQL_TS("last_used_at") ", created_by_user, created_by_key, " \
-	SQL_CURSOR("created_at", "id")
+	SQL_CURSOR("created_at", "id") ", rate_limit_per_min, " \
+	"operator_rate_limit_per_min, (SELECT p.key_rate_per_min " \
+	"FROM latchkey.orgs o JOIN latchkey.plans p ON p.id = o.plan_id " \
+	"WHERE o.id = api_keys.org_id)"
 
 enum { C_ID, C_NAME, C_DETAIL, C_PREFIX, C_LAST4, C_MODE, C_PERMS,
     C_CREATED, C_UPDATED, C_EXPIRES, C_REVOKED, C_USED, C_BY_USER,
-    C_BY_KEY, C_CURSOR };
+    C_BY_KEY, C_CURSOR, C_RATE, C_OPERATOR_RATE, C_PLAN_RATE };
 
 /* A key made by a key that a service key made is the service's too: no
  * user stands behind either. */
@@ -50,13 +56,14 @@ static const struct db_stmt keys_insert = {
 	"keys_insert",
 	"INSERT INTO latchkey.api_keys (org_id, mode, name, detail, "
 	    "display_prefix, last4, key_hash, permissions, created_by_user, "
-	    "created_by_key, expires_at, created_by_service) VALUES "
+	    "created_by_key, expires_at, created_by_service, "
+	    "rate_limit_per_min) VALUES "
 	    "(latchkey.current_org_id(), $1, $2, coalesce($3, ''), $4, $5, "
 	    "$6::bytea, $7::text[], $8, $9::uuid, to_timestamp($10::bigint), "
 	    "$11::boolean OR coalesce((SELECT p.created_by_service FROM "
-	    "latchkey.api_keys p WHERE p.id = $9::uuid), false)) RETURNING "
-	    KEY_COLS,
-	11
+	    "latchkey.api_keys p WHERE p.id = $9::uuid), false), "
+	    "$12::integer) RETURNING " KEY_COLS,
+	12
 };
 
 static const struct db_stmt keys_list = {
@@ -73,14 +80,46 @@ static const struct db_stmt keys_get = {
 	1
 };
 
+/* $5 says whether to set the limit: to $6, or with $6 null to the key's
+ * default, its operator limit (NULL: its plan's key rate). */
 static const struct db_stmt keys_update = {
 	"keys_update",
 	"UPDATE latchkey.api_keys SET name = coalesce($2, name), "
 	    "detail = coalesce($3, detail), "
 	    "permissions = coalesce($4::text[], permissions), "
+	    "rate_limit_per_min = CASE WHEN NOT $5::boolean "
+	    "THEN rate_limit_per_min "
+	    "ELSE coalesce($6::integer, operator_rate_limit_per_min) END, "
 	    "updated_at = now() WHERE id = $1 RETURNING " KEY_COLS,
-	4
+	6
 };
+
+/*
+ * Holds the caller's org until the transaction ends, so that latchkeyctl
+ * cannot move it to another plan, or lower its plan, between the cap
+ * read next and the change (src/ctl/operator.c takes the conflicting
+ * lock).  FOR SHARE: two API changes do not wait for each other.
+ */
+static const struct db_stmt keys_hold_org = {
+	"keys_hold_org",
+	"SELECT 1 FROM latchkey.orgs WHERE id = latchkey.current_org_id() "
+	    "FOR SHARE",
+	0
+};
+
+/* The most a key may be given through the API: its operator limit, else
+ * its plan's key rate ($1 NULL: a new key's, the plan's). */
+static const struct db_stmt keys_cap = {
+	"keys_cap",
+	"SELECT coalesce(k.operator_rate_limit_per_min, p.key_rate_per_min), "
+	    "k.operator_rate_limit_per_min IS NOT NULL "
+	    "FROM latchkey.orgs o JOIN latchkey.plans p ON p.id = o.plan_id "
+	    "LEFT JOIN latchkey.api_keys k ON k.id = $1::uuid "
+	    "WHERE o.id = latchkey.current_org_id()",
+	1
+};
+
+enum { CAP_RATE, CAP_BY_OPERATOR };
 
 /*
  * Revokes a key and every key it made, transitively (the walk stops at
@@ -151,6 +190,9 @@ key_json(const struct db_res *res, size_t row)
 		{ "api_key_id", C_BY_KEY, 0 },
 	};
 	json_object *o = json_object_new_object(), *by;
+	const char *own = db_get(res, row, C_RATE);
+	const char *op = db_get(res, row, C_OPERATOR_RATE);
+	const char *plan = db_get(res, row, C_PLAN_RATE);
 	struct perm_set set;
 
 	jsonx_add_cols(o, res, row, head, JSONX_NCOLS(head));
@@ -170,6 +212,12 @@ key_json(const struct db_res *res, size_t row)
 	} else {
 		json_object_put(by);
 	}
+	/* As api_key_identity() computes it (sql/017), and its cap. */
+	org_add_rate(o, "rate_limit_per_min", own);
+	org_add_rate(o, "effective_rate_limit_per_min",
+	    own != NULL ? own : plan);
+	org_add_rate(o, "max_rate_limit_per_min", op != NULL ? op : plan);
+	org_add_rate(o, "operator_rate_limit_per_min", op);
 	return o;
 }
 
@@ -361,11 +409,11 @@ new_secret(struct lk_ctx *ctx, const char *mode, char *key, size_t keysz,
 enum lk_err
 keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
     const char *detail, const struct perm_set *perms, int64_t expires_at,
-    json_object **out)
+    const char *rate_limit, json_object **out)
 {
 	char key[APIKEY_MAX_LEN + 1], hexhash[DB_HASH_HEX_SIZE];
 	char expires[24];
-	const char *params[11];
+	const char *params[12];
 	struct db_res *res;
 	struct apikey k;
 	enum lk_err e;
@@ -391,6 +439,7 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 	/* No user stands behind a service key: its keys are bounded by
 	 * their own permissions only. */
 	params[10] = ctx->id.kind == CRED_SERVICE ? "true" : "false";
+	params[11] = rate_limit;
 	if ((e = db_exec(ctx->db, &keys_insert, params, &res)) != LK_OK) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return e;
@@ -402,9 +451,17 @@ keys_issue(struct lk_ctx *ctx, const char *mode, const char *name,
 	return LK_OK;
 }
 
-/* The audit detail of a key change: its name and permissions. */
+/* A rate_limit_per_min asked for: given or not, and its value as text
+ * for the statements (NULL: JSON null, the key's default). */
+struct rate_ask {
+	int		 given;
+	const char	*value;
+};
+
+/* The audit detail of a key change: its name, permissions and limit. */
 static json_object *
-detail_of(const char *name, const struct perm_set *perms)
+detail_of(const char *name, const struct perm_set *perms,
+    const struct rate_ask *rate)
 {
 	json_object *d = json_object_new_object();
 
@@ -415,7 +472,99 @@ detail_of(const char *name, const struct perm_set *perms)
 		jsonx_add(d, "permissions",
 		    jsonx_perm_array(perms));
 	}
+	if (rate->given) {
+		org_add_rate(d, "rate_limit_per_min", rate->value);
+	}
 	return d;
+}
+
+/*
+ * Reads "rate_limit_per_min" into *ask: an integer from RATE_PER_MIN_MIN
+ * to RATE_PER_MIN_MAX, or null for the key's default.  A bad value is
+ * recorded as a field error.  The cap is judged later, in the
+ * transaction (rate_within_cap()).
+ */
+static void
+rate_field(struct lk_ctx *ctx, json_object *body, struct rate_ask *ask)
+{
+	json_object *v;
+	int64_t n;
+
+	ask->given = 0;
+	ask->value = NULL;
+	if (!json_object_object_get_ex(body, "rate_limit_per_min", &v)) {
+		return;
+	}
+	ask->given = 1;
+	if (v == NULL) {
+		return;
+	}
+	if (!json_object_is_type(v, json_type_int) ||
+	    (n = json_object_get_int64(v)) < RATE_PER_MIN_MIN ||
+	    n > RATE_PER_MIN_MAX) {
+		validate_field_error(ctx, "rate_limit_per_min",
+		    "must be requests per minute, an integer from "
+		    LK_XSTR(RATE_PER_MIN_MIN) " to " LK_XSTR(RATE_PER_MIN_MAX)
+		    ", or null for the key's default");
+		return;
+	}
+	ask->value = arena_printf(ctx->arena, "%lld", (long long)n);
+	if (ask->value == NULL) {
+		validate_field_error(ctx, "rate_limit_per_min",
+		    "could not be read");
+	}
+}
+
+/*
+ * Judges the limit asked for against the key's cap: its operator limit,
+ * else its plan's key rate (key_id NULL: a new key, the plan's).  Holds
+ * the org first, so that the plan judged is the plan in force when the
+ * change commits.  Returns 0, or -1 with the transaction rolled back and
+ * the response decided: 422 rate_limit_too_high, or the database error.
+ */
+static int
+rate_within_cap(struct lk_ctx *ctx, const char *key_id,
+    const struct rate_ask *ask)
+{
+	struct db_res *hold, *res;
+	const char *cap_s;
+	enum lk_err e;
+	long want, cap;
+	int by_operator;
+
+	if (!ask->given || ask->value == NULL) {
+		return 0;	/* the default is within the cap */
+	}
+	if ((e = db_exec(ctx->db, &keys_hold_org, NULL, &hold)) != LK_OK) {
+		tx_fail(ctx, e);
+		return -1;
+	}
+	db_res_free(hold);
+	if ((e = db_exec(ctx->db, &keys_cap, &key_id, &res)) != LK_OK) {
+		tx_fail(ctx, e);
+		return -1;
+	}
+	cap_s = db_nrows(res) == 1 ? db_get(res, 0, CAP_RATE) : NULL;
+	if (cap_s == NULL || util_parse_long(cap_s, strlen(cap_s), 1,
+	    LONG_MAX, &cap) != LK_OK || util_parse_long(ask->value,
+	    strlen(ask->value), RATE_PER_MIN_MIN, RATE_PER_MIN_MAX, &want) !=
+	    LK_OK) {
+		db_res_free(res);
+		tx_fail_internal(ctx, LK_EDB, "the key's rate-limit cap");
+		return -1;
+	}
+	by_operator = db_get(res, 0, CAP_BY_OPERATOR) != NULL &&
+	    strcmp(db_get(res, 0, CAP_BY_OPERATOR), "t") == 0;
+	db_res_free(res);
+	if (want <= cap) {
+		return 0;
+	}
+	db_rollback(ctx->db);
+	reply_error(ctx, 422, "rate_limit_too_high", "rate_limit_per_min %ld "
+	    "is above %ld, the most this key may be given: %s", want, cap,
+	    by_operator ? "the limit the operator set for it" :
+	    "its plan's key rate (the operator can raise one key's limit)");
+	return -1;
 }
 
 /*
@@ -460,9 +609,11 @@ static void
 create(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "name", "detail",
-	    "permissions", "expires_at", "expires_in", "mode", NULL };
+	    "permissions", "expires_at", "expires_in", "mode",
+	    "rate_limit_per_min", NULL };
 	const char *name, *detail, *mode_s, *mode;
 	struct perm_set want;
+	struct rate_ask rate;
 	json_object *body, *o;
 	int64_t exp;
 	enum lk_err e;
@@ -473,6 +624,7 @@ create(struct lk_ctx *ctx)
 	}
 	validate_string(ctx, body, "mode", 0, 1, APP_WORD_MAX, &mode_s);
 	expiry_field(ctx, body, &exp);
+	rate_field(ctx, body, &rate);
 	mode = mode_for_new_key(ctx, mode_s);
 	if (ctx->err_fields == NULL &&
 	    (absent = permissions_field(ctx, body, &want)) == -1) {
@@ -495,17 +647,18 @@ create(struct lk_ctx *ctx)
 		    ctx->id.mode);
 		return;
 	}
-	if (tx_begin(ctx, mode) == -1 || keys_lineage_check(ctx) == -1) {
+	if (tx_begin(ctx, mode) == -1 || keys_lineage_check(ctx) == -1 ||
+	    rate_within_cap(ctx, NULL, &rate) == -1) {
 		return;
 	}
-	if ((e = keys_issue(ctx, mode, name, detail, &want, exp, &o)) !=
-	    LK_OK) {
+	if ((e = keys_issue(ctx, mode, name, detail, &want, exp, rate.value,
+	    &o)) != LK_OK) {
 		tx_fail(ctx, e);
 		return;
 	}
 	tx_audit_reply(ctx, 201, o, "api_key.created", "api_key",
 	    json_object_get_string(json_object_object_get(o, "id")),
-	    detail_of(name, &want));
+	    detail_of(name, &want, &rate));
 }
 
 static void
@@ -552,9 +705,10 @@ static void
 patch(struct lk_ctx *ctx)
 {
 	static const char *const allowed[] = { "name", "detail",
-	    "permissions", NULL };
-	const char *name, *detail, *params[4];
+	    "permissions", "rate_limit_per_min", NULL };
+	const char *name, *detail, *params[6];
 	struct perm_set want;
+	struct rate_ask rate;
 	struct db_res *res;
 	json_object *body, *o;
 	int absent = 1;
@@ -562,11 +716,12 @@ patch(struct lk_ctx *ctx)
 	if (key_body(ctx, allowed, 0, &body, &name, &detail) == -1) {
 		return;
 	}
+	rate_field(ctx, body, &rate);
 	if (ctx->err_fields == NULL &&
 	    (absent = permissions_field(ctx, body, &want)) == -1) {
 		return;
 	}
-	if (name == NULL && detail == NULL && absent == 1 &&
+	if (name == NULL && detail == NULL && absent == 1 && !rate.given &&
 	    ctx->err_fields == NULL) {
 		validate_field_error(ctx, "body",
 		    "name at least one field to change");
@@ -576,12 +731,15 @@ patch(struct lk_ctx *ctx)
 		return;
 	}
 	params[0] = validate_path_param(ctx, "id");
-	if (keys_within_reach(ctx, params[0], "change") == -1) {
+	if (keys_within_reach(ctx, params[0], "change") == -1 ||
+	    rate_within_cap(ctx, params[0], &rate) == -1) {
 		return;
 	}
 	params[1] = name;
 	params[2] = detail;
 	params[3] = absent == 1 ? NULL : pg_array(ctx, &want);
+	params[4] = rate.given ? "true" : "false";
+	params[5] = rate.value;
 	if ((res = one(ctx, &keys_update, params)) == NULL) {
 		return;
 	}
@@ -589,7 +747,7 @@ patch(struct lk_ctx *ctx)
 	db_res_free(res);
 	ctx->auth_changed = 1;
 	tx_audit_reply(ctx, 200, o, "api_key.changed", "api_key", params[0],
-	    detail_of(name, absent == 1 ? NULL : &want));
+	    detail_of(name, absent == 1 ? NULL : &want, &rate));
 }
 
 /*
@@ -732,7 +890,7 @@ static const struct route routes[] = {
 	    "Create an API key; the secret is shown once" },
 	{ HTTP_GET, "/v1/api-keys/{id}", get, "Read one API key" },
 	{ HTTP_PATCH, "/v1/api-keys/{id}", patch,
-	    "Rename a key, change its detail or permissions" },
+	    "Rename a key, change its detail, permissions or rate limit" },
 	{ HTTP_DELETE, "/v1/api-keys/{id}", revoke,
 	    "Revoke a key now; revoking again is harmless" },
 	{ HTTP_POST, "/v1/api-keys/{id}/roll", roll,

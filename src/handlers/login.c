@@ -260,7 +260,7 @@ signup(struct lk_ctx *ctx)
 	    (e = db_exec(ctx->db, &set_mode, params, NULL)) != LK_OK ||
 	    (e = perm_set_add(&all, "*")) != LK_OK ||
 	    (e = keys_issue(ctx, "test", "Default test key", NULL, &all, 0,
-	    &key)) != LK_OK) {
+	    NULL, &key)) != LK_OK) {
 		json_object_put(key);
 		goto fail;
 	}

@@ -65,4 +65,9 @@
 #define AUTH_UNKNOWN_PER_ADDR	30
 #define AUTH_UNKNOWN_ADDRS	1024
 
+/* Rate limits in requests per minute: a plan's rates, an org's or a
+ * key's own limit (PostgreSQL integer columns, > 0). */
+#define RATE_PER_MIN_MIN	1
+#define RATE_PER_MIN_MAX	1000000000
+
 #endif

@@ -70,6 +70,8 @@ class Rule:
 
 ROUTES = {
     ("GET", "/v1/me"): Rule(None),
+    # The org's plan and limits: any credential of the org, either mode.
+    ("GET", "/v1/org"): Rule(None),
     ("GET", "/v1/permissions"): Rule(None),
     ("GET", "/v1/roles"): Rule(None),
     ("GET", "/v1/users"): Rule("users.read", live=True),

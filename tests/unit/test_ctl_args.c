@@ -77,6 +77,12 @@ Test(ctl_args, parse_splits_options_from_positional_arguments)
 		{ "permission add -- --dir", OPT_DIR, NULL, 3, "--dir" },
 		{ "route add GET /a -- --public", OPT_PUBLIC, NULL, 5,
 		    "--public" },
+		{ "plan add pro --key-rate 600 --org-rate=9000", OPT_KEY_RATE,
+		    "600", 3, "pro" },
+		{ "plan add pro --key-rate 600 --org-rate=9000", OPT_ORG_RATE,
+		    "9000", 3, "pro" },
+		{ "plan list --json", OPT_JSON, "", 2, "list" },
+		{ "org set-limit acme default", OPT_JSON, NULL, 4, "default" },
 	};
 	struct args a;
 	char buf[256];
@@ -111,6 +117,9 @@ Test(ctl_args, parse_refuses_malformed_command_lines_as_usage_errors)
 		"migrate -c a --config b",	/* twice, by two names */
 		"bootstrap --password-stdin=yes",	/* a flag's value */
 		"migrate --dir",		/* missing value */
+		"plan list --json=yes",		/* a flag's value */
+		"org set-limit acme -5",	/* a negative rate is no option */
+		"plan add p --key-rate",	/* missing value */
 		"a b c d e f g h i",		/* ARGS_POS_MAX + 1 */
 	};
 	struct args a;

@@ -58,6 +58,7 @@ export async function render(main, { me, can }) {
 			{ label: 'Created', class: 'hide-narrow', cell: (k) => fmtTime(k.created_at) },
 			{ label: 'Last used', cell: (k) => k.last_used_at ? fmtTime(k.last_used_at) : h('span', { class: 'muted', text: 'never' }) },
 			{ label: 'Expires', class: 'hide-narrow', cell: (k) => k.expires_at ? fmtTime(k.expires_at) : 'never' },
+			{ label: 'Limit', class: 'hide-narrow', cell: (k) => k.effective_rate_limit_per_min + '/min' },
 			{ label: 'Status', cell: (k) => { const s = status(k); return h('span', { class: 'badge ' + s, text: LABEL[s] }); } },
 			{ label: 'Actions', cell: (k) => mayChange(k) ? h('div', { class: 'actions' },
 				h('button', { type: 'button', class: 'edit', 'aria-label': 'Edit ' + k.name, onclick: () => edit(k) }, 'Edit'),
