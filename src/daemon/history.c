@@ -73,10 +73,12 @@ history_record(struct lk_ctx *ctx)
 	if (r.path == NULL) {
 		r.path = "";
 	}
-	(void)record_row_json(&r, &w->record);	/* the record says it */
-	if (buf_failed(&w->record)) {
-		log_err("request %s: history record too large",
-		    req->request_id);
+	/* The record says whether it was sanitised. */
+	if ((e = record_row_copy(&r, &w->record, NULL)) != LK_OK ||
+	    buf_failed(&w->record)) {
+		log_err("request %s: history record %s", req->request_id,
+		    e != LK_OK ? "refused (an id is not a uuid)" :
+		    "too large");
 		return;
 	}
 	if ((e = reqlog_append(w->ring, REQLOG_REQUEST, buf_cstr(&w->record),

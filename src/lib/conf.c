@@ -344,6 +344,7 @@ static const struct key keys[] = {
 	{ "shutdown_timeout", INT(shutdown_timeout, 1, SHUTDOWN_MAX,
 	    " seconds") },
 	{ "database_url", TEXT(database_url) },
+	{ "history_database_url", TEXT(history_database_url) },
 	{ "mount_prefix", CUSTOM(set_prefix_msg) },
 	{ "jwt_secret", SECRET(jwt_secret) },
 	{ "jwt_secret_previous", SECRET(jwt_secret_previous) },
@@ -513,6 +514,7 @@ config_apply_env(struct lk_config *c, const char *(*getenv_fn)(const char *),
 		{ "LK_JWT_SECRET", "jwt_secret" },
 		{ "LK_JWT_SECRET_PREVIOUS", "jwt_secret_previous" },
 		{ "LK_DATABASE_URL", "database_url" },
+		{ "LK_HISTORY_DATABASE_URL", "history_database_url" },
 	};
 	char msg[CONFIG_ERR_MAX];
 	const char *v;
@@ -624,6 +626,18 @@ config_validate(const struct lk_config *c, char err[CONFIG_ERR_MAX])
 }
 
 enum lk_err
+config_validate_daemon(const struct lk_config *c, char err[CONFIG_ERR_MAX])
+{
+	if (c->history_database_url[0] == '\0') {
+		return fail(err, 0, "%s", "history_database_url is not set "
+		    "(config file or LK_HISTORY_DATABASE_URL): the "
+		    "request-history writer connects as its own role, "
+		    "latchkey_writer (sql/roles.sql)");
+	}
+	return LK_OK;
+}
+
+enum lk_err
 config_load_text(struct lk_config *c, const char *text, size_t len,
     const char *(*getenv_fn)(const char *), char err[CONFIG_ERR_MAX])
 {
@@ -644,4 +658,6 @@ config_wipe(struct lk_config *c)
 	OPENSSL_cleanse(c->jwt_secret, sizeof(c->jwt_secret));
 	OPENSSL_cleanse(c->jwt_secret_previous, sizeof(c->jwt_secret_previous));
 	OPENSSL_cleanse(c->database_url, sizeof(c->database_url));
+	OPENSSL_cleanse(c->history_database_url,
+	    sizeof(c->history_database_url));
 }

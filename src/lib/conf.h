@@ -43,6 +43,8 @@ struct lk_config {
 	int	 workers;		/* 0: 2 x cores, resolved at start */
 	int	 shutdown_timeout;	/* seconds */
 	char	 database_url[CONFIG_VALUE_MAX + 1];
+	/* The request-history writer's own role (latchkey_writer). */
+	char	 history_database_url[CONFIG_VALUE_MAX + 1];
 	char	 mount_prefix[256];	/* "" for "/", else "/x" w/o slash */
 	char	 jwt_secret[CONFIG_SECRET_MAX + 1];
 	char	 jwt_secret_previous[CONFIG_SECRET_MAX + 1];
@@ -99,6 +101,15 @@ enum lk_err	config_apply_env(struct lk_config *,
  */
 enum lk_err	config_secret_check(const char *field, const char *secret,
 		    size_t len, char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
+/*
+ * Checks what latchkeyd needs beyond config_validate(): the
+ * request-history writer's connection (history_database_url).  On
+ * failure writes why into err and returns LK_EINVAL.  latchkeyctl's other
+ * commands do not need it.
+ */
+enum lk_err	config_validate_daemon(const struct lk_config *,
+		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
 
 /* Checks that the values make a usable configuration. */
 enum lk_err	config_validate(const struct lk_config *,
