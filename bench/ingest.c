@@ -12,8 +12,8 @@
  *   ingest json    ROWS CONNINFO BATCH   the old path: one jsonb array per
  *                                        batch to append_requests()
  *
- * Every row is a `GET /v1/me` by API key with its ~400-byte answer, as
- * the hot path records it, each with its own id.  Prints one line:
+ * Every row is a `GET /v1/me` by API key with its ~440-byte answer, as
+ * the hot path records it, each with its own time-ordered id.  Prints one line:
  * mode, rows, seconds, rows/s, PostgreSQL backend CPU µs per row, and
  * the CPU µs per row of the sending side (writer mode: the writer
  * process, and separately this process encoding and appending, which is
@@ -41,6 +41,7 @@
 #include "pgcopy.h"
 #include "record.h"
 #include "reqlog.h"
+#include "util.h"
 
 #define RING_BYTES	(64u * 1024 * 1024)
 #define REC_MAX		(64 * 1024)
@@ -119,38 +120,18 @@ self_cpu_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* Row n of the run: a GET /v1/me by key. */
-static void
-row(struct record_row *r, char id[37], uint64_t n)
+/* A row of the run: a GET /v1/me by key, its id made as a worker makes
+ * it (time-ordered, util_uuid_v7()). */
+static int
+row(struct record_row *r, char id[UUID_LEN + 1])
 {
-	static unsigned long long salt;
 	struct timespec ts;
 
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	/* Random like a worker's v4 ids (util_uuid_v4()); a cheap mix of
-	 * the row number and a per-run salt keeps them distinct. */
-	if (salt == 0) {
-		salt = (unsigned long long)ts.tv_nsec * 0x9e3779b97f4a7c15ULL |
-		    1;
+	if (util_uuid_v7((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	    id) != LK_OK) {
+		return -1;
 	}
-	n = (n + 1) * salt;
-	n ^= n >> 29;
-	n *= 0xbf58476d1ce4e5b9ULL;
-	n ^= n >> 32;
-	if (getenv("INGEST_V7") != NULL) {
-		unsigned long long ms = (unsigned long long)ts.tv_sec * 1000 +
-		    (unsigned long long)ts.tv_nsec / 1000000;
-
-		(void)snprintf(id, 37, "%08llx-%04llx-7%03llx-8000-%012llx",
-		    ms >> 16, ms & 0xffff, (unsigned long long)(n & 0xfff),
-		    (unsigned long long)((n * 31) & 0xffffffffffffULL));
-		goto made;
-	}
-	(void)snprintf(id, 37, "%08llx-%04llx-4%03llx-8000-%012llx",
-	    (unsigned long long)(n >> 32), (unsigned long long)(n >> 16 &
-	    0xffff), (unsigned long long)(n & 0xfff),
-	    (unsigned long long)((n * 31) & 0xffffffffffffULL));
-made:
 	memset(r, 0, sizeof(*r));
 	r->id = id;
 	r->request_id = "bench-ingest-0123456789abcdef";
@@ -170,6 +151,7 @@ made:
 	r->response_body = answer;
 	r->response_body_len = sizeof(answer) - 1;
 	r->created_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return 0;
 }
 
 static void
@@ -194,7 +176,7 @@ run_writer(uint64_t rows, const char *conninfo, const char *admin)
 	struct reqlog_ring *ring;
 	struct record_row r;
 	struct lk_buf rec;
-	char id[37];
+	char id[UUID_LEN + 1];
 	const char *params[1];
 	PGconn *adm;
 	PGresult *res;
@@ -223,8 +205,8 @@ run_writer(uint64_t rows, const char *conninfo, const char *admin)
 	c0 = self_cpu_ns();
 	for (n = 0; n < rows; n++) {
 		buf_reset(&rec);
-		row(&r, id, n);
-		if (record_row_copy(&r, &rec, NULL) != LK_OK ||
+		if (row(&r, id) != 0 ||
+		    record_row_copy(&r, &rec, NULL) != LK_OK ||
 		    buf_failed(&rec)) {
 			fprintf(stderr, "ingest: cannot encode a row\n");
 			goto fail;
@@ -357,7 +339,7 @@ run_direct(const char *mode, uint64_t rows, const char *conninfo,
 	PGconn *c;
 	PGresult *res;
 	pid_t backend;
-	char id[37];
+	char id[UUID_LEN + 1];
 	double t0, c0, p0;
 	uint64_t n, k;
 	int json = strcmp(mode, "json") == 0;
@@ -384,7 +366,10 @@ run_direct(const char *mode, uint64_t rows, const char *conninfo,
 			pgcopy_header(&out);
 		}
 		for (k = 0; k < batch && n < rows; k++, n++) {
-			row(&r, id, n);
+			if (row(&r, id) != 0) {
+				fprintf(stderr, "ingest: no id\n");
+				return 1;
+			}
 			if (json) {
 				if (k > 0) {
 					buf_putc(&out, ',');
