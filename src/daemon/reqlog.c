@@ -58,6 +58,7 @@
 #define RETRY_MAX_MS		5000
 #define STOP_RETRIES		5
 #define IDLE_WAIT_MS		1000
+#define LISTEN_WAIT_MS		50	/* bounds a lost wakeup */
 #define WRITER_LOCK_PAUSE_MS	20
 #define JSON_DEPTH		8
 
@@ -643,9 +644,8 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		pfd[0].events = POLLIN;
 		pfd[1].fd = cache != NULL ? db_socket(db) : -1;
 		pfd[1].events = POLLIN;
-		if (pfd[1].fd >= 0 && timeout > REQLOG_FLUSH_MS) {
-			timeout = REQLOG_FLUSH_MS;	/* bounds a lost
-							 * wakeup */
+		if (pfd[1].fd >= 0 && timeout > LISTEN_WAIT_MS) {
+			timeout = LISTEN_WAIT_MS;
 		}
 		/* A timeout or EINTR needs no action: the loop re-checks. */
 		(void)poll(pfd, 2, timeout);

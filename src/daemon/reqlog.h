@@ -33,7 +33,7 @@
 #define REQLOG_MSG_MAX		(192 * 1024)	/* one record */
 #define REQLOG_RING_BYTES	(64u * 1024 * 1024)	/* a power of two */
 #define REQLOG_BATCH_ROWS	1000
-#define REQLOG_FLUSH_MS		50
+#define REQLOG_FLUSH_MS		10	/* a batch waits at most this */
 
 enum reqlog_kind {
 	REQLOG_REQUEST = 'R',	/* a request_log row: a binary COPY tuple
