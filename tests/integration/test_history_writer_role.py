@@ -16,12 +16,15 @@ PGHOST, PGPORT, PGDATABASE, LK_OWNER_ROLE, LK_WRITER_ROLE.
 import datetime
 import io
 import os
+import secrets
 import uuid
 
 import psycopg2
 import pytest
+from psycopg2 import sql
 
-from helpers import connect, ctl, run_built
+from helpers import (connect, ctl, eventually, history_rows, log_count,
+                     run_built)
 
 REQUIRED = ("PGHOST", "PGPORT", "PGDATABASE", "LK_OWNER_ROLE",
             "LK_WRITER_ROLE")
@@ -166,3 +169,38 @@ def test_check_config_refuses_a_config_without_history_database_url():
             "history_database_url = dbname=unused user=latchkey_writer\n")
     assert r.returncode == 0, r
     assert r.stdout.endswith(": ok\n"), r.stdout
+
+
+# --- a refused role is not bad data ---------------------------------------------
+
+def test_rows_the_writer_role_may_not_insert_wait_for_the_grant(client, db):
+    """With INSERT revoked, the writer's COPY is refused (42501): the rows
+    are neither written nor set aside as bad data; once the grant is
+    back, every one is written, once."""
+    log = os.environ.get("LK_LATCHKEYD_LOG")
+    if not log:
+        pytest.skip("needs the harness (LK_LATCHKEYD_LOG)")
+    tag = secrets.token_hex(4)
+    ids = ["grant-%s-%d" % (tag, i) for i in range(3)]
+    denied = log_count(log, "permission denied for table request_log")
+    aside = log_count(log, "set aside")
+    with db.cursor() as cur:
+        cur.execute(sql.SQL("REVOKE INSERT ON latchkey.request_log FROM {}")
+                    .format(sql.Identifier(WRITER)))
+    try:
+        for rid in ids:
+            r = client.get("/health", headers={"X-Request-Id": rid})
+            assert r.status == 200, r
+        assert eventually(lambda: log_count(
+            log, "permission denied for table request_log") > denied, 20)
+        with db.cursor() as cur:
+            cur.execute("SELECT count(*) FROM latchkey.request_log "
+                        "WHERE request_id = ANY(%s)", (ids,))
+            assert cur.fetchall() == [(0,)]
+    finally:
+        with db.cursor() as cur:
+            cur.execute(sql.SQL("GRANT INSERT ON latchkey.request_log TO {}")
+                        .format(sql.Identifier(WRITER)))
+    rows = history_rows(db, ids, "status", seconds=30)
+    assert sorted(rows) == sorted((rid, 200) for rid in ids)
+    assert log_count(log, "set aside") == aside
