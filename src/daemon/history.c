@@ -46,7 +46,7 @@ history_record(struct lk_ctx *ctx)
 		ts.tv_nsec = 0;
 	}
 	/* Time-ordered: each row's key lands at the right end of
-	 * request_log's primary key, not on a random page of it (030). */
+	 * request_log's primary key, not on a random page of it. */
 	if (util_uuid_v7((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
 	    id) != LK_OK) {
 		log_err("request %s: history record lost: no id",
@@ -85,8 +85,8 @@ history_record(struct lk_ctx *ctx)
 	if ((e = record_row_copy(&r, &w->record, NULL)) != LK_OK ||
 	    buf_failed(&w->record)) {
 		log_err("request %s: history record %s", req->request_id,
-		    e != LK_OK ? "refused (an id is not a uuid)" :
-		    "too large");
+		    e != LK_OK ? "refused (an id that is not a uuid, or a "
+		    "status out of range)" : "too large");
 		return;
 	}
 	if ((e = reqlog_append(w->ring, REQLOG_REQUEST, buf_cstr(&w->record),

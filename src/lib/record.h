@@ -41,9 +41,11 @@ struct record_row {
 };
 
 /*
- * Appends r as one JSON object (the writer's row format) to out.  Every
- * string is made valid text first (sanitize_text()); the object's
- * "sanitized" member says whether any had to be.  Returns that flag.
+ * Appends r as one JSON object (what latchkey.append_requests() takes:
+ * the row format before binary COPY, which bench/ingest still measures)
+ * to out.  Every string is made valid text first (sanitize_text()); the
+ * object's "sanitized" member says whether any had to be.  Returns that
+ * flag.
  */
 int		record_row_json(const struct record_row *r, struct lk_buf *out);
 
