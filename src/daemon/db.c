@@ -23,6 +23,8 @@
 #define BACKOFF_MAX_MS		5000
 #define CONNECT_TIMEOUT_S	"3"
 #define CONSTRAINT_MAX		64
+#define COPY_CHUNK		(256 * 1024)	/* bytes per PQputCopyData */
+#define COPY_RESULTS_MAX	8	/* after COPY: its result, NULL */
 
 struct db {
 	char		*conninfo;
@@ -387,6 +389,89 @@ db_rollback(struct db *db)
 		/* A connection that cannot roll back is not reused. */
 		lost(db);
 	}
+}
+
+/* Reads what follows a COPY until libpq says it is done, keeping the
+ * first failure.  Bounded: a COPY answers with one result. */
+static enum lk_err
+copy_results(struct db *db, uint64_t *rows)
+{
+	enum lk_err e = LK_OK;
+	PGresult *r;
+	const char *state;
+	int i;
+
+	for (i = 0; i < COPY_RESULTS_MAX; i++) {
+		if ((r = PQgetResult(db->conn)) == NULL) {
+			return e;
+		}
+		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+			if (rows != NULL) {
+				*rows = db_affected((struct db_res *)r);
+			}
+		} else if (e == LK_OK) {
+			state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			if (state != NULL && strcmp(state, "0A000") == 0) {
+				log_err("COPY refused: %s",
+				    PQresultErrorMessage(r));
+				e = LK_EDENIED;
+			} else {
+				e = classify(db, r, "COPY");
+			}
+		}
+		PQclear(r);
+		if (db->conn == NULL) {
+			return e;	/* lost: nothing more to read */
+		}
+	}
+	/* A COPY never answers this much: do not trust the session. */
+	log_err("COPY: unexpected results; reconnecting");
+	lost(db);
+	return LK_EUNAVAIL;
+}
+
+enum lk_err
+db_copy_in(struct db *db, const char *sql, const char *data, size_t len,
+    uint64_t *rows)
+{
+	PGresult *r;
+	enum lk_err e;
+	size_t off, n;
+
+	if ((e = db_connect(db)) != LK_OK) {
+		return e;
+	}
+	r = PQexec(db->conn, sql);
+	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
+		if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+		    PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL &&
+		    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE),
+		    "0A000") == 0) {
+			log_err("COPY refused: %s", PQresultErrorMessage(r));
+			PQclear(r);
+			return LK_EDENIED;
+		}
+		e = classify(db, r, "COPY");
+		PQclear(r);
+		return e;
+	}
+	PQclear(r);
+	for (off = 0; off < len; off += n) {
+		n = len - off < COPY_CHUNK ? len - off : COPY_CHUNK;
+		if (PQputCopyData(db->conn, data + off, (int)n) != 1) {
+			log_warn("COPY: sending data failed: %s",
+			    PQerrorMessage(db->conn));
+			lost(db);
+			return LK_EUNAVAIL;
+		}
+	}
+	if (PQputCopyEnd(db->conn, NULL) != 1) {
+		log_warn("COPY: ending data failed: %s",
+		    PQerrorMessage(db->conn));
+		lost(db);
+		return LK_EUNAVAIL;
+	}
+	return copy_results(db, rows);
 }
 
 const char *

@@ -89,6 +89,18 @@ enum lk_err	 db_command(struct db *, const char *sql) LK_MUST_CHECK;
  * (0 or more), or -1 when the connection is lost. */
 int		 db_notifications(struct db *);
 
+/*
+ * Runs sql, a COPY ... FROM STDIN statement without parameters (a static
+ * string), and sends data[0..len) as its whole input.  It runs inside
+ * the open transaction, if any, else alone.  *rows (if not NULL)
+ * receives the number of rows copied.  Errors: as db_exec(), with
+ * LK_EDENIED also when COPY is refused on the table (row-level security
+ * applies to the role: 0A000), since that is the role's setup, not the
+ * data.
+ */
+enum lk_err	 db_copy_in(struct db *, const char *sql, const char *data,
+		    size_t len, uint64_t *rows) LK_MUST_CHECK;
+
 /* Name of the constraint the last failed statement violated, or "". */
 const char	*db_last_constraint(const struct db *);
 

@@ -29,7 +29,7 @@ history_record(struct lk_ctx *ctx)
 	int known = ctx->identified || app_nonempty(ctx->id.org_id) != NULL;
 	enum lk_err e;
 
-	if (w->ring == NULL || util_uuid_v4(id) != LK_OK) {
+	if (w->ring == NULL) {
 		return;
 	}
 	buf_reset(q);
@@ -44,6 +44,14 @@ history_record(struct lk_ctx *ctx)
 	if (clock_gettime(CLOCK_REALTIME, &ts) == -1) {
 		ts.tv_sec = time(NULL);
 		ts.tv_nsec = 0;
+	}
+	/* Time-ordered: each row's key lands at the right end of
+	 * request_log's primary key, not on a random page of it. */
+	if (util_uuid_v7((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	    id) != LK_OK) {
+		log_err("request %s: history record lost: no id",
+		    req->request_id);
+		return;
 	}
 	memset(&r, 0, sizeof(r));
 	r.id = id;
@@ -73,10 +81,12 @@ history_record(struct lk_ctx *ctx)
 	if (r.path == NULL) {
 		r.path = "";
 	}
-	(void)record_row_json(&r, &w->record);	/* the record says it */
-	if (buf_failed(&w->record)) {
-		log_err("request %s: history record too large",
-		    req->request_id);
+	/* The record says whether it was sanitised. */
+	if ((e = record_row_copy(&r, &w->record, NULL)) != LK_OK ||
+	    buf_failed(&w->record)) {
+		log_err("request %s: history record %s", req->request_id,
+		    e != LK_OK ? "refused (an id that is not a uuid, or a "
+		    "status out of range)" : "too large");
 		return;
 	}
 	if ((e = reqlog_append(w->ring, REQLOG_REQUEST, buf_cstr(&w->record),

@@ -41,8 +41,10 @@ main(int argc, char *argv[])
 	if (path == NULL || optind != argc) {
 		usage();
 	}
-	if (config_load(&cfg, path, err) != LK_OK) {
+	if (config_load(&cfg, path, err) != LK_OK ||
+	    config_validate_daemon(&cfg, err) != LK_OK) {
 		log_err("%s", err);
+		config_wipe(&cfg);
 		return 1;
 	}
 	if ((fd = prefork_listen(&cfg)) == -1) {

@@ -483,7 +483,8 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 			struct lk_config fresh;
 			char err[CONFIG_ERR_MAX];
 
-			if (config_load(&fresh, config_path, err) != LK_OK) {
+			if (config_load(&fresh, config_path, err) != LK_OK ||
+			    config_validate_daemon(&fresh, err) != LK_OK) {
 				log_err("reload refused: %s", err);
 				continue;
 			}

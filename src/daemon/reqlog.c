@@ -2,17 +2,20 @@
  * reqlog.c: the request-history ring and its writer process.
  *
  * The ring is one shared mapping: a header and REQLOG_RING_BYTES of
- * records, each an 8-byte frame (length, kind) and its JSON text padded
- * to 8 bytes.  Offsets only grow; a record never wraps (a skip frame
- * fills the end of the mapping instead).
+ * records, each an 8-byte frame (length, kind) and its bytes padded to
+ * 8 bytes: a request row as one binary COPY tuple (record_row_copy()),
+ * an audit event as a JSON object.  Offsets only grow; a record never
+ * wraps (a skip frame fills the end of the mapping instead).
  *
  *   workers   take `lock` (robust, process-shared), copy the record in
  *             past `head`, then publish it by moving `head`.  A worker
  *             killed mid-copy never moved `head`: the next one to take
  *             the lock (EOWNERDEAD) overwrites the half-written bytes.
- *   writer    reads [tail, head) without the lock, writes a batch, and
- *             only then moves `tail` past it, so space is reused only
- *             once its rows are committed.  One writer at a time
+ *   writer    reads [tail, head) without the lock, writes a batch
+ *             (request rows by one binary COPY: the tuples are sent as
+ *             the workers wrote them, so the writer parses nothing),
+ *             and only then moves `tail` past it, so space is reused
+ *             only once its rows are committed.  One writer at a time
  *             (`writer_lock`, also robust: a writer killed holding it
  *             hands it to its successor).
  *
@@ -40,6 +43,7 @@
 #include "authcache.h"
 #include "db.h"
 #include "log.h"
+#include "pgcopy.h"
 #include "reqlog.h"
 #include "sanitize.h"
 #include "sys.h"
@@ -54,6 +58,7 @@
 #define RETRY_MAX_MS		5000
 #define STOP_RETRIES		5
 #define IDLE_WAIT_MS		1000
+#define LISTEN_WAIT_MS		50	/* bounds a lost wakeup */
 #define WRITER_LOCK_PAUSE_MS	20
 #define JSON_DEPTH		8
 
@@ -74,18 +79,37 @@ struct reqlog_ring {
 	unsigned char		 data[];
 };
 
-static const struct db_stmt append_requests = {
-	"reqlog_append_requests",
-	"SELECT latchkey.append_requests($1::jsonb)",
-	1
-};
+/* The common path: the batch's tuples straight into the table.  COPY is
+ * refused on a table with row-level security to a role subject to it:
+ * the writer's own role (latchkey_writer) bypasses it and may only
+ * INSERT there (029). */
+static const char copy_requests[] =
+    "COPY latchkey.request_log (" RECORD_COPY_COLUMNS ") "
+    "FROM STDIN (FORMAT binary)";
 
-/* For records that may be committed already (see flush()). */
-static const struct db_stmt append_requests_replay = {
-	"reqlog_append_requests_replay",
-	"SELECT latchkey.append_requests_replay($1::jsonb)",
-	1
-};
+/*
+ * For records that may be committed already (see flush()): the tuples
+ * go to a temporary table of the session, then into the table skipping
+ * rows whose (id, created_at) exists.  ON CONFLICT DO NOTHING needs only
+ * INSERT; a replay is rare, so its extra round trips do not matter.
+ */
+static const char replay_quiet[] =
+    "SET LOCAL client_min_messages TO warning";
+static const char replay_table[] =
+    "CREATE TEMPORARY TABLE IF NOT EXISTS request_log_replay ("
+    "id uuid, request_id text, org_id uuid, mode text, role text, "
+    "credential_kind text, credential_id uuid, user_id uuid, method text, "
+    "path text, query text, status smallint, error_code text, "
+    "duration_us integer, client_ip text, user_agent text, "
+    "request_body text, response_body text, created_at timestamptz, "
+    "sanitized boolean) ON COMMIT DELETE ROWS";
+static const char copy_replay[] =
+    "COPY pg_temp.request_log_replay (" RECORD_COPY_COLUMNS ") "
+    "FROM STDIN (FORMAT binary)";
+static const char move_replay[] =
+    "INSERT INTO latchkey.request_log (" RECORD_COPY_COLUMNS ") "
+    "SELECT " RECORD_COPY_COLUMNS " FROM pg_temp.request_log_replay "
+    "ON CONFLICT DO NOTHING";
 
 static const struct db_stmt append_events = {
 	"reqlog_append_events",
@@ -132,6 +156,12 @@ reqlog_ring_create(size_t bytes)
 }
 
 uint64_t
+reqlog_ring_pending(const struct reqlog_ring *r)
+{
+	return atomic_load(&r->head) - atomic_load(&r->tail);
+}
+
+uint64_t
 reqlog_ring_set_aside(const struct reqlog_ring *r)
 {
 	return atomic_load(&r->set_aside);
@@ -174,10 +204,10 @@ pad8(uint64_t n)
 	return (n + 7) & ~(uint64_t)7;
 }
 
-/* Copies one frame and its text in at head (ring locked), or fails when
- * it does not fit. */
+/* Copies one frame and its record in at head (ring locked), or fails
+ * when it does not fit. */
 static int
-ring_put(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
+ring_put(struct reqlog_ring *r, enum reqlog_kind kind, const char *data,
     size_t len)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
@@ -198,7 +228,7 @@ ring_put(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
 	frame[0] = (uint32_t)len;
 	frame[1] = (uint32_t)kind;
 	memcpy(r->data + pos, frame, sizeof(frame));
-	memcpy(r->data + pos + FRAME, json, len);
+	memcpy(r->data + pos + FRAME, data, len);
 	/* Publishes the frame, its text and any skip frame at once. */
 	atomic_store_explicit(&r->head, head + skip + need,
 	    memory_order_seq_cst);
@@ -206,7 +236,7 @@ ring_put(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
 }
 
 enum lk_err
-reqlog_append(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
+reqlog_append(struct reqlog_ring *r, enum reqlog_kind kind, const char *data,
     size_t len)
 {
 	struct timespec pause = { 0, APPEND_PAUSE_NS };
@@ -217,7 +247,7 @@ reqlog_append(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
 	}
 	for (waited = 0; ; waited++) {
 		ring_lock(&r->lock);
-		ok = ring_put(r, kind, json, len) == 0;
+		ok = ring_put(r, kind, data, len) == 0;
 		ring_unlock(&r->lock);
 		ring_doorbell(r);
 		if (ok) {
@@ -232,20 +262,21 @@ reqlog_append(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
 	}
 }
 
-/* One record of a batch: its text, in the ring. */
+/* One record of a batch: its bytes, in the ring. */
 struct rec {
 	const char	*p;
 	size_t		 len;
 };
 
-/* The records of one kind in a batch, and the array text sent. */
+/* The records of one kind in a batch, and what is sent for them: a
+ * binary COPY stream of request rows, or a JSON array of events. */
 struct batch {
-	const struct db_stmt	*st;
-	const char		*what;
+	enum reqlog_kind	 kind;
+	int			 replay;	/* rows: may exist already */
 	struct rec		 recs[REQLOG_BATCH_ROWS];
 	size_t			 n;
 	size_t			 bytes;
-	struct lk_buf		 json;
+	struct lk_buf		 out;
 };
 
 /* Logs a record the database refuses even alone, by its request id. */
@@ -254,56 +285,118 @@ set_aside(struct reqlog_ring *ring, const struct batch *b,
     const struct rec *rec, enum lk_err e)
 {
 	struct json_tokener *tok;
-	json_object *o, *v;
+	json_object *o = NULL, *v;
 	const char *rid = NULL;
+	int32_t rlen = 0;
 	uint64_t n = atomic_fetch_add(&ring->set_aside, 1) + 1;
 
-	/* The record is ours: sanitised JSON, unless the ring is corrupt. */
-	o = NULL;
-	if (rec->len <= REQLOG_MSG_MAX &&
+	/* The record is ours (sanitised), unless the ring is corrupt. */
+	if (b->kind == REQLOG_REQUEST) {
+		if (pgcopy_field(rec->p, rec->len, RECORD_COPY_REQUEST_ID,
+		    &rid, &rlen) != LK_OK || rid == NULL ||
+		    !sanitize_text_ok(rid, (size_t)rlen)) {
+			rid = NULL;
+		}
+	} else if (rec->len <= REQLOG_MSG_MAX &&
 	    (tok = json_tokener_new_ex(JSON_DEPTH)) != NULL) {
 		o = json_tokener_parse_ex(tok, rec->p, (int)rec->len);
 		json_tokener_free(tok);
+		if (o != NULL && json_object_object_get_ex(o, "request_id",
+		    &v) && json_object_is_type(v, json_type_string) &&
+		    sanitize_text_ok(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v))) {
+			rid = json_object_get_string(v);
+			rlen = json_object_get_string_len(v);
+		}
 	}
-	if (o != NULL && json_object_object_get_ex(o, "request_id", &v) &&
-	    json_object_is_type(v, json_type_string) &&
-	    sanitize_text_ok(json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v))) {
-		rid = json_object_get_string(v);
+	if (rid == NULL) {
+		rid = "(unreadable)";
+		rlen = (int32_t)strlen(rid);
 	}
-	log_err("request-log: the database refuses %s record of request %s "
-	    "(%s); set aside (%llu so far)", b->what, rid != NULL ? rid :
-	    "(unreadable)", lk_err_str(e), (unsigned long long)n);
+	log_err("request-log: the database refuses %s record of request "
+	    "%.*s (%s); set aside (%llu so far)", b->kind == REQLOG_REQUEST ?
+	    "a request" : "an event", rlen > 64 ? 64 : (int)rlen, rid,
+	    lk_err_str(e), (unsigned long long)n);
 	json_object_put(o);
 }
 
-/* Writes records [i, j) of b as one array.  On refusal, halves the range
- * and tries again, so only records refused alone are set aside.  The
- * depth is bounded by log2(REQLOG_BATCH_ROWS).  Returns LK_EUNAVAIL when
- * the database went away (what was committed stays committed: replaying
- * it is harmless), LK_OK otherwise. */
+/* Replays rows [i, j) that may be committed already: into the session's
+ * temporary table, then into request_log where absent, in one
+ * transaction. */
+static enum lk_err
+replay_rows(struct db *db, struct batch *b)
+{
+	enum lk_err e;
+
+	if ((e = db_begin_plain(db)) != LK_OK) {
+		return e;
+	}
+	if ((e = db_command(db, replay_quiet)) != LK_OK ||
+	    (e = db_command(db, replay_table)) != LK_OK ||
+	    (e = db_copy_in(db, copy_replay, b->out.p, b->out.len,
+	    NULL)) != LK_OK ||
+	    (e = db_command(db, move_replay)) != LK_OK) {
+		db_rollback(db);
+		return e;
+	}
+	return db_commit(db);
+}
+
+/* Sends records [i, j) of b in one statement. */
+static enum lk_err
+send_range(struct db *db, struct batch *b, size_t i, size_t j)
+{
+	const char *params[1];
+	size_t k;
+
+	buf_reset(&b->out);
+	if (b->kind == REQLOG_EVENT) {
+		buf_putc(&b->out, '[');
+		for (k = i; k < j; k++) {
+			if (k > i) {
+				buf_putc(&b->out, ',');
+			}
+			buf_append(&b->out, b->recs[k].p, b->recs[k].len);
+		}
+		buf_putc(&b->out, ']');
+		if (buf_failed(&b->out)) {
+			return LK_ENOMEM;
+		}
+		params[0] = buf_cstr(&b->out);
+		return db_exec(db, &append_events, params, NULL);
+	}
+	pgcopy_header(&b->out);
+	for (k = i; k < j; k++) {
+		buf_append(&b->out, b->recs[k].p, b->recs[k].len);
+	}
+	pgcopy_trailer(&b->out);
+	if (buf_failed(&b->out)) {
+		return LK_ENOMEM;
+	}
+	if (b->replay) {
+		return replay_rows(db, b);
+	}
+	return db_copy_in(db, copy_requests, b->out.p, b->out.len, NULL);
+}
+
+/* Writes records [i, j) of b.  On refusal, halves the range and tries
+ * again, so only records refused alone are set aside.  The depth is
+ * bounded by log2(REQLOG_BATCH_ROWS).  Returns LK_EUNAVAIL when the
+ * database went away or refuses the writer's role itself (what was
+ * committed stays committed: replaying it is harmless; the records wait
+ * in the ring), LK_OK otherwise. */
 static enum lk_err
 write_range(struct db *db, struct reqlog_ring *ring, struct batch *b,
     size_t i, size_t j)
 {
-	const char *params[1];
 	enum lk_err e;
 	size_t k;
 
-	buf_reset(&b->json);
-	buf_putc(&b->json, '[');
-	for (k = i; k < j; k++) {
-		if (k > i) {
-			buf_putc(&b->json, ',');
-		}
-		buf_append(&b->json, b->recs[k].p, b->recs[k].len);
-	}
-	buf_putc(&b->json, ']');
-	if (buf_failed(&b->json)) {
-		e = LK_ENOMEM;
-	} else {
-		params[0] = buf_cstr(&b->json);
-		e = db_exec(db, b->st, params, NULL);
+	e = send_range(db, b, i, j);
+	if (e == LK_EDENIED) {
+		/* Grants or role attributes, not the rows: logged by db.c;
+		 * the records wait until the DBA fixes the role. */
+		e = LK_EUNAVAIL;
 	}
 	if (e == LK_OK || e == LK_EUNAVAIL) {
 		return e;
@@ -382,7 +475,7 @@ flush(struct db *db, struct reqlog_ring *r, struct batch *rows,
 		off = next;
 	}
 	/* Events always skip existing ids (026): they are few. */
-	rows->st = tail < *replay ? &append_requests_replay : &append_requests;
+	rows->replay = tail < *replay;
 	if ((rows->n > 0 &&
 	    (e = write_range(db, r, rows, 0, rows->n)) != LK_OK) ||
 	    (events->n > 0 &&
@@ -480,7 +573,7 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 	 * nothing.  listen_database_url, when set, goes straight to
 	 * PostgreSQL; otherwise the writer's connection listens too.
 	 */
-	if ((db = db_new(cfg->database_url, cfg->database_prepare ?
+	if ((db = db_new(cfg->history_database_url, cfg->database_prepare ?
 	    DB_PREPARED : DB_UNPREPARED)) == NULL ||
 	    (cfg->listen_database_url[0] != '\0' &&
 	    (lsn = db_new(cfg->listen_database_url, DB_PREPARED)) == NULL) ||
@@ -496,18 +589,17 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		lsn = db;
 		if (!cfg->database_prepare && cache != NULL) {
 			log_warn("database_prepare = off without "
-			    "listen_database_url: if database_url is a "
+			    "listen_database_url: if history_database_url is a "
 			    "transaction pooler, other hosts' changes reach "
 			    "this host's cache only by expiry "
 			    "(auth_cache_ttl_ms)");
 		}
 	}
-	rows->st = &append_requests;
-	rows->what = "request";
-	buf_init(&rows->json, BATCH_BYTES + REQLOG_MSG_MAX + 2);
-	events->st = &append_events;
-	events->what = "event";
-	buf_init(&events->json, BATCH_BYTES + REQLOG_MSG_MAX + 2);
+	rows->kind = REQLOG_REQUEST;
+	buf_init(&rows->out, BATCH_BYTES + REQLOG_MSG_MAX +
+	    PGCOPY_HEADER_LEN + PGCOPY_TRAILER_LEN);
+	events->kind = REQLOG_EVENT;
+	buf_init(&events->out, BATCH_BYTES + REQLOG_MSG_MAX + 2);
 	if (become_writer(r, stop, &r->replay) == -1) {
 		goto done;
 	}
@@ -572,9 +664,8 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		pfd[0].events = POLLIN;
 		pfd[1].fd = cache != NULL ? db_socket(lsn) : -1;
 		pfd[1].events = POLLIN;
-		if (pfd[1].fd >= 0 && timeout > REQLOG_FLUSH_MS) {
-			timeout = REQLOG_FLUSH_MS;	/* bounds a lost
-							 * wakeup */
+		if (pfd[1].fd >= 0 && timeout > LISTEN_WAIT_MS) {
+			timeout = LISTEN_WAIT_MS;
 		}
 		/* A timeout or EINTR needs no action: the loop re-checks. */
 		(void)poll(pfd, 2, timeout);
@@ -586,8 +677,8 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 	}
 	ring_unlock(&r->writer_lock);
 done:
-	buf_free(&rows->json);
-	buf_free(&events->json);
+	buf_free(&rows->out);
+	buf_free(&events->out);
 	free(rows);
 	free(events);
 	if (lsn != db) {

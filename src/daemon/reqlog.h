@@ -2,19 +2,21 @@
  * reqlog.h: the request history, from a worker's answered request to a
  * row in latchkey.request_log.
  *
- * A worker redacts, sanitises and serialises the record itself, then
+ * A worker redacts, sanitises and serialises the record itself (as the
+ * binary COPY tuple the writer sends as it is), then
  * appends it to a ring in shared memory that the master mapped before
  * forking, before it finishes the request.  The ring belongs to the
  * master: a record leaves it only when the writer process has committed
  * its row (or set it aside as refused), so neither a worker nor the
  * writer killed at any moment loses a record whose request was answered.
  * A writer that takes over replays what was not yet acknowledged
- * through append_requests_replay(), which skips rows already committed
- * (025); the common path stays a plain insert.  The writer
- * batches records and appends them with one call per batch
- * (latchkey.append_requests()), so the database write never sits between
- * a caller and its response.  The same ring carries audit events
- * recorded outside an org transaction.
+ * through a temporary table and an insert that skips rows already
+ * committed; the common path stays a plain COPY.  The writer batches
+ * records and appends them with one binary COPY per batch, connected as
+ * its own role (history_database_url: latchkey_writer, which may only
+ * insert history), so the database write never sits between a caller
+ * and its response.  The same ring carries audit events (JSON) recorded
+ * outside an org transaction, sent through latchkey.append_events().
  */
 #ifndef LK_REQLOG_H
 #define LK_REQLOG_H
@@ -31,11 +33,12 @@
 #define REQLOG_MSG_MAX		(192 * 1024)	/* one record */
 #define REQLOG_RING_BYTES	(64u * 1024 * 1024)	/* a power of two */
 #define REQLOG_BATCH_ROWS	1000
-#define REQLOG_FLUSH_MS		50
+#define REQLOG_FLUSH_MS		10	/* a batch waits at most this */
 
 enum reqlog_kind {
-	REQLOG_REQUEST = 'R',	/* a request_log row */
-	REQLOG_EVENT = 'E'	/* an audit_events row */
+	REQLOG_REQUEST = 'R',	/* a request_log row: a binary COPY tuple
+				 * of RECORD_COPY_COLUMNS */
+	REQLOG_EVENT = 'E'	/* an audit_events row: a JSON object */
 };
 
 struct reqlog_ring;
@@ -49,13 +52,13 @@ struct reqlog_ring;
 struct reqlog_ring *reqlog_ring_create(size_t bytes);
 
 /*
- * Appends one record of kind with its JSON text to the ring.  Waits a
+ * Appends one record of kind (its len bytes) to the ring.  Waits a
  * bounded time if the ring is full.  Errors: LK_ETOOBIG (over
  * REQLOG_MSG_MAX), LK_EIO (ring full for too long): the record is lost
  * and the caller logs it.
  */
 enum lk_err	reqlog_append(struct reqlog_ring *, enum reqlog_kind,
-		    const char *json, size_t len) LK_MUST_CHECK;
+		    const char *data, size_t len) LK_MUST_CHECK;
 
 struct authcache;
 
@@ -72,6 +75,10 @@ struct authcache;
  */
 void		reqlog_writer(const struct lk_config *, struct reqlog_ring *,
 		    volatile sig_atomic_t *stop, struct authcache *cache);
+
+/* Bytes of records published and not yet acknowledged (for tests and
+ * bench/ingest): 0 once the writer has committed everything. */
+uint64_t	reqlog_ring_pending(const struct reqlog_ring *);
 
 /* Records set aside by writers of this ring so far (for tests). */
 uint64_t	reqlog_ring_set_aside(const struct reqlog_ring *);

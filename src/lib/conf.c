@@ -347,6 +347,7 @@ static const struct key keys[] = {
 	{ "database_url", TEXT(database_url) },
 	{ "database_prepare", CHOICE(database_prepare, "off", "on", 1) },
 	{ "listen_database_url", TEXT(listen_database_url) },
+	{ "history_database_url", TEXT(history_database_url) },
 	{ "mount_prefix", CUSTOM(set_prefix_msg) },
 	{ "jwt_secret", SECRET(jwt_secret) },
 	{ "jwt_secret_previous", SECRET(jwt_secret_previous) },
@@ -517,6 +518,7 @@ config_apply_env(struct lk_config *c, const char *(*getenv_fn)(const char *),
 		{ "LK_JWT_SECRET_PREVIOUS", "jwt_secret_previous" },
 		{ "LK_DATABASE_URL", "database_url" },
 		{ "LK_LISTEN_DATABASE_URL", "listen_database_url" },
+		{ "LK_HISTORY_DATABASE_URL", "history_database_url" },
 	};
 	char msg[CONFIG_ERR_MAX];
 	const char *v;
@@ -628,6 +630,18 @@ config_validate(const struct lk_config *c, char err[CONFIG_ERR_MAX])
 }
 
 enum lk_err
+config_validate_daemon(const struct lk_config *c, char err[CONFIG_ERR_MAX])
+{
+	if (c->history_database_url[0] == '\0') {
+		return fail(err, 0, "%s", "history_database_url is not set "
+		    "(config file or LK_HISTORY_DATABASE_URL): the "
+		    "request-history writer connects as its own role, "
+		    "latchkey_writer (sql/roles.sql)");
+	}
+	return LK_OK;
+}
+
+enum lk_err
 config_load_text(struct lk_config *c, const char *text, size_t len,
     const char *(*getenv_fn)(const char *), char err[CONFIG_ERR_MAX])
 {
@@ -650,4 +664,6 @@ config_wipe(struct lk_config *c)
 	OPENSSL_cleanse(c->database_url, sizeof(c->database_url));
 	OPENSSL_cleanse(c->listen_database_url,
 	    sizeof(c->listen_database_url));
+	OPENSSL_cleanse(c->history_database_url,
+	    sizeof(c->history_database_url));
 }

@@ -48,6 +48,8 @@ struct lk_config {
 	/* The writer's LISTEN session, direct to PostgreSQL; "": the
 	 * writer's own database_url connection. */
 	char	 listen_database_url[CONFIG_VALUE_MAX + 1];
+	/* The request-history writer's own role (latchkey_writer). */
+	char	 history_database_url[CONFIG_VALUE_MAX + 1];
 	char	 mount_prefix[256];	/* "" for "/", else "/x" w/o slash */
 	char	 jwt_secret[CONFIG_SECRET_MAX + 1];
 	char	 jwt_secret_previous[CONFIG_SECRET_MAX + 1];
@@ -104,6 +106,15 @@ enum lk_err	config_apply_env(struct lk_config *,
  */
 enum lk_err	config_secret_check(const char *field, const char *secret,
 		    size_t len, char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
+
+/*
+ * Checks what latchkeyd needs beyond config_validate(): the
+ * request-history writer's connection (history_database_url).  On
+ * failure writes why into err and returns LK_EINVAL.  latchkeyctl's other
+ * commands do not need it.
+ */
+enum lk_err	config_validate_daemon(const struct lk_config *,
+		    char err[CONFIG_ERR_MAX]) LK_MUST_CHECK;
 
 /* Checks that the values make a usable configuration. */
 enum lk_err	config_validate(const struct lk_config *,

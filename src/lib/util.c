@@ -279,19 +279,14 @@ util_email_valid(const char *s)
 	return dot != NULL && dot > at + 1 && dot[1] != '\0';
 }
 
-enum lk_err
-util_uuid_v4(char out[UUID_LEN + 1])
+/* Writes the 16 bytes of r as a UUID's text. */
+static void
+uuid_text(const unsigned char r[16], char out[UUID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16];
 	size_t i, o = 0;
 
-	if (RAND_bytes(r, sizeof(r)) != 1) {
-		return LK_ECRYPTO;
-	}
-	r[6] = (r[6] & 0x0f) | 0x40;	/* version 4 */
-	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
-	for (i = 0; i < sizeof(r); i++) {
+	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10) {
 			out[o++] = '-';
 		}
@@ -299,6 +294,40 @@ util_uuid_v4(char out[UUID_LEN + 1])
 		out[o++] = hex[r[i] & 0xf];
 	}
 	out[o] = '\0';
+}
+
+enum lk_err
+util_uuid_v4(char out[UUID_LEN + 1])
+{
+	unsigned char r[16];
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		return LK_ECRYPTO;
+	}
+	r[6] = (r[6] & 0x0f) | 0x40;	/* version 4 */
+	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	uuid_text(r, out);
+	return LK_OK;
+}
+
+enum lk_err
+util_uuid_v7(int64_t unix_ms, char out[UUID_LEN + 1])
+{
+	unsigned char r[16];
+	uint64_t ms;
+	int i;
+
+	if (RAND_bytes(r + 6, sizeof(r) - 6) != 1) {
+		return LK_ECRYPTO;
+	}
+	ms = unix_ms < 0 ? 0 : unix_ms > (int64_t)0xffffffffffff ?
+	    0xffffffffffff : (uint64_t)unix_ms;
+	for (i = 0; i < 6; i++) {
+		r[i] = (unsigned char)(ms >> (8 * (5 - i)));
+	}
+	r[6] = (r[6] & 0x0f) | 0x70;	/* version 7 */
+	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 9562 variant */
+	uuid_text(r, out);
 	return LK_OK;
 }
 

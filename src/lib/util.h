@@ -57,6 +57,14 @@ int		util_email_valid(const char *s);
 /* Writes a random (version 4) UUID from RAND_bytes().  Errors:
  * LK_ECRYPTO. */
 enum lk_err	util_uuid_v4(char out[UUID_LEN + 1]) LK_MUST_CHECK;
+/*
+ * Writes a time-ordered (version 7, RFC 9562) UUID: unix_ms (clamped to
+ * 0..2^48-1) in its first 48 bits, then 74 random bits from RAND_bytes().
+ * Ids of rows inserted in time order then land at the right end of a
+ * B-tree instead of on a random page.  Errors: LK_ECRYPTO.
+ */
+enum lk_err	util_uuid_v7(int64_t unix_ms, char out[UUID_LEN + 1])
+		    LK_MUST_CHECK;
 
 /*
  * Copies the string src and its NUL into dst, which holds size bytes.

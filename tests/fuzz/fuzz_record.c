@@ -1,6 +1,7 @@
 /*
- * fuzz_record.c: the history record's serialiser, record_row_json()
- * (src/lib/record.c), on any bytes in every string it writes.
+ * fuzz_record.c: the history record's serialisers, record_row_json()
+ * and record_row_copy() (src/lib/record.c), on any bytes in every string
+ * they write.
  *
  * The input is split at each 0xFE byte (never part of UTF-8, so the
  * fields still get every other invalid byte) into path, query,
@@ -9,7 +10,8 @@
  * one strict JSON object that sanitize_json_check() (what jsonb takes)
  * accepts; a field that was text comes back byte for byte; one that was
  * not comes back as text; "sanitized" is true exactly when some field
- * was not text.
+ * was not text.  The same holds for each text field of the binary COPY
+ * tuple, read back with pgcopy_field(), and its sanitized field.
  */
 #include "config.h"
 
@@ -20,6 +22,7 @@
 
 #include "buf.h"
 #include "fuzz.h"
+#include "pgcopy.h"
 #include "record.h"
 #include "sanitize.h"
 
@@ -28,6 +31,10 @@
 
 static const char *const names[NFIELDS] = { "path", "query",
     "user_agent", "request_body", "response_body", "error_code", "method" };
+/* The same fields' indexes in the COPY tuple (RECORD_COPY_COLUMNS). */
+static const unsigned copy_index[NFIELDS] = { 9, 10, 15, 16, 17, 12, 8 };
+
+#define COPY_SANITIZED	19
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -111,6 +118,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	json_object_put(o);
+
+	buf_reset(&b);
+	FUZZ_CHECK(record_row_copy(&r, &b, &sanitized) == LK_OK);
+	FUZZ_CHECK(!buf_failed(&b));
+	FUZZ_CHECK(sanitized == any);
+	for (i = 0; i < NFIELDS; i++) {
+		const char *p = NULL;
+		int32_t n = 0;
+
+		FUZZ_CHECK(pgcopy_field(b.p, b.len, copy_index[i], &p, &n) ==
+		    LK_OK);
+		FUZZ_CHECK(p != NULL && n >= 0);
+		FUZZ_CHECK(sanitize_text_ok(p, (size_t)n));
+		if (sanitize_text_ok(f[i], flen[i])) {
+			FUZZ_CHECK((size_t)n == flen[i] &&
+			    memcmp(p, f[i], flen[i]) == 0);
+		}
+	}
+	{
+		const char *p = NULL;
+		int32_t n = 0;
+
+		FUZZ_CHECK(pgcopy_field(b.p, b.len, COPY_SANITIZED, &p, &n) ==
+		    LK_OK);
+		FUZZ_CHECK(n == 1 && p[0] == (char)sanitized);
+	}
 	buf_free(&b);
 	for (i = 0; i < NFIELDS; i++) {
 		free(f[i]);

@@ -36,7 +36,7 @@
 #
 # STATE_DIR/env gets shell KEY=value lines for tools and tests: LK_URL,
 # LK_APACHE_URL, PGHOST, PGPORT, PGDATABASE, LK_OWNER_ROLE, LK_APP_ROLE,
-# LK_CONFIG, LK_SERVICE_KEY (this stack's service key), LK_STATE_DIR,
+# LK_WRITER_ROLE (the request-history writer's), LK_CONFIG, LK_SERVICE_KEY (this stack's service key), LK_STATE_DIR,
 # LK_HARNESS, LK_LATCHKEYD_PID_FILE, LK_BUILD_DIR, LK_DEMO_URL (the
 # upstream itself, not behind the authorizer) and LK_DEMO_HITS (a file the
 # upstream appends "METHOD PATH" to for every request it answers), plus
@@ -60,6 +60,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 PG_OS_USER=postgres
 OWNER_ROLE=latchkey_owner
 APP_ROLE=latchkey_app
+WRITER_ROLE=latchkey_writer
 DB_NAME=latchkey
 # sockaddr_un.sun_path holds 108 bytes; PostgreSQL's socket file name is
 # ".s.PGSQL.<port>" inside unix_socket_directories.
@@ -257,6 +258,7 @@ write_env() {
 		kv PGDATABASE "$DB_NAME"
 		kv LK_OWNER_ROLE "$OWNER_ROLE"
 		kv LK_APP_ROLE "$APP_ROLE"
+		kv LK_WRITER_ROLE "$WRITER_ROLE"
 		kv LK_CONFIG "$CONFIG"
 		kv LK_SERVICE_KEY "$(<"$STATE/service_key")"
 		kv LK_STATE_DIR "$STATE"
@@ -410,8 +412,8 @@ pg_stop() {
 # Roles (sql/roles.sql, as a DBA would run it), the database, migrations.
 pg_provision() {
 	local n
-	n=$(psql_su -d postgres -tAc "SELECT count(*) FROM pg_roles WHERE rolname IN ('$OWNER_ROLE', '$APP_ROLE')")
-	if [[ $n != 2 ]]; then
+	n=$(psql_su -d postgres -tAc "SELECT count(*) FROM pg_roles WHERE rolname IN ('$OWNER_ROLE', '$APP_ROLE', '$WRITER_ROLE')")
+	if [[ $n != 3 ]]; then
 		[[ -f $LK_SQL_DIR/roles.sql ]] || die "$LK_SQL_DIR/roles.sql missing"
 		log "creating roles ($LK_SQL_DIR/roles.sql)"
 		psql_su -d postgres -f "$LK_SQL_DIR/roles.sql" >/dev/null
@@ -455,7 +457,8 @@ conninfo() {
 # to files under LK_ASAN_LOG (when set), and the caller's LK_* overrides are
 # removed so that only the stack's config counts.
 lk_env() {
-	LK_ENV=(-u LK_JWT_SECRET -u LK_JWT_SECRET_PREVIOUS -u LK_DATABASE_URL)
+	LK_ENV=(-u LK_JWT_SECRET -u LK_JWT_SECRET_PREVIOUS -u LK_DATABASE_URL
+	    -u LK_HISTORY_DATABASE_URL)
 	if [[ -n $LK_ASAN_LOG ]]; then
 		mkdir -p "$LK_ASAN_LOG"
 		LK_ENV+=("ASAN_OPTIONS=log_path=$LK_ASAN_LOG/asan:detect_leaks=1:halt_on_error=1:abort_on_error=0"
@@ -488,6 +491,7 @@ write_config() {
 			[[ -n $LK_WORKERS ]] && echo "workers = $LK_WORKERS"
 			echo "shutdown_timeout = 10"
 			echo "database_url = $(conninfo "$APP_ROLE")"
+			echo "history_database_url = $(conninfo "$WRITER_ROLE")"
 			echo "mount_prefix = /"
 			echo "jwt_secret = $(<"$secret_file")"
 			echo "jwt_ttl = 86400"

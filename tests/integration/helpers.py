@@ -422,7 +422,8 @@ def clean_env():
     config file alone decides."""
     return {k: v for k, v in os.environ.items()
             if k not in ("LK_JWT_SECRET", "LK_JWT_SECRET_PREVIOUS",
-                         "LK_DATABASE_URL", "LK_OWNER_DATABASE_URL")}
+                         "LK_DATABASE_URL", "LK_HISTORY_DATABASE_URL",
+                         "LK_OWNER_DATABASE_URL")}
 
 
 def owner_url():

@@ -77,6 +77,7 @@ class Daemon:
             "listen": "127.0.0.1:%d" % self.port,
             "workers": "1",
             "database_url": stack_setting("database_url"),
+            "history_database_url": stack_setting("history_database_url"),
             "jwt_secret": stack_setting("jwt_secret"),
             "bcrypt_cost": stack_setting("bcrypt_cost"),
         }

@@ -343,6 +343,7 @@ def test_the_login_email_bucket_folds_case_like_the_database(db):
 
 def config_with_secret(secret):
     return ("database_url = dbname=unused\n"
+            "history_database_url = dbname=unused\n"
             "listen = 127.0.0.1:1\n"
             "jwt_secret = %s\n" % secret)
 

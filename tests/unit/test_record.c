@@ -1,9 +1,10 @@
 /*
- * test_record.c: unit tests of the history record's serialiser
- * (record_row_json, src/lib/record.c).  The serialiser is fed
+ * test_record.c: unit tests of the history record's serialisers
+ * (record_row_json and record_row_copy, src/lib/record.c).  Each is fed
  * every byte value, alone and in sequences, in every string it writes:
- * what comes out must be JSON that PostgreSQL's jsonb accepts (UTF-8, no
- * \u0000), say whether it was sanitised, and keep valid text unchanged.
+ * what comes out must be what PostgreSQL accepts (UTF-8 text, no NUL, no
+ * \u0000 in JSON), say whether it was sanitised, and keep valid text
+ * unchanged; the COPY tuple holds every column in its binary form.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "pgcopy.h"
 #include "record.h"
 #include "sanitize.h"
 
@@ -207,4 +209,166 @@ Test(record, writes_created_at_with_microseconds_or_null_out_of_range)
 		}
 		json_object_put(o);
 	}
+}
+
+/* The binary COPY tuple (record_row_copy): fields[k]'s index in it. */
+static const unsigned copy_index[NFIELDS] = { 9, 10, 15, 16, 17, 12, 8 };
+
+#define COPY_SANITIZED	19
+
+/* Encodes r as a COPY tuple into b (reset first); checks success. */
+static void
+encode(const struct record_row *r, struct lk_buf *b, int *sanitized)
+{
+	buf_reset(b);
+	cr_assert_eq(record_row_copy(r, b, sanitized), LK_OK);
+	cr_assert(!buf_failed(b));
+}
+
+/* Field i of the tuple in b: its bytes and length (-1: NULL). */
+static const char *
+field(const struct lk_buf *b, unsigned i, int32_t *len)
+{
+	const char *p = NULL;
+
+	cr_assert_eq(pgcopy_field(b->p, b->len, i, &p, len), LK_OK,
+	    "field %u", i);
+	return p;
+}
+
+Test(record, copy_records_each_byte_value_in_every_text_field_as_text)
+{
+	struct record_row r;
+	struct lk_buf b;
+	const char *p;
+	char s[2], want[8];
+	int32_t n;
+	size_t k;
+	unsigned v;
+	int san;
+
+	buf_init(&b, OUT_MAX);
+	for (k = 0; k < NFIELDS; k++) {
+		for (v = 0; v < 256; v++) {
+			int ok = v >= 0x01 && v <= 0x7f;
+
+			s[0] = (char)v;
+			s[1] = '\0';
+			row_with(&r, k, s, 1);
+			if (v == 0 && k != 3 && k != 4) {
+				continue;
+			}
+			encode(&r, &b, &san);
+			cr_assert_eq(san, !ok, "%s byte %02x", fields[k], v);
+			p = field(&b, copy_index[k], &n);
+			cr_assert(sanitize_text_ok(p, (size_t)n));
+			if (ok) {
+				cr_assert(n == 1 && p[0] == s[0]);
+			} else {
+				(void)snprintf(want, sizeof(want), "\\x%02X",
+				    v);
+				cr_assert(n == 4 && memcmp(p, want, 4) == 0,
+				    "%s byte %02x", fields[k], v);
+			}
+			p = field(&b, COPY_SANITIZED, &n);
+			cr_assert(n == 1 && p[0] == (char)!ok);
+		}
+	}
+	buf_free(&b);
+}
+
+Test(record, copy_keeps_valid_text_unchanged_and_unflagged)
+{
+	static const char text[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+	    "\"quoted\" back\\slash\ttab\x01";
+	struct record_row r;
+	struct lk_buf b;
+	const char *p;
+	int32_t n;
+	size_t k;
+	int san;
+
+	buf_init(&b, OUT_MAX);
+	for (k = 0; k < NFIELDS; k++) {
+		row_with(&r, k, text, sizeof(text) - 1);
+		encode(&r, &b, &san);
+		cr_assert_eq(san, 0);
+		p = field(&b, copy_index[k], &n);
+		cr_assert_eq(n, (int32_t)sizeof(text) - 1);
+		cr_assert_eq(memcmp(p, text, sizeof(text) - 1), 0);
+	}
+	buf_free(&b);
+}
+
+Test(record, copy_writes_every_column_in_its_binary_form)
+{
+	static const unsigned char id[16] = { 0x6f, 0x1c, 0x8c, 0x1e, 0x8a,
+	    0x43, 0x4d, 0x42, 0x9b, 0x8e, 0x1d, 0x1f, 0x3f, 0x5b, 0x2a, 0x10 };
+	/* 2026-01-01T00:00:00.123456Z after 2000-01-01: 820540800123456. */
+	static const char created[8] = "\0\2\352\107\12\352\102\100";
+	struct record_row r;
+	struct lk_buf b;
+	const char *p;
+	int32_t n;
+	int san;
+
+	buf_init(&b, OUT_MAX);
+	row_with(&r, 0, "/v1/me", 6);
+	r.duration_us = 70000;
+	encode(&r, &b, &san);
+	cr_assert_eq(b.p[0], 0);
+	cr_assert_eq(b.p[1], RECORD_COPY_NFIELDS);
+	p = field(&b, 0, &n);
+	cr_assert(n == 16 && memcmp(p, id, 16) == 0);
+	p = field(&b, RECORD_COPY_REQUEST_ID, &n);
+	cr_assert(n == 5 && memcmp(p, "rid-1", 5) == 0);
+	cr_assert_null(field(&b, 2, &n));		/* org_id */
+	cr_assert_eq(n, -1);
+	p = field(&b, 11, &n);				/* status */
+	cr_assert(n == 2 && memcmp(p, "\0\310", 2) == 0);
+	p = field(&b, 13, &n);				/* duration_us */
+	cr_assert(n == 4 && memcmp(p, "\0\1\21\160", 4) == 0);
+	p = field(&b, 18, &n);				/* created_at */
+	cr_assert(n == 8 && memcmp(p, created, 8) == 0);
+	p = field(&b, COPY_SANITIZED, &n);
+	cr_assert(n == 1 && p[0] == 0);
+	cr_assert_eq(pgcopy_field(b.p, b.len, RECORD_COPY_NFIELDS, &p, &n),
+	    LK_EINVAL);
+	buf_free(&b);
+}
+
+Test(record, copy_clamps_a_duration_beyond_an_integer)
+{
+	struct record_row r;
+	struct lk_buf b;
+	const char *p;
+	int32_t n;
+
+	buf_init(&b, OUT_MAX);
+	row_with(&r, 0, "/v1/me", 6);
+	r.duration_us = (int64_t)INT32_MAX + 1;
+	encode(&r, &b, NULL);
+	p = field(&b, 13, &n);
+	cr_assert(n == 4 && memcmp(p, "\177\377\377\377", 4) == 0);
+	buf_free(&b);
+}
+
+Test(record, copy_refuses_an_id_that_is_not_a_uuid_or_a_status_too_big)
+{
+	struct record_row r;
+	struct lk_buf b;
+
+	buf_init(&b, OUT_MAX);
+	row_with(&r, 0, "/v1/me", 6);
+	r.org_id = "not-a-uuid";
+	cr_assert_eq(record_row_copy(&r, &b, NULL), LK_EINVAL);
+	row_with(&r, 0, "/v1/me", 6);
+	r.credential_id = "6f1c8c1e-8a43-4d42-9b8e-1d1f3f5b2a1";
+	buf_reset(&b);
+	cr_assert_eq(record_row_copy(&r, &b, NULL), LK_EINVAL);
+	row_with(&r, 0, "/v1/me", 6);
+	r.status = 40000;
+	buf_reset(&b);
+	cr_assert_eq(record_row_copy(&r, &b, NULL), LK_EINVAL);
+	buf_free(&b);
 }

@@ -406,6 +406,36 @@ Test(util, uuid_v4_is_a_valid_version_4_uuid)
 	cr_expect(strpbrk(a, "ABCDEF") == NULL, "%s", a);
 }
 
+Test(util, uuid_v7_starts_with_its_milliseconds_and_sorts_by_them)
+{
+	static const struct {
+		int64_t		 ms;
+		const char	*prefix;	/* the first 13 characters */
+	} cases[] = {
+		{ 0, "00000000-0000" },
+		{ -5, "00000000-0000" },
+		{ 1767225600123LL, "019b76da-a87b" },
+		{ 0xffffffffffffLL, "ffffffff-ffff" },
+		{ 0x1000000000000LL, "ffffffff-ffff" },
+	};
+	char a[UUID_LEN + 1], b[UUID_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(util_uuid_v7(cases[i].ms, a), LK_OK);
+		cr_expect(util_uuid_valid(a, strlen(a)), "%s", a);
+		cr_expect_eq(strncmp(a, cases[i].prefix, 13), 0, "%s", a);
+		cr_expect_eq(a[14], '7', "%s", a);
+		cr_expect(strchr("89ab", a[19]) != NULL, "%s", a);
+		cr_expect(strpbrk(a, "ABCDEF") == NULL, "%s", a);
+	}
+	cr_assert_eq(util_uuid_v7(1767225600123LL, a), LK_OK);
+	cr_assert_eq(util_uuid_v7(1767225600124LL, b), LK_OK);
+	cr_expect_lt(strcmp(a, b), 0, "%s %s", a, b);
+	cr_assert_eq(util_uuid_v7(1767225600123LL, b), LK_OK);
+	cr_expect_str_neq(a, b);
+}
+
 Test(util, url_decode_turns_plus_into_space_and_escapes_into_bytes)
 {
 	static const struct {
