@@ -57,8 +57,8 @@ LOAD_SECONDS = 120          # bound on the failover test's load
 
 
 def host_settings(name, pgb_port, direct_url):
-    """latchkeyd settings of host `name`: through PgBouncer, statements
-    unprepared, LISTEN on a direct session; application names tell the
+    """latchkeyd settings of host `name`: through PgBouncer (the runtime
+    role and the history writer's), statements unprepared, LISTEN on a direct session; application names tell the
     hosts' sessions apart in pg_stat_activity."""
     return {
         "workers": str(WORKERS),
@@ -68,6 +68,13 @@ def host_settings(name, pgb_port, direct_url):
                                                      "latchkey"),
                             os.environ.get("LK_APP_ROLE", "latchkey_app"),
                             name),
+        "history_database_url": "host=127.0.0.1 port=%d dbname=%s "
+                                "user=%s application_name=lk-%s-writer" % (
+                                    pgb_port, os.environ.get("PGDATABASE",
+                                                             "latchkey"),
+                                    os.environ.get("LK_WRITER_ROLE",
+                                                   "latchkey_writer"),
+                                    name),
         "database_prepare": "off",
         "listen_database_url": direct_url + " application_name=lk-%s-"
                                             "listen" % name,
@@ -98,7 +105,8 @@ class PgBouncer:
         ini = os.path.join(self.dir, "pgbouncer.ini")
         users = os.path.join(self.dir, "userlist.txt")
         with open(users, "w") as f:
-            f.write('"%s" ""\n' % app)
+            f.write('"%s" ""\n"%s" ""\n' % (
+                app, os.environ.get("LK_WRITER_ROLE", "latchkey_writer")))
         with open(ini, "w") as f:
             f.write("\n".join([
                 "[databases]",
