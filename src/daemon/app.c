@@ -163,7 +163,10 @@ app_add_header(struct app_worker *w, const char *name, const char *value)
 		log_err("dropping unsafe %s header", name);
 		return;
 	}
-	buf_printf(&w->headers, "%s: %s\r\n", name, value);
+	buf_puts(&w->headers, name);
+	buf_puts(&w->headers, ": ");
+	buf_puts(&w->headers, value);
+	buf_puts(&w->headers, "\r\n");
 }
 
 /* Renders the decision into w->out (and the status it ends with). */
@@ -290,7 +293,7 @@ app_handle(struct app_worker *w, struct http_conn *f)
 	ctx.req = &req;
 	ctx.arena = w->arena;
 	ctx.db = w->db;
-	e = http_read(&req, f, w->arena, w->cfg->mount_prefix,
+	e = http_read(&req, f, w->arena, &w->ids, w->cfg->mount_prefix,
 	    w->cfg->max_body_bytes);
 	if (e != LK_OK) {
 		log_err("cannot read request: %s", lk_err_str(e));

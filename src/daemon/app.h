@@ -58,6 +58,7 @@ struct app_worker {
 	struct authcache	*cache;		/* shared; NULL: none */
 	struct lk_buf		 record;	/* the history record */
 	struct lk_buf		 scratch[3];	/* redacted query, bodies */
+	struct util_uuid_pool	 ids;		/* request and record ids */
 	char			 redact_names[512];
 	const char		*redact[APP_REDACT_MAX + 1];
 	struct authz_route	*routes;	/* the authorizer's, malloc'd */

@@ -21,6 +21,7 @@
 #include "authcache.h"
 #include "authority.h"
 #include "db.h"
+#include "digest.h"
 #include "jwt.h"
 #include "log.h"
 #include "ratelease.h"
@@ -384,7 +385,9 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
-	SHA256((const unsigned char *)ref, strlen(ref), key);
+	if (digest_sha256(ref, strlen(ref), key) != LK_OK) {
+		return LK_ECRYPTO;
+	}
 	u.user_id = c.sub;
 	u.org_id = c.org;
 	params[0] = c.sub;

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "util.h"
 
 #define HTTP_REQUEST_ID_MAX	64
 /*
@@ -85,8 +86,8 @@ void		 http_finish(struct http_conn *);
 void		 http_shutdown(void);
 
 enum lk_err	 http_read(struct http_req *, struct http_conn *,
-		    struct lk_arena *, const char *mount_prefix,
-		    size_t max_body) LK_MUST_CHECK;
+		    struct lk_arena *, struct util_uuid_pool *ids,
+		    const char *mount_prefix, size_t max_body) LK_MUST_CHECK;
 
 /* Returns a FastCGI parameter such as "HTTP_X_API_KEY", or NULL. */
 const char	*http_param(const struct http_req *, const char *name);

@@ -156,6 +156,23 @@ buf_printf(struct lk_buf *b, const char *fmt, ...)
 }
 
 void
+buf_put_i64(struct lk_buf *b, int64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0) {
+		d[--i] = '-';
+	}
+	buf_append(b, d + i, sizeof(d) - i);
+}
+
+void
 buf_json_str(struct lk_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -190,6 +207,14 @@ buf_json_str(struct lk_buf *b, const char *s, size_t len)
 			break;
 		case '\t':
 			buf_puts(b, "\\t");
+			break;
+		/* As json-c writes them, so that a body written here reads
+		 * back through json-c unchanged (redact_tree_clean()). */
+		case '\b':
+			buf_puts(b, "\\b");
+			break;
+		case '\f':
+			buf_puts(b, "\\f");
 			break;
 		default: {
 			char esc[6] = { '\\', 'u', '0', '0',

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -107,4 +108,33 @@ Test(arena, keeps_allocations_aligned)
 		cr_assert_eq((uintptr_t)p % 16, 0);
 	}
 	arena_free(a);
+}
+
+Test(buf, writes_integers_as_printf_would)
+{
+	static const int64_t values[] = {
+		0, 1, -1, 9, 10, 200, -429, 1234567890123LL,
+		INT64_MAX, INT64_MIN,
+	};
+	struct lk_buf b;
+	char want[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		buf_init(&b, 64);
+		buf_put_i64(&b, values[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)values[i]);
+		cr_assert_str_eq(buf_cstr(&b), want);
+		buf_free(&b);
+	}
+}
+
+Test(buf, escapes_backspace_and_form_feed_as_json_c_does)
+{
+	struct lk_buf b;
+
+	buf_init(&b, 64);
+	buf_json_str(&b, "\b\f\x01", 3);
+	cr_assert_str_eq(buf_cstr(&b), "\"\\b\\f\\u0001\"");
+	buf_free(&b);
 }
