@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,18 @@ route(struct lk_ctx *ctx)
 	}
 }
 
+/* Zeroes ctx but for its identity's permission sets, which are only
+ * emptied (credential_identity_clear()). */
+static void
+ctx_clear(struct lk_ctx *ctx)
+{
+	size_t end = offsetof(struct lk_ctx, id) + sizeof(ctx->id);
+
+	memset(ctx, 0, offsetof(struct lk_ctx, id));
+	credential_identity_clear(&ctx->id);
+	memset((char *)ctx + end, 0, sizeof(*ctx) - end);
+}
+
 void
 app_handle(struct app_worker *w, struct http_conn *f)
 {
@@ -287,7 +300,7 @@ app_handle(struct app_worker *w, struct http_conn *f)
 
 	arena_reset(w->arena);
 	buf_reset(&w->headers);
-	memset(&ctx, 0, sizeof(ctx));
+	ctx_clear(&ctx);
 	ctx.w = w;
 	ctx.cfg = w->cfg;
 	ctx.req = &req;

@@ -27,6 +27,7 @@
  */
 #define HTTP_URI_MAX		8192
 #define HTTP_HEADER_MAX		8192	/* a header value we copy */
+#define HTTP_PARAMS_MAX		256	/* indexed; more: libfcgi looks up */
 
 struct FCGX_Request;
 struct http_conn;
@@ -35,6 +36,13 @@ struct lk_arena;
 enum http_role {
 	HTTP_RESPONDER,
 	HTTP_AUTHORIZER
+};
+
+/* One FastCGI parameter, "NAME=value" split (http_param()). */
+struct http_param {
+	size_t		 name_len;
+	const char	*name;		/* not terminated: name_len bytes */
+	const char	*value;
 };
 
 struct http_req {
@@ -58,6 +66,10 @@ struct http_req {
 	int			 uri_too_long;	/* over HTTP_URI_MAX: 414; path
 						 * cut, query empty */
 	int64_t			 start_us;	/* monotonic, for durations */
+	struct http_param	*params;	/* arena: the FastCGI params
+						 * by name length; NULL: ask
+						 * libfcgi */
+	size_t			 nparams;
 };
 
 /*

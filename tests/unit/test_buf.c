@@ -138,3 +138,17 @@ Test(buf, escapes_backspace_and_form_feed_as_json_c_does)
 	cr_assert_str_eq(buf_cstr(&b), "\"\\b\\f\\u0001\"");
 	buf_free(&b);
 }
+
+Test(buf, writes_a_json_string_that_fits_exactly_near_its_maximum)
+{
+	struct lk_buf b;
+
+	/* The worst case (6 bytes a byte) would not fit; the text does. */
+	buf_init(&b, 10);
+	buf_json_str(&b, "a\"b\n", 4);
+	cr_assert(!buf_failed(&b));
+	cr_assert_str_eq(buf_cstr(&b), "\"a\\\"b\\n\"");
+	buf_json_str(&b, "xy", 2);
+	cr_assert(buf_failed(&b));
+	buf_free(&b);
+}

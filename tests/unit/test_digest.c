@@ -72,6 +72,31 @@ Test(digest, macs_the_rfc_4231_vectors_with_the_key_changing)
 	}
 }
 
+/* Three keys in turn: more than the contexts kept, so each is keyed
+ * again after it was evicted. */
+Test(digest, macs_right_when_more_keys_than_it_keeps_take_turns)
+{
+	static const char *const keys[] = { "key one", "key two", "key 3" };
+	unsigned char mac[DIGEST_SHA256_LEN], want[3][DIGEST_SHA256_LEN];
+	size_t i, round;
+
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(digest_hmac_sha256((const unsigned char *)keys[i],
+		    strlen(keys[i]), "msg", 3, want[i]), LK_OK);
+	}
+	cr_assert(memcmp(want[0], want[1], sizeof(want[0])) != 0);
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < 3; i++) {
+			cr_assert_eq(digest_hmac_sha256(
+			    (const unsigned char *)keys[(i + round) % 3],
+			    strlen(keys[(i + round) % 3]), "msg", 3, mac),
+			    LK_OK);
+			cr_assert(memcmp(mac, want[(i + round) % 3],
+			    sizeof(mac)) == 0);
+		}
+	}
+}
+
 Test(digest, refuses_an_empty_hmac_key)
 {
 	unsigned char mac[DIGEST_SHA256_LEN];
