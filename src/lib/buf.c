@@ -15,6 +15,12 @@
 
 #define BUF_MIN_CAP	256
 
+/* Word-at-a-time byte tests (Bit Twiddling Hacks, "Determine if a word
+ * has a byte less than n"; exact for n <= 128). */
+#define BYTES(c)	(UINT64_C(0x0101010101010101) * (uint8_t)(c))
+#define HAS_LESS(w, n)	(((w) - BYTES(n)) & ~(w) & BYTES(0x80))
+#define HAS_ZERO(w)	HAS_LESS(w, 1)
+
 struct lk_str
 lk_str_c(const char *s)
 {
@@ -281,6 +287,21 @@ buf_json_str(struct lk_buf *b, const char *s, size_t len)
 	*o++ = '"';
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+
+		/* Eight bytes with nothing to escape (no control, no '"',
+		 * no '\\') are copied at once. */
+		if (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (!HAS_LESS(w, 0x20) && !HAS_ZERO(w ^ BYTES('"')) &&
+			    !HAS_ZERO(w ^ BYTES('\\'))) {
+				memcpy(o, s + i, 8);
+				o += 8;
+				i += 7;
+				continue;
+			}
+		}
 
 		if (c >= 0x20 && c != '"' && c != '\\') {
 			*o++ = (char)c;
