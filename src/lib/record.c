@@ -21,12 +21,25 @@ add_str(struct lk_buf *b, const char *key, const char *v, size_t len,
     int comma, int *changed)
 {
 	struct lk_buf t;
+	char head[32];
+	size_t klen = strlen(key), n = 0;
 
-	if (comma) {
-		buf_putc(b, ',');
+	/* ,"key": in one append: the keys are this file's own names, with
+	 * nothing to escape (a visible share of the record's cost when
+	 * written piece by piece, callgrind). */
+	if (klen > sizeof(head) - 4) {
+		b->failed = 1;
+		return;
 	}
-	buf_json_str(b, key, strlen(key));
-	buf_putc(b, ':');
+	if (comma) {
+		head[n++] = ',';
+	}
+	head[n++] = '"';
+	memcpy(head + n, key, klen);
+	n += klen;
+	head[n++] = '"';
+	head[n++] = ':';
+	buf_append(b, head, n);
 	if (v == NULL) {
 		buf_puts(b, "null");
 	} else if (sanitize_text_ok(v, len)) {
