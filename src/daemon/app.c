@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +166,10 @@ app_add_header(struct app_worker *w, const char *name, const char *value)
 		log_err("dropping unsafe %s header", name);
 		return;
 	}
-	buf_printf(&w->headers, "%s: %s\r\n", name, value);
+	buf_puts(&w->headers, name);
+	buf_puts(&w->headers, ": ");
+	buf_puts(&w->headers, value);
+	buf_puts(&w->headers, "\r\n");
 }
 
 /* Renders the decision into w->out (and the status it ends with). */
@@ -276,6 +280,18 @@ route(struct lk_ctx *ctx)
 	}
 }
 
+/* Zeroes ctx but for its identity's permission sets, which are only
+ * emptied (credential_identity_clear()). */
+static void
+ctx_clear(struct lk_ctx *ctx)
+{
+	size_t end = offsetof(struct lk_ctx, id) + sizeof(ctx->id);
+
+	memset(ctx, 0, offsetof(struct lk_ctx, id));
+	credential_identity_clear(&ctx->id);
+	memset((char *)ctx + end, 0, sizeof(*ctx) - end);
+}
+
 void
 app_handle(struct app_worker *w, struct http_conn *f)
 {
@@ -286,13 +302,13 @@ app_handle(struct app_worker *w, struct http_conn *f)
 
 	arena_reset(w->arena);
 	buf_reset(&w->headers);
-	memset(&ctx, 0, sizeof(ctx));
+	ctx_clear(&ctx);
 	ctx.w = w;
 	ctx.cfg = w->cfg;
 	ctx.req = &req;
 	ctx.arena = w->arena;
 	ctx.db = w->db;
-	e = http_read(&req, f, w->arena, w->cfg->mount_prefix,
+	e = http_read(&req, f, w->arena, &w->ids, w->cfg->mount_prefix,
 	    w->cfg->max_body_bytes);
 	if (e != LK_OK) {
 		log_err("cannot read request: %s", lk_err_str(e));

@@ -58,6 +58,10 @@ struct app_worker {
 	struct authcache	*cache;		/* shared; NULL: none */
 	struct lk_buf		 record;	/* the history record */
 	struct lk_buf		 scratch[3];	/* redacted query, bodies */
+	struct util_uuid_pool	 ids;		/* request and record ids */
+	int			 error_names;	/* history.c: 0 not yet
+						 * known, 1 none redacted,
+						 * 2 some */
 	char			 redact_names[512];
 	const char		*redact[APP_REDACT_MAX + 1];
 	struct authz_route	*routes;	/* the authorizer's, malloc'd */

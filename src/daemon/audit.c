@@ -87,7 +87,8 @@ audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
 	struct lk_buf b;
 	size_t i;
 
-	if (ctx->w->ring == NULL || util_uuid_v4(id) != LK_OK) {
+	if (ctx->w->ring == NULL || util_uuid_v4_pooled(&ctx->w->ids, id) !=
+	    LK_OK) {
 		json_object_put(detail);
 		return;
 	}

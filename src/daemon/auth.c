@@ -21,6 +21,7 @@
 #include "authcache.h"
 #include "authority.h"
 #include "db.h"
+#include "digest.h"
 #include "jwt.h"
 #include "log.h"
 #include "netaddr.h"
@@ -389,7 +390,7 @@ user_identity(const struct auth_env *env, const char *org_id,
 		log_err("user %s has no usable role", user_id);
 		return LK_EDB;
 	}
-	memset(id, 0, sizeof(*id));
+	credential_identity_clear(id);
 	id->kind = CRED_JWT;
 	if (util_strlcpy(id->org_id, org_id, sizeof(id->org_id)) != LK_OK ||
 	    util_strlcpy(id->user_id, user_id, sizeof(id->user_id)) !=
@@ -399,7 +400,7 @@ user_identity(const struct auth_env *env, const char *org_id,
 		return LK_EDB;
 	}
 	id->role = (enum lk_role)who->role;
-	id->perms = env->roles->sets[who->role];
+	perm_set_copy(&id->perms, &env->roles->sets[who->role]);
 	if (util_snprintf(cb, sizeof(cb), "user:%s:%s", user_id, mode) !=
 	    LK_OK ||
 	    util_snprintf(ob, sizeof(ob), "org:%s:%s", org_id, mode) !=
@@ -448,7 +449,9 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		refuse(fail, 401, "invalid_token", "the token is malformed");
 		return LK_EDENIED;
 	}
-	SHA256((const unsigned char *)ref, strlen(ref), key);
+	if (digest_sha256(ref, strlen(ref), key) != LK_OK) {
+		return LK_ECRYPTO;
+	}
 	u.user_id = c.sub;
 	u.org_id = c.org;
 	params[0] = c.sub;
@@ -565,7 +568,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		    k.key_id);
 		return LK_EDB;
 	}
-	memset(id, 0, sizeof(*id));
+	credential_identity_clear(id);
 	id->kind = CRED_KEY;
 	memcpy(id->org_id, k.org_id, sizeof(id->org_id));
 	memcpy(id->key_id, k.key_id, sizeof(id->key_id));
@@ -655,7 +658,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 		    "inactive");
 		return LK_EDENIED;
 	}
-	memset(id, 0, sizeof(*id));
+	credential_identity_clear(id);
 	id->kind = CRED_SERVICE;
 	memcpy(id->org_id, org, UUID_LEN + 1);
 	memcpy(id->mode, env->mode != NULL && strcmp(env->mode, "test") == 0 ?
@@ -725,7 +728,7 @@ resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 		log_err("direct %s: unusable creator permissions", d.key_id);
 		return LK_EDB;
 	}
-	memset(id, 0, sizeof(*id));
+	credential_identity_clear(id);
 	id->kind = CRED_DIRECT;
 	memcpy(id->org_id, d.org_id, sizeof(id->org_id));
 	memcpy(id->key_id, d.key_id, sizeof(id->key_id));

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "util.h"
 
 #define HTTP_REQUEST_ID_MAX	64
 /*
@@ -26,6 +27,7 @@
  */
 #define HTTP_URI_MAX		8192
 #define HTTP_HEADER_MAX		8192	/* a header value we copy */
+#define HTTP_PARAMS_MAX		256	/* indexed; more: libfcgi looks up */
 
 struct FCGX_Request;
 struct http_conn;
@@ -34,6 +36,13 @@ struct lk_arena;
 enum http_role {
 	HTTP_RESPONDER,
 	HTTP_AUTHORIZER
+};
+
+/* One FastCGI parameter, "NAME=value" split (http_param()). */
+struct http_param {
+	size_t		 name_len;
+	const char	*name;		/* not terminated: name_len bytes */
+	const char	*value;
 };
 
 struct http_req {
@@ -57,6 +66,10 @@ struct http_req {
 	int			 uri_too_long;	/* over HTTP_URI_MAX: 414; path
 						 * cut, query empty */
 	int64_t			 start_us;	/* monotonic, for durations */
+	struct http_param	*params;	/* arena: the FastCGI params
+						 * by name length; NULL: ask
+						 * libfcgi */
+	size_t			 nparams;
 };
 
 /*
@@ -85,8 +98,8 @@ void		 http_finish(struct http_conn *);
 void		 http_shutdown(void);
 
 enum lk_err	 http_read(struct http_req *, struct http_conn *,
-		    struct lk_arena *, const char *mount_prefix,
-		    size_t max_body) LK_MUST_CHECK;
+		    struct lk_arena *, struct util_uuid_pool *ids,
+		    const char *mount_prefix, size_t max_body) LK_MUST_CHECK;
 
 /* Returns a FastCGI parameter such as "HTTP_X_API_KEY", or NULL. */
 const char	*http_param(const struct http_req *, const char *name);

@@ -14,9 +14,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "apikey.h"
+#include "digest.h"
 #include "err.h"
 
 #define MODE_LEN	4	/* "live", "test" */
@@ -182,7 +182,7 @@ describe(const char *key, size_t len, size_t plen, enum apikey_mode mode,
 	struct apikey k;
 
 	memset(&k, 0, sizeof(k));
-	if (SHA256((const unsigned char *)key, len, k.hash) == NULL) {
+	if (digest_sha256(key, len, k.hash) != LK_OK) {
 		return LK_ECRYPTO;
 	}
 	memcpy(k.prefix, key, plen);

@@ -70,7 +70,7 @@ authority_key_perms(const struct perm_set *own,
     struct perm_set *out)
 {
 	if (creator_rank == ROLE_NONE || (unsigned)creator_rank > ROLE_OWNER) {
-		memset(out, 0, sizeof(*out));
+		perm_set_clear(out);
 		return LK_OK;
 	}
 	return perm_set_intersect(own, &roles->sets[creator_rank], out);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -16,6 +17,7 @@
 
 #include "apikey.h"
 #include "credential.h"
+#include "digest.h"
 #include "jwt.h"
 #include "session.h"
 
@@ -179,6 +181,27 @@ credential_extract(const struct credential_input *in, struct credential *cred,
 	return 1;
 }
 
+/* The end of member f of struct lk_identity. */
+#define ID_END(f)	(offsetof(struct lk_identity, f) + \
+	sizeof(((struct lk_identity *)0)->f))
+
+_Static_assert(offsetof(struct lk_identity, perms) <
+    offsetof(struct lk_identity, creator_perms), "identity layout");
+
+void
+credential_identity_clear(struct lk_identity *id)
+{
+	char *p = (char *)id;
+
+	memset(p, 0, offsetof(struct lk_identity, perms));
+	perm_set_clear(&id->perms);
+	memset(p + ID_END(perms), 0,
+	    offsetof(struct lk_identity, creator_perms) - ID_END(perms));
+	perm_set_clear(&id->creator_perms);
+	memset(p + ID_END(creator_perms), 0,
+	    sizeof(*id) - ID_END(creator_perms));
+}
+
 enum lk_err
 credential_perms_split(const char *list, size_t len, struct perm_set *set)
 {
@@ -187,7 +210,7 @@ credential_perms_split(const char *list, size_t len, struct perm_set *set)
 	size_t n;
 	enum lk_err e;
 
-	memset(set, 0, sizeof(*set));
+	perm_set_clear(set);
 	for (; p < end; p++) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
 
@@ -229,7 +252,9 @@ credential_service_key(const unsigned char (*keys)[32], size_t n,
 	if (n == 0) {
 		return 0;
 	}
-	SHA256((const unsigned char *)value, len, md);
+	if (digest_sha256(value, len, md) != LK_OK) {
+		return 0;
+	}
 	/* Every hash is compared, so timing tells nothing of which. */
 	for (i = 0; i < n; i++) {
 		found |= CRYPTO_memcmp(md, keys[i], sizeof(md)) == 0;

@@ -85,6 +85,11 @@ struct lk_identity {
 	char		 session_id[UUID_SIZE];	/* "" unless a session cookie */
 };
 
+/* Empties id: every field zero, both permission sets empty.  Not a
+ * memset of the whole identity: that writes its two 6.5 KiB permission
+ * sets (see perm.h). */
+void		 credential_identity_clear(struct lk_identity *id);
+
 /* Role -> permission patterns, loaded from latchkey.role_permissions. */
 struct credential_role_perms {
 	int64_t		 loaded_at;	/* seconds, monotonic; 0 = never */

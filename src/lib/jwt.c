@@ -19,9 +19,9 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "buf.h"
+#include "digest.h"
 #include "err.h"
 #include "jwt.h"
 
@@ -375,13 +375,7 @@ static int
 hmac(const unsigned char *key, size_t keylen, const void *msg, size_t n,
     unsigned char mac[MAC_LEN])
 {
-	unsigned int maclen = 0;
-
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, n, mac,
-	    &maclen) == NULL || maclen != MAC_LEN) {
-		return -1;
-	}
-	return 0;
+	return digest_hmac_sha256(key, keylen, msg, n, mac) == LK_OK ? 0 : -1;
 }
 
 /* Returns 1 if sig is the MAC of msg under key, 0 if not, -1 on failure. */

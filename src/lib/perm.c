@@ -154,6 +154,26 @@ item_copy(char dst[PERM_NAME_MAX + 1], const char *src)
 	dst[n] = '\0';
 }
 
+void
+perm_set_clear(struct perm_set *s)
+{
+	s->n = 0;
+}
+
+void
+perm_set_copy(struct perm_set *dst, const struct perm_set *src)
+{
+	size_t i, n = set_len(src);
+
+	if (dst == src) {
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		item_copy(dst->items[i], src->items[i]);
+	}
+	dst->n = n;
+}
+
 /* Returns 1 if one of the first n items of set equals s. */
 static int
 set_holds(const struct perm_set *set, size_t n, const char *s)
@@ -251,7 +271,7 @@ perm_set_intersect(const struct perm_set *a, const struct perm_set *b,
 		}
 	}
 
-	memset(&r, 0, sizeof(r));
+	perm_set_clear(&r);
 	for (i = 0; i < nc; i++) {
 		if (cand_covered(cand, nc, cand[i])) {
 			continue;
@@ -262,7 +282,7 @@ perm_set_intersect(const struct perm_set *a, const struct perm_set *b,
 		item_copy(r.items[r.n++], cand[i]);
 	}
 	qsort(r.items, r.n, sizeof(r.items[0]), cmp_items);
-	*out = r;
+	perm_set_copy(out, &r);
 	return LK_OK;
 }
 
@@ -273,7 +293,7 @@ perm_set_missing(const struct perm_set *have, const struct perm_set *want,
 	struct perm_set r;
 	size_t i, n;
 
-	memset(&r, 0, sizeof(r));
+	perm_set_clear(&r);
 	n = set_len(want);
 	for (i = 0; i < n; i++) {
 		if (!perm_set_allows(have, want->items[i]) &&
@@ -281,5 +301,5 @@ perm_set_missing(const struct perm_set *have, const struct perm_set *want,
 			item_copy(r.items[r.n++], want->items[i]);
 		}
 	}
-	*missing = r;
+	perm_set_copy(missing, &r);
 }

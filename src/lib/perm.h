@@ -15,10 +15,21 @@
 #include "lk_limits.h"
 
 
+/*
+ * Only the first n items mean anything; the rest are never read, so a
+ * set is emptied by perm_set_clear() and copied by perm_set_copy(), not
+ * by zeroing or assigning its 6.5 KiB (that cost about a fifth of a
+ * worker's instructions on GET /v1/me, measured with callgrind).
+ */
 struct perm_set {
 	size_t	 n;
 	char	 items[PERM_SET_MAX][PERM_NAME_MAX + 1];
 };
+
+/* Empties s. */
+void		perm_set_clear(struct perm_set *s);
+/* Makes dst a copy of src (which it may be). */
+void		perm_set_copy(struct perm_set *dst, const struct perm_set *src);
 
 /* Returns 1 if s is a valid permission name (no wildcard). */
 int		perm_name_valid(const char *s);

@@ -23,12 +23,25 @@ add_str(struct lk_buf *b, const char *key, const char *v, size_t len,
     int comma, int *changed)
 {
 	struct lk_buf t;
+	char head[32];
+	size_t klen = strlen(key), n = 0;
 
-	if (comma) {
-		buf_putc(b, ',');
+	/* ,"key": in one append: the keys are this file's own names, with
+	 * nothing to escape (a visible share of the record's cost when
+	 * written piece by piece, callgrind). */
+	if (klen > sizeof(head) - 4) {
+		b->failed = 1;
+		return;
 	}
-	buf_json_str(b, key, strlen(key));
-	buf_putc(b, ':');
+	if (comma) {
+		head[n++] = ',';
+	}
+	head[n++] = '"';
+	memcpy(head + n, key, klen);
+	n += klen;
+	head[n++] = '"';
+	head[n++] = ':';
+	buf_append(b, head, n);
 	if (v == NULL) {
 		buf_puts(b, "null");
 	} else if (sanitize_text_ok(v, len)) {
@@ -52,19 +65,41 @@ add_cstr(struct lk_buf *b, const char *key, const char *v, int *changed)
 	add_str(b, key, v, v != NULL ? strlen(v) : 0, 1, changed);
 }
 
+/*
+ * Writes created_us (microseconds since the epoch, not negative) as
+ * "2026-01-02T03:04:05.123456Z" into ts; "" when it is out of range.
+ * Digits by hand, not snprintf(): the record's formatting was a
+ * visible share of a worker's CPU per request (measured).
+ */
+static void
+timestamp(int64_t created_us, char ts[RFC3339_LEN + 8])
+{
+	char base[RFC3339_LEN + 1];
+	int64_t frac = created_us % 1000000;
+	size_t i;
+
+	if (created_us < 0 || util_time_format(created_us / 1000000, base) !=
+	    LK_OK) {
+		ts[0] = '\0';
+		return;
+	}
+	memcpy(ts, base, RFC3339_LEN - 1);	/* up to the seconds */
+	ts[RFC3339_LEN - 1] = '.';
+	for (i = 0; i < 6; i++) {
+		ts[RFC3339_LEN + 5 - i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	ts[RFC3339_LEN + 6] = 'Z';
+	ts[RFC3339_LEN + 7] = '\0';
+}
+
 int
 record_row_json(const struct record_row *r, struct lk_buf *b)
 {
 	char ts[RFC3339_LEN + 8];
-	int64_t secs = r->created_us / 1000000;
-	char base[RFC3339_LEN + 1];
 	int changed = 0;
 
-	if (util_time_format(secs, base) != LK_OK ||
-	    util_snprintf(ts, sizeof(ts), "%.19s.%06lldZ", base,
-	    (long long)(r->created_us % 1000000)) != LK_OK) {
-		ts[0] = '\0';
-	}
+	timestamp(r->created_us, ts);
 	buf_putc(b, '{');
 	add_str(b, "id", r->id, strlen(r->id), 0, &changed);
 	add_cstr(b, "request_id", r->request_id, &changed);
@@ -77,9 +112,11 @@ record_row_json(const struct record_row *r, struct lk_buf *b)
 	add_cstr(b, "method", r->method, &changed);
 	add_cstr(b, "path", r->path, &changed);
 	add_cstr(b, "query", r->query, &changed);
-	buf_printf(b, ",\"status\":%d", r->status);
+	buf_puts(b, ",\"status\":");
+	buf_put_i64(b, r->status);
 	add_cstr(b, "error_code", r->error_code, &changed);
-	buf_printf(b, ",\"duration_us\":%lld", (long long)r->duration_us);
+	buf_puts(b, ",\"duration_us\":");
+	buf_put_i64(b, r->duration_us);
 	add_cstr(b, "client_ip", r->client_ip, &changed);
 	add_cstr(b, "user_agent", r->user_agent, &changed);
 	add_str(b, "request_body", r->request_body, r->request_body_len, 1,
@@ -87,7 +124,8 @@ record_row_json(const struct record_row *r, struct lk_buf *b)
 	add_str(b, "response_body", r->response_body, r->response_body_len,
 	    1, &changed);
 	add_cstr(b, "created_at", ts[0] != '\0' ? ts : NULL, &changed);
-	buf_printf(b, ",\"sanitized\":%s}", changed ? "true" : "false");
+	buf_puts(b, changed ? ",\"sanitized\":true}" :
+	    ",\"sanitized\":false}");
 	return changed;
 }
 

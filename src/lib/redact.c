@@ -135,6 +135,21 @@ utf8_cut(const char *p, size_t n)
 	return n;	/* not UTF-8: cut where asked */
 }
 
+/* Appends kept (total bytes before any cut at max) to out as
+ * redact_body() promises: whole, or cut and marked. */
+static void
+emit(const struct lk_buf *kept, size_t total, size_t max,
+    struct lk_buf *out)
+{
+	if (total <= max) {
+		buf_append(out, buf_cstr(kept), kept->len);
+	} else {
+		buf_append(out, buf_cstr(kept), utf8_cut(buf_cstr(kept),
+		    kept->len));
+		buf_puts(out, REDACT_TRUNCATED);
+	}
+}
+
 void
 redact_body(const char *body, size_t len, const char *const *fields,
     size_t max, struct lk_buf *out)
@@ -165,12 +180,26 @@ redact_body(const char *body, size_t len, const char *const *fields,
 	if (e != LK_OK || buf_failed(&kept)) {
 		/* buf.h fails a buffer only on an append it refuses. */
 		out->failed = 1;
-	} else if (k.total <= max) {
-		buf_append(out, buf_cstr(&kept), kept.len);
 	} else {
-		buf_append(out, buf_cstr(&kept), utf8_cut(buf_cstr(&kept),
-		    kept.len));
-		buf_puts(out, REDACT_TRUNCATED);
+		emit(&kept, k.total, max, out);
 	}
 	buf_free(&kept);
+}
+
+void
+redact_body_clean(const char *body, size_t len, size_t max,
+    struct lk_buf *out)
+{
+	struct lk_buf kept;
+
+	if (body == NULL || len == 0) {
+		return;
+	}
+	/* A view, never grown or freed: emit() only reads it. */
+	kept.p = (char *)(uintptr_t)body;
+	kept.len = len < max ? len : max;
+	kept.cap = kept.len;
+	kept.max = max;
+	kept.failed = 0;
+	emit(&kept, len, max, out);
 }

@@ -93,4 +93,33 @@ void	redact_query(const char *q, size_t len, const char *const *extra,
 void	redact_body(const char *body, size_t len, const char *const *fields,
 	    size_t max, struct lk_buf *out);
 
+struct json_object;
+
+/*
+ * Returns 1 when redact_body() would copy the compact text of o unchanged
+ * (the text json-c writes with JSON_C_TO_STRING_PLAIN |
+ * JSON_C_TO_STRING_NOSLASHESCAPE, as valid UTF-8): no member at any depth
+ * is named in fields (NULL: redact_default_fields), o holds no double,
+ * has at most REDACT_JSON_NODES_MAX values and members and is nested less
+ * than REDACT_JSON_DEPTH deep.  Else 0 (redact_body() may or may not
+ * change it).  Walking the tree costs a small fraction of the parse and
+ * re-serialisation that redact_body() would spend on a reply of
+ * latchkey's own.
+ */
+int	redact_tree_clean(const struct json_object *o,
+	    const char *const *fields);
+
+/* Returns 1 if name is one of fields (NULL: redact_default_fields),
+ * ignoring ASCII case, as redact_body() compares member names. */
+int	redact_name_listed(const char *name, const char *const *fields);
+
+/*
+ * Appends body (len bytes) as redact_body() appends a body that needs no
+ * redaction: whole when it fits max bytes, else cut at max (fewer, not to
+ * split a UTF-8 sequence) and followed by REDACT_TRUNCATED.  For a text
+ * that redact_tree_clean() vouched for.
+ */
+void	redact_body_clean(const char *body, size_t len, size_t max,
+	    struct lk_buf *out);
+
 #endif

@@ -294,6 +294,80 @@ redact_tree(struct json_object *o, const char *const *fields, size_t depth)
 	return LK_OK;
 }
 
+/* Counts o's values and members (as redact_json_valid() does) into
+ * *nodes; 0 when a member is named in fields, o holds a double (json-c
+ * may print a parsed one otherwise than a computed one) or it is nested
+ * deeper than the validator accepts. */
+static int
+tree_clean(const struct json_object *o, const char *const *fields,
+    size_t depth, size_t *nodes)
+{
+	struct json_object_iterator it, end;
+	const char *name;
+	size_t i, n;
+
+	if (++*nodes > REDACT_JSON_NODES_MAX) {
+		return 0;
+	}
+	switch (json_object_get_type(o)) {
+	case json_type_object:
+		if (depth + 1 >= REDACT_JSON_DEPTH) {
+			return 0;
+		}
+		it = json_object_iter_begin((struct json_object *)o);
+		end = json_object_iter_end(o);
+		while (!json_object_iter_equal(&it, &end)) {
+			name = json_object_iter_peek_name(&it);
+			++*nodes;
+			if (redact_in_list(name, strlen(name), fields) ||
+			    !tree_clean(json_object_iter_peek_value(&it),
+			    fields, depth + 1, nodes)) {
+				return 0;
+			}
+			json_object_iter_next(&it);
+		}
+		return 1;
+	case json_type_array:
+		if (depth + 1 >= REDACT_JSON_DEPTH) {
+			return 0;
+		}
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			if (!tree_clean(json_object_array_get_idx(o, i),
+			    fields, depth + 1, nodes)) {
+				return 0;
+			}
+		}
+		return 1;
+	case json_type_double:
+		return 0;
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_int:
+	case json_type_string:
+		return 1;
+	}
+	return 0;
+}
+
+int
+redact_tree_clean(const struct json_object *o, const char *const *fields)
+{
+	size_t nodes = 0;
+
+	if (fields == NULL) {
+		fields = redact_default_fields;
+	}
+	return tree_clean(o, fields, 0, &nodes);
+}
+
+int
+redact_name_listed(const char *name, const char *const *fields)
+{
+	return redact_in_list(name, strlen(name),
+	    fields != NULL ? fields : redact_default_fields);
+}
+
 enum lk_err
 redact_json(const char *s, size_t n, const char *const *fields,
     struct redact_sink *k)

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "sanitize.h"
@@ -64,6 +65,19 @@ sanitize_text_ok(const char *s, size_t len)
 	size_t i = 0, k;
 
 	while (i < len) {
+		/* Eight bytes of ASCII without NUL at a time: every string of
+		 * a history record is checked, most are plain ASCII. */
+		if (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if ((w & UINT64_C(0x8080808080808080)) == 0 &&
+			    ((w - UINT64_C(0x0101010101010101)) & ~w &
+			    UINT64_C(0x8080808080808080)) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		/* ASCII runs are the common case: no call per byte. */
 		if (p[i] >= 0x01 && p[i] <= 0x7f) {
 			i++;

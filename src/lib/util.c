@@ -144,11 +144,20 @@ civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
 #define TIME_MIN	(-62167219200LL)	/* 0000-01-01T00:00:00Z */
 #define TIME_MAX	253402300799LL		/* 9999-12-31T23:59:59Z */
 
+/* Writes v (0 <= v < 10^n) as exactly n decimal digits at p. */
+static void
+put_digits(char *p, int64_t v, size_t n)
+{
+	while (n > 0) {
+		p[--n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 enum lk_err
 util_time_format(int64_t t, char out[RFC3339_LEN + 1])
 {
 	int64_t days, secs, y, m, d;
-	int n;
 
 	if (t < TIME_MIN || t > TIME_MAX) {
 		return LK_EINVAL;
@@ -160,13 +169,25 @@ util_time_format(int64_t t, char out[RFC3339_LEN + 1])
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	n = snprintf(out, RFC3339_LEN + 1,
-	    "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-	    (long long)y, (long long)m, (long long)d, (long long)(secs / 3600),
-	    (long long)(secs / 60 % 60), (long long)(secs % 60));
-	if (n != RFC3339_LEN) {
+	/* TIME_MIN and TIME_MAX keep y within four digits.  Written by
+	 * hand: snprintf() here was a visible part of each history
+	 * record's cost (measured). */
+	if (y < 0 || y > 9999) {
 		return LK_EINVAL;
 	}
+	put_digits(out, y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, secs / 3600, 2);
+	out[13] = ':';
+	put_digits(out + 14, secs / 60 % 60, 2);
+	out[16] = ':';
+	put_digits(out + 17, secs % 60, 2);
+	out[19] = 'Z';
+	out[20] = '\0';
 	return LK_OK;
 }
 
@@ -296,30 +317,22 @@ uuid_text(const unsigned char r[16], char out[UUID_LEN + 1])
 	out[o] = '\0';
 }
 
-enum lk_err
-util_uuid_v4(char out[UUID_LEN + 1])
+/* Writes the version 4 UUID of the 16 random bytes r. */
+static void
+uuid_v4_text(unsigned char r[16], char out[UUID_LEN + 1])
 {
-	unsigned char r[16];
-
-	if (RAND_bytes(r, sizeof(r)) != 1) {
-		return LK_ECRYPTO;
-	}
 	r[6] = (r[6] & 0x0f) | 0x40;	/* version 4 */
 	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
 	uuid_text(r, out);
-	return LK_OK;
 }
 
-enum lk_err
-util_uuid_v7(int64_t unix_ms, char out[UUID_LEN + 1])
+/* Writes the version 7 UUID of unix_ms and the random bytes r[6..15]. */
+static void
+uuid_v7_text(unsigned char r[16], int64_t unix_ms, char out[UUID_LEN + 1])
 {
-	unsigned char r[16];
 	uint64_t ms;
 	int i;
 
-	if (RAND_bytes(r + 6, sizeof(r) - 6) != 1) {
-		return LK_ECRYPTO;
-	}
 	ms = unix_ms < 0 ? 0 : unix_ms > (int64_t)0xffffffffffff ?
 	    0xffffffffffff : (uint64_t)unix_ms;
 	for (i = 0; i < 6; i++) {
@@ -328,6 +341,72 @@ util_uuid_v7(int64_t unix_ms, char out[UUID_LEN + 1])
 	r[6] = (r[6] & 0x0f) | 0x70;	/* version 7 */
 	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 9562 variant */
 	uuid_text(r, out);
+}
+
+/* The next 16 bytes of the pool p, refilled when spent. */
+static unsigned char *
+pool_take(struct util_uuid_pool *p)
+{
+	unsigned char *r;
+
+	if (p->used == 0 || p->used > sizeof(p->bytes) - 16) {
+		if (RAND_bytes(p->bytes, sizeof(p->bytes)) != 1) {
+			p->used = 0;
+			return NULL;
+		}
+		p->used = 0;
+	}
+	r = p->bytes + p->used;
+	p->used += 16;
+	return r;
+}
+
+enum lk_err
+util_uuid_v4(char out[UUID_LEN + 1])
+{
+	unsigned char r[16];
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		return LK_ECRYPTO;
+	}
+	uuid_v4_text(r, out);
+	return LK_OK;
+}
+
+enum lk_err
+util_uuid_v7(int64_t unix_ms, char out[UUID_LEN + 1])
+{
+	unsigned char r[16];
+
+	if (RAND_bytes(r + 6, sizeof(r) - 6) != 1) {
+		return LK_ECRYPTO;
+	}
+	uuid_v7_text(r, unix_ms, out);
+	return LK_OK;
+}
+
+enum lk_err
+util_uuid_v4_pooled(struct util_uuid_pool *p, char out[UUID_LEN + 1])
+{
+	unsigned char *r;
+
+	if ((r = pool_take(p)) == NULL) {
+		return LK_ECRYPTO;
+	}
+	uuid_v4_text(r, out);
+	return LK_OK;
+}
+
+enum lk_err
+util_uuid_v7_pooled(struct util_uuid_pool *p, int64_t unix_ms,
+    char out[UUID_LEN + 1])
+{
+	unsigned char *r;
+
+	if ((r = pool_take(p)) == NULL) {
+		return LK_ECRYPTO;
+	}
+	uuid_v7_text(r, unix_ms, out);
 	return LK_OK;
 }
 

@@ -21,6 +21,11 @@
 #   LK_HTTP_PORT     lighttpd port (default 8080; 0 or empty: no lighttpd)
 #   LK_APACHE_PORT   Apache port (default: none; 0 or empty: no Apache)
 #   LK_FCGI_PORT     latchkeyd's FastCGI port on 127.0.0.1 (default 9000)
+#   LK_FCGI_SOCKET   a path: latchkeyd listens on this unix socket instead
+#                    and lighttpd reaches it there (default: none, TCP).
+#                    Not with Apache, whose mod_authnz_fcgi reaches an
+#                    authorizer over TCP only; so the test stack, which
+#                    runs both servers, stays on TCP
 #   LK_DEMO_PORT     the demo upstream's HTTP port on 127.0.0.1, mounted at
 #                    /demo/ of both web servers behind latchkey's
 #                    authorizer (default: a free port, kept across starts)
@@ -178,6 +183,18 @@ wait_port() {
 	done
 }
 
+# Waits until the unix socket PATH exists while PID lives (latchkeyd
+# binds and listens at once; the web servers' checks follow).
+wait_socket() {
+	local what=$1 path=$2 pid=$3 logfile=$4 deadline
+	deadline=$((SECONDS + START_TIMEOUT))
+	until [[ -S $path ]]; do
+		still_starting "$what" "$pid" "$logfile" "$deadline" \
+		    "$what has no socket $path after ${START_TIMEOUT}s"
+		sleep 0.1
+	done
+}
+
 # Waits until URL/health gets an answer from latchkeyd through a web
 # server: any status (the database check is latchkeyd's business), except
 # a 502/503/504 that is not JSON, which is the web server's own page for a
@@ -272,6 +289,7 @@ write_env() {
 		kv LK_HTTP_PORT "$LK_HTTP_PORT"
 		kv LK_APACHE_PORT "$LK_APACHE_PORT"
 		kv LK_FCGI_PORT "$LK_FCGI_PORT"
+		kv LK_FCGI_SOCKET "$LK_FCGI_SOCKET"
 		kv LK_DEMO_PORT "$LK_DEMO_PORT"
 		kv LK_DEMO_URL "http://127.0.0.1:$LK_DEMO_PORT"
 		kv LK_DEMO_HITS "$DEMO_HITS"
@@ -487,7 +505,12 @@ write_config() {
 		umask 077
 		{
 			echo "# Written by tests/harness/stack.sh start; edits are lost at the next start."
-			echo "listen = 127.0.0.1:$LK_FCGI_PORT"
+			if [[ -n $LK_FCGI_SOCKET ]]; then
+				echo "listen = unix:$LK_FCGI_SOCKET"
+				echo "listen_mode = 0660"
+			else
+				echo "listen = 127.0.0.1:$LK_FCGI_PORT"
+			fi
 			[[ -n $LK_WORKERS ]] && echo "workers = $LK_WORKERS"
 			echo "shutdown_timeout = 10"
 			echo "database_url = $(conninfo "$APP_ROLE")"
@@ -520,15 +543,21 @@ latchkeyd_start() {
 		log "config changed: restarting latchkeyd"
 		latchkeyd_stop
 	fi
-	if port_open "$LK_FCGI_PORT"; then
+	if [[ -z $LK_FCGI_SOCKET ]] && port_open "$LK_FCGI_PORT"; then
 		die "port $LK_FCGI_PORT (LK_FCGI_PORT) is already in use by another process"
 	fi
-	log "starting latchkeyd on 127.0.0.1:$LK_FCGI_PORT"
+	log "starting latchkeyd on ${LK_FCGI_SOCKET:-127.0.0.1:$LK_FCGI_PORT}"
 	lk_env
 	spawn "$LATCHKEYD_PID" "$LATCHKEYD_LOG" \
 	    env "${LK_ENV[@]}" "$LK_BUILD_DIR/latchkeyd" -c "$CONFIG"
 	printf '%s\n' "$sum" >"$STATE/latchkeyd.conf-sum"
-	wait_port latchkeyd "$LK_FCGI_PORT" "$(<"$LATCHKEYD_PID")" "$LATCHKEYD_LOG"
+	if [[ -n $LK_FCGI_SOCKET ]]; then
+		wait_socket latchkeyd "$LK_FCGI_SOCKET" "$(<"$LATCHKEYD_PID")" \
+		    "$LATCHKEYD_LOG"
+	else
+		wait_port latchkeyd "$LK_FCGI_PORT" "$(<"$LATCHKEYD_PID")" \
+		    "$LATCHKEYD_LOG"
+	fi
 }
 
 latchkeyd_stop() {
@@ -603,6 +632,8 @@ web_signature() {
 lighttpd_start() {
 	local pid sig
 	local -a envs=("LK_HTTP_PORT=$LK_HTTP_PORT" "LK_FCGI_PORT=$LK_FCGI_PORT"
+	    "LK_FCGI_SOCKET=$LK_FCGI_SOCKET"
+	    "LK_FCGI_TRANSPORT=$([[ -n $LK_FCGI_SOCKET ]] && echo unix || echo tcp)"
 	    "LK_DEMO_PORT=$LK_DEMO_PORT" "LK_CONF_DIR=$SRC_DIR/lighttpd-conf"
 	    "LK_WWW_DIR=$SRC_DIR/www"
 	    "LK_WEB_DIR=$LIGHTTPD_DIR")
@@ -695,7 +726,7 @@ cmd_start() {
 		saved=$(
 			# shellcheck disable=SC1091
 			source "$STATE/env"
-			for v in LK_HTTP_PORT LK_APACHE_PORT LK_FCGI_PORT LK_DEMO_PORT LK_PG_PORT \
+			for v in LK_HTTP_PORT LK_APACHE_PORT LK_FCGI_PORT LK_FCGI_SOCKET LK_DEMO_PORT LK_PG_PORT \
 			    LK_BUILD_DIR LK_SQL_DIR LK_WORKERS LK_BCRYPT_COST LK_ASAN_LOG \
 			    LK_STACK_EPHEMERAL; do
 				printf 'saved_%s=%q\n' "$v" "${!v-}"
@@ -706,6 +737,7 @@ cmd_start() {
 	LK_HTTP_PORT=${LK_HTTP_PORT-${saved_LK_HTTP_PORT-8080}}
 	LK_APACHE_PORT=${LK_APACHE_PORT-${saved_LK_APACHE_PORT-}}
 	LK_FCGI_PORT=${LK_FCGI_PORT:-${saved_LK_FCGI_PORT:-9000}}
+	LK_FCGI_SOCKET=${LK_FCGI_SOCKET-${saved_LK_FCGI_SOCKET-}}
 	local demo_given=${LK_DEMO_PORT:-}
 	LK_DEMO_PORT=${LK_DEMO_PORT:-${saved_LK_DEMO_PORT:-}}
 	LK_PG_PORT=${LK_PG_PORT:-${saved_LK_PG_PORT:-5432}}
@@ -726,6 +758,14 @@ cmd_start() {
 	for p in "$LK_HTTP_PORT" "$LK_APACHE_PORT" "$LK_FCGI_PORT" "$LK_DEMO_PORT" "$LK_PG_PORT"; do
 		[[ -z $p || $p =~ ^[0-9]+$ ]] || die "not a port number: $p"
 	done
+	if [[ -n $LK_FCGI_SOCKET ]]; then
+		enabled "$LK_APACHE_PORT" &&
+		    die "LK_FCGI_SOCKET with Apache: mod_authnz_fcgi reaches an authorizer over TCP only"
+		LK_FCGI_SOCKET=$(readlink -m "$LK_FCGI_SOCKET")
+		# sockaddr_un.sun_path: 108 bytes with the NUL.
+		((${#LK_FCGI_SOCKET} < 108)) ||
+		    die "socket path too long (over 107 bytes): $LK_FCGI_SOCKET"
+	fi
 	set_paths
 	# The demo upstream's port: the one given; else the one an earlier
 	# start saved, unless something else took it meanwhile; else a free
@@ -806,7 +846,7 @@ cmd_status() {
 		echo "postgres   stopped"
 	fi
 	if pid=$(pidfile_pid "$LATCHKEYD_PID" latchkeyd); then
-		echo "latchkeyd  running  pid $pid  fastcgi 127.0.0.1:$LK_FCGI_PORT"
+		echo "latchkeyd  running  pid $pid  fastcgi ${LK_FCGI_SOCKET:-127.0.0.1:$LK_FCGI_PORT}"
 	else
 		echo "latchkeyd  stopped"
 	fi

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 
 #include "buf.h"
 #include "redact.h"
@@ -820,4 +821,102 @@ Test(redact, fails_the_buffer_rather_than_show_a_secret_when_out_is_full)
 		}
 		buf_free(&b);
 	}
+}
+
+/*
+ * redact_tree_clean() vouches that redact_body() copies a reply of
+ * latchkey's own unchanged; redact_body_clean() is that copy.  Each
+ * document is parsed, written as the daemon writes replies, and both
+ * paths must agree byte for byte, whole and cut at several limits.
+ */
+static const struct {
+	const char	*json;
+	int		 clean;
+} clean_cases[] = {
+	{ "{\"kind\":\"api_key\",\"org_id\":\"0f\",\"user_id\":null,"
+	    "\"permissions\":[\"*\",\"keys.read\"],\"active\":true,"
+	    "\"n\":-42}", 1 },
+	{ "{\"error\":{\"code\":\"x\",\"message\":\"tab\\tnl\\nbs\\bff\\f"
+	    "q\\\"sl\\\\/ \\u0001 \\u00e9 \\u20ac\"}}", 1 },
+	{ "[]", 1 },
+	{ "{}", 1 },
+	{ "{\"a\":{\"b\":[{\"c\":[]}]}}", 1 },
+	{ "{\"data\":[{\"id\":1},{\"id\":2}],\"has_more\":false}", 1 },
+	{ "{\"key\":\"lk_live_x\"}", 0 },
+	{ "{\"a\":[{\"Token\":1}]}", 0 },
+	{ "{\"a\":{\"b\":{\"PASSWORD\":null}}}", 0 },
+	{ "{\"ratio\":0.5}", 0 },
+};
+
+static void
+check_clean_copy(const char *text, size_t max)
+{
+	struct lk_buf a, b;
+
+	run_body(&a, text, strlen(text), NULL, max);
+	buf_init(&b, OUT_MAX);
+	redact_body_clean(text, strlen(text), max, &b);
+	cr_assert(!buf_failed(&a) && !buf_failed(&b));
+	cr_assert_eq(a.len, b.len, "max %zu: %s / %s", max, buf_cstr(&a),
+	    buf_cstr(&b));
+	cr_assert(memcmp(buf_cstr(&a), buf_cstr(&b), a.len) == 0,
+	    "max %zu: %s / %s", max, buf_cstr(&a), buf_cstr(&b));
+	buf_free(&a);
+	buf_free(&b);
+}
+
+Test(redact, copies_a_clean_reply_as_the_parse_would_write_it)
+{
+	size_t i, max;
+
+	for (i = 0; i < NITEMS(clean_cases); i++) {
+		json_object *o = json_tokener_parse(clean_cases[i].json);
+		const char *text;
+
+		cr_assert_not_null(o, "case %zu", i);
+		cr_assert_eq(redact_tree_clean(o, NULL), clean_cases[i].clean,
+		    "case %zu: %s", i, clean_cases[i].json);
+		text = json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (clean_cases[i].clean) {
+			for (max = 1; max <= strlen(text) + 1; max++) {
+				check_clean_copy(text, max);
+			}
+			check_clean_copy(text, BODY_MAX);
+		}
+		json_object_put(o);
+	}
+}
+
+Test(redact, finds_a_configured_name_in_a_reply)
+{
+	static const char *const fields[] = { "org_id", NULL };
+	json_object *o = json_tokener_parse("{\"a\":[{\"Org_Id\":\"x\"}]}");
+
+	cr_assert_not_null(o);
+	cr_assert_eq(redact_tree_clean(o, fields), 0);
+	cr_assert_eq(redact_tree_clean(o, NULL), 1);
+	cr_assert_eq(redact_name_listed("ORG_ID", fields), 1);
+	cr_assert_eq(redact_name_listed("org", fields), 0);
+	cr_assert_eq(redact_name_listed("Password", NULL), 1);
+	json_object_put(o);
+}
+
+Test(redact, does_not_vouch_for_a_reply_nested_too_deep)
+{
+	char deep[2 * REDACT_JSON_DEPTH + 8];
+	size_t i, n = 0;
+	json_object *o;
+
+	for (i = 0; i < REDACT_JSON_DEPTH; i++) {
+		deep[n++] = '[';
+	}
+	for (i = 0; i < REDACT_JSON_DEPTH; i++) {
+		deep[n++] = ']';
+	}
+	deep[n] = '\0';
+	o = json_tokener_parse(deep);
+	cr_assert_not_null(o);
+	cr_assert_eq(redact_tree_clean(o, NULL), 0);
+	json_object_put(o);
 }

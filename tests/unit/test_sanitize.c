@@ -233,3 +233,26 @@ Test(sanitize, judges_the_byte_after_a_backslash_like_any_other)
 		    LK_OK, ok, "byte %02x after a backslash", v);
 	}
 }
+
+/* Each invalid sequence after 0 to 17 bytes of ASCII, so that the
+ * eight-byte ASCII skip meets it at every alignment, and each valid one
+ * likewise. */
+Test(sanitize, finds_a_bad_sequence_after_any_length_of_ascii)
+{
+	char s[64];
+	size_t i, pad;
+
+	for (pad = 0; pad < 18; pad++) {
+		memset(s, 'x', pad);
+		for (i = 0; i < NITEMS(invalid); i++) {
+			memcpy(s + pad, invalid[i].s, invalid[i].len);
+			cr_assert(!sanitize_text_ok(s, pad + invalid[i].len),
+			    "pad %zu invalid[%zu]", pad, i);
+		}
+		for (i = 0; i < NITEMS(valid); i++) {
+			memcpy(s + pad, valid[i].s, valid[i].len);
+			cr_assert(sanitize_text_ok(s, pad + valid[i].len),
+			    "pad %zu valid[%zu]", pad, i);
+		}
+	}
+}

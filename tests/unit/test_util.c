@@ -623,3 +623,23 @@ Test(util, path_step_moves_over_one_segment_of_pattern_and_path)
 	    &slen), 0);
 	cr_expect_str_eq(pp, "/a");
 }
+
+Test(util, pooled_uuids_are_version_4_and_never_repeat_across_refills)
+{
+	enum { N = 3 * UTIL_UUID_POOL_N + 5 };
+	static char ids[N][UUID_LEN + 1];
+	struct util_uuid_pool pool;
+	size_t i, j;
+
+	memset(&pool, 0, sizeof(pool));
+	for (i = 0; i < N; i++) {
+		cr_assert_eq(util_uuid_v4_pooled(&pool, ids[i]), LK_OK);
+		cr_assert(util_uuid_valid(ids[i], strlen(ids[i])), "%s",
+		    ids[i]);
+		cr_assert_eq(ids[i][14], '4', "%s", ids[i]);
+		cr_assert(strchr("89ab", ids[i][19]) != NULL, "%s", ids[i]);
+		for (j = 0; j < i; j++) {
+			cr_assert_str_neq(ids[i], ids[j]);
+		}
+	}
+}
