@@ -358,14 +358,22 @@ enum lk_err
 http_send(struct http_req *req, int status, const char *extra_headers,
     const char *body, size_t len)
 {
+	return http_send_type(req, status, HTTP_TYPE_JSON, extra_headers,
+	    body, len);
+}
+
+enum lk_err
+http_send_type(struct http_req *req, int status, const char *type,
+    const char *extra_headers, const char *body, size_t len)
+{
 	FCGX_Stream *out = req->fcgx->out;
 
 	if (FCGX_FPrintF(out, "Status: %d %s\r\n"
-	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Content-Type: %s\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Request-Id: %s\r\n"
-	    "%s\r\n", status, http_reason(status), req->request_id,
+	    "%s\r\n", status, http_reason(status), type, req->request_id,
 	    extra_headers != NULL ? extra_headers : "") < 0) {
 		return LK_EIO;
 	}

@@ -40,6 +40,7 @@
 #include "authcache.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "reqlog.h"
 #include "sanitize.h"
 #include "sys.h"
@@ -221,11 +222,13 @@ reqlog_append(struct reqlog_ring *r, enum reqlog_kind kind, const char *json,
 		ring_unlock(&r->lock);
 		ring_doorbell(r);
 		if (ok) {
+			metrics_count(STATS_HISTORY_QUEUED, 1);
 			return LK_OK;
 		}
 		/* The writer is behind (or the database down): wait a
 		 * little, bounded, for it to acknowledge a batch. */
 		if (waited * (APPEND_PAUSE_NS / 1000000L) >= APPEND_WAIT_MS) {
+			metrics_count(STATS_HISTORY_DROPPED, 1);
 			return LK_EIO;
 		}
 		(void)nanosleep(&pause, NULL);	/* EINTR: just retry */
@@ -257,6 +260,8 @@ set_aside(struct reqlog_ring *ring, const struct batch *b,
 	json_object *o, *v;
 	const char *rid = NULL;
 	uint64_t n = atomic_fetch_add(&ring->set_aside, 1) + 1;
+
+	metrics_count(STATS_HISTORY_SET_ASIDE, 1);
 
 	/* The record is ours: sanitised JSON, unless the ring is corrupt. */
 	o = NULL;
@@ -304,6 +309,9 @@ write_range(struct db *db, struct reqlog_ring *ring, struct batch *b,
 	} else {
 		params[0] = buf_cstr(&b->json);
 		e = db_exec(db, b->st, params, NULL);
+	}
+	if (e == LK_OK) {
+		metrics_count(STATS_HISTORY_WRITTEN, j - i);
 	}
 	if (e == LK_OK || e == LK_EUNAVAIL) {
 		return e;
