@@ -64,7 +64,7 @@ struct app_worker {
 	size_t			 nroutes;
 	struct authz_route	*org_routes;	/* every org's, by org;
 						 * malloc'd */
-	char			(*org_route_orgs)[37];	/* their orgs */
+	char			(*org_route_orgs)[37];	/* theirs */
 	size_t			 norg_routes;
 	uint64_t		 routes_epoch;	/* auth cache generation */
 	int64_t			 routes_loaded;	/* monotonic seconds */
@@ -89,12 +89,12 @@ struct lk_ctx {
 	/* The decision. */
 	int			 status;
 	json_object		*reply;		/* success body; owned */
-	const char		*text_type;	/* a success body that is not
+	const char		*text_type;	/* a success body not in
 						 * JSON (reply_text()) */
 	const char		*text_body;	/* arena or static */
 	size_t			 text_len;
-	int			 no_history;	/* not a tenant's request:
-						 * no history record */
+	int			 no_history;	/* not a tenant's: no
+						 * history record */
 	const char		*err_code;	/* error body, when set */
 	const char		*err_message;	/* arena or static */
 	json_object		*err_fields;	/* 422 field errors; owned */

@@ -3,8 +3,9 @@
  * upstream API.  Loads the operator's routes and every org's own
  * (refreshed each minute or on an auth-cache flush), decides a request
  * by its most specific route, then by the caller's org's most specific
- * route, which can only add a permission, and renders a grant as Variable-* headers naming the caller, plus
- * where the credential came from so the web server can strip it.  It
+ * route, which can only add a permission, and renders a grant as
+ * Variable-* headers naming the caller, plus where the credential came
+ * from so the web server can strip it.  It
  * decides; app.c renders and sends.  It knows nothing of the management
  * API's handlers.
  */
