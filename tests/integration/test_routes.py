@@ -11,8 +11,10 @@ import secrets
 
 import pytest
 
-from helpers import (assert_denied, assert_error, eventually, hits,
-                     make_key, needs_upstream, query, reached)
+from helpers import (add_user, assert_denied, assert_error, boot, ctl,
+                     eventually, eventually_status, hits, make_direct,
+                     make_key, needs_service_key, needs_upstream, query,
+                     reached, service_headers)
 
 
 def pattern(prefix="/demo"):
@@ -258,3 +260,48 @@ def test_the_catalog_and_roles_name_the_route_permissions(client):
     assert "routes.read" in roles["member"] and \
         "routes.read" in roles["viewer"]
     assert "routes.write" not in roles["member"] + roles["viewer"]
+
+
+@needs_service_key
+def test_a_service_key_adds_and_deletes_an_orgs_routes(client, db):
+    s = client.signup()
+    h = service_headers(s["org"]["id"], "live")
+    r = client.post("/v1/routes", {"method": "GET", "pattern": pattern(),
+                                   "permission": "keys.read"}, headers=h)
+    assert r.status == 201, r
+    assert (r.json["created_by_user"], r.json["created_by_key"]) == \
+        (None, None)
+    assert query(db, "SELECT actor_kind FROM latchkey.audit_events "
+                 "WHERE target_id = %s", r.json["id"]) == [("service",)]
+    assert client.delete("/v1/routes/" + r.json["id"],
+                         headers=h).status == 204
+
+
+@needs_upstream
+def test_a_direct_token_passes_an_org_route_only_if_its_creator_may(
+        client):
+    s = client.signup()
+    _, member = add_user(client, s["token"], "member")
+    prefix = "/demo/d" + secrets.token_hex(4)
+    ctl("route", "add", "GET", prefix + "/*", "--direct", "call")
+    try:
+        tokens = {}
+        for who, cred in (("owner", s["token"]), ("member", member)):
+            d = make_direct(client, cred, "call", "c-" + who)
+            r = boot(client, d)
+            assert r.status == 200, r
+            tokens[who] = r.json["token"]
+        path = prefix + "/c-1"
+        assert eventually(lambda: reached(client.get(
+            path, token=tokens["member"]))), "the direct route is not in"
+        # The member's role lacks users.write; the owner's holds *.
+        assert add(client, s["token"], "GET", prefix + "/*",
+                   "users.write").status == 201
+        before = hits()
+        r = eventually_status(lambda: client.get(path,
+                                                 token=tokens["member"]),
+                              403)
+        assert_denied(r, 403, "direct_creator_lacks_permission", before)
+        assert reached(client.get(path, token=tokens["owner"]))
+    finally:
+        ctl("route", "delete", "GET", prefix + "/*")
