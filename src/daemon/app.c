@@ -21,6 +21,7 @@
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "redact.h"
 #include "reqlog.h"
 #include "util.h"
@@ -43,6 +44,10 @@ static const struct route_table *const tables[] = {
 	&handlers_boot,
 	&handlers_session,
 	&handlers_org,
+}
+
+	&handlers_routes,
+	&handlers_metrics,
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))
@@ -148,6 +153,10 @@ app_worker_free(struct app_worker *w)
 	arena_free(w->arena);
 	free(w->routes);
 	w->routes = NULL;
+	free(w->org_routes);
+	free(w->org_route_orgs);
+	w->org_routes = NULL;
+	w->org_route_orgs = NULL;
 	buf_free(&w->out);
 	buf_free(&w->headers);
 	buf_free(&w->record);
@@ -202,6 +211,8 @@ render_decision(struct lk_ctx *ctx)
 		buf_json_str(&w->out, ctx->req->request_id,
 		    strlen(ctx->req->request_id));
 		buf_puts(&w->out, "}}");
+	} else if (ctx->text_body != NULL) {
+		buf_append(&w->out, ctx->text_body, ctx->text_len);
 	} else if (ctx->reply != NULL && ctx->status != 204) {
 		buf_puts(&w->out, json_object_to_json_string_ext(ctx->reply,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -230,7 +241,9 @@ send_decision(struct lk_ctx *ctx)
 		 * other header onto the upstream's response. */
 		e = http_send_grant(ctx->req, buf_cstr(&w->headers));
 	} else {
-		e = http_send(ctx->req, ctx->status, buf_cstr(&w->headers),
+		e = http_send_type(ctx->req, ctx->status,
+		    ctx->err_code == NULL && ctx->text_body != NULL ?
+		    ctx->text_type : HTTP_TYPE_JSON, buf_cstr(&w->headers),
 		    buf_cstr(&w->out), w->out.len);
 	}
 	if (e != LK_OK) {
@@ -292,6 +305,65 @@ ctx_clear(struct lk_ctx *ctx)
 	memset((char *)ctx + end, 0, sizeof(*ctx) - end);
 }
 
+size_t
+app_metrics_labels(const char **labels, size_t max)
+{
+	size_t i, k, n = 0;
+
+	if (max < STATS_ROUTE_FIRST) {
+		return 0;
+	}
+	labels[STATS_ROUTE_UNMATCHED] = "(unmatched)";
+	labels[STATS_ROUTE_UPSTREAM] = "(upstream)";
+	n = STATS_ROUTE_FIRST;
+	for (i = 0; i < NTABLES; i++) {
+		for (k = 0; k < tables[i]->n && n < max; k++) {
+			labels[n++] = tables[i]->routes[k].pattern;
+		}
+	}
+	return n;
+}
+
+/* The metrics label index of the route that answered (stats.h). */
+static size_t
+route_index(const struct lk_ctx *ctx)
+{
+	const struct route *r = ctx->match.route;
+	size_t i, k, n = STATS_ROUTE_FIRST;
+
+	if (ctx->req->role == HTTP_AUTHORIZER) {
+		return STATS_ROUTE_UPSTREAM;
+	}
+	for (i = 0; r != NULL && i < NTABLES; i++) {
+		for (k = 0; k < tables[i]->n; k++, n++) {
+			if (&tables[i]->routes[k] == r) {
+				return n;
+			}
+		}
+	}
+	return STATS_ROUTE_UNMATCHED;
+}
+
+/* Counts the decided request in the host's metrics: two relaxed
+ * atomic additions (and a third for a rate-limit refusal), no lock, no
+ * system call (the monotonic clock is read through the vDSO). */
+static void
+count_request(const struct lk_ctx *ctx)
+{
+	struct stats_block *m = metrics_block();
+
+	if (m == NULL) {
+		return;
+	}
+	stats_request(m, ctx->req->role == HTTP_AUTHORIZER ?
+	    STATS_AUTHORIZER : STATS_RESPONDER, route_index(ctx),
+	    ctx->req->method, ctx->status, http_now_us() - ctx->req->start_us);
+	if (ctx->err_code != NULL && strcmp(ctx->err_code, "rate_limited") ==
+	    0) {
+		stats_add(m, STATS_RATE_REFUSALS, 1);
+	}
+}
+
 void
 app_handle(struct app_worker *w, struct http_conn *f)
 {
@@ -326,8 +398,13 @@ app_handle(struct app_worker *w, struct http_conn *f)
 	/* Before a byte of the response leaves (a long one is flushed as
 	 * it is written, the rest by FCGX_Finish_r()): a worker killed
 	 * from here on leaves the record in the ring. */
-	if (e == LK_OK) {
+	if (e == LK_OK && !(ctx.no_history && ctx.err_code == NULL)) {
 		history_record(&ctx);
+	}
+	/* Counted before it leaves, as it is recorded: whoever has the
+	 * response finds it in the next scrape. */
+	if (e == LK_OK) {
+		count_request(&ctx);
 	}
 	send_decision(&ctx);
 	db_rollback(w->db);	/* a handler that failed mid-transaction */

@@ -66,6 +66,10 @@ struct app_worker {
 	const char		*redact[APP_REDACT_MAX + 1];
 	struct authz_route	*routes;	/* the authorizer's, malloc'd */
 	size_t			 nroutes;
+	struct authz_route	*org_routes;	/* every org's, by org;
+						 * malloc'd */
+	char			(*org_route_orgs)[37];	/* theirs */
+	size_t			 norg_routes;
 	uint64_t		 routes_epoch;	/* auth cache generation */
 	int64_t			 routes_loaded;	/* monotonic seconds */
 };
@@ -89,6 +93,12 @@ struct lk_ctx {
 	/* The decision. */
 	int			 status;
 	json_object		*reply;		/* success body; owned */
+	const char		*text_type;	/* a success body not in
+						 * JSON (reply_text()) */
+	const char		*text_body;	/* arena or static */
+	size_t			 text_len;
+	int			 no_history;	/* not a tenant's: no
+						 * history record */
 	const char		*err_code;	/* error body, when set */
 	const char		*err_message;	/* arena or static */
 	json_object		*err_fields;	/* 422 field errors; owned */
@@ -109,6 +119,10 @@ void		 app_worker_free(struct app_worker *);
 void		 app_handle(struct app_worker *, struct http_conn *);
 /* The route tables the router matches, *n of them; static, never freed. */
 const struct route_table *const *app_route_tables(size_t *n);
+/* The label of each route index the request metrics count under
+ * (stats.h): the two fixed ones, then every route of the router, in
+ * order.  Writes at most max into labels and returns how many. */
+size_t		 app_metrics_labels(const char **labels, size_t max);
 /* Appends "name: value" to the response headers; an unsafe value (CR,
  * LF, NUL, non-printable) is dropped with a log line. */
 void		 app_add_header(struct app_worker *, const char *name,
@@ -128,6 +142,11 @@ app_nonempty(const char *s)
  * 204 or an authorizer's grant: otherwise a failed json-c constructor,
  * decided as reply_internal()). */
 void	 reply_success(struct lk_ctx *, int status, json_object *body);
+/* Decides a success response whose body is not JSON: type is a
+ * constant Content-Type, body (len bytes) must live as long as the
+ * request (arena or static). */
+void	 reply_text(struct lk_ctx *, int status, const char *type,
+	    const char *body, size_t len);
 /* Decides an error response; message is copied. */
 void	 reply_error(struct lk_ctx *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

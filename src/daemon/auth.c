@@ -25,6 +25,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "netaddr.h"
+#include "metrics.h"
 #include "ratelease.h"
 #include "session.h"
 #include "util.h"
@@ -163,8 +164,10 @@ lookup(const struct auth_env *env, const unsigned char *key,
 
 	if (env->cache != NULL && authcache_get(env->cache, key, env->mono_ms,
 	    env->cache_ttl_ms, out)) {
+		metrics_count(STATS_CACHE_HITS, 1);
 		return LK_OK;
 	}
+	metrics_count(STATS_CACHE_MISSES, 1);
 	epoch = env->cache != NULL ? authcache_epoch(env->cache) : 0;
 	if ((e = db_exec(env->db, st, params, &res)) != LK_OK) {
 		return e;

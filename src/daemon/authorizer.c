@@ -1,9 +1,11 @@
 /*
  * authorizer.c: the FastCGI AUTHORIZER role, latchkey in front of the
- * upstream API.  Loads the operator's routes (refreshed each minute or on
- * an auth-cache flush), decides a request by its most specific route,
- * and renders a grant as Variable-* headers naming the caller, plus
- * where the credential came from so the web server can strip it.  It
+ * upstream API.  Loads the operator's routes and every org's own
+ * (refreshed each minute or on an auth-cache flush), decides a request
+ * by its most specific route, then by the caller's org's most specific
+ * route, which can only add a permission, and renders a grant as
+ * Variable-* headers naming the caller, plus where the credential came
+ * from so the web server can strip it.  It
  * decides; app.c renders and sends.  It knows nothing of the management
  * API's handlers.
  */
@@ -40,6 +42,113 @@ static const struct db_stmt routes_all = {
 
 enum { R_ID, R_METHOD, R_PATTERN, R_PERMISSION, R_PUBLIC, R_DIRECT_TYPE };
 
+/* Every org's own routes (sql/038), ordered by org as strcmp() orders. */
+static const struct db_stmt org_routes_all = {
+	"app_org_routes",
+	"SELECT id, org_id, method, pattern, permission "
+	    "FROM latchkey.org_routes_all($1)",
+	1
+};
+
+enum { O_ID, O_ORG, O_METHOD, O_PATTERN, O_PERMISSION };
+
+/* What a worker loads at most: POST /v1/routes keeps the total under
+ * AUTHZ_ORG_ROUTES_TOTAL_MAX, and a race between two creations can pass
+ * it by little.  Past this the authorizer fails closed. */
+#define ORG_ROUTES_LOAD_MAX	(2 * AUTHZ_ORG_ROUTES_TOTAL_MAX)
+
+/* Loads every org's routes into w.  An org route only tightens, so
+ * dropping one would open what it closes: too many is an error. */
+static enum lk_err
+load_org_routes(struct app_worker *w)
+{
+	char limit[16];
+	const char *params[1] = { limit };
+	struct authz_route *rs;
+	char (*orgs)[37];
+	struct db_res *res;
+	size_t i, n;
+	enum lk_err e;
+
+	if ((e = util_snprintf(limit, sizeof(limit), "%d",
+	    ORG_ROUTES_LOAD_MAX + 1)) != LK_OK) {
+		return e;
+	}
+	if ((e = db_exec(w->db, &org_routes_all, params, &res)) != LK_OK) {
+		return e;
+	}
+	n = db_nrows(res);
+	if (n > ORG_ROUTES_LOAD_MAX) {
+		log_err("more than %d org routes: the authorizer refuses "
+		    "until some are deleted", ORG_ROUTES_LOAD_MAX);
+		db_res_free(res);
+		return LK_ETOOBIG;
+	}
+	rs = calloc(n + 1, sizeof(*rs));
+	orgs = calloc(n + 1, sizeof(*orgs));
+	if (rs == NULL || orgs == NULL) {
+		free(rs);
+		free(orgs);
+		db_res_free(res);
+		return LK_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (db_get_copy(res, i, O_ID, rs[i].id, sizeof(rs[i].id)) !=
+		    LK_OK ||
+		    db_get_copy(res, i, O_ORG, orgs[i], sizeof(orgs[i])) !=
+		    LK_OK ||
+		    db_get_copy(res, i, O_METHOD, rs[i].method,
+		    sizeof(rs[i].method)) != LK_OK ||
+		    db_get_copy(res, i, O_PATTERN, rs[i].pattern,
+		    sizeof(rs[i].pattern)) != LK_OK ||
+		    db_get_copy(res, i, O_PERMISSION, rs[i].permission,
+		    sizeof(rs[i].permission)) != LK_OK) {
+			/* The table's checks make this impossible; failing
+			 * closed keeps a tightening rule from being lost. */
+			log_err("org route %s does not fit",
+			    db_get(res, i, O_ID));
+			free(rs);
+			free(orgs);
+			db_res_free(res);
+			return LK_ETOOBIG;
+		}
+	}
+	db_res_free(res);
+	free(w->org_routes);
+	free(w->org_route_orgs);
+	w->org_routes = rs;
+	w->org_route_orgs = orgs;
+	w->norg_routes = n;
+	return LK_OK;
+}
+
+/* The most specific of org's own routes for method and path, or NULL. */
+static const struct authz_route *
+org_route(const struct app_worker *w, const char *org, const char *method,
+    const char *path, size_t len)
+{
+	size_t lo = 0, hi = w->norg_routes, mid, end;
+	int k;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(w->org_route_orgs[mid], org) < 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	for (end = lo; end < w->norg_routes &&
+	    strcmp(w->org_route_orgs[end], org) == 0; end++) {
+		;
+	}
+	if (end == lo) {
+		return NULL;
+	}
+	k = authz_match(w->org_routes + lo, end - lo, method, path, len);
+	return k >= 0 ? &w->org_routes[lo + (size_t)k] : NULL;
+}
+
 /* Loads the routes when they are older than a minute or the auth cache
  * was flushed since (a route changed: NOTIFY). */
 static enum lk_err
@@ -59,7 +168,8 @@ load_routes(struct app_worker *w)
 	    ts.tv_sec - w->routes_loaded < ROUTES_TTL_S) {
 		return LK_OK;
 	}
-	if ((e = db_exec(w->db, &routes_all, NULL, &res)) != LK_OK) {
+	if ((e = load_org_routes(w)) != LK_OK ||
+	    (e = db_exec(w->db, &routes_all, NULL, &res)) != LK_OK) {
 		return e;
 	}
 	n = db_nrows(res);
@@ -110,6 +220,30 @@ variable(struct app_worker *w, const char *name, const char *value)
 		return;
 	}
 	app_add_header(w, hdr, value);
+}
+
+/* The caller's org's own route, on top of the operator's: 0 when it
+ * passes (or there is none), -1 with the refusal decided. */
+static int
+org_route_check(struct lk_ctx *ctx, const char *method, const char *path,
+    size_t len)
+{
+	const struct authz_route *o;
+
+	if (ctx->id.org_id[0] == '\0' || (o = org_route(ctx->w,
+	    ctx->id.org_id, method, path, len)) == NULL) {
+		return 0;
+	}
+	if (ctx->id.kind != CRED_DIRECT) {
+		return require_perm(ctx, o->permission);
+	}
+	if (!authority_direct_may_pass(&ctx->id, o->permission)) {
+		reply_error(ctx, 403, "direct_creator_lacks_permission",
+		    "your org's route needs %s, which the creator of this "
+		    "direct hash does not hold", o->permission);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -173,7 +307,7 @@ authorizer_route_check(struct lk_ctx *ctx, const char *method, const char *path,
 	    require_perm(ctx, r->permission) == -1) {
 		return -1;
 	}
-	return 0;
+	return org_route_check(ctx, method, path, len);
 }
 
 /*

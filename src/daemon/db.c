@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "sys.h"
 #include "util.h"
 
@@ -125,11 +126,13 @@ db_connect(struct db *db)
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection failed: %s", db->conn != NULL ?
 		    PQerrorMessage(db->conn) : "out of memory");
+		metrics_count(STATS_DB_ERRORS, 1);
 		lost(db);
 		return LK_EUNAVAIL;
 	}
 	db->backoff_ms = BACKOFF_MIN_MS;
 	db->retry_at_ms = 0;
+	metrics_count(STATS_DB_RECONNECTS, db->generation > 0);
 	db->generation++;
 	return LK_OK;
 }
@@ -190,6 +193,7 @@ classify(struct db *db, PGresult *r, const char *what)
 	db->constraint[0] = '\0';
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection lost during %s", what);
+		metrics_count(STATS_DB_ERRORS, 1);
 		lost(db);
 		return LK_EUNAVAIL;
 	}
@@ -203,6 +207,7 @@ classify(struct db *db, PGresult *r, const char *what)
 	}
 	if (state == NULL) {
 		log_err("%s failed: %s", what, PQerrorMessage(db->conn));
+		metrics_count(STATS_DB_ERRORS, 1);
 		return LK_EDB;
 	}
 	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0 ||
@@ -218,6 +223,7 @@ classify(struct db *db, PGresult *r, const char *what)
 	if (strcmp(state, "42501") == 0) {
 		log_warn("%s: permission denied: %s", what,
 		    PQresultErrorMessage(r));
+		metrics_count(STATS_DB_ERRORS, 1);
 		return LK_EDENIED;
 	}
 	if ((strcmp(state, "26000") == 0 || strcmp(state, "42P05") == 0) &&
@@ -238,10 +244,12 @@ classify(struct db *db, PGresult *r, const char *what)
 	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
 	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0) {
 		log_warn("%s: database unavailable (%s)", what, state);
+		metrics_count(STATS_DB_ERRORS, 1);
 		lost(db);
 		return LK_EUNAVAIL;
 	}
 	log_err("%s failed: %s %s", what, state, PQresultErrorMessage(r));
+	metrics_count(STATS_DB_ERRORS, 1);
 	return LK_EDB;
 }
 

@@ -420,8 +420,15 @@ enum lk_err
 http_send(struct http_req *req, int status, const char *extra_headers,
     const char *body, size_t len)
 {
+	return http_send_type(req, status, HTTP_TYPE_JSON, extra_headers,
+	    body, len);
+}
+
+enum lk_err
+http_send_type(struct http_req *req, int status, const char *type,
+    const char *extra_headers, const char *body, size_t len)
+{
 	static const char fixed[] =
-	    "Content-Type: application/json; charset=utf-8\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Request-Id: ";
@@ -440,6 +447,8 @@ http_send(struct http_req *req, int status, const char *extra_headers,
 	    FCGX_PutStr(code, 3, out) != 3 ||
 	    FCGX_PutChar(' ', out) != ' ' ||
 	    put(out, http_reason(status)) != LK_OK ||
+	    put(out, "\r\nContent-Type: ") != LK_OK ||
+	    put(out, type) != LK_OK ||
 	    put(out, "\r\n") != LK_OK ||
 	    FCGX_PutStr(fixed, sizeof(fixed) - 1, out) !=
 	    (int)sizeof(fixed) - 1 ||

@@ -124,6 +124,12 @@ const char	*http_reason(int status);
 enum lk_err	 http_send(struct http_req *, int status,
 		    const char *extra_headers, const char *body, size_t len)
 		    LK_MUST_CHECK;
+#define HTTP_TYPE_JSON	"application/json; charset=utf-8"
+/* http_send() with another Content-Type (a constant: never a caller's
+ * bytes). */
+enum lk_err	 http_send_type(struct http_req *, int status,
+		    const char *type, const char *extra_headers,
+		    const char *body, size_t len) LK_MUST_CHECK;
 
 /*
  * Writes an authorizer's grant: "Status: 200" and, of headers (lines

@@ -30,6 +30,7 @@
 #include "authcache.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "prefork.h"
 #include "reqlog.h"
 #include "sys.h"
@@ -358,6 +359,7 @@ reap(struct slot *slots, int n, struct slot *retiring, int nret,
 				s->backoff_ms = RESPAWN_MIN_MS;
 			}
 			s->respawn_ms = now + s->backoff_ms;
+			metrics_count(STATS_WORKERS_RESPAWNED, i != n - 1);
 		}
 	}
 }
@@ -419,6 +421,10 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 	    (ring = reqlog_ring_create(REQLOG_RING_BYTES)) == NULL) {
 		return 1;
 	}
+	if (metrics_map() != LK_OK) {
+		log_warn("no shared memory for the metrics: GET /metrics "
+		    "will show zeros");
+	}
 	if (cfg->auth_cache_ttl_ms > 0 &&
 	    (cache = authcache_create()) == NULL) {
 		log_warn("no shared memory for the auth cache: every request "
@@ -461,6 +467,8 @@ prefork_run(struct lk_config *cfg, const char *config_path, int listen_fd)
 				next = s->respawn_ms;
 			}
 		}
+		stats_set(metrics_block(), STATS_WORKERS_ALIVE,
+		    alive(slots, n));
 		wait_ts.tv_sec = (next - now) / 1000;
 		wait_ts.tv_nsec = (long)((next - now) % 1000) * 1000000;
 		sig = sigtimedwait(&set, &info, &wait_ts);

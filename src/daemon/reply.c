@@ -39,6 +39,19 @@ reply_success(struct lk_ctx *ctx, int status, json_object *body)
 }
 
 void
+reply_text(struct lk_ctx *ctx, int status, const char *type,
+    const char *body, size_t len)
+{
+	json_object_put(ctx->reply);
+	ctx->reply = NULL;
+	ctx->status = status;
+	ctx->err_code = NULL;
+	ctx->text_type = type;
+	ctx->text_body = body;
+	ctx->text_len = len;
+}
+
+void
 reply_error(struct lk_ctx *ctx, int status, const char *code,
     const char *fmt, ...)
 {

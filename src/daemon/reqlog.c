@@ -43,6 +43,7 @@
 #include "authcache.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "pgcopy.h"
 #include "reqlog.h"
 #include "sanitize.h"
@@ -251,11 +252,13 @@ reqlog_append(struct reqlog_ring *r, enum reqlog_kind kind, const char *data,
 		ring_unlock(&r->lock);
 		ring_doorbell(r);
 		if (ok) {
+			metrics_count(STATS_HISTORY_QUEUED, 1);
 			return LK_OK;
 		}
 		/* The writer is behind (or the database down): wait a
 		 * little, bounded, for it to acknowledge a batch. */
 		if (waited * (APPEND_PAUSE_NS / 1000000L) >= APPEND_WAIT_MS) {
+			metrics_count(STATS_HISTORY_DROPPED, 1);
 			return LK_EIO;
 		}
 		(void)nanosleep(&pause, NULL);	/* EINTR: just retry */
@@ -289,6 +292,8 @@ set_aside(struct reqlog_ring *ring, const struct batch *b,
 	const char *rid = NULL;
 	int32_t rlen = 0;
 	uint64_t n = atomic_fetch_add(&ring->set_aside, 1) + 1;
+
+	metrics_count(STATS_HISTORY_SET_ASIDE, 1);
 
 	/* The record is ours (sanitised), unless the ring is corrupt. */
 	if (b->kind == REQLOG_REQUEST) {
@@ -397,6 +402,9 @@ write_range(struct db *db, struct reqlog_ring *ring, struct batch *b,
 		/* Grants or role attributes, not the rows: logged by db.c;
 		 * the records wait until the DBA fixes the role. */
 		e = LK_EUNAVAIL;
+	}
+	if (e == LK_OK) {
+		metrics_count(STATS_HISTORY_WRITTEN, j - i);
 	}
 	if (e == LK_OK || e == LK_EUNAVAIL) {
 		return e;

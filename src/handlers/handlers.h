@@ -49,6 +49,8 @@ extern const struct route_table handlers_directs;
 extern const struct route_table handlers_boot;
 extern const struct route_table handlers_session;
 extern const struct route_table handlers_org;
+extern const struct route_table handlers_routes;
+extern const struct route_table handlers_metrics;
 
 /* A direct hash: "direct." and DIRECT_SECRET_LEN base62 characters. */
 #define DIRECT_PREFIX		"direct."

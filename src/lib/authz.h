@@ -19,6 +19,10 @@
 #define AUTHZ_PATTERN_MAX	512
 #define AUTHZ_PERMISSION_MAX	100
 #define AUTHZ_TYPE_MAX		64
+/* An org's own routes (sql/038): at most this many per org and over the
+ * deployment, which bounds what every worker loads. */
+#define AUTHZ_ORG_ROUTES_MAX		100
+#define AUTHZ_ORG_ROUTES_TOTAL_MAX	10000
 
 struct authz_route {
 	char	 id[37];

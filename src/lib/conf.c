@@ -228,9 +228,10 @@ set_service_keys(struct lk_config *c, const char *v)
 	return NULL;
 }
 
-/* "ADDR[/PREFIX], ...": IPv4 and IPv6 addresses and blocks. */
+/* "ADDR[/PREFIX], ...": IPv4 and IPv6 addresses and blocks, at most
+ * CONFIG_PROXIES_MAX into list; *count is set on success. */
 static const char *
-set_proxies(struct lk_config *c, const char *v)
+cidr_list(const char *v, struct netaddr_cidr *list, size_t *count)
 {
 	const char *p = v;
 	size_t n = 0, len;
@@ -245,8 +246,7 @@ set_proxies(struct lk_config *c, const char *v)
 			return "at most " LK_XSTR(CONFIG_PROXIES_MAX)
 			    " entries";
 		}
-		if (netaddr_parse_cidr(p, len, &c->trusted_proxies[n]) !=
-		    LK_OK) {
+		if (netaddr_parse_cidr(p, len, &list[n]) != LK_OK) {
 			return "expected IPv4 or IPv6 "
 			    "addresses or CIDR blocks (host bits zero), "
 			    "comma-separated";
@@ -254,8 +254,20 @@ set_proxies(struct lk_config *c, const char *v)
 		n++;
 		p += len;
 	}
-	c->ntrusted_proxies = n;
+	*count = n;
 	return NULL;
+}
+
+static const char *
+set_proxies(struct lk_config *c, const char *v)
+{
+	return cidr_list(v, c->trusted_proxies, &c->ntrusted_proxies);
+}
+
+static const char *
+set_metrics_allow(struct lk_config *c, const char *v)
+{
+	return cidr_list(v, c->metrics_allow, &c->nmetrics_allow);
 }
 
 static const char *
@@ -369,6 +381,7 @@ static const struct key keys[] = {
 	{ "signup_rate_per_min", INT(signup_rate_per_min, 1, RATE_MAX, "") },
 	{ "signup", CHOICE(signup_closed, "open", "closed", 1) },
 	{ "trusted_proxies", CUSTOM(set_proxies) },
+	{ "metrics_allow", CUSTOM(set_metrics_allow) },
 	{ "log_body_max", SIZE(log_body_max, 0, LOG_BODY_LIMIT) },
 	{ "redact_fields", CUSTOM(set_redact_fields) },
 	{ "request_log_retention_days", INT(request_log_retention_days, 1,

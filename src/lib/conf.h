@@ -64,6 +64,10 @@ struct lk_config {
 	/* Peers whose X-Forwarded-For names the client (throttles). */
 	struct netaddr_cidr trusted_proxies[CONFIG_PROXIES_MAX];
 	size_t	 ntrusted_proxies;
+	/* Client addresses that may read GET /metrics without the service
+	 * key; none by default. */
+	struct netaddr_cidr metrics_allow[CONFIG_PROXIES_MAX];
+	size_t	 nmetrics_allow;
 	int	 auth_cache_ttl_ms;	/* 0: no cache, the db every time */
 	size_t	 log_body_max;		/* bytes of each body kept in history */
 	/* SHA-256 of each service key (from latchkeyctl hash-key). */

@@ -50,7 +50,10 @@ class Reply:
         if "status" in self.headers:
             self.status = int(self.headers["status"].split()[0])
         self.raw = body.decode()
-        self.json = json.loads(self.raw) if self.raw else None
+        try:
+            self.json = json.loads(self.raw) if self.raw else None
+        except ValueError:
+            self.json = None        # not JSON: GET /metrics
 
     @property
     def code(self):

@@ -33,9 +33,10 @@ GRANTS = {
     "owner": {"*"},
     "admin": {"*"},
     "member": {"keys.read", "keys.write", "users.read", "requests.read",
-               "usage.read", "directs.write", "activity.read"},
+               "usage.read", "directs.write", "activity.read",
+               "routes.read"},
     "viewer": {"keys.read", "users.read", "requests.read", "usage.read",
-               "activity.read"},
+               "activity.read", "routes.read"},
 }
 
 # Routes that take no credential, a service key or a session only: not the
@@ -47,6 +48,9 @@ PUBLIC = {
     # The browser session: signing in takes no credential, signing out
     # only the session's own cookie (test_session.py).
     ("POST", "/v1/auth/session"), ("DELETE", "/v1/auth/session"),
+    # The operator's scraper: a service key or metrics_allow only
+    # (test_metrics.py).
+    ("GET", "/metrics"),
 }
 
 
@@ -56,7 +60,7 @@ class Rule:
     perm: the permission it needs (None: any credential).
     live: org-wide, so a test-mode credential gets live_mode_required.
     obj: the kind of object in the path ("key", "user", "direct",
-    "request") or None.  reach: how a higher-ranked member's object is
+    "request", "route") or None.  reach: how a higher-ranked member's object is
     refused ("key_out_of_reach", "role_too_high") or None when rank does
     not matter.  ok: the success status.  fresh: the call consumes its
     object, so each row gets a new one.
@@ -101,6 +105,12 @@ ROUTES = {
     ("GET", "/v1/requests/{id}"): Rule("requests.read", obj="request"),
     ("GET", "/v1/activity"): Rule("activity.read"),
     ("GET", "/v1/usage"): Rule("usage.read"),
+    # The org's own routes: org-wide, so only reading is open to a test
+    # credential; they belong to the org, not to whoever added them.
+    ("GET", "/v1/routes"): Rule("routes.read"),
+    ("POST", "/v1/routes"): Rule("routes.write", 201, live=True),
+    ("DELETE", "/v1/routes/{id}"): Rule("routes.write", 204, live=True,
+                                        obj="route", fresh=True),
 }
 
 # A permission each role holds that is none of the routes' own, for
@@ -257,6 +267,14 @@ class World:
         assert r.status == 201, r
         return r.json["id"]
 
+    def new_route(self, h):
+        """A route of the org h acts for, added by its live owner (only
+        a live credential may add one)."""
+        h = {k: v for k, v in h.items() if k != "X-Latchkey-Mode"}
+        r = self.c.post("/v1/routes", route_body(), headers=h)
+        assert r.status == 201, r
+        return r.json["id"]
+
     def request_row(self, h):
         r = self.c.get("/v1/me", headers=h)
         rid = r.header("X-Request-Id")
@@ -277,14 +295,17 @@ class World:
             return {"key": lambda: self.new_key(h, mode, ["keys.read"]),
                     "user": lambda: self.other["user"]["id"],
                     "direct": lambda: self.new_direct(h),
-                    "request": lambda: self.request_row(h)}[rule.obj]()
+                    "request": lambda: self.request_row(h),
+                    "route": lambda: self.new_route(h)}[rule.obj]()
         if obj == "higher":
             up = ROLES[ROLES.index(role) - 1]
             h = self.headers(up, "jwt", mode, None)
             return {"key": lambda: self.new_key(h, mode, ["keys.read"]),
                     "user": lambda: self.user[up],
                     "direct": lambda: self.new_direct(h),
-                    "request": lambda: self.request_row(h)}[rule.obj]()
+                    "request": lambda: self.request_row(h),
+                    "route": lambda: self.new_route(
+                        self.owner_of("org", "live"))}[rule.obj]()
         h = self.caller_or_token(role, cred, mode, rule.perm)
         if rule.obj == "key":
             return self.new_key(h, mode) or self.new_key(
@@ -294,6 +315,8 @@ class World:
         if rule.obj == "direct":
             return self.new_direct(h) or self.new_direct(
                 self.owner_of("org", mode))
+        if rule.obj == "route":
+            return self.new_route(self.owner_of("org", "live"))
         return self.request_row(h)
 
     def snapshot(self, kind, oid):
@@ -307,8 +330,15 @@ class World:
                       "WHERE id = %s",
             "request": "SELECT status FROM latchkey.request_log "
                        "WHERE id = %s",
+            "route": "SELECT method, pattern, permission "
+                     "FROM latchkey.org_routes WHERE id = %s",
         }[kind]
         return query(self.db, sql, oid)
+
+
+def route_body():
+    return {"method": "GET", "pattern": "/matrix/%s/*" % secrets.token_hex(4),
+            "permission": "keys.read"}
 
 
 def body_for(method, path, mode):
@@ -321,6 +351,8 @@ def body_for(method, path, mode):
         return {"name": "made in the matrix", "mode": mode}
     if (method, path) == ("PATCH", "/v1/api-keys/{id}"):
         return {"name": "renamed in the matrix"}
+    if (method, path) == ("POST", "/v1/routes"):
+        return route_body()
     if (method, path) == ("POST", "/v1/directs"):
         return {"resource_type": "matrix",
                 "resource_id": "r-" + secrets.token_hex(4)}

@@ -723,6 +723,32 @@ Test(config, trusted_proxies_refuse_what_is_not_an_address_or_block)
 	}
 }
 
+Test(config, metrics_allow_is_empty_by_default_and_takes_addresses_and_blocks)
+{
+	static const char *const bad[] = {
+		"metrics_allow = 10.0.0.1/8",		/* host bits set */
+		"metrics_allow = localhost",
+		"metrics_allow = 2001:db8::/129",
+	};
+	struct lk_config c;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	cr_assert_eq(parse(&c, "", err), LK_OK, "%s", err);
+	cr_expect_eq(c.nmetrics_allow, 0);
+	cr_assert_eq(parse(&c, "metrics_allow = 127.0.0.1, 10.0.5.0/24 "
+	    "2001:db8::/32", err), LK_OK, "%s", err);
+	cr_assert_eq(c.nmetrics_allow, 3);
+	cr_expect_eq(c.metrics_allow[0].prefix, 32);
+	cr_expect_eq(c.metrics_allow[1].prefix, 24);
+	cr_expect_eq(c.metrics_allow[2].v6, 1);
+	cr_expect_eq(c.ntrusted_proxies, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(parse(&c, bad[i], err), LK_EINVAL, "%s", bad[i]);
+		cr_expect(strstr(err, "metrics_allow") != NULL, "%s", err);
+	}
+}
+
 Test(config, trusted_proxies_hold_at_most_32_entries)
 {
 	char text[1024];

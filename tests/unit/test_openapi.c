@@ -17,6 +17,7 @@
 #include "app.h"
 #include "handlers/handlers.h"
 #include "router.h"
+#include "stats.h"
 
 #define DOC_DEPTH	64
 #define METHOD_MAX	16
@@ -611,4 +612,23 @@ Test(openapi, serves_the_embedded_document_parsed_once)
 	json_object_put(a.reply);
 	json_object_put(b.reply);
 	arena_free(a.arena);
+}
+
+Test(openapi, gives_every_route_its_own_metrics_label)
+{
+	const char *labels[STATS_ROUTES_MAX + 1];
+	const struct route_table *const *t;
+	size_t nt, i, total = STATS_ROUTE_FIRST;
+
+	t = app_route_tables(&nt);
+	for (i = 0; i < nt; i++) {
+		total += t[i]->n;
+	}
+	cr_assert_leq(total, STATS_ROUTES_MAX, "%zu routes and the fixed "
+	    "labels pass STATS_ROUTES_MAX (%d): raise it in stats.h", total,
+	    STATS_ROUTES_MAX);
+	cr_assert_eq(app_metrics_labels(labels, STATS_ROUTES_MAX + 1), total);
+	cr_expect_str_eq(labels[STATS_ROUTE_UNMATCHED], "(unmatched)");
+	cr_expect_str_eq(labels[STATS_ROUTE_UPSTREAM], "(upstream)");
+	cr_expect_str_eq(labels[STATS_ROUTE_FIRST], t[0]->routes[0].pattern);
 }

@@ -37,13 +37,16 @@ async function routesOrNote(box) {
 				text: 'This latchkey has no routes API yet: upstream routes come from latchkeyctl (route add, route list).' }));
 			return;
 		}
+		// The org's own routes: each only adds a permission on top of
+		// the operator's (latchkeyctl), which this API does not list.
 		const r = await api('GET', '/v1/routes');
-		const t = dataTable({ caption: 'Routes of the authorizer', empty: 'No routes: every upstream request is denied.', columns: [
+		const t = dataTable({ caption: 'Your org\'s routes', empty: 'None: the operator\'s routes alone decide.', columns: [
 			{ label: 'Method', cell: (x) => x.method },
 			{ label: 'Path pattern', cell: (x) => h('code', { text: x.pattern }) },
-			{ label: 'Needs', cell: (x) => x.public ? 'nothing (public)' : x.direct_resource_type ? 'a direct token for ' + x.direct_resource_type : (x.permission || 'any credential') }] });
+			{ label: 'Also needs', cell: (x) => h('code', { text: x.permission }) }] });
 		t.rows(r.data);
-		box.replaceChildren(t.el);
+		box.replaceChildren(h('p', { class: 'muted', id: 'routes-note',
+			text: 'The operator\'s routes (latchkeyctl route add) decide what the upstream admits. Your org\'s own routes (POST /v1/routes) add a permission your callers also need.' }), t.el);
 	} catch (e) {
 		box.replaceChildren(h('p', { class: 'state error', text: 'Could not load the routes: ' + e.describe() }));
 	}
