@@ -44,8 +44,6 @@ static const struct route_table *const tables[] = {
 	&handlers_boot,
 	&handlers_session,
 	&handlers_org,
-}
-
 	&handlers_routes,
 	&handlers_metrics,
 };
