@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "pgcopy.h"
+#include "util.h"
 
 /* PostgreSQL's epoch (2000-01-01 UTC) in microseconds after Unix's. */
 #define PG_EPOCH_UNIX_US	INT64_C(946684800000000)
@@ -117,21 +118,6 @@ pgcopy_timestamptz(struct lk_buf *b, int64_t unix_us)
 	pgcopy_int8(b, unix_us - PG_EPOCH_UNIX_US);
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 enum lk_err
 pgcopy_uuid(struct lk_buf *b, const char *text)
 {
@@ -150,8 +136,8 @@ pgcopy_uuid(struct lk_buf *b, const char *text)
 			}
 			continue;
 		}
-		hi = hexval((unsigned char)text[i]);
-		lo = hexval((unsigned char)text[i + 1]);
+		hi = util_hex_digit((unsigned char)text[i]);
+		lo = util_hex_digit((unsigned char)text[i + 1]);
 		if (hi < 0 || lo < 0) {
 			return LK_EINVAL;
 		}
