@@ -17,7 +17,9 @@ CASES = [
     ("a malformed request line", b"GARBAGE\r\n\r\n", 400, "bad_request"),
     ("a malformed header", b"GET /health HTTP/1.1\r\nHost: x\r\n"
      b"No colon here\r\n\r\n", 400, "bad_request"),
-    ("a body over LimitRequestBody", b"POST /v1/auth/login HTTP/1.1\r\n"
+    # Outside latchkey: mod_proxy_fcgi would try latchkeyd (503) before
+    # reading the body.
+    ("a body over LimitRequestBody", b"POST /latchkey-errors/none HTTP/1.1\r\n"
      b"Host: x\r\nContent-Length: 4000000000\r\nConnection: close\r\n\r\n",
      413, "body_too_large"),
     ("a request line over LimitRequestLine", b"GET /v1/me?x=" +
