@@ -107,7 +107,8 @@ def test_jwt_secret_rotation_across_two_hosts_refuses_no_valid_token():
         t_new = login_signed_with(a, email, new)
         assert not signs_with(t_new, old)
         # b, not switched yet, accepts a's new tokens already.
-        assert me(b, t_new).status == 200
+        r = eventually_status(lambda: me(b, t_new), 200, RELOAD_SECONDS)
+        assert r.status == 200, r
         reload(b, jwt_secret=new, jwt_secret_previous=old)
         login_signed_with(b, email, new)
         for host in (a, b):
