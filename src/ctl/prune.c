@@ -1,14 +1,15 @@
 /*
- * prune.c: latchkeyctl prune: retention of the request history and of
- * the rate-limit state.  Creates the coming months' partitions of
- * latchkey.request_log, drops those wholly older than the retention,
- * and deletes the state of full rate-limit buckets; each step is one
- * statement in its own transaction, and one failing does not stop the
- * others.
+ * prune.c: latchkeyctl prune: retention of the request history, of the
+ * rate-limit state and of the dashboard's sessions.  Creates the coming
+ * months' partitions of latchkey.request_log, drops those wholly older
+ * than the retention, deletes the state of full rate-limit buckets and
+ * the sessions dead (expired or revoked) for longer than a grace; each
+ * step is one statement in its own transaction, and one failing does not
+ * stop the others.
  *
- * The partitioning itself is the SQL functions' (sql/); this file only
- * turns --older-than, --months-ahead and request_log_retention_days
- * into their parameters.
+ * The partitioning and what counts as dead are the SQL functions' (sql/);
+ * this file only turns --older-than, --months-ahead and
+ * request_log_retention_days into their parameters.
  */
 #include "config.h"
 
@@ -31,6 +32,9 @@
 #define RETENTION_HOURS_MIN	24L	/* as request_log_retention_days */
 #define RETENTION_HOURS_MAX	(CONFIG_RETENTION_DAYS_MAX * 24L)
 #define INTERVAL_TEXT_MAX	32	/* "87600 hours" and the like */
+/* How long a dead session is kept (sql/050 says why): a week, so that an
+ * incident noticed days later still finds who signed in from where. */
+#define SESSIONS_GRACE		"7 days"
 
 /* Partition bounds are UTC months; see also request_log_ensure_partitions.
  * Detaching a partition locks request_log: give up rather than stall the
@@ -49,6 +53,8 @@ static const char sql_drop_partitions[] =
 enum { DROPPED_NAME };
 static const char sql_rate_state_prune[] =
     "SELECT latchkey.rate_state_prune()";
+static const char sql_sessions_prune[] =
+    "SELECT latchkey.sessions_prune($1::interval)";
 
 /* A unit of --older-than. */
 static const struct duration_unit {
@@ -223,6 +229,23 @@ prune_rate_state(PGconn *conn)
 	return 0;
 }
 
+/* Deletes the sessions dead for longer than SESSIONS_GRACE.  Returns 0
+ * or -1. */
+static int
+prune_sessions(PGconn *conn)
+{
+	const char *params[1] = { SESSIONS_GRACE };
+	long n;
+
+	if (prune_count(conn, "prune: pruning sessions", sql_sessions_prune,
+	    1, params, &n) == -1) {
+		return -1;
+	}
+	ctl_say("deleted %ld session%s expired or revoked more than %s ago\n",
+	    n, plural(n), SESSIONS_GRACE);
+	return 0;
+}
+
 int
 ctl_prune(const struct args *a)
 {
@@ -266,6 +289,10 @@ ctl_prune(const struct args *a)
 	}
 	(void)fflush(stdout);	/* as above */
 	if (prune_rate_state(conn) == -1) {
+		rc = EXIT_FAILURE;
+	}
+	(void)fflush(stdout);	/* as above */
+	if (prune_sessions(conn) == -1) {
 		rc = EXIT_FAILURE;
 	}
 out:

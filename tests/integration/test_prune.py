@@ -132,3 +132,48 @@ def test_a_bad_config_file_fails_before_touching_the_database():
                                secrets.token_hex(4) + ".conf"), "prune")
     assert r.returncode == 1, r
     assert "prune" in r.stderr and r.stdout == ""
+
+
+def a_user(db, updated_days_ago=0):
+    """An org and a user of it, made as the owner role: the user's id."""
+    org = query(db, "INSERT INTO latchkey.orgs (name) VALUES "
+                "('prune sessions') RETURNING id")[0][0]
+    return query(db, "INSERT INTO latchkey.users (org_id, email, "
+                 "password_hash, role, token_version, updated_at) "
+                 "VALUES (%s, %s, '$2b$04$' || repeat('x', 53), 'owner', "
+                 "2, now() - make_interval(days => %s)) RETURNING id",
+                 org, "prune-%s@example.test" % secrets.token_hex(6),
+                 updated_days_ago)[0][0]
+
+
+def a_session(db, user, expires_days, token_version=2):
+    """A session of user expiring expires_days from now (negative: in
+    the past), signed in at token_version: its id."""
+    return query(db, "INSERT INTO latchkey.sessions (org_id, user_id, "
+                 "secret_hash, token_version, expires_at) SELECT org_id, "
+                 "id, %s, %s, now() + make_interval(days => %s) "
+                 "FROM latchkey.users WHERE id = %s RETURNING id",
+                 secrets.token_bytes(32), token_version, expires_days,
+                 user)[0][0]
+
+
+def test_sessions_dead_for_longer_than_a_week_are_deleted(db):
+    settled = a_user(db, updated_days_ago=8)
+    recent = a_user(db, updated_days_ago=1)
+    gone = {
+        "expired 8 days ago": a_session(db, settled, -8),
+        "revoked, user changed 8 days ago": a_session(db, settled, 1, 1),
+    }
+    kept = {
+        "live": a_session(db, settled, 1),
+        "expired 6 days ago": a_session(db, settled, -6),
+        "revoked, user changed yesterday": a_session(db, recent, 1, 1),
+        "live, user changed yesterday": a_session(db, recent, 1),
+    }
+    r = ctl("prune")
+    assert r.returncode == 0, r.stderr
+    assert "expired or revoked more than 7 days ago" in r.stdout
+    left = {row[0] for row in query(
+        db, "SELECT id FROM latchkey.sessions WHERE user_id IN (%s, %s)",
+        settled, recent)}
+    assert left == set(kept.values()), (gone, kept)
