@@ -100,19 +100,6 @@ op_uuid(const char *s, char out[UUID_SIZE])
 	return 0;
 }
 
-/* Copies src into dst of size n.  Returns 0, or -1 when it does not fit. */
-static int
-copy(char *dst, size_t n, const char *src)
-{
-	size_t len = strlen(src);
-
-	if (len >= n) {
-		return -1;
-	}
-	memcpy(dst, src, len + 1);
-	return 0;
-}
-
 int
 op_org_find(PGconn *conn, const char *what, const char *arg,
     struct op_org *org)
@@ -138,10 +125,11 @@ op_org_find(PGconn *conn, const char *what, const char *arg,
 	} else if (PQntuples(res) > 1) {
 		ctl_err("%s: more than one org is named %s; give its id",
 		    what, param);
-	} else if (copy(org->id, sizeof(org->id), PQgetvalue(res, 0,
-	    ORG_ID)) == -1 || copy(org->plan, sizeof(org->plan),
-	    PQgetvalue(res, 0, ORG_PLAN)) == -1 || copy(org->limit,
-	    sizeof(org->limit), PQgetvalue(res, 0, ORG_LIMIT)) == -1) {
+	} else if (util_strlcpy(org->id, PQgetvalue(res, 0, ORG_ID),
+	    sizeof(org->id)) != LK_OK || util_strlcpy(org->plan,
+	    PQgetvalue(res, 0, ORG_PLAN), sizeof(org->plan)) != LK_OK ||
+	    util_strlcpy(org->limit, PQgetvalue(res, 0, ORG_LIMIT),
+	    sizeof(org->limit)) != LK_OK) {
 		ctl_err("%s: the org's row is not what latchkeyctl expects",
 		    what);
 	} else {

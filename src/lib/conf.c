@@ -109,18 +109,6 @@ message(char msg[CONFIG_ERR_MAX], const char *fmt, ...)
 	return -1;
 }
 
-static int
-copy(char *dst, size_t dstsz, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n >= dstsz) {
-		return -1;
-	}
-	memcpy(dst, v, n + 1);
-	return 0;
-}
-
 static enum lk_err
 set_listen(struct lk_config *c, const char *v)
 {
@@ -132,8 +120,8 @@ set_listen(struct lk_config *c, const char *v)
 		return LK_OK;
 	}
 	if (strncmp(v, "unix:", 5) == 0) {
-		if (v[5] != '/' || copy(c->listen_path,
-		    sizeof(c->listen_path), v + 5) == -1) {
+		if (v[5] != '/' || util_strlcpy(c->listen_path, v + 5,
+		    sizeof(c->listen_path)) != LK_OK) {
 			return LK_EINVAL;
 		}
 		c->listen_kind = CONFIG_LISTEN_UNIX;
@@ -298,7 +286,8 @@ set_redact_fields(struct lk_config *c, const char *v)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-, ") != strlen(v)) {
 		return "expected names separated by commas";
 	}
-	return copy(c->redact_fields, sizeof(c->redact_fields), v) == 0 ?
+	return util_strlcpy(c->redact_fields, v,
+	    sizeof(c->redact_fields)) == LK_OK ?
 	    NULL : "too long";
 }
 
@@ -309,7 +298,8 @@ set_key_prefix(struct lk_config *c, const char *v)
 		return "expected 1.." LK_XSTR(APIKEY_PREFIX_MAX)
 		    " letters or digits";
 	}
-	return copy(c->api_key_prefix, sizeof(c->api_key_prefix), v) == 0 ?
+	return util_strlcpy(c->api_key_prefix, v,
+	    sizeof(c->api_key_prefix)) == LK_OK ?
 	    NULL : "too long";
 }
 
@@ -428,10 +418,10 @@ set(struct lk_config *c, const char *k, const char *v,
 		}
 		return 0;
 	case K_TEXT:
-		return copy(at, f->size, v) == 0 ? 0 :
+		return util_strlcpy(at, v, f->size) == LK_OK ? 0 :
 		    message(msg, "%s: too long", f->name);
 	case K_SECRET:
-		return copy(at, f->size, v) == 0 ? 0 :
+		return util_strlcpy(at, v, f->size) == LK_OK ? 0 :
 		    message(msg, "%s: longer than %zu bytes", f->name,
 		    f->size - 1);
 	case K_CHOICE:
