@@ -8,6 +8,9 @@ table with enough rows and fresh statistics for the planner to mean it
 from the hourly rollups that the history writer keeps with its rows
 (sql/045), exactly.
 
+A path prefix has no index of its own (see requests.c): its cases here
+show only that it reads the time index, not that the read is short.
+
 The EXPLAINed statements restate requests.c's requests_list and
 usage.c's usage_counts (their WHERE, ORDER BY and LIMIT, with the values
 a custom plan sees); keep them in step.
@@ -45,8 +48,7 @@ SELECT id FROM latchkey.request_log WHERE
    (status / 100 >= %(klass)s AND status / 100 <= %(klass)s)) AND
  (%(method)s::text IS NULL OR (method >= %(method)s AND
    method <= %(method)s)) AND
- (%(path)s::text IS NULL OR path LIKE replace(replace(replace(%(path)s,
-   '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%') AND
+ (%(path)s::text IS NULL OR left(path, length(%(path)s)) = %(path)s) AND
  (%(key)s::uuid IS NULL OR credential_id = %(key)s) AND
  (%(since)s::timestamptz IS NULL OR created_at >= %(since)s) AND
  (%(until)s::timestamptz IS NULL OR created_at < %(until)s) AND
@@ -195,7 +197,6 @@ FILTERS = {
     "method GET": {"method": "GET"},
     "path /v1/api (rare)": {"path": "/v1/api"},
     "path /v1/m (common)": {"path": "/v1/m"},
-    "path with LIKE wildcards": {"path": "/v1/a_i%"},
     "key": {"key": "KEY"},
     "since": {"since": "SINCE"},
     "since and until": {"since": "SINCE", "until": "UNTIL"},
