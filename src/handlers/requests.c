@@ -31,7 +31,7 @@ static const struct db_stmt requests_list = {
 	"SELECT " REQ_COLS " FROM latchkey.request_log WHERE "
 	    "($1::smallint IS NULL OR status = $1) AND "
 	    "($2::integer IS NULL OR "
-	    "(status / 100 >= $2 AND status / 100 <= $2)) AND "
+	    "(status_class >= $2 AND status_class <= $2)) AND "
 	    "($3::text IS NULL OR (method >= $3 AND method <= $3)) AND "
 	    "($4::text IS NULL OR left(path, length($4)) = $4) AND "
 	    "($5::uuid IS NULL OR credential_id = $5) AND "
@@ -40,7 +40,7 @@ static const struct db_stmt requests_list = {
 	    "($8::timestamptz IS NULL OR created_at < $8) AND "
 	    SQL_BEFORE("created_at", "id", "$9", "$10")
 	    " ORDER BY CASE WHEN $2::integer IS NOT NULL "
-	    "THEN status / 100 END DESC, "
+	    "THEN status_class END DESC, "
 	    "CASE WHEN $2::integer IS NULL AND $3::text IS NOT NULL "
 	    "THEN method END DESC, "
 	    "created_at DESC, id DESC LIMIT $11",
@@ -63,7 +63,9 @@ static const struct db_stmt requests_list = {
  * range (x >= v AND x <= v, which makes no equivalence class) and put
  * first in ORDER BY, which only that index yields without sorting
  * everything; the CASE folds to NULL, an ignored constant, when the
- * filter is not set.  The first page then reads at most the org's rows
+ * filter is not set.  Each such condition must be leakproof to be an
+ * index condition under row-level security (hence status_class, 046,
+ * not status / 100).  The first page then reads at most the org's rows
  * of that class (or method) newer than the page, and none when there
  * are none.  One steering filter at a time: the class, else the method.
  * An exact status also sets its class (filters()).  A key has its own
