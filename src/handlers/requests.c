@@ -51,9 +51,10 @@ static const struct db_stmt requests_list = {
  * How the first page avoids a scan.  The list is planned for each
  * call's values, never by a generic plan (requests_plan_each): then
  * "$n IS NULL OR ..." folds away and each filter that is set meets its
- * index (046, 047: status class, method; 030: key, time).  A generic plan must serve every combination at once and can
- * only walk the org's history newest first, filtering: all of it when
- * nothing matches.
+ * index (046, 047: status class, method; 030: key, time).  A generic
+ * plan must serve every combination at once and can only walk the
+ * org's history newest first, filtering: all of it when nothing
+ * matches.
  *
  * The planner does not know the org (the policy compares with
  * current_org_id()), so it estimates a filter by the whole table: ?status=4xx

@@ -114,7 +114,8 @@ static void
 usage(struct lk_ctx *ctx)
 {
 	const char *group = "day", *params[5];
-	char since_s[24], until_s[24], lo_s[24], hi_s[24], a[RFC3339_LEN + 1], b[RFC3339_LEN + 1];
+	char since_s[24], until_s[24], lo_s[24], hi_s[24];
+	char a[RFC3339_LEN + 1], b[RFC3339_LEN + 1];
 	int64_t until = (int64_t)time(NULL) + 1, since;
 	struct db_res *res, *plan;
 	json_object *o, *data, *row, *rl;
