@@ -46,6 +46,7 @@
 #include "metrics.h"
 #include "pgcopy.h"
 #include "reqlog.h"
+#include "rollup.h"
 #include "sanitize.h"
 #include "sys.h"
 #include "util.h"
@@ -62,6 +63,7 @@
 #define LISTEN_WAIT_MS		50	/* bounds a lost wakeup */
 #define WRITER_LOCK_PAUSE_MS	20
 #define JSON_DEPTH		8
+#define ROLLUP_PARAM_BYTES	(64u * 1024)	/* one array parameter */
 
 struct reqlog_ring {
 	pthread_mutex_t		 lock;		/* workers appending */
@@ -111,6 +113,28 @@ static const char move_replay[] =
     "INSERT INTO latchkey.request_log (" RECORD_COPY_COLUMNS ") "
     "SELECT " RECORD_COPY_COLUMNS " FROM pg_temp.request_log_replay "
     "ON CONFLICT DO NOTHING";
+
+/*
+ * The hourly rollups (045) move with the rows, in the same transaction:
+ * the batch is counted here per org, mode, hour, credential and status
+ * (src/lib/rollup.c), and one call adds the counts.  A replay cannot
+ * know which rows its insert skipped (the writer may not read the
+ * history), so the database counts those its transaction inserted.
+ */
+static const struct db_stmt rollup_add = {
+	"reqlog_rollup_add",
+	"SELECT latchkey.request_rollup_add($1::uuid[], $2::text[], "
+	    "$3::bigint[], $4::text[], $5::uuid[], $6::smallint[], "
+	    "$7::bigint[], $8::bigint[])",
+	ROLLUP_NPARAMS
+};
+
+static const struct db_stmt rollup_add_replayed = {
+	"reqlog_rollup_add_replayed",
+	"SELECT latchkey.request_rollup_add_replayed($1::uuid[], "
+	    "$2::bigint[])",
+	2
+};
 
 static const struct db_stmt append_events = {
 	"reqlog_append_events",
@@ -280,6 +304,8 @@ struct batch {
 	size_t			 n;
 	size_t			 bytes;
 	struct lk_buf		 out;
+	struct rollup		*rollup;	/* rows only */
+	struct lk_buf		 arr[ROLLUP_NPARAMS];	/* its params */
 };
 
 /* Logs a record the database refuses even alone, by its request id. */
@@ -325,22 +351,84 @@ set_aside(struct reqlog_ring *ring, const struct batch *b,
 	json_object_put(o);
 }
 
-/* Replays rows [i, j) that may be committed already: into the session's
- * temporary table, then into request_log where absent, in one
- * transaction. */
+/* The parameters in b->arr as db_exec() takes them, or LK_ENOMEM. */
 static enum lk_err
-replay_rows(struct db *db, struct batch *b)
+arr_params(struct batch *b, const char **params, size_t n)
 {
-	enum lk_err e;
+	size_t k;
 
-	if ((e = db_begin_plain(db)) != LK_OK) {
+	for (k = 0; k < n; k++) {
+		if (buf_failed(&b->arr[k])) {
+			return LK_ENOMEM;
+		}
+		params[k] = buf_cstr(&b->arr[k]);
+	}
+	return LK_OK;
+}
+
+/* Replays rows [i, j) that may be committed already: into the session's
+ * temporary table, then into request_log where absent, and into the
+ * rollups those inserted, in one transaction. */
+static enum lk_err
+replay_rows(struct db *db, struct batch *b, size_t i, size_t j)
+{
+	const char *params[2];
+	enum lk_err e;
+	size_t k;
+
+	buf_reset(&b->arr[0]);
+	buf_reset(&b->arr[1]);
+	buf_putc(&b->arr[0], '{');
+	buf_putc(&b->arr[1], '{');
+	for (k = i; k < j; k++) {
+		if ((e = rollup_key_append(b->recs[k].p, b->recs[k].len,
+		    k == i, &b->arr[0], &b->arr[1])) != LK_OK) {
+			return e;
+		}
+	}
+	buf_putc(&b->arr[0], '}');
+	buf_putc(&b->arr[1], '}');
+	if ((e = arr_params(b, params, 2)) != LK_OK ||
+	    (e = db_begin_plain(db)) != LK_OK) {
 		return e;
 	}
 	if ((e = db_command(db, replay_quiet)) != LK_OK ||
 	    (e = db_command(db, replay_table)) != LK_OK ||
 	    (e = db_copy_in(db, copy_replay, b->out.p, b->out.len,
 	    NULL)) != LK_OK ||
-	    (e = db_command(db, move_replay)) != LK_OK) {
+	    (e = db_command(db, move_replay)) != LK_OK ||
+	    (e = db_exec(db, &rollup_add_replayed, params, NULL)) != LK_OK) {
+		db_rollback(db);
+		return e;
+	}
+	return db_commit(db);
+}
+
+/* Appends rows [i, j) by COPY and adds their counts to the rollups, in
+ * one transaction.  A tuple the rollup cannot read is refused like one
+ * PostgreSQL refuses (LK_EINVAL): bisected, then set aside. */
+static enum lk_err
+copy_rows(struct db *db, struct batch *b, size_t i, size_t j)
+{
+	const char *params[ROLLUP_NPARAMS];
+	enum lk_err e;
+	size_t k;
+
+	rollup_reset(b->rollup);
+	for (k = i; k < j; k++) {
+		if (rollup_add_tuple(b->rollup, b->recs[k].p,
+		    b->recs[k].len) != LK_OK) {
+			return LK_EINVAL;
+		}
+	}
+	rollup_params(b->rollup, b->arr);
+	if ((e = arr_params(b, params, ROLLUP_NPARAMS)) != LK_OK ||
+	    (e = db_begin_plain(db)) != LK_OK) {
+		return e;
+	}
+	if ((e = db_copy_in(db, copy_requests, b->out.p, b->out.len,
+	    NULL)) != LK_OK || (b->rollup->n > 0 &&
+	    (e = db_exec(db, &rollup_add, params, NULL)) != LK_OK)) {
 		db_rollback(db);
 		return e;
 	}
@@ -379,9 +467,9 @@ send_range(struct db *db, struct batch *b, size_t i, size_t j)
 		return LK_ENOMEM;
 	}
 	if (b->replay) {
-		return replay_rows(db, b);
+		return replay_rows(db, b, i, j);
 	}
-	return db_copy_in(db, copy_requests, b->out.p, b->out.len, NULL);
+	return copy_rows(db, b, i, j);
 }
 
 /* Writes records [i, j) of b.  On refusal, halves the range and tries
@@ -574,6 +662,7 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 	int backoff = RETRY_MIN_MS, stopping_tries = 0, timeout, more = 0;
 	int stopping = 0;
 	enum lk_err e;
+	size_t k;
 
 	/*
 	 * LISTEN needs a session of its own: through a transaction pooler
@@ -586,8 +675,12 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 	    (cfg->listen_database_url[0] != '\0' &&
 	    (lsn = db_new(cfg->listen_database_url, DB_PREPARED)) == NULL) ||
 	    (rows = calloc(1, sizeof(*rows))) == NULL ||
+	    (rows->rollup = calloc(1, sizeof(*rows->rollup))) == NULL ||
 	    (events = calloc(1, sizeof(*events))) == NULL) {
 		log_err("request-log writer: out of memory");
+		if (rows != NULL) {
+			free(rows->rollup);
+		}
 		free(rows);
 		db_free(lsn);
 		db_free(db);
@@ -604,6 +697,9 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 		}
 	}
 	rows->kind = REQLOG_REQUEST;
+	for (k = 0; k < ROLLUP_NPARAMS; k++) {
+		buf_init(&rows->arr[k], ROLLUP_PARAM_BYTES);
+	}
 	buf_init(&rows->out, BATCH_BYTES + REQLOG_MSG_MAX +
 	    PGCOPY_HEADER_LEN + PGCOPY_TRAILER_LEN);
 	events->kind = REQLOG_EVENT;
@@ -687,6 +783,10 @@ reqlog_writer(const struct lk_config *cfg, struct reqlog_ring *r,
 done:
 	buf_free(&rows->out);
 	buf_free(&events->out);
+	for (k = 0; k < ROLLUP_NPARAMS; k++) {
+		buf_free(&rows->arr[k]);
+	}
+	free(rows->rollup);
 	free(rows);
 	free(events);
 	if (lsn != db) {

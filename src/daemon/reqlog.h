@@ -12,7 +12,9 @@
  * A writer that takes over replays what was not yet acknowledged
  * through a temporary table and an insert that skips rows already
  * committed; the common path stays a plain COPY.  The writer batches
- * records and appends them with one binary COPY per batch, connected as
+ * records and appends them with one binary COPY per batch, in the
+ * transaction that adds the batch's counts to the hourly rollups
+ * (request_rollup, src/lib/rollup.c), connected as
  * its own role (history_database_url: latchkey_writer, which may only
  * insert history), so the database write never sits between a caller
  * and its response.  The same ring carries audit events (JSON) recorded

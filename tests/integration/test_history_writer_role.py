@@ -4,8 +4,9 @@ latchkey_writer, may insert history and nothing else.
 It bypasses row-level security (PostgreSQL refuses COPY FROM into a table
 with row-level security to a role subject to it), so what it may do must be
 exactly: INSERT into request_log (by COPY too), EXECUTE append_events() for
-the audit events the writer carries, USAGE on the schema, TEMPORARY on the
-database.  It reads no row, changes no row, and calls no other SECURITY
+the audit events the writer carries and the two request_rollup_add*()
+functions that count its rows in the hourly rollups (045), USAGE on the
+schema, TEMPORARY on the database.  It reads no row, changes no row, and calls no other SECURITY
 DEFINER function.  Tables and functions are enumerated from the catalog, so
 ones added by later migrations are covered too.
 
@@ -91,7 +92,7 @@ def test_writer_role_may_only_insert_into_request_log(owner):
         assert cur.fetchall() == [("request_log", "INSERT")]
 
 
-def test_writer_role_may_call_no_definer_function_but_append_events(owner):
+def test_writer_role_may_call_no_definer_function_but_its_own(owner):
     with owner.cursor() as cur:
         cur.execute("""
             SELECT p.proname FROM pg_catalog.pg_proc p
@@ -99,7 +100,9 @@ def test_writer_role_may_call_no_definer_function_but_append_events(owner):
             WHERE n.nspname = 'latchkey' AND p.prosecdef
               AND pg_catalog.has_function_privilege(%s, p.oid, 'EXECUTE')
             ORDER BY 1""", (WRITER,))
-        assert cur.fetchall() == [("append_events",)]
+        assert cur.fetchall() == [("append_events",),
+                                  ("request_rollup_add",),
+                                  ("request_rollup_add_replayed",)]
 
 
 @pytest.mark.parametrize("stmt", [
@@ -108,6 +111,9 @@ def test_writer_role_may_call_no_definer_function_but_append_events(owner):
     "SELECT count(*) FROM latchkey.orgs",
     "SELECT count(*) FROM latchkey.users",
     "SELECT count(*) FROM latchkey.audit_events",
+    "SELECT count(*) FROM latchkey.request_rollup",
+    "DELETE FROM latchkey.request_rollup",
+    "SELECT latchkey.request_rollup_rebuild('-infinity', 'infinity')",
     "UPDATE latchkey.request_log SET status = 500",
     "DELETE FROM latchkey.request_log",
     "TRUNCATE latchkey.request_log",
