@@ -5,6 +5,9 @@
  * and spends the rate-limit tokens in the same round trip.  Decides only:
  * the caller turns a failure into a response.  Must not know how the
  * credential was sent (credential.c) or how a refusal is rendered.
+ * API keys, login tokens and service keys are resolved here; direct
+ * tokens and sessions in auth_scoped.c, over the look-up and user
+ * identity this file shares with it (auth_internal.h).
  */
 #include "config.h"
 
@@ -18,6 +21,7 @@
 
 #include "apikey.h"
 #include "auth.h"
+#include "auth_internal.h"
 #include "authcache.h"
 #include "authority.h"
 #include "db.h"
@@ -106,32 +110,34 @@ enum { K_KEY_ID, K_ORG_ID, K_MODE, K_PERMS, K_EXPIRES_MS, K_REVOKED,
     K_ORG_ACTIVE, K_USER_ID, K_USER_ROLE, K_USER_DISABLED, K_CRED_LIMIT,
     K_ORG_LIMIT, K_ANCESTOR_REVOKED, K_ANCESTOR_EXPIRES_MS };
 
-
-static int
-is_true(const char *v)
+/* A boolean column of the one row: true only when it says so. */
+int
+auth_flag(const struct db_res *res, int col)
 {
+	const char *v = db_get(res, 0, col);
+
 	return v != NULL && strcmp(v, "t") == 0;
 }
 
 /* ratelease_take() with the environment's database, cache and clock. */
-static enum lk_err
-take(const struct auth_env *env, const char *cb, int cl, const char *ob,
-    int ol, struct ratelimit_info *ri)
+enum lk_err
+auth_take(const struct auth_env *env, const char *cb, int cl,
+    const char *ob, int ol, struct ratelimit_info *ri)
 {
 	return ratelease_take(env->db, env->cache, env->mono_ms, cb, cl, ob,
 	    ol, ri);
 }
 
 /* A column of the one row as a number; 0 when NULL or out of range. */
-static long
-num(const struct db_res *res, int col)
+long
+auth_num(const struct db_res *res, int col)
 {
 	return db_get_num(res, 0, col);
 }
 
 /* Copies a column into dst (size dstsz), "" when NULL or too long. */
-static void
-col(const struct db_res *res, int c, char *dst, size_t dstsz)
+void
+auth_col(const struct db_res *res, int c, char *dst, size_t dstsz)
 {
 	const char *v = db_get(res, 0, c);
 	size_t n = v != NULL ? strlen(v) : 0;
@@ -143,19 +149,15 @@ col(const struct db_res *res, int c, char *dst, size_t dstsz)
 	dst[n] = '\0';
 }
 
-/* Fills an identity from the one row a look-up returned. */
-typedef enum lk_err (*fill_fn)(const struct db_res *, const void *arg,
-    struct authcache_ident *);
-
 /*
  * Looks up key in the host's cache, else runs st with params and lets
  * fill() describe its row (no row: AUTHCACHE_UNKNOWN), and remembers the
  * answer.  The generation is read before the database is asked, so an
  * answer overtaken by a flush is not kept.
  */
-static enum lk_err
-lookup(const struct auth_env *env, const unsigned char *key,
-    const struct db_stmt *st, const char *const *params, fill_fn fill,
+enum lk_err
+auth_lookup(const struct auth_env *env, const unsigned char *key,
+    const struct db_stmt *st, const char *const *params, auth_fill_fn fill,
     const void *arg, struct authcache_ident *out)
 {
 	struct db_res *res;
@@ -186,7 +188,7 @@ static enum lk_err	fill_key(const struct db_res *, const void *,
 			    struct authcache_ident *);
 
 /*
- * lookup() for an API key's hash, with the unknown-key cache in front:
+ * auth_lookup() for an API key's hash, with the unknown-key cache in front:
  * a well-formed key the database did not know is answered unknown from
  * memory for a while (AUTH_UNKNOWN_TTL_MS), and kept out of the identity
  * sets so that random keys cannot push valid identities out.  A key
@@ -207,8 +209,8 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 
 	*retry_ms = 0;
 	if (env->cache == NULL || env->cache_ttl_ms <= 0) {
-		return lookup(env, hash, &key_identity, params, fill_key, NULL,
-		    out);
+		return auth_lookup(env, hash, &key_identity, params, fill_key,
+		    NULL, out);
 	}
 	if (authcache_get(env->cache, hash, env->mono_ms, env->cache_ttl_ms,
 	    out)) {
@@ -251,13 +253,6 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 /* Columns of org_state, direct_identity and session_identity (their
  * statements stand beside the code that runs them). */
 enum { O_ACTIVE, O_CRED_LIMIT, O_ORG_LIMIT };
-enum { D_DIRECT_ID, D_ORG_ID, D_MODE, D_RTYPE, D_RID, D_REVOKED,
-    D_ORG_ACTIVE, D_CRED_LIMIT, D_ORG_LIMIT, D_BY_SERVICE, D_BY_KEY,
-    D_CREATOR_ROLE, D_CREATOR_INACTIVE, D_CREATOR_PERMS,
-    D_CREATOR_KEY_REVOKED, D_CREATOR_KEY_EXPIRES_MS };
-enum { S_SESSION_ID, S_ORG_ID, S_USER_ID, S_EXPIRES_MS, S_REVOKED, S_EMAIL,
-    S_ROLE, S_DISABLED, S_ORG_ACTIVE, S_CRED_LIMIT, S_ORG_LIMIT };
-
 struct user_ref {
 	const char	*user_id;
 	const char	*org_id;
@@ -269,14 +264,14 @@ fill_user(const struct db_res *res, const void *arg,
 {
 	const struct user_ref *u = arg;
 
-	out->status = is_true(db_get(res, 0, U_DISABLED)) ? AUTHCACHE_DISABLED :
-	    !is_true(db_get(res, 0, U_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
+	out->status = auth_flag(res, U_DISABLED) ? AUTHCACHE_DISABLED :
+	    !auth_flag(res, U_ORG_ACTIVE) ? AUTHCACHE_ORG_INACTIVE :
 	    AUTHCACHE_VALID;
-	col(res, U_EMAIL, out->email, sizeof(out->email));
+	auth_col(res, U_EMAIL, out->email, sizeof(out->email));
 	out->role = credential_role_parse(db_get(res, 0, U_ROLE));
-	out->token_version = num(res, U_TOKEN_VERSION);
-	out->cred_limit = (int)num(res, U_CRED_LIMIT);
-	out->org_limit = (int)num(res, U_ORG_LIMIT);
+	out->token_version = auth_num(res, U_TOKEN_VERSION);
+	out->cred_limit = (int)auth_num(res, U_CRED_LIMIT);
+	out->org_limit = (int)auth_num(res, U_ORG_LIMIT);
 	memcpy(out->user_id, u->user_id, UUID_LEN + 1);
 	memcpy(out->org_id, u->org_id, UUID_LEN + 1);
 	return LK_OK;
@@ -284,8 +279,8 @@ fill_user(const struct db_res *res, const void *arg,
 
 /* Copies a PostgreSQL text[] of patterns, "{a,b.*}", as "a,b.*";
  * patterns never need quoting. */
-static enum lk_err
-perms_col(const struct db_res *res, int c, char *dst, size_t dstsz)
+enum lk_err
+auth_perms_col(const struct db_res *res, int c, char *dst, size_t dstsz)
 {
 	const char *v = db_get(res, 0, c);
 	size_t n = v != NULL ? strlen(v) : 0;
@@ -302,22 +297,23 @@ static enum lk_err
 fill_key(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	(void)arg;	/* the hash is the cache key, not needed here */
-	out->status = is_true(db_get(res, 0, K_REVOKED)) ? AUTHCACHE_REVOKED :
-	    is_true(db_get(res, 0, K_ANCESTOR_REVOKED)) ?
+	out->status = auth_flag(res, K_REVOKED) ? AUTHCACHE_REVOKED :
+	    auth_flag(res, K_ANCESTOR_REVOKED) ?
 	    AUTHCACHE_ANCESTOR_REVOKED :
-	    !is_true(db_get(res, 0, K_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
-	    is_true(db_get(res, 0, K_USER_DISABLED)) ?
+	    !auth_flag(res, K_ORG_ACTIVE) ? AUTHCACHE_ORG_INACTIVE :
+	    auth_flag(res, K_USER_DISABLED) ?
 	    AUTHCACHE_CREATOR_INACTIVE : AUTHCACHE_VALID;
-	out->ancestor_expires_at_ms = num(res, K_ANCESTOR_EXPIRES_MS);
-	col(res, K_KEY_ID, out->key_id, sizeof(out->key_id));
-	col(res, K_ORG_ID, out->org_id, sizeof(out->org_id));
-	col(res, K_MODE, out->mode, sizeof(out->mode));
-	col(res, K_USER_ID, out->user_id, sizeof(out->user_id));
+	out->ancestor_expires_at_ms = auth_num(res, K_ANCESTOR_EXPIRES_MS);
+	auth_col(res, K_KEY_ID, out->key_id, sizeof(out->key_id));
+	auth_col(res, K_ORG_ID, out->org_id, sizeof(out->org_id));
+	auth_col(res, K_MODE, out->mode, sizeof(out->mode));
+	auth_col(res, K_USER_ID, out->user_id, sizeof(out->user_id));
 	out->role = credential_role_parse(db_get(res, 0, K_USER_ROLE));
-	out->expires_at_ms = num(res, K_EXPIRES_MS);
-	out->cred_limit = (int)num(res, K_CRED_LIMIT);
-	out->org_limit = (int)num(res, K_ORG_LIMIT);
-	if (perms_col(res, K_PERMS, out->perms, sizeof(out->perms)) != LK_OK) {
+	out->expires_at_ms = auth_num(res, K_EXPIRES_MS);
+	out->cred_limit = (int)auth_num(res, K_CRED_LIMIT);
+	out->org_limit = (int)auth_num(res, K_ORG_LIMIT);
+	if (auth_perms_col(res, K_PERMS, out->perms, sizeof(out->perms)) !=
+	    LK_OK) {
 		log_err("API key %s: permissions unusable or too long",
 		    out->key_id);
 		return LK_EDB;
@@ -329,62 +325,20 @@ static enum lk_err
 fill_org(const struct db_res *res, const void *arg, struct authcache_ident *out)
 {
 	(void)arg;	/* the org id is the cache key */
-	out->status = is_true(db_get(res, 0, O_ACTIVE)) ? AUTHCACHE_VALID :
+	out->status = auth_flag(res, O_ACTIVE) ? AUTHCACHE_VALID :
 	    AUTHCACHE_ORG_INACTIVE;
-	out->cred_limit = (int)num(res, O_CRED_LIMIT);
-	out->org_limit = (int)num(res, O_ORG_LIMIT);
+	out->cred_limit = (int)auth_num(res, O_CRED_LIMIT);
+	out->org_limit = (int)auth_num(res, O_ORG_LIMIT);
 	return LK_OK;
 }
-
-/* A direct, and whoever made it as it stands now: its state and
- * permissions (a key's own; "*" for a user or service key, bounded by
- * the creator's rank when the token is used). */
-static enum lk_err
-fill_direct(const struct db_res *res, const void *arg,
-    struct authcache_ident *out)
-{
-	(void)arg;	/* the direct id is the cache key */
-	out->status = is_true(db_get(res, 0, D_REVOKED)) ? AUTHCACHE_REVOKED :
-	    !is_true(db_get(res, 0, D_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
-	    AUTHCACHE_VALID;
-	col(res, D_DIRECT_ID, out->key_id, sizeof(out->key_id));
-	col(res, D_ORG_ID, out->org_id, sizeof(out->org_id));
-	col(res, D_MODE, out->mode, sizeof(out->mode));
-	col(res, D_RTYPE, out->rtype, sizeof(out->rtype));
-	col(res, D_RID, out->rid, sizeof(out->rid));
-	out->cred_limit = (int)num(res, D_CRED_LIMIT);
-	out->org_limit = (int)num(res, D_ORG_LIMIT);
-	out->by_service = is_true(db_get(res, 0, D_BY_SERVICE));
-	out->by_key = is_true(db_get(res, 0, D_BY_KEY));
-	out->role = credential_role_parse(db_get(res, 0, D_CREATOR_ROLE));
-	out->creator_inactive = is_true(db_get(res, 0, D_CREATOR_INACTIVE));
-	out->creator_key_revoked = is_true(db_get(res, 0,
-	    D_CREATOR_KEY_REVOKED));
-	out->expires_at_ms = num(res, D_CREATOR_KEY_EXPIRES_MS);
-	if (perms_col(res, D_CREATOR_PERMS, out->perms,
-	    sizeof(out->perms)) != LK_OK) {
-		log_err("direct %s: its creator's permissions are unusable",
-		    out->key_id);
-		return LK_EDB;
-	}
-	return LK_OK;
-}
-
-
-
-
-
-static enum lk_err	resolve_direct(const struct auth_env *,
-			    const struct jwt_claims *, struct lk_identity *,
-			    struct credential_fail *);
 
 /*
  * The identity of a user, by login token or by session (they share it):
  * the user's role and its permissions, the mode X-Latchkey-Mode asks
  * for, and one token of the user's bucket and of the org's.
  */
-static enum lk_err
-user_identity(const struct auth_env *env, const char *org_id,
+enum lk_err
+auth_user_identity(const struct auth_env *env, const char *org_id,
     const char *user_id, const struct authcache_ident *who,
     struct lk_identity *id)
 {
@@ -413,7 +367,7 @@ user_identity(const struct auth_env *env, const char *org_id,
 	    LK_OK) {
 		return LK_EINVAL;
 	}
-	return take(env, cb, who->cred_limit, ob, who->org_limit,
+	return auth_take(env, cb, who->cred_limit, ob, who->org_limit,
 	    &id->rate);
 }
 
@@ -441,7 +395,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		return LK_EDENIED;
 	}
 	if (strcmp(c.typ, "direct") == 0) {
-		return resolve_direct(env, &c, id, fail);
+		return auth_resolve_direct(env, &c, id, fail);
 	}
 	if (strcmp(c.typ, "user") != 0) {
 		refuse(fail, 401, "invalid_token",
@@ -462,7 +416,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 	u.org_id = c.org;
 	params[0] = c.sub;
 	params[1] = c.org;
-	if ((e = lookup(env, key, &user_for_token, params, fill_user, &u,
+	if ((e = auth_lookup(env, key, &user_for_token, params, fill_user, &u,
 	    &who)) != LK_OK) {
 		return e;
 	}
@@ -491,7 +445,7 @@ resolve_jwt(const struct auth_env *env, const struct credential *cred,
 		    "disabled); log in again");
 		return LK_EDENIED;
 	}
-	return user_identity(env, c.org, c.sub, &who, id);
+	return auth_user_identity(env, c.org, c.sub, &who, id);
 }
 
 static enum lk_err
@@ -592,22 +546,12 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	    k.org_id, id->mode) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return take(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
+	return auth_take(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
 }
 
 static const struct db_stmt org_state = {
 	"auth_org_state",
 	"SELECT active, cred_limit, org_limit FROM latchkey.org_state($1)",
-	1
-};
-
-static const struct db_stmt direct_by_id = {
-	"auth_direct_by_id",
-	"SELECT direct_id, org_id, mode, resource_type, resource_id, revoked, "
-	    "org_active, cred_limit, org_limit, by_service, by_key, "
-	    "creator_role, creator_inactive, creator_perms, "
-	    "creator_key_revoked, creator_key_expires_at_ms "
-	    "FROM latchkey.direct_identity(NULL, $1)",
 	1
 };
 
@@ -617,7 +561,6 @@ is_service_key(const struct auth_env *env, const char *value, size_t len)
 	return credential_service_key(env->service_keys, env->nservice_keys,
 	    value, len);
 }
-
 
 /*
  * A service key acts for the org named in X-Org-Id with every
@@ -650,7 +593,7 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 		return LK_EDENIED;
 	}
 	SHA256((const unsigned char *)ref, strlen(ref), key);
-	if ((e = lookup(env, key, &org_state, &org, fill_org, NULL, &o)) !=
+	if ((e = auth_lookup(env, key, &org_state, &org, fill_org, NULL, &o)) !=
 	    LK_OK) {
 		return e;
 	}
@@ -673,197 +616,12 @@ resolve_service(const struct auth_env *env, const struct credential *cred,
 	return perm_set_add(&id->perms, "*");
 }
 
-/* A direct token: one resource of one org, for as long as its direct
- * hash is not revoked and its creator stands (authority.h). */
-static enum lk_err
-resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
-    struct lk_identity *id, struct credential_fail *fail)
-{
-	unsigned char key[AUTHCACHE_ID_LEN];
-	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1],
-	    ob[AUTHCACHE_BUCKET_MAX + 1];
-	const char *params[1], *code, *msg;
-	struct authority_direct_creator creator;
-	enum authority_direct_state state;
-	struct perm_set own;
-	struct authcache_ident d;
-	enum lk_err e;
-
-	if (!util_uuid_valid(c->sub, strlen(c->sub)) ||
-	    util_snprintf(ref, sizeof(ref), "direct:%s", c->sub) != LK_OK) {
-		refuse(fail, 401, "invalid_token", "the token is malformed");
-		return LK_EDENIED;
-	}
-	SHA256((const unsigned char *)ref, strlen(ref), key);
-	params[0] = c->sub;
-	if ((e = lookup(env, key, &direct_by_id, params, fill_direct, NULL,
-	    &d)) != LK_OK) {
-		return e;
-	}
-	if (d.status == AUTHCACHE_REVOKED) {
-		refuse(fail, 401, "revoked_token",
-		    "the direct hash behind this token was revoked");
-		return LK_EDENIED;
-	}
-	if (d.status == AUTHCACHE_ORG_INACTIVE) {
-		refuse(fail, 401, "org_inactive",
-		    "the organization is inactive");
-		return LK_EDENIED;
-	}
-	/* The claims must still describe the direct they came from. */
-	if (d.status != AUTHCACHE_VALID || strcmp(d.org_id, c->org) != 0 ||
-	    strcmp(d.mode, c->mode) != 0 || strcmp(d.rtype, c->rtype) != 0 ||
-	    strcmp(d.rid, c->rid) != 0) {
-		refuse(fail, 401, "invalid_token",
-		    "the token's direct hash no longer exists");
-		return LK_EDENIED;
-	}
-	memset(&creator, 0, sizeof(creator));
-	creator.by_service = d.by_service;
-	creator.by_key = d.by_key;
-	creator.user_inactive = d.creator_inactive;
-	creator.key_revoked = d.creator_key_revoked;
-	creator.key_expires_at_ms = d.expires_at_ms;
-	state = authority_direct_creator(&creator, env->now_ms);
-	if (state != AUTHORITY_DIRECT_ALIVE) {
-		authority_direct_refusal(state, &code, &msg);
-		refuse(fail, 401, code, msg);
-		return LK_EDENIED;
-	}
-	if (credential_perms_split(d.perms, strlen(d.perms), &own) != LK_OK) {
-		log_err("direct %s: unusable creator permissions", d.key_id);
-		return LK_EDB;
-	}
-	credential_identity_clear(id);
-	id->kind = CRED_DIRECT;
-	memcpy(id->org_id, d.org_id, sizeof(id->org_id));
-	memcpy(id->key_id, d.key_id, sizeof(id->key_id));
-	memcpy(id->mode, d.mode, sizeof(id->mode));
-	memcpy(id->rtype, c->rtype, strlen(c->rtype) + 1);
-	memcpy(id->rid, c->rid, strlen(c->rid) + 1);
-	/* The routes it passes stay within what its creator holds now. */
-	if (authority_key_perms(&own, env->roles, authority_key_creator_rank(
-	    d.by_service, (enum lk_role)d.role), &id->creator_perms) != LK_OK) {
-		return LK_EDB;
-	}
-	if (util_snprintf(cb, sizeof(cb), "direct:%s", d.key_id) != LK_OK ||
-	    util_snprintf(ob, sizeof(ob), "org:%s:%s",
-	    d.org_id, d.mode) != LK_OK) {
-		return LK_EINVAL;
-	}
-	return take(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
-}
-
-static const struct db_stmt session_identity = {
-	"auth_session_identity",
-	"SELECT session_id, org_id, user_id, expires_at_ms, revoked, email, "
-	    "role, disabled, org_active, cred_limit, org_limit "
-	    "FROM latchkey.session_identity($1::bytea)",
-	1
-};
-
-/* The session is kept in fields a key would use otherwise: its id in
- * key_id. */
-static enum lk_err
-fill_session(const struct db_res *res, const void *arg,
-    struct authcache_ident *out)
-{
-	(void)arg;	/* the hash is the cache key */
-	out->status = is_true(db_get(res, 0, S_REVOKED)) ? AUTHCACHE_REVOKED :
-	    is_true(db_get(res, 0, S_DISABLED)) ? AUTHCACHE_DISABLED :
-	    !is_true(db_get(res, 0, S_ORG_ACTIVE)) ? AUTHCACHE_ORG_INACTIVE :
-	    AUTHCACHE_VALID;
-	col(res, S_SESSION_ID, out->key_id, sizeof(out->key_id));
-	col(res, S_ORG_ID, out->org_id, sizeof(out->org_id));
-	col(res, S_USER_ID, out->user_id, sizeof(out->user_id));
-	out->expires_at_ms = num(res, S_EXPIRES_MS);
-	col(res, S_EMAIL, out->email, sizeof(out->email));
-	out->role = credential_role_parse(db_get(res, 0, S_ROLE));
-	out->cred_limit = (int)num(res, S_CRED_LIMIT);
-	out->org_limit = (int)num(res, S_ORG_LIMIT);
-	return LK_OK;
-}
-
-/*
- * A session cookie: the user behind it, as a login token would give,
- * for as long as the session exists, has not expired and the user's
- * token_version has not moved on.
- */
-static enum lk_err
-resolve_session(const struct auth_env *env, const struct credential *cred,
-    struct lk_identity *id, struct credential_fail *fail)
-{
-	unsigned char hash[SESSION_HASH_LEN], key[AUTHCACHE_ID_LEN];
-	char hex[DB_HASH_HEX_SIZE], ref[80];
-	const char *params[1];
-	struct authcache_ident s;
-	enum lk_err e;
-
-	if (!session_value_valid(cred->value, cred->len)) {
-		refuse(fail, 401, "invalid_session",
-		    "the session cookie is malformed; sign in again");
-		return LK_EDENIED;
-	}
-	if ((e = session_hash(cred->value, cred->len, hash)) != LK_OK) {
-		return e;
-	}
-	db_hash_hex(hash, hex);
-	/* Its own cache key space: never the hash of a key. */
-	if (util_snprintf(ref, sizeof(ref), "session:%s", hex + 2) != LK_OK) {
-		return LK_EINVAL;
-	}
-	SHA256((const unsigned char *)ref, strlen(ref), key);
-	params[0] = hex;
-	if ((e = lookup(env, key, &session_identity, params, fill_session,
-	    NULL, &s)) != LK_OK) {
-		return e;
-	}
-	switch (s.status) {
-	case AUTHCACHE_VALID:
-		break;
-	case AUTHCACHE_UNKNOWN:
-		refuse(fail, 401, "invalid_session",
-		    "the session has ended or never existed; sign in again");
-		return LK_EDENIED;
-	case AUTHCACHE_REVOKED:
-	case AUTHCACHE_ANCESTOR_REVOKED:	/* keys only; never a
-						 * session's */
-		refuse(fail, 401, "revoked_session",
-		    "the session was ended by a password change or a "
-		    "disabled account; sign in again");
-		return LK_EDENIED;
-	case AUTHCACHE_DISABLED:
-	case AUTHCACHE_CREATOR_INACTIVE:
-		refuse(fail, 401, "account_disabled",
-		    "the account is disabled");
-		return LK_EDENIED;
-	case AUTHCACHE_ORG_INACTIVE:
-		refuse(fail, 401, "org_inactive",
-		    "the organization is inactive");
-		return LK_EDENIED;
-	}
-	if (s.expires_at_ms <= env->now_ms) {
-		refuse(fail, 401, "expired_session",
-		    "the session has expired; sign in again");
-		return LK_EDENIED;
-	}
-	if ((e = user_identity(env, s.org_id, s.user_id, &s, id)) != LK_OK) {
-		return e;
-	}
-	/* After user_identity(), which starts the identity afresh. */
-	if (util_strlcpy(id->session_id, s.key_id, sizeof(id->session_id)) !=
-	    LK_OK) {
-		return LK_EDB;
-	}
-	return LK_OK;
-}
-
 static enum lk_err
 resolve(const struct auth_env *env, const struct credential *cred,
     struct lk_identity *id, struct credential_fail *fail)
 {
 	if (cred->cookie) {
-		return resolve_session(env, cred, id, fail);
+		return auth_resolve_session(env, cred, id, fail);
 	}
 	/* A service key may also come as a bearer token. */
 	if (cred->kind == CRED_SERVICE || (cred->bearer &&
