@@ -29,6 +29,19 @@ ratelimit_retry_after(const struct ratelimit_info *ri)
 	return s < 1 ? 1 : s;
 }
 
+/* Appends text, then v in decimal ("%d" without printf). */
+static void
+put_num(struct lk_buf *out, const char *text, int v)
+{
+	buf_puts(out, text);
+	buf_put_i64(out, v);
+}
+
+/*
+ * Digits by hand, one append a piece: the four buf_printf() calls these
+ * headers took were about 6k instructions of a GET /v1/me by API key
+ * (callgrind, bench/callgrind); this is about 1.5k.
+ */
 void
 ratelimit_headers(const struct ratelimit_info *ri, struct lk_buf *out)
 {
@@ -37,12 +50,14 @@ ratelimit_headers(const struct ratelimit_info *ri, struct lk_buf *out)
 	if (!ri->present) {
 		return;
 	}
-	buf_printf(out, "RateLimit-Policy: \"cred\";q=%d;w=%d, "
-	    "\"org\";q=%d;w=%d\r\n", ri->cred_limit, RATELIMIT_WINDOW_S,
-	    ri->org_limit, RATELIMIT_WINDOW_S);
-	buf_printf(out, "RateLimit: \"cred\";r=%d;t=%d, \"org\";r=%d;t=%d\r\n",
-	    ri->cred_remaining, ceil_s(ri->cred_reset_ms), ri->org_remaining,
-	    ceil_s(ri->org_reset_ms));
+	put_num(out, "RateLimit-Policy: \"cred\";q=", ri->cred_limit);
+	put_num(out, ";w=", RATELIMIT_WINDOW_S);
+	put_num(out, ", \"org\";q=", ri->org_limit);
+	put_num(out, ";w=", RATELIMIT_WINDOW_S);
+	put_num(out, "\r\nRateLimit: \"cred\";r=", ri->cred_remaining);
+	put_num(out, ";t=", ceil_s(ri->cred_reset_ms));
+	put_num(out, ", \"org\";r=", ri->org_remaining);
+	put_num(out, ";t=", ceil_s(ri->org_reset_ms));
 	/* The legacy fields describe whichever policy is closer to
 	 * refusing. */
 	if (ri->org_remaining < ri->cred_remaining) {
@@ -54,11 +69,13 @@ ratelimit_headers(const struct ratelimit_info *ri, struct lk_buf *out)
 		remaining = ri->cred_remaining;
 		reset = ceil_s(ri->cred_reset_ms);
 	}
-	buf_printf(out, "X-RateLimit-Limit: %d\r\nX-RateLimit-Remaining: %d\r\n"
-	    "X-RateLimit-Reset: %d\r\n", limit, remaining, reset);
+	put_num(out, "\r\nX-RateLimit-Limit: ", limit);
+	put_num(out, "\r\nX-RateLimit-Remaining: ", remaining);
+	put_num(out, "\r\nX-RateLimit-Reset: ", reset);
+	buf_puts(out, "\r\n");
 	if (!ri->allowed) {
-		buf_printf(out, "Retry-After: %d\r\n",
-		    ratelimit_retry_after(ri));
+		put_num(out, "Retry-After: ", ratelimit_retry_after(ri));
+		buf_puts(out, "\r\n");
 	}
 }
 

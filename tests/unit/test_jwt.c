@@ -942,3 +942,104 @@ Test(jwt, tells_a_token_shape_from_other_strings)
 	cr_assert_eq(jwt_looks_like("a.b.cd", 5), 1);
 	cr_assert_eq(jwt_looks_like(NULL, 0), 0);
 }
+
+/*
+ * jwt_verify() reads jwt_sign()'s own layout without json-c and hands
+ * everything else to json-c: payloads at the edge of that layout must
+ * decide exactly as json-c does.  Each row: a payload (printf format for
+ * the two UUIDs, then iat and exp), the result, and on success sub, ver,
+ * mode and rid as read.
+ */
+static const struct {
+	const char	*fmt;
+	enum lk_err	 err;
+	const char	*sub, *mode, *rid;
+	int64_t		 ver;
+} near_layout[] = {
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":0,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}", LK_OK, UUID_A, "",
+	    "", 0 },
+	/* Whitespace, an escape, a member out of order: json-c's. */
+	{ "{ \"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":5,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}", LK_OK, UUID_A, "",
+	    "", 5 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":5,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"rid\":\"a\\/b\"}",
+	    LK_OK, UUID_A, "", "a/b", 5 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"direct\",\"ver\":0,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"rid\":\"r\","
+	    "\"mode\":\"test\"}", LK_OK, UUID_A, "test", "r", 0 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"direct\",\"ver\":0,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"mode\":\"live\","
+	    "\"rtype\":\"call\",\"rid\":\"r\"}", LK_OK, UUID_A, "live", "r",
+	    0 },
+	/* A duplicate: json-c keeps the last. */
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"ver\":9}", LK_OK,
+	    UUID_A, "", "", 9 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"sub\":\"x\"}", LK_OK,
+	    "x", "", "", 1 },
+	/* Unknown claims are ignored. */
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"x\":[1]}", LK_OK,
+	    UUID_A, "", "", 1 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":"
+	    "123456789012345678,\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}",
+	    LK_OK, UUID_A, "", "", INT64_C(123456789012345678) },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":"
+	    "1234567890123456789,\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}",
+	    LK_OK, UUID_A, "", "", INT64_C(1234567890123456789) },
+	/* What json-c refuses stays refused. */
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1.0,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":\"1\","
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"admin\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{\"sub\":\"\",\"org\":\"%s%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 "}x", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"mode\":7}",
+	    LK_EINVAL, NULL, NULL, NULL, 0 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"mode\":\"toolong!\"}",
+	    LK_EINVAL, NULL, NULL, NULL, 0 },
+	{ "{\"sub\":\"%s\",\"org\":\"%s\",\"typ\":\"user\",\"ver\":1,"
+	    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+};
+
+Test(jwt, reads_payloads_near_its_own_layout_as_json_c_does)
+{
+	char p[512];
+	struct jwt_claims out;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(near_layout) / sizeof(near_layout[0]); i++) {
+		r = snprintf(p, sizeof(p), near_layout[i].fmt, UUID_A, UUID_B,
+		    NOW, NOW + HOUR);
+		cr_assert(r > 0 && (size_t)r < sizeof(p));
+		memset(&out, 0x55, sizeof(out));
+		cr_assert_eq(verify_parts(HS256_HDR, p, &out),
+		    near_layout[i].err, "row %zu: %s", i, p);
+		if (near_layout[i].err != LK_OK) {
+			continue;
+		}
+		cr_assert_str_eq(out.sub, near_layout[i].sub, "row %zu", i);
+		cr_assert_str_eq(out.org, UUID_B, "row %zu", i);
+		cr_assert_str_eq(out.mode, near_layout[i].mode, "row %zu", i);
+		cr_assert_str_eq(out.rid, near_layout[i].rid, "row %zu", i);
+		cr_assert_eq(out.ver, near_layout[i].ver, "row %zu", i);
+		cr_assert_eq(out.iat, NOW, "row %zu", i);
+		cr_assert_eq(out.exp, NOW + HOUR, "row %zu", i);
+	}
+}
