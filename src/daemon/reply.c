@@ -117,6 +117,18 @@ reply_error(struct lk_ctx *ctx, int status, const char *code,
 }
 
 void
+reply_error_static(struct lk_ctx *ctx, int status, const char *code,
+    const char *message)
+{
+	json_object_put(ctx->reply);
+	ctx->reply = NULL;
+	ctx->status = status;
+	ctx->err_code = code;
+	ctx->json_names = NULL;
+	ctx->err_message = message != NULL ? message : "";
+}
+
+void
 reply_internal(struct lk_ctx *ctx, enum lk_err e, const char *what)
 {
 	log_err("request %s: %s: %s", ctx->req->request_id, what,

@@ -106,7 +106,7 @@ require_auth(struct lk_ctx *ctx)
 		return -1;
 	}
 	if ((r = credential_extract(&in, &cred, &fail)) == -1) {
-		reply_error(ctx, fail.status, fail.code, "%s", fail.message);
+		reply_error_static(ctx, fail.status, fail.code, fail.message);
 		return -1;
 	}
 	if (r == 1 && cred.cookie &&
@@ -171,7 +171,7 @@ require_auth(struct lk_ctx *ctx)
 			buf_printf(&ctx->w->headers, "Retry-After: %d\r\n",
 			    fail.retry_after_s);
 		}
-		reply_error(ctx, fail.status, fail.code, "%s", fail.message);
+		reply_error_static(ctx, fail.status, fail.code, fail.message);
 		return -1;
 	}
 	if (e != LK_OK) {

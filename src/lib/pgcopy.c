@@ -120,46 +120,46 @@ pgcopy_timestamptz(struct lk_buf *b, int64_t unix_us)
 static int
 hexval(unsigned char c)
 {
-	if (c >= '0' && c <= '9') {
+	if ((unsigned)(c - '0') < 10) {
 		return c - '0';
 	}
-	if (c >= 'a' && c <= 'f') {
+	c |= 0x20;	/* 'A'-'F' to 'a'-'f'; no other byte becomes one */
+	if ((unsigned)(c - 'a') < 6) {
 		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
 	}
 	return -1;
 }
 
+/*
+ * The dashes checked once, the 16 byte pairs at fixed offsets, and the
+ * field in one append: a history record holds four uuids, and the
+ * character-by-character loop was about 2.5k instructions of a GET
+ * /v1/me by API key (callgrind, bench/callgrind); this is about 1k.
+ */
 enum lk_err
 pgcopy_uuid(struct lk_buf *b, const char *text)
 {
-	unsigned char u[UUID_BYTES];
-	size_t i, k = 0;
+	static const unsigned char at[UUID_BYTES] = {
+		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
+	};
+	unsigned char o[4 + UUID_BYTES] = { 0, 0, 0, UUID_BYTES };
+	size_t k;
 	int hi, lo;
 
 	if (text == NULL || strnlen(text, PGCOPY_UUID_TEXT_LEN + 1) !=
-	    PGCOPY_UUID_TEXT_LEN) {
+	    PGCOPY_UUID_TEXT_LEN || text[8] != '-' || text[13] != '-' ||
+	    text[18] != '-' || text[23] != '-') {
 		return LK_EINVAL;
 	}
-	for (i = 0; i < PGCOPY_UUID_TEXT_LEN; ) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (text[i++] != '-') {
-				return LK_EINVAL;
-			}
-			continue;
-		}
-		hi = hexval((unsigned char)text[i]);
-		lo = hexval((unsigned char)text[i + 1]);
+	for (k = 0; k < UUID_BYTES; k++) {
+		hi = hexval((unsigned char)text[at[k]]);
+		lo = hexval((unsigned char)text[at[k] + 1]);
 		if (hi < 0 || lo < 0) {
 			return LK_EINVAL;
 		}
-		u[k++] = (unsigned char)(hi << 4 | lo);
-		i += 2;
+		o[4 + k] = (unsigned char)(hi << 4 | lo);
 	}
-	put_be(b, UUID_BYTES, 4);
-	buf_append(b, u, sizeof(u));
+	buf_append(b, o, sizeof(o));
 	return LK_OK;
 }
 
