@@ -210,13 +210,17 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 		return lookup(env, hash, &key_identity, params, fill_key, NULL,
 		    out);
 	}
+	/* Counted as lookup() counts: answered from memory, a hit;
+	 * asked of the database, a miss. */
 	if (authcache_get(env->cache, hash, env->mono_ms, env->cache_ttl_ms,
 	    out)) {
+		metrics_count(STATS_CACHE_HITS, 1);
 		return LK_OK;
 	}
 	memset(out, 0, sizeof(*out));
 	out->status = AUTHCACHE_UNKNOWN;
 	if (authcache_unknown(env->cache, hash, env->mono_ms)) {
+		metrics_count(STATS_CACHE_HITS, 1);
 		return LK_OK;
 	}
 	netaddr_client(env->remote_addr, env->forwarded_for, env->proxies,
@@ -225,6 +229,7 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 	    env->mono_ms, 0, retry_ms)) {
 		return LK_OK;
 	}
+	metrics_count(STATS_CACHE_MISSES, 1);
 	epoch = authcache_epoch(env->cache);
 	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
 		return e;
