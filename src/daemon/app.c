@@ -109,6 +109,7 @@ app_worker_init(struct app_worker *w, const struct lk_config *cfg)
 	buf_init(&w->out, RESPONSE_MAX);
 	buf_init(&w->headers, HEADERS_MAX);
 	buf_init(&w->record, REQLOG_MSG_MAX);
+	buf_init(&w->body, RESPONSE_MAX);
 	for (size_t i = 0; i < sizeof(w->scratch) / sizeof(w->scratch[0]);
 	    i++) {
 		buf_init(&w->scratch[i], REQLOG_MSG_MAX);
@@ -158,6 +159,7 @@ app_worker_free(struct app_worker *w)
 	buf_free(&w->out);
 	buf_free(&w->headers);
 	buf_free(&w->record);
+	buf_free(&w->body);
 	for (size_t i = 0; i < sizeof(w->scratch) / sizeof(w->scratch[0]);
 	    i++) {
 		buf_free(&w->scratch[i]);
@@ -211,6 +213,8 @@ render_decision(struct lk_ctx *ctx)
 		buf_puts(&w->out, "}}");
 	} else if (ctx->text_body != NULL) {
 		buf_append(&w->out, ctx->text_body, ctx->text_len);
+	} else if (ctx->json_names != NULL) {
+		buf_append(&w->out, w->body.p, w->body.len);
 	} else if (ctx->reply != NULL && ctx->status != 204) {
 		buf_puts(&w->out, json_object_to_json_string_ext(ctx->reply,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

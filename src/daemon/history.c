@@ -17,6 +17,26 @@
 #include "sanitize.h"
 #include "util.h"
 
+/* Returns 1 when no name of a reply_json() body's list is redacted.  The
+ * lists are static and the redaction list the worker's for life: the
+ * answer for the last list asked is kept. */
+static int
+names_clean(struct app_worker *w, const char *const *names)
+{
+	size_t i;
+
+	if (w->json_names != names) {
+		w->json_names_clean = 1;
+		for (i = 0; names[i] != NULL; i++) {
+			if (redact_name_listed(names[i], w->redact)) {
+				w->json_names_clean = 0;
+			}
+		}
+		w->json_names = names;
+	}
+	return w->json_names_clean;
+}
+
 /*
  * Returns 1 when the rendered response (w->out) is a body redact_body()
  * would copy unchanged: latchkey's own JSON (json-c's compact text, or
@@ -36,6 +56,10 @@ reply_clean(const struct lk_ctx *ctx)
 
 	if (!sanitize_text_ok(buf_cstr(&ctx->w->out), ctx->w->out.len)) {
 		return 0;
+	}
+	if (ctx->err_code == NULL && ctx->json_names != NULL) {
+		return ctx->status != 500 && names_clean(ctx->w,
+		    ctx->json_names);
 	}
 	if (ctx->err_code == NULL) {
 		/* A 500 without a code: render_decision() replaced a reply

@@ -100,3 +100,43 @@ jsonx_add_identity(json_object *o, const struct lk_identity *id)
 	    app_nonempty(id->key_id) : NULL);
 	jsonx_add(o, "permissions", jsonx_perm_array(&id->perms));
 }
+
+void
+jsonx_text_str(struct lk_buf *b, const char *key, const char *value,
+    int first)
+{
+	if (!first) {
+		buf_putc(b, ',');
+	}
+	buf_json_str(b, key, strlen(key));
+	buf_putc(b, ':');
+	if (value == NULL) {
+		buf_puts(b, "null");
+	} else {
+		buf_json_str(b, value, strlen(value));
+	}
+}
+
+void
+jsonx_text_identity(struct lk_buf *b, const struct lk_identity *id,
+    int first)
+{
+	size_t i;
+
+	/* As jsonx_add_identity(), member for member. */
+	jsonx_text_str(b, "kind", credential_kind_str(id->kind), first);
+	jsonx_text_str(b, "org_id", id->org_id, 0);
+	jsonx_text_str(b, "mode", id->mode, 0);
+	jsonx_text_str(b, "user_id", app_nonempty(id->user_id), 0);
+	jsonx_text_str(b, "api_key_id", id->kind == CRED_KEY ?
+	    app_nonempty(id->key_id) : NULL, 0);
+	buf_puts(b, ",\"permissions\":[");
+	for (i = 0; i < id->perms.n; i++) {
+		if (i > 0) {
+			buf_putc(b, ',');
+		}
+		buf_json_str(b, id->perms.items[i],
+		    strlen(id->perms.items[i]));
+	}
+	buf_putc(b, ']');
+}

@@ -36,6 +36,29 @@ reply_success(struct lk_ctx *ctx, int status, json_object *body)
 	ctx->status = status;
 	ctx->reply = body;
 	ctx->err_code = NULL;
+	ctx->json_names = NULL;
+}
+
+struct lk_buf *
+reply_json_buf(struct lk_ctx *ctx)
+{
+	buf_reset(&ctx->w->body);
+	return &ctx->w->body;
+}
+
+void
+reply_json(struct lk_ctx *ctx, int status, const char *const *names)
+{
+	if (buf_failed(&ctx->w->body)) {
+		reply_internal(ctx, LK_ETOOBIG, "a JSON reply");
+		return;
+	}
+	json_object_put(ctx->reply);
+	ctx->reply = NULL;
+	ctx->status = status;
+	ctx->err_code = NULL;
+	ctx->text_body = NULL;
+	ctx->json_names = names;
 }
 
 void
@@ -46,6 +69,7 @@ reply_text(struct lk_ctx *ctx, int status, const char *type,
 	ctx->reply = NULL;
 	ctx->status = status;
 	ctx->err_code = NULL;
+	ctx->json_names = NULL;
 	ctx->text_type = type;
 	ctx->text_body = body;
 	ctx->text_len = len;
@@ -73,6 +97,7 @@ reply_error(struct lk_ctx *ctx, int status, const char *code,
 	ctx->reply = NULL;
 	ctx->status = status;
 	ctx->err_code = code;
+	ctx->json_names = NULL;
 	if (sanitize_text_ok(msg, strlen(msg))) {
 		ctx->err_message = arena_strdup(ctx->arena, msg);
 	} else {
@@ -89,6 +114,18 @@ reply_error(struct lk_ctx *ctx, int status, const char *code,
 	if (ctx->err_message == NULL) {
 		ctx->err_message = "";
 	}
+}
+
+void
+reply_error_static(struct lk_ctx *ctx, int status, const char *code,
+    const char *message)
+{
+	json_object_put(ctx->reply);
+	ctx->reply = NULL;
+	ctx->status = status;
+	ctx->err_code = code;
+	ctx->json_names = NULL;
+	ctx->err_message = message != NULL ? message : "";
 }
 
 void

@@ -7,21 +7,30 @@
 #include "app.h"
 #include "handlers/handlers.h"
 
+/* Every member name of the reply, for the history (reply_json()). */
+static const char *const me_names[] = {
+	JSONX_IDENTITY_NAMES, "email", "role", NULL
+};
+
+/* The reply is written as JSON text, byte for byte what json-c printed
+ * (tests/integration check the body): see reply_json() for the saving. */
 static void
 me(struct lk_ctx *ctx)
 {
 	const struct lk_identity *id = &ctx->id;
-	json_object *o;
+	struct lk_buf *b;
 
 	if (require_auth(ctx) == -1) {
 		return;
 	}
-	o = json_object_new_object();
-	jsonx_add_identity(o, id);
-	jsonx_add_str(o, "email", app_nonempty(id->email));
-	jsonx_add_str(o, "role", id->role != ROLE_NONE ?
-	    credential_role_str(id->role) : NULL);
-	reply_success(ctx, 200, o);
+	b = reply_json_buf(ctx);
+	buf_putc(b, '{');
+	jsonx_text_identity(b, id, 1);
+	jsonx_text_str(b, "email", app_nonempty(id->email), 0);
+	jsonx_text_str(b, "role", id->role != ROLE_NONE ?
+	    credential_role_str(id->role) : NULL, 0);
+	buf_putc(b, '}');
+	reply_json(ctx, 200, me_names);
 }
 
 static const struct route routes[] = {

@@ -33,26 +33,35 @@
 static const char b64url_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/*
+ * b64url_values[c]: the 6-bit value of base64url character c, or -1.  A
+ * look-up, not five range tests: about 1.5k fewer instructions for a
+ * GET /v1/me by JWT (callgrind, bench/callgrind).
+ */
+static const signed char b64url_values[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 /* Returns the 6-bit value of a base64url character, or -1. */
 static int
 b64url_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z') {
-		return c - 'A';
-	}
-	if (c >= 'a' && c <= 'z') {
-		return c - 'a' + 26;
-	}
-	if (c >= '0' && c <= '9') {
-		return c - '0' + 52;
-	}
-	if (c == '-') {
-		return 62;
-	}
-	if (c == '_') {
-		return 63;
-	}
-	return -1;
+	return b64url_values[c];
 }
 
 /* Returns the length of the unpadded base64url encoding of n bytes. */
@@ -500,6 +509,130 @@ done:
 	return err;
 }
 
+/* The most bytes a segment of len characters can decode to, within size. */
+static size_t
+seg_max(size_t len, size_t size)
+{
+	size_t n = len / 4 * 3 + 3;
+
+	return n < size ? n : size;
+}
+
+/*
+ * The tokens latchkey signs itself (jwt_sign()), read without json-c.
+ * Parsing the header and the claims with json-c was about 25k of the 141k
+ * instructions of a GET /v1/me by JWT (callgrind); reading the one byte
+ * layout jwt_sign() writes is a few hundred.  The fast path accepts only
+ * text on which json-c's strict parse gives the very same claims: the
+ * header exactly as signed; the claims as one flat object without
+ * whitespace, with the members in jwt_sign()'s order (so no duplicates),
+ * strings of printable ASCII without escapes, non-empty, that fit their
+ * field, and integers of at most 18 digits without sign or leading zero.
+ * Anything else, valid or not, goes to json-c, which decides as before.
+ */
+static const char own_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+
+struct cursor {
+	const unsigned char	*p;
+	size_t			 n;
+	size_t			 i;
+};
+
+/* Consumes the literal s; returns 1, or 0 (nothing consumed). */
+static int
+lit(struct cursor *c, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (c->n - c->i < k || memcmp(c->p + c->i, s, k) != 0) {
+		return 0;
+	}
+	c->i += k;
+	return 1;
+}
+
+/* Consumes a plain string into dst (dstsz with its NUL); returns 1 or 0. */
+static int
+plain_str(struct cursor *c, char *dst, size_t dstsz)
+{
+	size_t start, len;
+
+	if (c->i >= c->n || c->p[c->i] != '"') {
+		return 0;
+	}
+	start = ++c->i;
+	while (c->i < c->n && c->p[c->i] != '"') {
+		if (c->p[c->i] < 0x20 || c->p[c->i] > 0x7e ||
+		    c->p[c->i] == '\\') {
+			return 0;
+		}
+		c->i++;
+	}
+	len = c->i - start;
+	if (c->i >= c->n || len == 0 || len >= dstsz) {
+		return 0;
+	}
+	memcpy(dst, c->p + start, len);
+	dst[len] = '\0';
+	c->i++;		/* the closing quote */
+	return 1;
+}
+
+/* Consumes a plain integer of at most 18 digits (far inside int64_t)
+ * into *v; returns 1 or 0. */
+static int
+plain_int(struct cursor *c, int64_t *v)
+{
+	size_t k;
+	int64_t x = 0;
+
+	for (k = 0; c->i + k < c->n && c->p[c->i + k] >= '0' &&
+	    c->p[c->i + k] <= '9'; k++) {
+		if (k == 18) {
+			return 0;
+		}
+		x = x * 10 + (c->p[c->i + k] - '0');
+	}
+	if (k == 0 || (k > 1 && c->p[c->i] == '0')) {
+		return 0;
+	}
+	c->i += k;
+	*v = x;
+	return 1;
+}
+
+/* Returns 1 and fills *out when p (n bytes) is jwt_sign()'s layout with
+ * a typ of "user" or "direct"; 0 when json-c must decide. */
+static int
+own_claims(const unsigned char *p, size_t n, struct jwt_claims *out)
+{
+	struct cursor c = { p, n, 0 };
+	struct jwt_claims k;
+	int ok;
+
+	memset(&k, 0, sizeof(k));
+	ok = lit(&c, "{\"sub\":") && plain_str(&c, k.sub, sizeof(k.sub)) &&
+	    lit(&c, ",\"org\":") && plain_str(&c, k.org, sizeof(k.org)) &&
+	    lit(&c, ",\"typ\":") && plain_str(&c, k.typ, sizeof(k.typ)) &&
+	    lit(&c, ",\"ver\":") && plain_int(&c, &k.ver) &&
+	    lit(&c, ",\"iat\":") && plain_int(&c, &k.iat) &&
+	    lit(&c, ",\"exp\":") && plain_int(&c, &k.exp);
+	/* The optional ones, each absent or plain, in jwt_sign()'s order. */
+	ok = ok && (!lit(&c, ",\"mode\":") ||
+	    plain_str(&c, k.mode, sizeof(k.mode)));
+	ok = ok && (!lit(&c, ",\"rtype\":") ||
+	    plain_str(&c, k.rtype, sizeof(k.rtype)));
+	ok = ok && (!lit(&c, ",\"rid\":") ||
+	    plain_str(&c, k.rid, sizeof(k.rid)));
+	ok = ok && lit(&c, "}") && c.i == c.n &&
+	    (strcmp(k.typ, "user") == 0 || strcmp(k.typ, "direct") == 0);
+	if (ok) {
+		*out = k;
+	}
+	OPENSSL_cleanse(&k, sizeof(k));
+	return ok;
+}
+
 enum lk_err
 jwt_verify(const char *token, size_t len, const struct jwt_keys *keys,
     int64_t now, int64_t leeway, struct jwt_claims *out)
@@ -527,8 +660,10 @@ jwt_verify(const char *token, size_t len, const struct jwt_keys *keys,
 		err = LK_EINVAL;
 		goto done;
 	}
-	if ((err = parse_object(hbuf, hlen, &header)) != LK_OK ||
-	    (err = check_header(header)) != LK_OK) {
+	if ((hlen != sizeof(own_header) - 1 ||
+	    memcmp(hbuf, own_header, hlen) != 0) &&
+	    ((err = parse_object(hbuf, hlen, &header)) != LK_OK ||
+	    (err = check_header(header)) != LK_OK)) {
 		goto done;
 	}
 
@@ -547,9 +682,12 @@ jwt_verify(const char *token, size_t len, const struct jwt_keys *keys,
 		goto done;
 	}
 
-	if ((err = parse_object(pbuf, plen, &payload)) != LK_OK ||
-	    (err = get_claims(payload, &c)) != LK_OK ||
-	    (err = check_times(&c, now, leeway)) != LK_OK) {
+	if (!own_claims(pbuf, plen, &c) &&
+	    ((err = parse_object(pbuf, plen, &payload)) != LK_OK ||
+	    (err = get_claims(payload, &c)) != LK_OK)) {
+		goto done;
+	}
+	if ((err = check_times(&c, now, leeway)) != LK_OK) {
 		goto done;
 	}
 	*out = c;
@@ -557,9 +695,12 @@ jwt_verify(const char *token, size_t len, const struct jwt_keys *keys,
 done:
 	json_object_put(payload);
 	json_object_put(header);
+	OPENSSL_cleanse(&c, sizeof(c));
 	OPENSSL_cleanse(sig, sizeof(sig));
-	OPENSSL_cleanse(pbuf, sizeof(pbuf));
-	OPENSSL_cleanse(hbuf, sizeof(hbuf));
+	/* Only what a segment can decode to was ever written (all of
+	 * DECODED_MAX twice was about 1.5k instructions a request). */
+	OPENSSL_cleanse(pbuf, seg_max(d2 - d1 - 1, sizeof(pbuf)));
+	OPENSSL_cleanse(hbuf, seg_max(d1, sizeof(hbuf)));
 	return err;
 }
 

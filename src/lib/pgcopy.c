@@ -118,34 +118,36 @@ pgcopy_timestamptz(struct lk_buf *b, int64_t unix_us)
 	pgcopy_int8(b, unix_us - PG_EPOCH_UNIX_US);
 }
 
+/*
+ * The dashes checked once, the 16 byte pairs at fixed offsets, and the
+ * field in one append: a history record holds four uuids, and the
+ * character-by-character loop took about 2.7k instructions of a GET
+ * /v1/me by API key (callgrind, bench/callgrind); this takes about 1.9k.
+ */
 enum lk_err
 pgcopy_uuid(struct lk_buf *b, const char *text)
 {
-	unsigned char u[UUID_BYTES];
-	size_t i, k = 0;
+	static const unsigned char at[UUID_BYTES] = {
+		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
+	};
+	unsigned char o[4 + UUID_BYTES] = { 0, 0, 0, UUID_BYTES };
+	size_t k;
 	int hi, lo;
 
 	if (text == NULL || strnlen(text, PGCOPY_UUID_TEXT_LEN + 1) !=
-	    PGCOPY_UUID_TEXT_LEN) {
+	    PGCOPY_UUID_TEXT_LEN || text[8] != '-' || text[13] != '-' ||
+	    text[18] != '-' || text[23] != '-') {
 		return LK_EINVAL;
 	}
-	for (i = 0; i < PGCOPY_UUID_TEXT_LEN; ) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (text[i++] != '-') {
-				return LK_EINVAL;
-			}
-			continue;
-		}
-		hi = util_hex_digit((unsigned char)text[i]);
-		lo = util_hex_digit((unsigned char)text[i + 1]);
+	for (k = 0; k < UUID_BYTES; k++) {
+		hi = util_hex_digit((unsigned char)text[at[k]]);
+		lo = util_hex_digit((unsigned char)text[at[k] + 1]);
 		if (hi < 0 || lo < 0) {
 			return LK_EINVAL;
 		}
-		u[k++] = (unsigned char)(hi << 4 | lo);
-		i += 2;
+		o[4 + k] = (unsigned char)(hi << 4 | lo);
 	}
-	put_be(b, UUID_BYTES, 4);
-	buf_append(b, u, sizeof(u));
+	buf_append(b, o, sizeof(o));
 	return LK_OK;
 }
 

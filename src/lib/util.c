@@ -46,14 +46,12 @@ util_parse_long(const char *s, size_t len, long min, long max, long *out)
 int
 util_hex_digit(unsigned char c)
 {
-	if (c >= '0' && c <= '9') {
+	if ((unsigned)(c - '0') < 10) {
 		return c - '0';
 	}
-	if (c >= 'a' && c <= 'f') {
+	c |= 0x20;	/* 'A'-'F' to 'a'-'f'; no other byte becomes one */
+	if ((unsigned)(c - 'a') < 6) {
 		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
 	}
 	return -1;
 }

@@ -942,3 +942,105 @@ Test(jwt, tells_a_token_shape_from_other_strings)
 	cr_assert_eq(jwt_looks_like("a.b.cd", 5), 1);
 	cr_assert_eq(jwt_looks_like(NULL, 0), 0);
 }
+
+/*
+ * jwt_verify() reads jwt_sign()'s own layout without json-c and hands
+ * everything else to json-c: payloads at the edge of that layout must
+ * decide exactly as json-c does.  Each row: a payload, the result, and
+ * on success sub, mode, rid and ver as read (org, iat and exp are always
+ * UUID_B, NOW and NOW + HOUR).
+ */
+#define SUBORG	"\"sub\":\"" UUID_A "\",\"org\":\"" UUID_B "\""
+#define TIMES	"\"iat\":1700000000,\"exp\":1700003600"
+_Static_assert(NOW == 1700000000 && HOUR == 3600, "TIMES is NOW, NOW + HOUR");
+
+static const struct {
+	const char	*payload;
+	enum lk_err	 err;
+	const char	*sub, *mode, *rid;
+	int64_t		 ver;
+} near_layout[] = {
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":0,"
+	    TIMES "}", LK_OK, UUID_A, "",
+	    "", 0 },
+	/* Whitespace, an escape, a member out of order: json-c's. */
+	{ "{ " SUBORG ",\"typ\":\"user\",\"ver\":5,"
+	    TIMES "}", LK_OK, UUID_A, "",
+	    "", 5 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":5,"
+	    TIMES ",\"rid\":\"a\\/b\"}",
+	    LK_OK, UUID_A, "", "a/b", 5 },
+	{ "{" SUBORG ",\"typ\":\"direct\",\"ver\":0,"
+	    TIMES ",\"rid\":\"r\","
+	    "\"mode\":\"test\"}", LK_OK, UUID_A, "test", "r", 0 },
+	{ "{" SUBORG ",\"typ\":\"direct\",\"ver\":0,"
+	    TIMES ",\"mode\":\"live\","
+	    "\"rtype\":\"call\",\"rid\":\"r\"}", LK_OK, UUID_A, "live", "r",
+	    0 },
+	/* A duplicate: json-c keeps the last. */
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"ver\":9}", LK_OK,
+	    UUID_A, "", "", 9 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"sub\":\"x\"}", LK_OK,
+	    "x", "", "", 1 },
+	/* Unknown claims are ignored. */
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"x\":[1]}", LK_OK,
+	    UUID_A, "", "", 1 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":"
+	    "123456789012345678," TIMES "}",
+	    LK_OK, UUID_A, "", "", INT64_C(123456789012345678) },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":"
+	    "1234567890123456789," TIMES "}",
+	    LK_OK, UUID_A, "", "", INT64_C(1234567890123456789) },
+	/* What json-c refuses stays refused. */
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1.0,"
+	    TIMES "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":\"1\","
+	    TIMES "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{" SUBORG ",\"typ\":\"admin\",\"ver\":1,"
+	    TIMES "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{\"sub\":\"\",\"org\":\"" UUID_B "\",\"typ\":\"user\",\"ver\":1,"
+	    TIMES "}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES "}x", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"mode\":7}",
+	    LK_EINVAL, NULL, NULL, NULL, 0 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"mode\":\"toolong!\"}",
+	    LK_EINVAL, NULL, NULL, NULL, 0 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",}", LK_EINVAL, NULL,
+	    NULL, NULL, 0 },
+};
+
+Test(jwt, reads_payloads_near_its_own_layout_as_json_c_does)
+{
+	const char *p;
+	struct jwt_claims out;
+	size_t i;
+
+	for (i = 0; i < sizeof(near_layout) / sizeof(near_layout[0]); i++) {
+		p = near_layout[i].payload;
+		memset(&out, 0x55, sizeof(out));
+		cr_assert_eq(verify_parts(HS256_HDR, p, &out),
+		    near_layout[i].err, "row %zu: %s", i, p);
+		if (near_layout[i].err != LK_OK) {
+			continue;
+		}
+		cr_assert_str_eq(out.sub, near_layout[i].sub, "row %zu", i);
+		cr_assert_str_eq(out.org, UUID_B, "row %zu", i);
+		cr_assert_str_eq(out.mode, near_layout[i].mode, "row %zu", i);
+		cr_assert_str_eq(out.rid, near_layout[i].rid, "row %zu", i);
+		cr_assert_eq(out.ver, near_layout[i].ver, "row %zu", i);
+		cr_assert_eq(out.iat, NOW, "row %zu", i);
+		cr_assert_eq(out.exp, NOW + HOUR, "row %zu", i);
+	}
+}
