@@ -22,6 +22,24 @@
 
 #define MESSAGE_MAX		512
 
+/*
+ * Starts a new decision: whatever an earlier reply_*() decided (a body
+ * of any kind, an error code) is forgotten, so the last decision is the
+ * one rendered whichever kinds came before it.
+ */
+static void
+decide(struct lk_ctx *ctx, int status, const char *code)
+{
+	json_object_put(ctx->reply);
+	ctx->reply = NULL;
+	ctx->status = status;
+	ctx->err_code = code;
+	ctx->json_names = NULL;
+	ctx->text_type = NULL;
+	ctx->text_body = NULL;
+	ctx->text_len = 0;
+}
+
 void
 reply_success(struct lk_ctx *ctx, int status, json_object *body)
 {
@@ -32,11 +50,8 @@ reply_success(struct lk_ctx *ctx, int status, json_object *body)
 		reply_internal(ctx, LK_ENOMEM, "a json-c constructor");
 		return;
 	}
-	json_object_put(ctx->reply);
-	ctx->status = status;
+	decide(ctx, status, NULL);
 	ctx->reply = body;
-	ctx->err_code = NULL;
-	ctx->json_names = NULL;
 }
 
 struct lk_buf *
@@ -53,11 +68,7 @@ reply_json(struct lk_ctx *ctx, int status, const char *const *names)
 		reply_internal(ctx, LK_ETOOBIG, "a JSON reply");
 		return;
 	}
-	json_object_put(ctx->reply);
-	ctx->reply = NULL;
-	ctx->status = status;
-	ctx->err_code = NULL;
-	ctx->text_body = NULL;
+	decide(ctx, status, NULL);
 	ctx->json_names = names;
 }
 
@@ -65,11 +76,7 @@ void
 reply_text(struct lk_ctx *ctx, int status, const char *type,
     const char *body, size_t len)
 {
-	json_object_put(ctx->reply);
-	ctx->reply = NULL;
-	ctx->status = status;
-	ctx->err_code = NULL;
-	ctx->json_names = NULL;
+	decide(ctx, status, NULL);
 	ctx->text_type = type;
 	ctx->text_body = body;
 	ctx->text_len = len;
@@ -93,11 +100,7 @@ reply_error(struct lk_ctx *ctx, int status, const char *code,
 		log_warn("request %s: %s message cut at %zu bytes",
 		    ctx->req->request_id, code, sizeof(msg) - 1);
 	}
-	json_object_put(ctx->reply);
-	ctx->reply = NULL;
-	ctx->status = status;
-	ctx->err_code = code;
-	ctx->json_names = NULL;
+	decide(ctx, status, code);
 	if (sanitize_text_ok(msg, strlen(msg))) {
 		ctx->err_message = arena_strdup(ctx->arena, msg);
 	} else {
@@ -120,11 +123,7 @@ void
 reply_error_static(struct lk_ctx *ctx, int status, const char *code,
     const char *message)
 {
-	json_object_put(ctx->reply);
-	ctx->reply = NULL;
-	ctx->status = status;
-	ctx->err_code = code;
-	ctx->json_names = NULL;
+	decide(ctx, status, code);
 	ctx->err_message = message != NULL ? message : "";
 }
 
