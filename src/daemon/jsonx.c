@@ -3,8 +3,10 @@
  * from database text: a string or null, a PostgreSQL boolean, a
  * permission set, the caller's identity.  A NULL container (json-c out of
  * memory) is passed over, so a builder is checked once, by reply_success(), at
- * the end.  Pure construction: of the database it reads only a result's
- * text (db_get()); it knows nothing of the request.
+ * the end.  Also the same members written straight as JSON text into a
+ * buffer (jsonx_text_*(), for reply_json() on the hot path: GET /v1/me),
+ * byte for byte what json-c prints.  Pure construction: of the database it
+ * reads only a result's text (db_get()); it knows nothing of the request.
  */
 #include "config.h"
 
