@@ -290,6 +290,30 @@ void	 page_query(struct lk_ctx *, const struct db_stmt *st,
 	    const char **params, size_t nfilters, const struct page *,
 	    json_object *(*row)(const struct db_res *, size_t), int ccol);
 
+/* Replies an empty last page in the caller's open transaction. */
+void	 page_reply_empty(struct lk_ctx *, const struct page *);
+
+/*
+ * A list whose filters cannot all be index conditions examines at most
+ * PAGE_SCAN_ROWS rows per page, so that its cost does not grow with the
+ * history (issue 14): a page may then hold fewer than limit items, even
+ * none, with has_more true and next_cursor where the scan stopped.
+ */
+#define PAGE_SCAN_ROWS		10000
+#define PAGE_SCAN_ROWS_TEXT	"10000"
+
+/*
+ * page_query() for such a list: st takes one more parameter after the
+ * limit, the number of rows to examine (filled in here: params must have
+ * room for nfilters + 4), and each row has two more columns: at fcol
+ * true for the last row examined (the edge, returned whether it matches
+ * or not), at fcol + 1 true for a row that matches every filter.
+ */
+void	 page_query_scan(struct lk_ctx *, const struct db_stmt *st,
+	    const char **params, size_t nfilters, const struct page *,
+	    json_object *(*row)(const struct db_res *, size_t), int ccol,
+	    int fcol);
+
 /* audit.c: the audit trail. */
 
 /*

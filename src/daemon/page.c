@@ -60,41 +60,59 @@ page_parse(struct lk_ctx *ctx, struct page *pg)
 
 /*
  * Wraps data (up to limit + 1 items, cursors[i] the cursor of item i) in
- * {"data", "has_more", "next_cursor"}, dropping the extra item.  Takes
+ * {"data", "has_more", "next_cursor"}, dropping the extra item.  edge is
+ * the cursor where a bounded scan stopped (page_query_scan()), or NULL:
+ * with fewer than limit + 1 items there is still more past it.  Takes
  * ownership of data.
  */
 static json_object *
 page_wrap(json_object *data, const struct page *pg,
-    const char *const *cursors)
+    const char *const *cursors, const char *edge)
 {
 	json_object *o = json_object_new_object();
 	size_t n = json_object_array_length(data);
-	int more = n > (size_t)pg->limit;
+	int full = n > (size_t)pg->limit;
 
 	if (o == NULL) {
 		json_object_put(data);
 		return NULL;	/* reply_success(): a logged 500 */
 	}
-	if (more) {
+	if (full) {
 		json_object_array_del_idx(data, (size_t)pg->limit, 1);
 	}
 	jsonx_add(o, "data", data);
-	jsonx_add(o, "has_more", json_object_new_boolean(more));
-	jsonx_add(o, "next_cursor", more ?
-	    json_object_new_string(cursors[pg->limit - 1]) : NULL);
+	jsonx_add(o, "has_more", json_object_new_boolean(full ||
+	    edge != NULL));
+	jsonx_add(o, "next_cursor", full ?
+	    json_object_new_string(cursors[pg->limit - 1]) : edge != NULL ?
+	    json_object_new_string(edge) : NULL);
 	return o;
 }
 
-void
-page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
-    size_t nfilters, const struct page *pg,
-    json_object *(*row)(const struct db_res *, size_t), int ccol)
+/* Column flag of row i is true ("t"). */
+static int
+flag(const struct db_res *res, size_t i, int col)
 {
-	const char **cursors;
+	const char *v = db_get(res, i, col);
+
+	return v != NULL && v[0] == 't';
+}
+
+/*
+ * The common part of page_query() and page_query_scan(): fcol is -1 for
+ * a plain list, else the column of the edge flag, followed by the hit
+ * flag.
+ */
+static void
+page_run(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
+    size_t nfilters, const struct page *pg,
+    json_object *(*row)(const struct db_res *, size_t), int ccol, int fcol)
+{
+	const char **cursors, *edge = NULL;
 	struct db_res *res;
 	json_object *data;
 	enum lk_err e;
-	size_t i, n;
+	size_t i, n, k;
 
 	params[nfilters] = pg->after_us;
 	params[nfilters + 1] = pg->after_id;
@@ -115,9 +133,21 @@ page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
 		tx_fail_internal(ctx, LK_ENOMEM, "a page");
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		json_object *r = row(res, i);
+	for (i = k = 0; i < n; i++) {
+		json_object *r;
 
+		if (fcol >= 0 && flag(res, i, fcol) &&
+		    (edge = arena_strdup(ctx->arena,
+		    db_get(res, i, ccol))) == NULL) {
+			json_object_put(data);
+			db_res_free(res);
+			tx_fail_internal(ctx, LK_ENOMEM, "the page's edge");
+			return;
+		}
+		if (fcol >= 0 && !flag(res, i, fcol + 1)) {
+			continue;	/* the edge of the scan, no match */
+		}
+		r = row(res, i);
 		if (r == NULL || json_object_array_add(data, r) != 0) {
 			json_object_put(r);
 			json_object_put(data);
@@ -125,8 +155,37 @@ page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
 			tx_fail_internal(ctx, LK_ENOMEM, "a row of a page");
 			return;
 		}
-		cursors[i] = arena_strdup(ctx->arena, db_get(res, i, ccol));
+		cursors[k++] = arena_strdup(ctx->arena, db_get(res, i, ccol));
 	}
 	db_res_free(res);
-	tx_reply(ctx, 200, page_wrap(data, pg, cursors));
+	tx_reply(ctx, 200, page_wrap(data, pg, cursors, edge));
+}
+
+void
+page_query(struct lk_ctx *ctx, const struct db_stmt *st, const char **params,
+    size_t nfilters, const struct page *pg,
+    json_object *(*row)(const struct db_res *, size_t), int ccol)
+{
+	page_run(ctx, st, params, nfilters, pg, row, ccol, -1);
+}
+
+void
+page_reply_empty(struct lk_ctx *ctx, const struct page *pg)
+{
+	json_object *data = json_object_new_array();
+
+	if (data == NULL) {
+		tx_fail_internal(ctx, LK_ENOMEM, "a page");
+		return;
+	}
+	tx_reply(ctx, 200, page_wrap(data, pg, NULL, NULL));
+}
+
+void
+page_query_scan(struct lk_ctx *ctx, const struct db_stmt *st,
+    const char **params, size_t nfilters, const struct page *pg,
+    json_object *(*row)(const struct db_res *, size_t), int ccol, int fcol)
+{
+	params[nfilters + 3] = PAGE_SCAN_ROWS_TEXT;
+	page_run(ctx, st, params, nfilters, pg, row, ccol, fcol);
 }

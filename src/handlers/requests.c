@@ -23,60 +23,95 @@
 enum { C_ID, C_RID, C_METHOD, C_PATH, C_QUERY, C_STATUS, C_ERROR, C_DUR,
     C_KIND, C_CRED, C_USER, C_IP, C_UA, C_CREATED, C_CURSOR, C_SANITIZED,
     C_REQ_BODY, C_RESP_BODY };
+/* The list's two flags after REQ_COLS (page_query_scan()). */
+enum { C_EDGE = C_SANITIZED + 1 };
 
 #define STATUS_MAX	999	/* three digits */
 
+/*
+ * How the first page's cost stays bounded.  The list is planned for
+ * each call's values, never by a generic plan (requests_plan_each):
+ * then "$n IS NULL OR ..." folds away and each filter that is set meets
+ * its index (046, 047: status class, method; 030: key, time).  A
+ * generic plan must serve every combination at once and can only walk
+ * the org's history newest first, filtering: all of it when nothing
+ * matches.
+ *
+ * One filter steers (the class, else the method, else the key): the
+ * inner query is the window scanned, the rows of that filter, the time
+ * range and the cursor, all conditions of one index range, newest
+ * first, at most $12 (PAGE_SCAN_ROWS) of them.  The outer query keeps
+ * the rows that match the other filters (hit) and the window's last row
+ * (edge), matching or not: when the edge is reached the page ends there,
+ * however few rows matched, and the next page continues the scan from
+ * it (page_query_scan()).  So a filter no index serves (a path prefix, a
+ * user, an exact status among its class's rows, a method under a class)
+ * costs at most the window, not a walk of the org's history.
+ *
+ * The planner does not know the org (the policy compares with
+ * current_org_id()), so it estimates a filter by the whole table:
+ * ?status=4xx looks common when other orgs have 4xx rows, and walking
+ * the time index backwards looks cheapest, though this org has none.
+ * So a class or method filter is steered to its own index: it is
+ * written as a range (x >= v AND x <= v, which makes no equivalence
+ * class) and put first in ORDER BY (LIST_ORDER), which only that index
+ * yields without sorting everything; the CASE folds to NULL, an ignored
+ * constant, when the filter is not set.  Each such condition must be
+ * leakproof to be an index condition under row-level security (hence
+ * status_class, 046, not status / 100).  An exact status also sets its
+ * class (filters()).  A key has its own index (030), which the planner
+ * picks.  A path prefix has none: an index on (org_id, mode, path
+ * text_pattern_ops) cost the writer about 6 us of PostgreSQL CPU per
+ * row in bench/ingest (more than the rest of the row), and yields no
+ * time order.
+ */
+#define LIST_ORDER \
+	"CASE WHEN $2::integer IS NOT NULL THEN status_class END DESC, " \
+	"CASE WHEN $2::integer IS NULL AND $3::text IS NOT NULL " \
+	"THEN method END DESC, created_at DESC, id DESC"
+
 static const struct db_stmt requests_list = {
 	"requests_list",
-	"SELECT " REQ_COLS " FROM latchkey.request_log WHERE "
-	    "($1::smallint IS NULL OR status = $1) AND "
+	"SELECT " REQ_COLS ", edge, hit FROM ("
+	    "SELECT id, request_id, method, path, query, status, "
+	    "status_class, error_code, duration_us, credential_kind, "
+	    "credential_id, user_id, client_ip, user_agent, created_at, "
+	    "sanitized, "
+	    "row_number() OVER (ORDER BY " LIST_ORDER ") = $12::bigint "
+	    "AS edge, "
+	    "(($1::smallint IS NULL OR status = $1) AND "
+	    "($2::integer IS NULL OR $3::text IS NULL OR method = $3) AND "
+	    "($4::text IS NULL OR left(path, length($4)) = $4) AND "
+	    "(($2::integer IS NULL AND $3::text IS NULL) OR "
+	    "$5::uuid IS NULL OR credential_id = $5) AND "
+	    "($6::uuid IS NULL OR user_id = $6)) AS hit "
+	    "FROM latchkey.request_log WHERE "
 	    "($2::integer IS NULL OR "
 	    "(status_class >= $2 AND status_class <= $2)) AND "
-	    "($3::text IS NULL OR (method >= $3 AND method <= $3)) AND "
-	    "($4::text IS NULL OR left(path, length($4)) = $4) AND "
-	    "($5::uuid IS NULL OR credential_id = $5) AND "
-	    "($6::uuid IS NULL OR user_id = $6) AND "
+	    "($2::integer IS NOT NULL OR $3::text IS NULL OR "
+	    "(method >= $3 AND method <= $3)) AND "
+	    "($2::integer IS NOT NULL OR $3::text IS NOT NULL OR "
+	    "$5::uuid IS NULL OR credential_id = $5) AND "
 	    "($7::timestamptz IS NULL OR created_at >= $7) AND "
 	    "($8::timestamptz IS NULL OR created_at < $8) AND "
 	    SQL_BEFORE("created_at", "id", "$9", "$10")
-	    " ORDER BY CASE WHEN $2::integer IS NOT NULL "
-	    "THEN status_class END DESC, "
-	    "CASE WHEN $2::integer IS NULL AND $3::text IS NOT NULL "
-	    "THEN method END DESC, "
-	    "created_at DESC, id DESC LIMIT $11",
-	11
+	    " ORDER BY " LIST_ORDER " LIMIT $12) w "
+	    "WHERE hit OR edge ORDER BY " LIST_ORDER " LIMIT $11",
+	12
 };
 
 /*
- * How the first page avoids a scan.  The list is planned for each
- * call's values, never by a generic plan (requests_plan_each): then
- * "$n IS NULL OR ..." folds away and each filter that is set meets its
- * index (046, 047: status class, method; 030: key, time).  A generic
- * plan must serve every combination at once and can only walk the
- * org's history newest first, filtering: all of it when nothing
- * matches.
- *
- * The planner does not know the org (the policy compares with
- * current_org_id()), so it estimates a filter by the whole table: ?status=4xx
- * looks common when other orgs have 4xx rows, and walking the time
- * index backwards looks cheapest, though this org has none.  So a class
- * or method filter is steered to its own index: it is written as a
- * range (x >= v AND x <= v, which makes no equivalence class) and put
- * first in ORDER BY, which only that index yields without sorting
- * everything; the CASE folds to NULL, an ignored constant, when the
- * filter is not set.  Each such condition must be leakproof to be an
- * index condition under row-level security (hence status_class, 046,
- * not status / 100).  The first page then reads at most the org's rows
- * of that class (or method) newer than the page, and none when there
- * are none.  One steering filter at a time: the class, else the method.
- * An exact status also sets its class (filters()).  A key has its own
- * index (030), which the planner picks.  A path prefix has none: an
- * index on (org_id, mode, path text_pattern_ops) cost the writer about
- * 6 us of PostgreSQL CPU per row in bench/ingest (more than the rest of
- * the row), and yields no time order; so a prefix filters the time
- * index's rows, fast when the prefix is common, a walk of the org's
- * history when it matches nothing.
+ * Whether the api_key_id filter names a key of the caller's org and
+ * mode (row-level security): another org's key would steer the window
+ * to that key's rows, which the policy hides from the caller one by one,
+ * and walk all of them.
  */
+static const struct db_stmt requests_key_visible = {
+	"requests_key_visible",
+	"SELECT 1 FROM latchkey.api_keys WHERE id = $1",
+	1
+};
+
 static const struct db_stmt requests_plan_each = {
 	"requests_plan_each",
 	"SELECT set_config('plan_cache_mode', 'force_custom_plan', true)",
@@ -242,22 +277,37 @@ summary_json(const struct db_res *res, size_t row)
 static void
 list(struct lk_ctx *ctx)
 {
-	const char *params[11];
+	const char *params[12];
+	struct db_res *res;
 	struct page pg;
 	enum lk_err e;
+	int visible;
 
 	if (require_perm(ctx, "requests.read") == -1 ||
 	    page_parse(ctx, &pg) == -1 || filters(ctx, params) == -1 ||
 	    tx_begin(ctx, NULL) == -1) {
 		return;
 	}
+	if (params[4] != NULL) {
+		if ((e = db_exec(ctx->db, &requests_key_visible, &params[4],
+		    &res)) != LK_OK) {
+			tx_fail(ctx, e);
+			return;
+		}
+		visible = db_nrows(res) > 0;
+		db_res_free(res);
+		if (!visible) {
+			page_reply_empty(ctx, &pg);	/* no row of it is ours */
+			return;
+		}
+	}
 	if ((e = db_exec(ctx->db, &requests_plan_each, NULL, NULL)) !=
 	    LK_OK) {
 		tx_fail(ctx, e);
 		return;
 	}
-	page_query(ctx, &requests_list, params, 8, &pg, summary_json,
-	    C_CURSOR);
+	page_query_scan(ctx, &requests_list, params, 8, &pg, summary_json,
+	    C_CURSOR, C_EDGE);
 }
 
 static void
