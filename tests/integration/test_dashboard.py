@@ -548,3 +548,44 @@ def test_keyboard_narrow_window_live_history_and_an_ended_session(
     assert "sign in again" in d.find_element(By.ID, "notices").text.lower()
     assert severe_console_entries(d, expected=(
         "/v1/requests?since=",)) == []
+
+
+@pytest.mark.parametrize("server", [s[0] for s in SERVERS] or ["none"])
+def test_a_rare_match_deep_in_the_history_is_searched_for_page_by_page(
+        server, browser, db):
+    """The API examines a bounded window per page (10 000 rows); the
+    history page asks for up to five windows, then shows what it found and
+    says the search stopped short; Older → searches on."""
+    base, api = server_and_api(server)
+    d = browser
+    s = api.signup()
+    org = s["org"]["id"]
+    # 60 000 live rows newer than the one match, past five windows.
+    query(db, """
+        INSERT INTO latchkey.request_log (id, request_id, org_id, mode,
+            credential_kind, method, path, status, duration_us, created_at)
+        SELECT gen_random_uuid(), 'deep-' || g, %s, 'live', 'none', 'GET',
+            CASE WHEN g = 60001 THEN '/v1/needle' ELSE '/v1/hay' END, 200,
+            10, now() - interval '1 hour' - g * interval '10 milliseconds'
+        FROM generate_series(1, 60001) g""", org)
+    try:
+        sign_in_browser(d, base, s)
+        go(d, base, "requests")
+        settled(d)
+        fill(d, "#f-path", "/v1/needle")
+        click(d, "#f-apply")
+        note = visible(d, "#page-note")
+        assert "no match yet" in note.text
+        assert not d.find_elements(By.CSS_SELECTOR, "tr[data-request-id]")
+        click(d, "#page-older")
+        rows = wait(d, lambda x: x.find_elements(
+            By.CSS_SELECTOR, "tr[data-request-id]"))
+        assert [tr.get_attribute("data-path") for tr in rows] == \
+            ["/v1/needle"]
+        assert not d.find_element(By.ID, "page-note").is_displayed()
+        assert d.find_element(By.ID, "page-older").get_attribute(
+            "disabled") == "true"
+        assert severe_console_entries(d) == []
+    finally:
+        query(db, "DELETE FROM latchkey.request_log WHERE org_id = %s",
+              org)

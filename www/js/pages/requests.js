@@ -10,6 +10,11 @@ export const title = 'Request history';
 
 const POLL_MS = 3000;
 const PAGE = 25;
+// A page of the API examines a bounded window of the history (10 000
+// rows) and may end short of its limit, even empty, with has_more: a
+// page here asks for up to this many windows before it shows what it
+// found, and says when the search stopped short.
+const WINDOWS = 5;
 
 function pretty(body) {
 	if (body === null || body === undefined || body === '') {
@@ -85,21 +90,39 @@ export async function render(main) {
 	const prev = h('button', { type: 'button', id: 'page-newer', onclick: () => go(pageNo - 1) }, '← Newer');
 	const next = h('button', { type: 'button', id: 'page-older', onclick: () => go(pageNo + 1) }, 'Older →');
 	const pos = h('span', { class: 'muted' });
+	const note = h('p', { class: 'muted', id: 'page-note', hidden: true });
 
 	async function go(n) {
 		pageNo = Math.max(0, n);
 		table.loading();
+		note.hidden = true;
 		seen.clear();
 		try {
-			const r = await api('GET', '/v1/requests' + query({ ...filters(), limit: PAGE, cursor: cursors[pageNo] }));
-			table.rows(r.data);
-			if (pageNo === 0) {
-				newest = r.data.length ? r.data[0].created_at : newest;
+			let rows = [];
+			let cursor = cursors[pageNo];
+			let r;
+			for (let i = 0; i < WINDOWS; i++) {
+				r = await api('GET', '/v1/requests' + query({ ...filters(), limit: PAGE - rows.length, cursor }));
+				rows = rows.concat(r.data);
+				cursor = r.next_cursor;
+				if (!r.has_more || rows.length >= PAGE) {
+					break;
+				}
 			}
-			cursors[pageNo + 1] = r.next_cursor;
+			table.rows(rows);
+			if (pageNo === 0) {
+				newest = rows.length ? rows[0].created_at : newest;
+			}
+			cursors[pageNo + 1] = cursor;
 			next.disabled = !r.has_more;
 			prev.disabled = pageNo === 0;
 			pos.textContent = 'Page ' + (pageNo + 1);
+			if (r.has_more && rows.length < PAGE) {
+				note.textContent = 'Only part of the history was searched for this page: ' +
+					(rows.length ? 'these are the matches found so far.' : 'no match yet.') +
+					' Older → searches further back.';
+				note.hidden = false;
+			}
 		} catch (e) {
 			table.error(e);
 		}
@@ -181,7 +204,7 @@ export async function render(main) {
 		h('p', { class: 'muted', text: 'Every request latchkey answered in ' + mode() + ' mode, with redacted bodies.' }),
 		form,
 		h('label', { class: 'inline' }, live, 'Live: show new requests as they arrive (every 3 s)'),
-		table.el, h('div', { class: 'pager' }, prev, pos, next), detail);
+		table.el, note, h('div', { class: 'pager' }, prev, pos, next), detail);
 	try {
 		const keys = await api('GET', '/v1/api-keys?limit=100');
 		for (const k of keys.data) {
