@@ -152,13 +152,13 @@ def volume():
         owner.close()
 
 
-def plan(org, sql, params):
-    """The JSON plan of sql as the runtime role in org's live mode."""
+def plan(org, sql, params, mode="live"):
+    """The JSON plan of sql as the runtime role in org's mode."""
     app = connect(APP, autocommit=False)
     try:
         with app.cursor() as cur:
             cur.execute("SELECT set_config('latchkey.org_id', %s, true), "
-                        "set_config('latchkey.mode', 'live', true)", (org,))
+                        "set_config('latchkey.mode', %s, true)", (org, mode))
             cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             doc = cur.fetchone()[0]
         app.rollback()
@@ -370,3 +370,99 @@ def test_usage_counts_whole_hours_from_the_rollups_exactly(client, db):
         until.strftime("%Y-%m-%dT%H:%M:%SZ")),
         headers={"X-API-Key": key["key"]})
     assert r.json["data"] == [{"key": key["id"], "count": 110}]
+
+
+# --- the audit trail (GET /v1/activity) -------------------------------------
+
+EVENTS = 30000          # the big org's, nearly all live logins
+
+ACTIVITY = """
+SELECT id FROM latchkey.audit_events WHERE %(mode_cond)s
+ (%(action)s::text IS NULL OR action = %(action)s) AND
+ (NULL::bigint IS NULL)
+ ORDER BY created_at DESC, id DESC LIMIT 51
+"""
+
+
+@pytest.fixture(scope="module")
+def trail():
+    """An org whose trail is EVENTS live login events, one in 1 000 an
+    api_key.created in test mode, among other orgs'; removed
+    afterwards."""
+    owner = connect(autocommit=True)
+    org = str(uuid.uuid4())
+    others = [str(uuid.uuid4()) for _ in range(20)]
+    try:
+        for o in [org] + others:
+            query(owner, "INSERT INTO latchkey.orgs (id, name) "
+                  "VALUES (%s, 'trail')", o)
+        query(owner, """
+            INSERT INTO latchkey.audit_events (org_id, mode, action,
+                actor_kind, created_at)
+            SELECT %s, CASE WHEN g %% 1000 = 0 THEN 'test' ELSE 'live' END,
+                CASE WHEN g %% 1000 = 0 THEN 'api_key.created'
+                    ELSE 'login.succeeded' END, 'user',
+                now() - g * interval '1 minute'
+            FROM generate_series(1, %s) g""", org, EVENTS)
+        query(owner, """
+            INSERT INTO latchkey.audit_events (org_id, mode, action,
+                actor_kind, created_at)
+            SELECT (%s::uuid[])[1 + g %% 20], 'live', 'api_key.revoked',
+                'user', now() - g * interval '1 minute'
+            FROM generate_series(1, 20000) g""", others)
+        query(owner, "ANALYZE latchkey.audit_events")
+        yield org
+    finally:
+        query(owner, "DELETE FROM latchkey.orgs WHERE id = ANY(%s::uuid[])",
+              [org] + others)
+        owner.close()
+
+
+TEST_INDEXES = ("audit_events_org_test_idx",
+                "audit_events_org_test_action_idx")
+
+
+@pytest.mark.parametrize("mode,action,indexes", [
+    # A rare action of the org (common in other orgs): its index.
+    ("live", "api_key.created", ("audit_events_org_action_idx",)),
+    ("live", "api_key.revoked", ("audit_events_org_action_idx",)),
+    # A test caller's events, with and without an action: a partial
+    # index of test events (both hold them all, by org).
+    ("test", None, TEST_INDEXES),
+    ("test", "login.succeeded", ("audit_events_org_test_action_idx",)),
+])
+def test_the_activity_filters_read_their_own_index(trail, mode, action,
+                                                    indexes):
+    """activity.c's statements (live: no mode condition; test: mode =
+    'test' in the statement), restated.  The events read are those of
+    the filter only (an index range holding exactly them), so that the
+    planner may sort them when it expects few."""
+    sql = ACTIVITY % {"mode_cond": "mode = 'test' AND " if mode == "test"
+                      else "", "action": "%(action)s"}
+    doc = plan(trail, sql, {"action": action}, mode=mode)
+    nodes = list(scans(doc[0]["Plan"]))
+    assert not [n for n in nodes if n[0] == "Seq Scan"], nodes
+    used = [n for n in nodes if n[2]]
+    assert used and all(n[2] in indexes for n in used), nodes
+    assert all("org_id" in n[3] and (action is None or "action" in n[3])
+               for n in used), nodes
+
+
+def test_a_test_caller_reads_only_test_events_by_the_api(client, db):
+    s = client.signup()
+    org = s["org"]["id"]
+    query(db, """
+        INSERT INTO latchkey.audit_events (org_id, mode, action,
+            actor_kind, created_at)
+        SELECT %s, CASE WHEN g %% 100 = 0 THEN 'test' ELSE 'live' END,
+            'login.succeeded', 'user', now() - g * interval '1 second'
+        FROM generate_series(1, 500) g""", org)
+    r = client.get("/v1/activity?action=login.succeeded&limit=100",
+                   headers={"X-API-Key": s["api_key"]["key"]})
+    assert r.status == 200, r
+    assert len(r.json["data"]) == 5
+    assert {e["mode"] for e in r.json["data"]} == {"test"}
+    r = client.get("/v1/activity?action=login.succeeded&limit=100",
+                   token=s["token"])
+    assert r.status == 200 and len(r.json["data"]) == 100
+    assert r.json["has_more"] is True
