@@ -258,15 +258,10 @@ def test_a_request_line_over_the_servers_limit_is_json(client):
     assert r.header("Content-Type") == JSON
 
 
-def test_a_path_the_web_server_serves_itself_gets_a_json_404(client,
-                                                             request):
+def test_a_path_the_web_server_serves_itself_gets_a_json_404(client):
     # Outside latchkey (the dashboard's static files): the web server's
     # own 404, JSON all the same (lighttpd errors/, Apache errors.conf),
     # and no request id, since latchkeyd never saw it.
-    if client.name == "lighttpd":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "lighttpd-conf/dashboard.conf's mimetype.assign labels the "
-            "JSON error file text/html under /dashboard/")))
     r = client.get("/dashboard/no-such-file-%s.js" % secrets.token_hex(4))
     assert (r.status, r.code) == (404, "not_found"), r
     assert r.header("Content-Type") == JSON
