@@ -24,10 +24,10 @@
 -- request_rollup_rebuild() for its hours (docs/deploy.md, "Restoring").
 --
 -- One DELETE, not batches: the rollups are small (at most one row per
--- org, mode, credential, status and hour, written once an hour rather
--- than once a request), a month of them goes once a month, the writer
--- touches only the current hours' rows so it never waits on these, and
--- one statement leaves either all of them or none for the next run.
+-- org, mode, credential, status and hour, however many requests), a
+-- month of them goes once a month, the writer touches only the current
+-- hours' rows so it never waits on these, and one statement leaves
+-- either all of them or none for the next run.
 -- There is no index on hour (the writer would pay for it on every new
 -- row): the daily run reads request_rollup once, off-peak.
 --
