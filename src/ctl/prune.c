@@ -1,13 +1,15 @@
 /*
- * prune.c: latchkeyctl prune: retention of the request history, of the
- * rate-limit state and of the dashboard's sessions.  Creates the coming
- * months' partitions of latchkey.request_log, drops those wholly older
- * than the retention, deletes the state of full rate-limit buckets and
- * the sessions dead (expired or revoked) for longer than a grace; each
- * step is one statement in its own transaction, and one failing does not
- * stop the others.
+ * prune.c: latchkeyctl prune: retention of the request history and its
+ * hourly rollups, of the rate-limit state and of the dashboard's
+ * sessions.  Creates the coming months' partitions of
+ * latchkey.request_log, drops those wholly older than the retention,
+ * deletes the rollups of the hours whose history is gone, the state of
+ * full rate-limit buckets and the sessions dead (expired or revoked) for
+ * longer than a grace; each step is one statement in its own
+ * transaction, and one failing does not stop the others.
  *
- * The partitioning and what counts as dead are the SQL functions' (sql/);
+ * The partitioning, which rollups are past and what counts as dead are
+ * the SQL functions' (sql/);
  * this file only turns --older-than, --months-ahead and
  * request_log_retention_days into their parameters.
  */
@@ -51,6 +53,10 @@ static const char sql_drop_partitions[] =
     "SELECT p FROM latchkey.request_log_drop_partitions("
     "now() - $1::interval) AS p";
 enum { DROPPED_NAME };
+/* The drop's bound: the function keeps the rollups of every hour whose
+ * history may still be there, whatever the drop did (sql/051). */
+static const char sql_rollup_prune[] =
+    "SELECT latchkey.request_rollup_prune(now() - $1::interval)";
 static const char sql_rate_state_prune[] =
     "SELECT latchkey.rate_state_prune()";
 static const char sql_sessions_prune[] =
@@ -214,6 +220,23 @@ prune_drop(PGconn *conn, const char *interval)
 	return 0;
 }
 
+/* Deletes the hourly rollups of the history no longer kept.  Returns 0
+ * or -1. */
+static int
+prune_rollups(PGconn *conn, const char *interval)
+{
+	const char *params[1] = { interval };
+	long n;
+
+	if (prune_count(conn, "prune: pruning rollups", sql_rollup_prune, 1,
+	    params, &n) == -1) {
+		return -1;
+	}
+	ctl_say("deleted %ld hourly rollup row%s of history no longer kept\n",
+	    n, plural(n));
+	return 0;
+}
+
 /* Deletes the state of full rate-limit buckets.  Returns 0 or -1. */
 static int
 prune_rate_state(PGconn *conn)
@@ -285,6 +308,10 @@ ctl_prune(const struct args *a)
 	}
 	(void)fflush(stdout);	/* errors: main() checks stdout */
 	if (prune_drop(conn, interval) == -1) {
+		rc = EXIT_FAILURE;
+	}
+	(void)fflush(stdout);	/* as above */
+	if (prune_rollups(conn, interval) == -1) {
 		rc = EXIT_FAILURE;
 	}
 	(void)fflush(stdout);	/* as above */

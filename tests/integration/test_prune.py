@@ -1,11 +1,16 @@
-"""latchkeyctl prune: request-history partitions and rate-limit state."""
+"""latchkeyctl prune: request-history partitions, their hourly rollups,
+rate-limit state and sessions."""
+import datetime
 import os
+import re
 import secrets
 import tempfile
 import uuid
 
+import psycopg2
 import pytest
 
+from helpers import connect
 from helpers import ctl as run_ctl
 from helpers import query
 
@@ -70,6 +75,8 @@ def test_old_partitions_go_and_coming_months_are_created(db):
     assert r.returncode == 0, r.stderr
     assert "created 0 partitions" in r.stdout
     assert "dropped 0 partitions" in r.stdout
+    assert "deleted 0 hourly rollup rows of history no longer kept\n" \
+        in r.stdout
     assert partitions(db) == after
 
 
@@ -177,3 +184,194 @@ def test_sessions_dead_for_longer_than_a_week_are_deleted(db):
         db, "SELECT id FROM latchkey.sessions WHERE user_id IN (%s, %s)",
         settled, recent)}
     assert left == set(kept.values()), (gone, kept)
+
+
+# --- the hourly rollups (sql/051) ------------------------------------------
+
+ROLLED = re.compile(r"^deleted (\d+) hourly rollup rows? of history no "
+                    r"longer kept$", re.M)
+# One org's history in request_log, its rollups as the writer would have
+# made them (045), and those rollups read back.
+HISTORY = """
+    INSERT INTO latchkey.request_log (id, request_id, org_id, mode,
+        credential_kind, credential_id, method, path, status,
+        duration_us, created_at)
+    SELECT gen_random_uuid(), 'prune-rollup-' || t.n, %s, 'test',
+        'api_key', %s, 'GET', '/v1/me', t.status, 100, t.at
+    FROM unnest(%s::timestamptz[], %s::smallint[])
+        WITH ORDINALITY AS t(at, status, n)"""
+ROLL_UP = """
+    INSERT INTO latchkey.request_rollup (org_id, mode, hour,
+        credential_kind, credential_id, status, requests, duration_us)
+    SELECT org_id, mode,
+        date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+        credential_kind, credential_id, status, count(*), sum(duration_us)
+    FROM latchkey.request_log
+    WHERE org_id = %s AND created_at >= %s AND created_at < %s
+    GROUP BY 1, 2, 3, 4, 5, 6"""
+ROLLUPS = """
+    SELECT hour, credential_id::text, status, requests, duration_us
+    FROM latchkey.request_rollup
+    WHERE org_id = %s AND hour >= %s AND hour < %s ORDER BY 1, 2, 3"""
+
+
+def rfc3339(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def usage(client, key, since, until, group):
+    r = client.get("/v1/usage?group_by=%s&since=%s&until=%s" % (
+        group, rfc3339(since), rfc3339(until)),
+        headers={"X-API-Key": key["key"]})
+    assert r.status == 200, r
+    return r.json["data"]
+
+
+def test_rollups_go_with_their_month_and_the_kept_months_count_as_before(
+        client, db):
+    s = client.signup()
+    org, key = s["org"]["id"], s["api_key"]
+    # kept: the UTC month three months ago, where the retention bound
+    # falls (on its 16th); gone: the month before it, wholly older.
+    gone, kept, kept_end, hours = query(db, """
+        SELECT m - interval '1 month', m, m + interval '1 month',
+            floor(extract(epoch FROM now() - (m + interval '15 days'))
+                / 3600)::integer
+        FROM (SELECT (date_trunc('month', now() AT TIME ZONE 'UTC')
+            - interval '3 months') AT TIME ZONE 'UTC' AS m) AS b""")[0]
+    query(db, "SELECT latchkey.request_log_ensure_partitions(%s, 2)", gone)
+    gone_name, kept_name = month_names(db, -4, -3)
+    assert {gone_name, kept_name} <= partitions(db)
+    day = datetime.timedelta(days=1)
+    at = [gone + day * 2, gone + day * 2, gone + day * 20,
+          kept + day * 1, kept + day * 1, kept + day * 9, kept + day * 14,
+          kept + day * 20]
+    status = [200, 404, 200, 200, 429, 200, 404, 200]
+    try:
+        query(db, HISTORY, org, key["id"], at, status)
+        query(db, ROLL_UP, org, gone, kept_end)
+        gone_rollups = query(db, ROLLUPS, org, gone, kept)
+        kept_rollups = query(db, ROLLUPS, org, kept, kept_end)
+        assert len(gone_rollups) == 3 and len(kept_rollups) == 5, (
+            gone_rollups, kept_rollups)
+        # The kept window: the kept month up to the bound, where the
+        # rows of days 1, 9 and 14 are; the one of day 20 is after it.
+        window = (kept, kept + day * 15)
+        want = {
+            "status": [{"status": "200", "count": 2},
+                       {"status": "404", "count": 1},
+                       {"status": "429", "count": 1}],
+            "key": [{"key": key["id"], "count": 4}],
+        }
+        for group, data in want.items():
+            assert usage(client, key, *window, group) == data
+        assert usage(client, key, gone, kept, "key") == \
+            [{"key": key["id"], "count": 3}]
+
+        r = ctl("prune", "--older-than", "%dh" % hours)
+        assert r.returncode == 0, r.stderr
+        assert "dropped latchkey.%s\n" % gone_name in r.stdout
+        deleted = ROLLED.findall(r.stdout)
+        assert len(deleted) == 1 and int(deleted[0]) >= 3, r.stdout
+
+        # The month's partition and its rollups are gone...
+        after = partitions(db)
+        assert gone_name not in after and kept_name in after
+        assert query(db, ROLLUPS, org, gone, kept) == []
+        assert usage(client, key, gone, kept, "key") == []
+        # ...and the kept month's, older than the bound too, are not.
+        assert query(db, ROLLUPS, org, kept, kept_end) == kept_rollups
+        assert query(db, "SELECT count(*) FROM latchkey.request_log "
+                     "WHERE org_id = %s AND created_at >= %s "
+                     "AND created_at < %s", org, kept, kept_end) == [(5,)]
+        for group, data in want.items():
+            assert usage(client, key, *window, group) == data
+    finally:
+        query(db, "DELETE FROM latchkey.request_log WHERE org_id = %s "
+              "AND created_at < %s", org, kept_end)
+        query(db, "DELETE FROM latchkey.request_rollup WHERE org_id = %s "
+              "AND hour < %s", org, kept_end)
+
+
+def test_rollups_stay_while_any_partition_may_hold_their_history(db):
+    """Called with a bound later than the history it keeps, the function
+    still keeps the rollups of every hour a partition left may hold."""
+    org, cred = str(uuid.uuid4()), str(uuid.uuid4())
+    # Years ago: 5, a rollup whose history is gone; 4, a row in the
+    # default partition (its month has none); 3, a row in its month's.
+    orphan, in_default, in_month = [r[0] for r in query(db, """
+        SELECT (date_trunc('month', now() AT TIME ZONE 'UTC')
+            - make_interval(years => y) + interval '1 day 3 hours')
+            AT TIME ZONE 'UTC'
+        FROM unnest(ARRAY[5, 4, 3]) WITH ORDINALITY AS t(y, n)
+        ORDER BY n""")]
+    query(db, "SELECT latchkey.request_log_ensure_partitions(%s, 1)",
+          in_month)
+    month = month_names(db, -36, -36)[0]
+    try:
+        query(db, HISTORY, org, cred, [in_default, in_month], [200, 200])
+        assert query(db, "SELECT tableoid::regclass::text "
+                     "FROM latchkey.request_log WHERE org_id = %s "
+                     "ORDER BY created_at", org) == [
+            ("latchkey.request_log_default",), ("latchkey." + month,)]
+        query(db, ROLL_UP, org, in_default, in_month +
+              datetime.timedelta(hours=1))
+        query(db, "INSERT INTO latchkey.request_rollup (org_id, mode, "
+              "hour, credential_kind, credential_id, status, requests, "
+              "duration_us) VALUES (%s, 'test', %s, 'api_key', %s, 200, "
+              "1, 100)", org, orphan, cred)
+
+        def hours():
+            return [r[0] for r in query(
+                db, "SELECT hour FROM latchkey.request_rollup "
+                "WHERE org_id = %s ORDER BY hour", org)]
+        assert hours() == [orphan, in_default, in_month]
+        n = query(db, "SELECT latchkey.request_rollup_prune(now())")[0][0]
+        assert n >= 1 and hours() == [in_default, in_month]
+        # Once the default partition's row is gone, so is its rollup.
+        query(db, "DELETE FROM latchkey.request_log_default "
+              "WHERE org_id = %s", org)
+        n = query(db, "SELECT latchkey.request_rollup_prune(now())")[0][0]
+        assert n >= 1 and hours() == [in_month]
+        # Its month's partition keeps it even when empty: only dropping
+        # the partition says its history is gone.
+        query(db, "DELETE FROM latchkey.request_log WHERE org_id = %s", org)
+        query(db, "SELECT latchkey.request_rollup_prune(now())")
+        assert hours() == [in_month]
+        # And a bound at the hour keeps it whatever the partitions.
+        assert query(db, "SELECT latchkey.request_log_drop_partitions(%s)",
+                     in_month + datetime.timedelta(days=40)) == [(month,)]
+        assert query(db, "SELECT latchkey.request_rollup_prune(%s)",
+                     in_month) == [(0,)]
+        assert hours() == [in_month]
+        query(db, "SELECT latchkey.request_rollup_prune(%s)",
+              in_month + datetime.timedelta(hours=1))
+        assert hours() == []
+    finally:
+        query(db, "DELETE FROM latchkey.request_log WHERE org_id = %s", org)
+        query(db, "DELETE FROM latchkey.request_rollup WHERE org_id = %s",
+              org)
+        query(db, "SELECT latchkey.request_log_drop_partitions(%s)",
+              in_month + datetime.timedelta(days=40))
+
+
+@pytest.mark.parametrize("role", ["LK_APP_ROLE", "LK_WRITER_ROLE"])
+def test_neither_the_runtime_nor_the_writer_role_may_prune_rollups(db, role):
+    name = os.environ.get(role)
+    if not name:
+        pytest.skip("needs " + role)
+    fn = "latchkey.request_rollup_prune(timestamptz)"
+    assert query(db, "SELECT has_function_privilege(%s, %s, 'EXECUTE')",
+                 name, fn) == [(False,)]
+    before = query(db, "SELECT count(*) FROM latchkey.request_rollup")
+    conn = connect(name)
+    try:
+        with conn.cursor() as cur:
+            with pytest.raises(psycopg2.Error) as e:
+                cur.execute("SELECT latchkey.request_rollup_prune("
+                            "now() - interval '3650 days')")
+        assert e.value.pgcode == "42501", e.value
+        assert "request_rollup_prune" in str(e.value)
+    finally:
+        conn.close()
+    assert query(db, "SELECT count(*) FROM latchkey.request_rollup") == before
