@@ -363,10 +363,10 @@ auth_user_identity(const struct auth_env *env, const char *org_id,
 	}
 	id->role = (enum lk_role)who->role;
 	perm_set_copy(&id->perms, &env->roles->sets[who->role]);
-	if (util_snprintf(cb, sizeof(cb), "user:%s:%s", user_id, mode) !=
-	    LK_OK ||
-	    util_snprintf(ob, sizeof(ob), "org:%s:%s", org_id, mode) !=
-	    LK_OK) {
+	if (util_join(cb, sizeof(cb), (const char *const[]){ "user",
+	    user_id, mode }, 3) != LK_OK ||
+	    util_join(ob, sizeof(ob), (const char *const[]){ "org", org_id,
+	    mode }, 3) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return auth_take(env, cb, who->cred_limit, ob, who->org_limit,
@@ -546,9 +546,10 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	    &id->perms) != LK_OK) {
 		return LK_EDB;
 	}
-	if (util_snprintf(cb, sizeof(cb), "key:%s", k.key_id) != LK_OK ||
-	    util_snprintf(ob, sizeof(ob), "org:%s:%s",
-	    k.org_id, id->mode) != LK_OK) {
+	if (util_join(cb, sizeof(cb), (const char *const[]){ "key",
+	    k.key_id }, 2) != LK_OK ||
+	    util_join(ob, sizeof(ob), (const char *const[]){ "org",
+	    k.org_id, id->mode }, 3) != LK_OK) {
 		return LK_EINVAL;
 	}
 	return auth_take(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);

@@ -425,6 +425,32 @@ util_strlcpy(char *dst, const char *src, size_t size)
 }
 
 enum lk_err
+util_join(char *dst, size_t size, const char *const *parts, size_t n)
+{
+	size_t i, len[UTIL_JOIN_MAX], total = 0, at = 0;
+
+	if (n == 0 || n > UTIL_JOIN_MAX) {
+		return LK_ETOOBIG;
+	}
+	for (i = 0; i < n; i++) {
+		len[i] = strnlen(parts[i], size);
+		total += len[i] + (i > 0);
+		if (total >= size) {
+			return LK_ETOOBIG;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			dst[at++] = ':';
+		}
+		memcpy(dst + at, parts[i], len[i]);
+		at += len[i];
+	}
+	dst[at] = '\0';
+	return LK_OK;
+}
+
+enum lk_err
 util_memlcpy(char *dst, size_t size, const char *src, size_t len)
 {
 	if (len >= size) {

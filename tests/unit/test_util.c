@@ -643,3 +643,39 @@ Test(util, pooled_uuids_are_version_4_and_never_repeat_across_refills)
 		}
 	}
 }
+
+Test(util, join_puts_a_colon_between_the_parts_and_never_truncates)
+{
+	static const struct {
+		const char	*parts[UTIL_JOIN_MAX];
+		size_t		 n, size;
+		enum lk_err	 want;
+		const char	*out;
+	} cases[] = {
+		{ { "key", "7d3f" }, 2, 16, LK_OK, "key:7d3f" },
+		{ { "org", "0b9d", "live" }, 3, 16, LK_OK, "org:0b9d:live" },
+		{ { "a" }, 1, 2, LK_OK, "a" },
+		{ { "", "" }, 2, 2, LK_OK, ":" },
+		/* Exactly full (13 bytes and the NUL), then one short. */
+		{ { "org", "0b9d", "live" }, 3, 14, LK_OK, "org:0b9d:live" },
+		{ { "org", "0b9d", "live" }, 3, 13, LK_ETOOBIG, NULL },
+		{ { "a", "b" }, 2, 0, LK_ETOOBIG, NULL },
+		{ { "a" }, 0, 8, LK_ETOOBIG, NULL },
+		{ { "a", "b", "c", "d" }, UTIL_JOIN_MAX + 1, 64, LK_ETOOBIG,
+		    NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dst[64];
+
+		memset(dst, 'x', sizeof(dst));
+		cr_expect_eq(util_join(dst, cases[i].size, cases[i].parts,
+		    cases[i].n), cases[i].want, "case %zu", i);
+		if (cases[i].out != NULL) {
+			cr_expect_str_eq(dst, cases[i].out, "case %zu", i);
+		} else {
+			cr_expect_eq(dst[0], 'x', "case %zu: dst touched", i);
+		}
+	}
+}
