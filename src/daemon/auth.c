@@ -337,8 +337,8 @@ fill_org(const struct db_res *res, const void *arg, struct authcache_ident *out)
 /*
  * Writes the n strings of parts one after another into dst (size > 0
  * bytes with the NUL): what util_snprintf() with "%s" for each writes,
- * without printf's machinery (about 0.9k instructions a bucket name,
- * callgrind).  Errors: LK_EINVAL (it does not fit).
+ * without printf's machinery (0.9k instructions a bucket name with
+ * util_snprintf(), 0.2k here; callgrind).  Errors: LK_EINVAL (it does not fit).
  */
 static enum lk_err
 join(char *dst, size_t size, const char *const *parts, size_t n)
@@ -397,6 +397,24 @@ auth_user_identity(const struct auth_env *env, const char *org_id,
 	    &id->rate);
 }
 
+/*
+ * util_hex_digit(), which the compiler can inline here: with 32 calls
+ * into util.c per UUID, reading sub and org was 1.2k instructions of a
+ * GET /v1/me by JWT, inlined 0.9k (callgrind).
+ */
+static inline int
+hex_digit(unsigned char c)
+{
+	if ((unsigned)(c - '0') < 10) {
+		return c - '0';
+	}
+	c |= 0x20;	/* 'A'-'F' to 'a'-'f'; no other byte becomes one */
+	if ((unsigned)(c - 'a') < 6) {
+		return c - 'a' + 10;
+	}
+	return -1;
+}
+
 /* Reads a UUID's text (36 bytes: 8-4-4-4-12 hex digits of either case,
  * what util_uuid_valid() takes) into its 16 bytes.  Returns 0 or -1. */
 static int
@@ -415,8 +433,8 @@ uuid_bytes(const char *s, size_t len, unsigned char out[UUID_BIN_LEN])
 			}
 			continue;
 		}
-		hi = util_hex_digit((unsigned char)s[i]);
-		lo = util_hex_digit((unsigned char)s[i + 1]);
+		hi = hex_digit((unsigned char)s[i]);
+		lo = hex_digit((unsigned char)s[i + 1]);
 		if (hi < 0 || lo < 0) {
 			return -1;
 		}
@@ -432,8 +450,8 @@ _Static_assert(AUTHCACHE_ID_LEN == 2 * UUID_BIN_LEN,
 /*
  * The cache key of a user's login token: the 16 bytes of its sub, then
  * the 16 of its org.  It was the SHA-256 of "user:<sub>:<org>" made with
- * snprintf, about 6k instructions (callgrind) for a key that needs no
- * hashing: a user's id is random (gen_random_uuid()), so its first bytes
+ * snprintf after util_uuid_valid() of both, 7.0k instructions against
+ * 0.9k (callgrind), for a key that needs no hashing: a user's id is random (gen_random_uuid()), so its first bytes
  * spread users over the cache's sets as a hash's would, and no other kind
  * of entry, keyed by a SHA-256, can be made to equal it.  Either case of
  * the hex digits gives the one key, as PostgreSQL reads them the same.

@@ -127,8 +127,8 @@ b64url_append(const unsigned char *in, size_t n, char *out, size_t outsz,
  * fit in outsz bytes (out may then hold part of the decoding).
  *
  * Four characters to three bytes at a time, one test of the four values
- * for an invalid one (-1 makes the OR negative): about 6 instructions a
- * character against 19 a character at a time, 3.2k fewer for a
+ * for an invalid one (-1 makes the OR negative): about 8 instructions a
+ * character against 19 a character at a time, 2.7k fewer for a
  * GET /v1/me by JWT (callgrind).
  */
 static int
@@ -631,30 +631,52 @@ lit(struct cursor *c, const char *s)
 	return 1;
 }
 
+/*
+ * plain_chars[c]: 1 if c may stand unescaped in a plain string: printable
+ * ASCII (0x20 to 0x7e) but for '"' and '\\'.  One look-up a byte, not
+ * four comparisons: plain_str() for sub, org and typ went from 1.1k to
+ * 0.6k instructions (callgrind).
+ */
+static const unsigned char plain_chars[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* Consumes a plain string into dst (dstsz with its NUL); returns 1 or 0. */
 static int
 plain_str(struct cursor *c, char *dst, size_t dstsz)
 {
-	size_t start, len;
+	const unsigned char *p = c->p;
+	size_t start, i, len, n = c->n;
 
-	if (c->i >= c->n || c->p[c->i] != '"') {
+	if (c->i >= n || p[c->i] != '"') {
 		return 0;
 	}
-	start = ++c->i;
-	while (c->i < c->n && c->p[c->i] != '"') {
-		if (c->p[c->i] < 0x20 || c->p[c->i] > 0x7e ||
-		    c->p[c->i] == '\\') {
-			return 0;
-		}
-		c->i++;
+	start = i = c->i + 1;
+	while (i < n && plain_chars[p[i]]) {
+		i++;
 	}
-	len = c->i - start;
-	if (c->i >= c->n || len == 0 || len >= dstsz) {
+	len = i - start;
+	if (i >= n || p[i] != '"' || len == 0 || len >= dstsz) {
 		return 0;
 	}
-	memcpy(dst, c->p + start, len);
+	memcpy(dst, p + start, len);
 	dst[len] = '\0';
-	c->i++;		/* the closing quote */
+	c->i = i + 1;		/* past the closing quote */
 	return 1;
 }
 

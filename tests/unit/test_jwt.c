@@ -1048,6 +1048,17 @@ static const struct {
 	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":"
 	    "1234567890123456789," TIMES "}",
 	    LK_OK, UUID_A, "", "", INT64_C(1234567890123456789) },
+	/* The edges of plain text: a space and '~' are read as they are;
+	 * DEL and UTF-8 go to json-c, which takes them. */
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"rid\":\" a~\"}", LK_OK,
+	    UUID_A, "", " a~", 1 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"rid\":\"a\x7f\"}", LK_OK,
+	    UUID_A, "", "a\x7f", 1 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"rid\":\"caf\xc3\xa9\"}", LK_OK,
+	    UUID_A, "", "caf\xc3\xa9", 1 },
 	/* What json-c refuses stays refused. */
 	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1.0,"
 	    TIMES "}", LK_EINVAL, NULL,
