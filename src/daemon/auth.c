@@ -338,7 +338,8 @@ fill_org(const struct db_res *res, const void *arg, struct authcache_ident *out)
  * Writes the n strings of parts one after another into dst (size > 0
  * bytes with the NUL): what util_snprintf() with "%s" for each writes,
  * without printf's machinery (0.9k instructions a bucket name with
- * util_snprintf(), 0.2k here; callgrind).  Errors: LK_EINVAL (it does not fit).
+ * util_snprintf(), 0.2k here; callgrind).  Errors: LK_EINVAL (it does
+ * not fit; dst is then "").
  */
 static enum lk_err
 join(char *dst, size_t size, const char *const *parts, size_t n)
@@ -451,9 +452,10 @@ _Static_assert(AUTHCACHE_ID_LEN == 2 * UUID_BIN_LEN,
  * The cache key of a user's login token: the 16 bytes of its sub, then
  * the 16 of its org.  It was the SHA-256 of "user:<sub>:<org>" made with
  * snprintf after util_uuid_valid() of both, 7.0k instructions against
- * 0.9k (callgrind), for a key that needs no hashing: a user's id is random (gen_random_uuid()), so its first bytes
- * spread users over the cache's sets as a hash's would, and no other kind
- * of entry, keyed by a SHA-256, can be made to equal it.  Either case of
+ * 0.9k (callgrind), for a key that needs no hashing: a user's id is
+ * random (gen_random_uuid()), so its first bytes spread users over the
+ * cache's sets as a hash's would, and no other kind of entry, keyed by a
+ * SHA-256, can be made to equal it.  Either case of
  * the hex digits gives the one key, as PostgreSQL reads them the same.
  * Returns 0, or -1 unless both are UUIDs.
  */

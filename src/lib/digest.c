@@ -58,8 +58,9 @@ digest_sha256(const void *p, size_t n, unsigned char out[DIGEST_SHA256_LEN])
  * dispatch at each call: an HMAC of a login token was 13.7k instructions
  * there against 10.4k here (callgrind; the five SHA-256 blocks are 9.7k
  * of either), 423 against 362 ns on this machine, whose SHA-NI makes the
- * blocks cheap (valgrind runs the AVX2 code instead).  SHA256_Init() and friends are deprecated in OpenSSL 3, not
- * gone: they are the very block functions its default provider calls.
+ * blocks cheap (valgrind runs the AVX2 code instead).  SHA256_Init() and
+ * the others are deprecated in OpenSSL 3, not gone: they are the very
+ * block functions its default provider calls.
  */
 #define HMAC_BLOCK	64	/* SHA-256's block: RFC 2104's B */
 #define HMAC_IPAD	0x36

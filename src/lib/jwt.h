@@ -75,9 +75,10 @@ enum lk_err	jwt_verify(const char *token, size_t len,
  * Makes the keys of k that jwt_verify() would use (present, at least
  * JWT_SECRET_MIN bytes) ready, once per process: HMAC's key schedule (two
  * SHA-256 blocks and their set-up) is then not repeated at each
- * verification.  The key pointers and lengths must not change until
- * jwt_keys_wipe().  Errors: LK_ENOMEM, LK_ECRYPTO (k is then as
- * jwt_keys_wipe() leaves it).
+ * verification.  k's current_mac and previous_mac must be NULL or made
+ * by an earlier call (they are freed first); the key pointers and
+ * lengths must not change until jwt_keys_wipe().  Errors: LK_ENOMEM,
+ * LK_ECRYPTO (k is then as jwt_keys_wipe() leaves it).
  */
 enum lk_err	jwt_keys_prepare(struct jwt_keys *k) LK_MUST_CHECK;
 
