@@ -106,6 +106,10 @@ app_worker_init(struct app_worker *w, const struct lk_config *cfg)
 		    (const unsigned char *)cfg->jwt_secret_previous;
 		w->jwt.previous_len = strlen(cfg->jwt_secret_previous);
 	}
+	/* HMAC's key schedule once per worker, not per token (jwt.h). */
+	if ((e = jwt_keys_prepare(&w->jwt)) != LK_OK) {
+		return e;
+	}
 	buf_init(&w->out, RESPONSE_MAX);
 	buf_init(&w->headers, HEADERS_MAX);
 	buf_init(&w->record, REQLOG_MSG_MAX);
@@ -148,6 +152,7 @@ app_worker_init(struct app_worker *w, const struct lk_config *cfg)
 void
 app_worker_free(struct app_worker *w)
 {
+	jwt_keys_wipe(&w->jwt);
 	db_free(w->db);
 	arena_free(w->arena);
 	free(w->routes);

@@ -1,15 +1,23 @@
 /*
- * digest.c: SHA-256 and HMAC-SHA256 with the algorithm fetched once per
- * process (see digest.h for why and what state that keeps).  Knows
- * nothing of what is hashed.
+ * digest.c: SHA-256 with the algorithm fetched once per process, and
+ * HMAC-SHA256 under keys made ready once (see digest.h for why and what
+ * state that keeps).  Knows nothing of what is hashed or where keys come
+ * from.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
+/*
+ * SHA256_Init(), SHA256_Update() and SHA256_Final() are deprecated in
+ * OpenSSL 3 (still there): see HMAC below for why they are used.  Only
+ * this file asks for them.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "digest.h"
 
@@ -41,85 +49,125 @@ digest_sha256(const void *p, size_t n, unsigned char out[DIGEST_SHA256_LEN])
 }
 
 /*
- * HMAC contexts keyed once per key: keying hashes the padded key (two
- * compressions and a context set-up), which was half of an HMAC-SHA256
- * of a JWT (callgrind); re-initialising a keyed context only copies its
- * state.  Two slots: latchkey's keys are the current and the previous
- * JWT secret.  Each keeps a copy of its key to recognise it.
+ * HMAC-SHA256 (RFC 2104) over OpenSSL's SHA-256 block functions: a ready
+ * key is the two SHA-256 states after the key XOR ipad and the key XOR
+ * opad blocks, and a MAC copies each (a struct copy), hashes the message
+ * into the first and the inner digest into the second.  EVP_MAC kept
+ * keyed per key, as before, re-initialised its context (a provider
+ * context duplicated through malloc) and went through the provider's
+ * dispatch at each call: an HMAC of a login token was 13.7k instructions
+ * there against 10.4k here (callgrind; the five SHA-256 blocks are 9.7k
+ * of either), 423 against 362 ns on this machine, whose SHA-NI makes the
+ * blocks cheap (valgrind runs the AVX2 code instead).  SHA256_Init() and
+ * the others are deprecated in OpenSSL 3, not gone: they are the very
+ * block functions its default provider calls.
  */
-#define HMAC_SLOTS	2
+#define HMAC_BLOCK	64	/* SHA-256's block: RFC 2104's B */
+#define HMAC_IPAD	0x36
+#define HMAC_OPAD	0x5c
 
-static struct hmac_slot {
-	EVP_MAC_CTX	*ctx;
-	size_t		 keylen;	/* 0: not keyed */
-	unsigned char	 key[DIGEST_HMAC_KEY_MAX];
-} hmac_slots[HMAC_SLOTS];
-static size_t hmac_last;	/* the slot used last */
+struct digest_hmac_key {
+	SHA256_CTX	inner;	/* after (K XOR ipad) */
+	SHA256_CTX	outer;	/* after (K XOR opad) */
+};
 
-static EVP_MAC_CTX *
-hmac_ctx_new(void)
+/* Fills k from key (1..DIGEST_HMAC_KEY_MAX bytes).  Returns 0 or -1. */
+static int
+key_states(struct digest_hmac_key *k, const unsigned char *key,
+    size_t keylen)
 {
-	EVP_MAC *mac;
-	EVP_MAC_CTX *ctx;
+	unsigned char block[HMAC_BLOCK], pad[HMAC_BLOCK];
+	SHA256_CTX c;
+	size_t i;
+	int ok = 1;
 
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
-		return NULL;
+	memset(block, 0, sizeof(block));
+	if (keylen > HMAC_BLOCK) {
+		ok = SHA256_Init(&c) == 1 && SHA256_Update(&c, key,
+		    keylen) == 1 && SHA256_Final(block, &c) == 1;
+	} else {
+		memcpy(block, key, keylen);
 	}
-	ctx = EVP_MAC_CTX_new(mac);
-	EVP_MAC_free(mac);	/* the context keeps its reference */
-	return ctx;
+	for (i = 0; i < HMAC_BLOCK; i++) {
+		pad[i] = block[i] ^ HMAC_IPAD;
+	}
+	ok = ok && SHA256_Init(&k->inner) == 1 &&
+	    SHA256_Update(&k->inner, pad, sizeof(pad)) == 1;
+	for (i = 0; i < HMAC_BLOCK; i++) {
+		pad[i] = block[i] ^ HMAC_OPAD;
+	}
+	ok = ok && SHA256_Init(&k->outer) == 1 &&
+	    SHA256_Update(&k->outer, pad, sizeof(pad)) == 1;
+	OPENSSL_cleanse(&c, sizeof(c));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(block, sizeof(block));
+	return ok ? 0 : -1;
 }
 
-/* Returns a context ready for a message under key, or NULL. */
-static EVP_MAC_CTX *
-hmac_keyed(const unsigned char *key, size_t keylen)
+enum lk_err
+digest_hmac_key_new(const unsigned char *key, size_t keylen,
+    struct digest_hmac_key **out)
 {
-	OSSL_PARAM params[2];
-	struct hmac_slot *s;
-	size_t i;
+	struct digest_hmac_key *k;
 
-	for (i = 0; i < HMAC_SLOTS; i++) {
-		s = &hmac_slots[i];
-		if (s->keylen == keylen && CRYPTO_memcmp(s->key, key,
-		    keylen) == 0) {
-			hmac_last = i;
-			return EVP_MAC_init(s->ctx, NULL, 0, NULL) == 1 ?
-			    s->ctx : NULL;
-		}
+	if (key == NULL || keylen == 0 || keylen > DIGEST_HMAC_KEY_MAX) {
+		return LK_EINVAL;
 	}
-	hmac_last = (hmac_last + 1) % HMAC_SLOTS;
-	s = &hmac_slots[hmac_last];
-	if (s->ctx == NULL && (s->ctx = hmac_ctx_new()) == NULL) {
-		return NULL;
+	if ((k = malloc(sizeof(*k))) == NULL) {
+		return LK_ENOMEM;
 	}
-	OPENSSL_cleanse(s->key, sizeof(s->key));
-	s->keylen = 0;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(s->ctx, key, keylen, params) != 1) {
-		return NULL;
+	if (key_states(k, key, keylen) == -1) {
+		digest_hmac_key_free(k);
+		return LK_ECRYPTO;
 	}
-	memcpy(s->key, key, keylen);
-	s->keylen = keylen;
-	return s->ctx;
+	*out = k;
+	return LK_OK;
+}
+
+enum lk_err
+digest_hmac_keyed(const struct digest_hmac_key *k, const void *msg,
+    size_t n, unsigned char out[DIGEST_SHA256_LEN])
+{
+	unsigned char inner[DIGEST_SHA256_LEN], mac[DIGEST_SHA256_LEN];
+	SHA256_CTX c;
+	int ok;
+
+	c = k->inner;
+	ok = SHA256_Update(&c, msg, n) == 1 && SHA256_Final(inner, &c) == 1;
+	c = k->outer;
+	ok = ok && SHA256_Update(&c, inner, sizeof(inner)) == 1 &&
+	    SHA256_Final(mac, &c) == 1;
+	if (ok) {
+		memcpy(out, mac, sizeof(mac));
+	}
+	OPENSSL_cleanse(&c, sizeof(c));
+	OPENSSL_cleanse(mac, sizeof(mac));
+	OPENSSL_cleanse(inner, sizeof(inner));
+	return ok ? LK_OK : LK_ECRYPTO;
+}
+
+void
+digest_hmac_key_free(struct digest_hmac_key *k)
+{
+	if (k == NULL) {
+		return;
+	}
+	OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
 }
 
 enum lk_err
 digest_hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
     size_t n, unsigned char out[DIGEST_SHA256_LEN])
 {
-	EVP_MAC_CTX *ctx;
-	size_t len = 0;
+	struct digest_hmac_key k;
+	enum lk_err e;
 
-	if (keylen == 0 || keylen > DIGEST_HMAC_KEY_MAX) {
+	if (key == NULL || keylen == 0 || keylen > DIGEST_HMAC_KEY_MAX) {
 		return LK_EINVAL;
 	}
-	if ((ctx = hmac_keyed(key, keylen)) == NULL ||
-	    EVP_MAC_update(ctx, msg, n) != 1 ||
-	    EVP_MAC_final(ctx, out, &len, DIGEST_SHA256_LEN) != 1 ||
-	    len != DIGEST_SHA256_LEN) {
-		return LK_ECRYPTO;
-	}
-	return LK_OK;
+	e = key_states(&k, key, keylen) == 0 ?
+	    digest_hmac_keyed(&k, msg, n, out) : LK_ECRYPTO;
+	OPENSSL_cleanse(&k, sizeof(k));
+	return e;
 }

@@ -34,11 +34,20 @@ struct jwt_claims {
 	int64_t	 exp;			/* expiry, seconds since epoch */
 };
 
+struct digest_hmac_key;
+
+/*
+ * The secrets, and what jwt_keys_prepare() made of them: each usable
+ * key's HMAC key schedule, so that verifying does not key HMAC again
+ * (NULL: keyed at each call, with the same result).
+ */
 struct jwt_keys {
 	const unsigned char	*current;	/* signs and verifies */
 	size_t			 current_len;
 	const unsigned char	*previous;	/* verifies only; may be NULL */
 	size_t			 previous_len;
+	struct digest_hmac_key	*current_mac;	/* owned; may be NULL */
+	struct digest_hmac_key	*previous_mac;	/* owned; may be NULL */
 };
 
 /*
@@ -61,6 +70,21 @@ enum lk_err	jwt_sign(const struct jwt_claims *, const unsigned char *secret,
 enum lk_err	jwt_verify(const char *token, size_t len,
 		    const struct jwt_keys *, int64_t now, int64_t leeway,
 		    struct jwt_claims *out) LK_MUST_CHECK;
+
+/*
+ * Makes the keys of k that jwt_verify() would use (present, at least
+ * JWT_SECRET_MIN bytes) ready, once per process: HMAC's key schedule (two
+ * SHA-256 blocks and their set-up) is then not repeated at each
+ * verification.  k's current_mac and previous_mac must be NULL or made
+ * by an earlier call (they are freed first); the key pointers and
+ * lengths must not change until jwt_keys_wipe().  Errors: LK_ENOMEM,
+ * LK_ECRYPTO (k is then as jwt_keys_wipe() leaves it).
+ */
+enum lk_err	jwt_keys_prepare(struct jwt_keys *k) LK_MUST_CHECK;
+
+/* Wipes and frees what jwt_keys_prepare() made (the schedules are as
+ * secret as the keys); the key pointers are left alone.  Idempotent. */
+void		jwt_keys_wipe(struct jwt_keys *k);
 
 /* Returns 1 if s (len bytes) has the shape header.payload.signature. */
 int		jwt_looks_like(const char *s, size_t len);

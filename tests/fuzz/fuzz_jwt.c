@@ -12,7 +12,9 @@
  * iat and exp within the leeway of now; signing those claims again gives
  * a token that verifies to the same claims; the token verifies the same
  * with the key as the previous one behind another current key, and is
- * refused by a wrong key alone; changing any one byte of it breaks it.
+ * refused by a wrong key alone; changing any one byte of it breaks it;
+ * every token is decided alike by the keys made ready
+ * (jwt_keys_prepare(), as workers verify) and by the raw keys.
  */
 #include "config.h"
 
@@ -102,13 +104,40 @@ same_claims(const struct jwt_claims *a, const struct jwt_claims *b)
 	FUZZ_CHECK(a->exp == b->exp);
 }
 
+/* keys and rolled below, made ready once for the whole run (a worker's
+ * keys live as long as it does). */
+static const struct jwt_keys *
+ready_keys(int which)
+{
+	static struct jwt_keys k[2];
+	static int done;
+
+	if (!done) {
+		k[0].current = key;
+		k[0].current_len = sizeof(key) - 1;
+		k[1].current = other;
+		k[1].current_len = sizeof(other) - 1;
+		k[1].previous = key;
+		k[1].previous_len = sizeof(key) - 1;
+		if (jwt_keys_prepare(&k[0]) != LK_OK ||
+		    jwt_keys_prepare(&k[1]) != LK_OK) {
+			abort();
+		}
+		done = 1;
+	}
+	return &k[which];
+}
+
 static void
 check_token(const char *tok, size_t len)
 {
-	const struct jwt_keys keys = { key, sizeof(key) - 1, NULL, 0 };
-	const struct jwt_keys rolled = { other, sizeof(other) - 1,
-	    key, sizeof(key) - 1 };
-	const struct jwt_keys wrong = { other, sizeof(other) - 1, NULL, 0 };
+	const struct jwt_keys keys = { .current = key,
+	    .current_len = sizeof(key) - 1 };
+	const struct jwt_keys rolled = { .current = other,
+	    .current_len = sizeof(other) - 1, .previous = key,
+	    .previous_len = sizeof(key) - 1 };
+	const struct jwt_keys wrong = { .current = other,
+	    .current_len = sizeof(other) - 1 };
 	struct jwt_claims c, c2;
 	char again[JWT_MAX_LEN + 1], *copy;
 	enum lk_err e, e2;
@@ -122,6 +151,16 @@ check_token(const char *tok, size_t len)
 	memset(&c2, 0, sizeof(c2));
 	e2 = jwt_verify(tok, len, &rolled, NOW, LEEWAY, &c2);
 	FUZZ_CHECK(e2 == e);
+	if (e == LK_OK) {
+		same_claims(&c, &c2);
+	}
+	memset(&c2, 0, sizeof(c2));
+	FUZZ_CHECK(jwt_verify(tok, len, ready_keys(0), NOW, LEEWAY, &c2) == e);
+	if (e == LK_OK) {
+		same_claims(&c, &c2);
+	}
+	memset(&c2, 0, sizeof(c2));
+	FUZZ_CHECK(jwt_verify(tok, len, ready_keys(1), NOW, LEEWAY, &c2) == e);
 	if (e != LK_OK) {
 		return;
 	}

@@ -32,7 +32,8 @@ static const unsigned char key3[] = "another-secret-of-at-least-32-by";
 
 #define KEYLEN		(sizeof(key1) - 1)
 
-static const struct jwt_keys keys_current = { key1, KEYLEN, NULL, 0 };
+static const struct jwt_keys keys_current = { .current = key1,
+    .current_len = KEYLEN };
 
 static const char b64url_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -100,10 +101,60 @@ user_payload(int64_t iat, int64_t exp, char *out, size_t outsz)
 	cr_assert(r > 0 && (size_t)r < outsz);
 }
 
+/* Fails the test unless a and b hold the same claims. */
+static void
+same_claims(const struct jwt_claims *a, const struct jwt_claims *b)
+{
+	cr_assert_str_eq(a->sub, b->sub);
+	cr_assert_str_eq(a->org, b->org);
+	cr_assert_str_eq(a->typ, b->typ);
+	cr_assert_str_eq(a->mode, b->mode);
+	cr_assert_str_eq(a->rtype, b->rtype);
+	cr_assert_str_eq(a->rid, b->rid);
+	cr_assert_eq(a->ver, b->ver);
+	cr_assert_eq(a->iat, b->iat);
+	cr_assert_eq(a->exp, b->exp);
+}
+
+/*
+ * jwt_verify() with keys as given (keyed at each call) and again with
+ * them made ready (jwt_keys_prepare(), as a worker has them): both must
+ * decide alike and fill *out alike, or leave it alike.  Returns the
+ * decision.  Every test verifies through here.
+ */
+static enum lk_err
+verify_both(const char *tok, size_t len, const struct jwt_keys *keys,
+    int64_t now, int64_t leeway, struct jwt_claims *out)
+{
+	struct jwt_keys ready;
+	struct jwt_claims again;
+	enum lk_err e, e2;
+
+	if (keys == NULL) {
+		return jwt_verify(tok, len, keys, now, leeway, out);
+	}
+	cr_assert_null(keys->current_mac);
+	cr_assert_null(keys->previous_mac);
+	ready = *keys;
+	cr_assert_eq(jwt_keys_prepare(&ready), LK_OK);
+	memcpy(&again, out, sizeof(again));
+	e = jwt_verify(tok, len, keys, now, leeway, out);
+	e2 = jwt_verify(tok, len, &ready, now, leeway, &again);
+	jwt_keys_wipe(&ready);
+	cr_assert_eq(e2, e);
+	if (e == LK_OK) {
+		same_claims(out, &again);
+	} else {
+		/* Both left untouched. */
+		cr_assert(memcmp(out, &again, sizeof(again)) == 0);
+	}
+	return e;
+}
+
 static enum lk_err
 verify_str(const char *tok, struct jwt_claims *out)
 {
-	return jwt_verify(tok, strlen(tok), &keys_current, NOW, LEEWAY, out);
+	return verify_both(tok, strlen(tok), &keys_current, NOW, LEEWAY, out);
 }
 
 /* Verifies a token signed with key1 from hdr and payload. */
@@ -258,11 +309,11 @@ Test(jwt, survives_extreme_times_without_overflow)
 
 	user_payload(INT64_MIN, INT64_MAX, p, sizeof(p));
 	make_token(HS256_HDR, p, key1, tok, sizeof(tok));
-	cr_assert_eq(jwt_verify(tok, strlen(tok), &keys_current, INT64_MAX,
+	cr_assert_eq(verify_both(tok, strlen(tok), &keys_current, INT64_MAX,
 	    INT64_MAX, &out), LK_OK);
-	cr_assert_eq(jwt_verify(tok, strlen(tok), &keys_current, INT64_MIN,
+	cr_assert_eq(verify_both(tok, strlen(tok), &keys_current, INT64_MIN,
 	    INT64_MAX, &out), LK_OK);
-	cr_assert_eq(jwt_verify(tok, strlen(tok), &keys_current, NOW, -5,
+	cr_assert_eq(verify_both(tok, strlen(tok), &keys_current, NOW, -5,
 	    &out), LK_OK);
 }
 
@@ -537,7 +588,7 @@ Test(jwt, rejects_malformed_segments)
 		cr_expect_not(jwt_looks_like(bad, strlen(bad)), "pattern %s",
 		    patterns[i]);
 	}
-	cr_assert_eq(jwt_verify("", 0, &keys_current, NOW, LEEWAY, &out),
+	cr_assert_eq(verify_both("", 0, &keys_current, NOW, LEEWAY, &out),
 	    LK_EINVAL);
 }
 
@@ -567,7 +618,7 @@ Test(jwt, rejects_characters_outside_base64url)
 	/* A NUL inside the counted length is just another bad character. */
 	memcpy(bad, tok, len + 1);
 	bad[5] = '\0';
-	cr_assert_eq(jwt_verify(bad, len, &keys_current, NOW, LEEWAY, &out),
+	cr_assert_eq(verify_both(bad, len, &keys_current, NOW, LEEWAY, &out),
 	    LK_EINVAL);
 }
 
@@ -626,10 +677,10 @@ Test(jwt, rejects_a_token_one_byte_over_the_limit_unread)
 	memset(big, 'A', sizeof(big));
 	big[10] = '.';
 	big[20] = '.';
-	cr_assert_eq(jwt_verify(big, JWT_MAX_LEN + 1, &keys_current, NOW,
+	cr_assert_eq(verify_both(big, JWT_MAX_LEN + 1, &keys_current, NOW,
 	    LEEWAY, &out), LK_ETOOBIG);
 	/* NULL keys: the length is checked before anything is touched. */
-	cr_assert_eq(jwt_verify(big, JWT_MAX_LEN + 1, NULL, NOW, LEEWAY,
+	cr_assert_eq(verify_both(big, JWT_MAX_LEN + 1, NULL, NOW, LEEWAY,
 	    &out), LK_ETOOBIG);
 }
 
@@ -641,7 +692,7 @@ Test(jwt, reads_a_token_of_exactly_the_limit)
 	memset(big, 'A', sizeof(big));
 	big[10] = '.';
 	big[20] = '.';
-	cr_assert_eq(jwt_verify(big, sizeof(big), &keys_current, NOW, LEEWAY,
+	cr_assert_eq(verify_both(big, sizeof(big), &keys_current, NOW, LEEWAY,
 	    &out), LK_EINVAL);
 }
 
@@ -664,33 +715,36 @@ Test(jwt, verifies_a_large_valid_token_near_the_limit)
 
 Test(jwt, verifies_a_token_signed_with_the_previous_key)
 {
-	struct jwt_keys keys = { key2, KEYLEN, key1, KEYLEN };
+	struct jwt_keys keys = { .current = key2, .current_len = KEYLEN,
+	    .previous = key1, .previous_len = KEYLEN };
 	struct jwt_claims out;
 	char tok[JWT_MAX_LEN + 1];
 
 	sign_user(tok, sizeof(tok));
-	cr_assert_eq(jwt_verify(tok, strlen(tok), &keys, NOW, LEEWAY, &out),
+	cr_assert_eq(verify_both(tok, strlen(tok), &keys, NOW, LEEWAY, &out),
 	    LK_OK);
 	cr_assert_str_eq(out.sub, UUID_A);
 }
 
 Test(jwt, denies_a_token_signed_with_an_unknown_key)
 {
-	struct jwt_keys rotated = { key2, KEYLEN, key3, KEYLEN };
-	struct jwt_keys alone = { key2, KEYLEN, NULL, 0 };
+	struct jwt_keys rotated = { .current = key2, .current_len = KEYLEN,
+	    .previous = key3, .previous_len = KEYLEN };
+	struct jwt_keys alone = { .current = key2, .current_len = KEYLEN };
 	struct jwt_claims out;
 	char tok[JWT_MAX_LEN + 1];
 
 	sign_user(tok, sizeof(tok));
-	cr_assert_eq(jwt_verify(tok, strlen(tok), &rotated, NOW, LEEWAY, &out),
+	cr_assert_eq(verify_both(tok, strlen(tok), &rotated, NOW, LEEWAY, &out),
 	    LK_EDENIED);
-	cr_assert_eq(jwt_verify(tok, strlen(tok), &alone, NOW, LEEWAY, &out),
+	cr_assert_eq(verify_both(tok, strlen(tok), &alone, NOW, LEEWAY, &out),
 	    LK_EDENIED);
 }
 
 Test(jwt, never_uses_a_key_shorter_than_the_minimum)
 {
-	struct jwt_keys keys = { key1, JWT_SECRET_MIN - 1, NULL, 0 };
+	struct jwt_keys keys = { .current = key1,
+	    .current_len = JWT_SECRET_MIN - 1 };
 	struct jwt_claims c = user_claims(), out;
 	char tok[JWT_MAX_LEN + 1];
 
@@ -698,7 +752,7 @@ Test(jwt, never_uses_a_key_shorter_than_the_minimum)
 	    LK_EINVAL);
 	cr_assert_eq(jwt_sign(&c, NULL, KEYLEN, tok, sizeof(tok)), LK_EINVAL);
 	sign_user(tok, sizeof(tok));
-	cr_assert_eq(jwt_verify(tok, strlen(tok), &keys, NOW, LEEWAY, &out),
+	cr_assert_eq(verify_both(tok, strlen(tok), &keys, NOW, LEEWAY, &out),
 	    LK_EDENIED);
 }
 
@@ -994,6 +1048,17 @@ static const struct {
 	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":"
 	    "1234567890123456789," TIMES "}",
 	    LK_OK, UUID_A, "", "", INT64_C(1234567890123456789) },
+	/* The edges of plain text: a space and '~' are read as they are;
+	 * DEL and UTF-8 go to json-c, which takes them. */
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"rid\":\" a~\"}", LK_OK,
+	    UUID_A, "", " a~", 1 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"rid\":\"a\x7f\"}", LK_OK,
+	    UUID_A, "", "a\x7f", 1 },
+	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1,"
+	    TIMES ",\"rid\":\"caf\xc3\xa9\"}", LK_OK,
+	    UUID_A, "", "caf\xc3\xa9", 1 },
 	/* What json-c refuses stays refused. */
 	{ "{" SUBORG ",\"typ\":\"user\",\"ver\":1.0,"
 	    TIMES "}", LK_EINVAL, NULL,
@@ -1043,4 +1108,142 @@ Test(jwt, reads_payloads_near_its_own_layout_as_json_c_does)
 		cr_assert_eq(out.iat, NOW, "row %zu", i);
 		cr_assert_eq(out.exp, NOW + HOUR, "row %zu", i);
 	}
+}
+
+Test(jwt, makes_ready_only_the_keys_it_would_use_and_wipes_them)
+{
+	struct jwt_keys k = { .current = key1, .current_len = KEYLEN,
+	    .previous = key2, .previous_len = JWT_SECRET_MIN - 1 };
+	struct jwt_keys none = { .current = NULL, .current_len = 0 };
+
+	cr_assert_eq(jwt_keys_prepare(&k), LK_OK);
+	cr_assert_not_null(k.current_mac);
+	cr_assert_null(k.previous_mac);		/* too short: never used */
+	cr_assert_eq(k.current, key1);
+	cr_assert_eq(k.current_len, KEYLEN);
+	/* Prepared again (a reload), the old schedule is freed first. */
+	k.previous_len = KEYLEN;
+	cr_assert_eq(jwt_keys_prepare(&k), LK_OK);
+	cr_assert_not_null(k.current_mac);
+	cr_assert_not_null(k.previous_mac);
+	jwt_keys_wipe(&k);
+	cr_assert_null(k.current_mac);
+	cr_assert_null(k.previous_mac);
+	cr_assert_eq(k.current, key1);
+	jwt_keys_wipe(&k);	/* idempotent */
+	cr_assert_eq(jwt_keys_prepare(&none), LK_OK);
+	cr_assert_null(none.current_mac);
+	cr_assert_null(none.previous_mac);
+}
+
+/* Ready keys verify under the previous key too, and not under others. */
+Test(jwt, verifies_by_ready_keys_as_by_raw_ones)
+{
+	struct jwt_keys k = { .current = key2, .current_len = KEYLEN,
+	    .previous = key1, .previous_len = KEYLEN };
+	struct jwt_keys other = { .current = key3, .current_len = KEYLEN };
+	struct jwt_claims out;
+	char tok[JWT_MAX_LEN + 1];
+
+	sign_user(tok, sizeof(tok));
+	cr_assert_eq(jwt_keys_prepare(&k), LK_OK);
+	cr_assert_eq(jwt_keys_prepare(&other), LK_OK);
+	cr_assert_eq(jwt_verify(tok, strlen(tok), &k, NOW, LEEWAY, &out),
+	    LK_OK);
+	cr_assert_str_eq(out.sub, UUID_A);
+	cr_assert_eq(jwt_verify(tok, strlen(tok), &other, NOW, LEEWAY, &out),
+	    LK_EDENIED);
+	jwt_keys_wipe(&k);
+	jwt_keys_wipe(&other);
+}
+
+/* jwt_sign() writes its header as a constant: it must be this one. */
+Test(jwt, signs_under_the_header_hs256_jwt)
+{
+	unsigned char h[64];
+	char tok[JWT_MAX_LEN + 1], seg[64];
+	size_t d1;
+	int n;
+
+	sign_user(tok, sizeof(tok));
+	d1 = (size_t)(strchr(tok, '.') - tok);
+	cr_assert_eq(d1, 36);
+	/* 36 characters of the alphabet base64 and base64url share. */
+	memcpy(seg, tok, d1);
+	seg[d1] = '\0';
+	n = EVP_DecodeBlock(h, (const unsigned char *)seg, (int)d1);
+	cr_assert_eq(n, 27);
+	cr_assert(memcmp(h, HS256_HDR, 27) == 0);
+}
+
+/*
+ * Every character of every segment is checked: one outside the alphabet
+ * at any position (each place in a group of four, and in a last group of
+ * two or three) makes the token malformed, not merely unsigned.
+ */
+Test(jwt, rejects_a_character_outside_base64url_at_every_position)
+{
+	static const char *const rids[] = { "a", "ab", "abc" };
+	struct jwt_claims c, out;
+	char tok[JWT_MAX_LEN + 1];
+	size_t i, r, n;
+
+	for (r = 0; r < sizeof(rids) / sizeof(rids[0]); r++) {
+		c = user_claims();
+		memcpy(c.rid, rids[r], strlen(rids[r]) + 1);
+		cr_assert_eq(jwt_sign(&c, key1, KEYLEN, tok, sizeof(tok)),
+		    LK_OK);
+		cr_assert_eq(verify_str(tok, &out), LK_OK);
+		cr_assert_str_eq(out.rid, rids[r]);
+		n = strlen(tok);
+		for (i = 0; i < n; i++) {
+			char was = tok[i];
+
+			if (was == '.') {
+				continue;
+			}
+			tok[i] = '*';
+			cr_assert_eq(verify_str(tok, &out), LK_EINVAL,
+			    "rid %s, position %zu", rids[r], i);
+			tok[i] = was;
+		}
+	}
+}
+
+/*
+ * A payload whose last group has two or three characters carries 4 or 2
+ * bits beyond its bytes; they must be zero, whatever the signature says.
+ */
+Test(jwt, rejects_a_payload_with_non_canonical_trailing_bits)
+{
+	static const char *const pads[] = { "", "x", "xx" };
+	char p[512], tok[JWT_MAX_LEN + 1];
+	struct jwt_claims out;
+	size_t i, n, d1, rest;
+	int r, seen2 = 0, seen3 = 0;
+
+	for (i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
+		r = snprintf(p, sizeof(p), "{\"sub\":\"%s\",\"org\":\"%s\","
+		    "\"typ\":\"user\",\"ver\":1,\"iat\":%" PRId64 ",\"exp\":%"
+		    PRId64 ",\"x\":\"%s\"}", UUID_A, UUID_B, NOW, NOW + HOUR,
+		    pads[i]);
+		cr_assert(r > 0 && (size_t)r < sizeof(p));
+		n = b64url(HS256_HDR, strlen(HS256_HDR), tok);
+		tok[n++] = '.';
+		d1 = n;
+		n += b64url(p, strlen(p), tok + n);
+		rest = (n - d1) % 4;
+		cr_assert_neq(rest, 1);
+		if (rest == 0) {
+			continue;
+		}
+		seen2 |= rest == 2;
+		seen3 |= rest == 3;
+		/* The lowest bit of the last character is beyond the bytes. */
+		tok[n - 1] = b64url_chars[(strchr(b64url_chars, tok[n - 1]) -
+		    b64url_chars) | 1];
+		(void)append_mac(tok, n, key1);	/* signed as it stands */
+		cr_assert_eq(verify_str(tok, &out), LK_EINVAL, "%s", p);
+	}
+	cr_assert(seen2 && seen3);
 }
