@@ -186,6 +186,24 @@ app_add_header(struct app_worker *w, const char *name, const char *value)
 	buf_puts(&w->headers, "\r\n");
 }
 
+void
+app_client_addr(const struct lk_ctx *ctx, int throttle_v6_64,
+    char out[NETADDR_STR_MAX])
+{
+	/* X-Forwarded-For is read only where netaddr_client() may use it. */
+	netaddr_client(ctx->req->remote_addr, ctx->cfg->ntrusted_proxies > 0 ?
+	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR") : NULL,
+	    ctx->cfg->trusted_proxies, ctx->cfg->ntrusted_proxies,
+	    throttle_v6_64, out);
+}
+
+const char *
+app_client_ip(const struct lk_ctx *ctx, char buf[NETADDR_STR_MAX])
+{
+	app_client_addr(ctx, 0, buf);
+	return strcmp(buf, "-") == 0 ? ctx->req->remote_addr : buf;
+}
+
 /* Renders the decision into w->out (and the status it ends with). */
 static void
 render_decision(struct lk_ctx *ctx)

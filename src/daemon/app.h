@@ -18,6 +18,7 @@
 #include "err.h"
 #include "http.h"
 #include "jwt.h"
+#include "netaddr.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "router.h"
@@ -136,6 +137,25 @@ size_t		 app_metrics_labels(const char **labels, size_t max);
  * LF, NUL, non-printable) is dropped with a log line. */
 void		 app_add_header(struct app_worker *, const char *name,
 		    const char *value);
+
+/*
+ * Writes the request's client address into out (NETADDR_STR_MAX bytes):
+ * netaddr_client() of REMOTE_ADDR and, when the peer is one of the
+ * trusted_proxies, X-Forwarded-For.  The one place a handler, the
+ * history or the audit trail learns who the client is, so that all
+ * name the address the throttles count.  throttle_v6_64: IPv6 cut to
+ * its /64 (a bucket); 0: the address in full.  "-" when REMOTE_ADDR is
+ * absent or no address.
+ */
+void		 app_client_addr(const struct lk_ctx *, int throttle_v6_64,
+		    char out[NETADDR_STR_MAX]);
+/*
+ * The client address a record (history row, audit event) keeps:
+ * app_client_addr() in full, written into buf, or REMOTE_ADDR as the
+ * web server gave it (NULL if absent) when that is no address.  Returns
+ * buf or the request's own string; neither needs freeing.
+ */
+const char	*app_client_ip(const struct lk_ctx *, char buf[NETADDR_STR_MAX]);
 
 /* Returns s, or NULL when s is NULL or empty (an identity's unset
  * fields). */

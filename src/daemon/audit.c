@@ -14,6 +14,7 @@
 #include "app.h"
 #include "db.h"
 #include "log.h"
+#include "netaddr.h"
 #include "reqlog.h"
 #include "util.h"
 
@@ -28,11 +29,12 @@ static const struct db_stmt audit_insert = {
 	9
 };
 
-/* The columns of an event, in audit_insert's parameter order. */
+/* The columns of an event, in audit_insert's parameter order; the
+ * client address is written into addr. */
 static void
 audit_params(struct lk_ctx *ctx, const char *action,
     const char *target_type, const char *target_id, const char *detail,
-    const char *params[9])
+    char addr[NETADDR_STR_MAX], const char *params[9])
 {
 	const struct lk_identity *id = &ctx->id;
 	const char *actor = id->kind == CRED_KEY ? id->key_id :
@@ -45,7 +47,7 @@ audit_params(struct lk_ctx *ctx, const char *action,
 	params[4] = target_type;
 	params[5] = target_id;
 	params[6] = detail;
-	params[7] = ctx->req->remote_addr;
+	params[7] = app_client_ip(ctx, addr);
 	params[8] = ctx->req->request_id;
 }
 
@@ -53,12 +55,13 @@ enum lk_err
 audit_tx(struct lk_ctx *ctx, const char *action, const char *target_type,
     const char *target_id, json_object *detail)
 {
+	char addr[NETADDR_STR_MAX];
 	const char *params[9];
 	enum lk_err e;
 
 	audit_params(ctx, action, target_type, target_id, detail != NULL ?
 	    json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN) :
-	    NULL, params);
+	    NULL, addr, params);
 	e = db_exec(ctx->db, &audit_insert, params, NULL);
 	json_object_put(detail);
 	return e;
@@ -82,6 +85,7 @@ audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
 {
 	static const char *const keys[] = { "action", "actor_kind",
 	    "actor_id", "user_id", "target_type", "target_id" };
+	char addr[NETADDR_STR_MAX];
 	const char *params[9];
 	char id[UUID_LEN + 1];
 	struct lk_buf b;
@@ -94,7 +98,7 @@ audit_send(struct lk_ctx *ctx, const char *action, const char *target_type,
 	}
 	audit_params(ctx, action, target_type, target_id, detail != NULL ?
 	    json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN) :
-	    "{}", params);
+	    "{}", addr, params);
 	buf_init(&b, REQLOG_MSG_MAX);
 	buf_putc(&b, '{');
 	/* The id makes a replayed event a no-op (026). */

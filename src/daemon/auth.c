@@ -184,22 +184,10 @@ auth_lookup(const struct auth_env *env, const unsigned char *key,
 	return e;
 }
 
-static enum lk_err	fill_key(const struct db_res *, const void *,
-			    struct authcache_ident *);
-
-/*
- * auth_lookup() for an API key's hash, with the unknown-key cache in front:
- * a well-formed key the database did not know is answered unknown from
- * memory for a while (AUTH_UNKNOWN_TTL_MS), and kept out of the identity
- * sets so that random keys cannot push valid identities out.  A key
- * created meanwhile flushes the cache (NOTIFY, sql/033), which ends it.
- * Distinct unknown keys spend the client address's budget
- * (AUTH_UNKNOWN_PER_ADDR a minute); once it is spent, a key the cache
- * cannot answer is not looked up: *retry_ms says for how long.
- */
-static enum lk_err
-lookup_key(const struct auth_env *env, const unsigned char *hash,
-    const char *const *params, struct authcache_ident *out, int *retry_ms)
+enum lk_err
+auth_lookup_guarded(const struct auth_env *env, const unsigned char *key,
+    const struct db_stmt *st, const char *const *params, auth_fill_fn fill,
+    const void *arg, struct authcache_ident *out, int *retry_ms)
 {
 	char addr[NETADDR_STR_MAX];
 	struct db_res *res;
@@ -209,19 +197,18 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 
 	*retry_ms = 0;
 	if (env->cache == NULL || env->cache_ttl_ms <= 0) {
-		return auth_lookup(env, hash, &key_identity, params, fill_key,
-		    NULL, out);
+		return auth_lookup(env, key, st, params, fill, arg, out);
 	}
 	/* Counted as auth_lookup() counts: from memory, a hit;
 	 * asked of the database, a miss. */
-	if (authcache_get(env->cache, hash, env->mono_ms, env->cache_ttl_ms,
+	if (authcache_get(env->cache, key, env->mono_ms, env->cache_ttl_ms,
 	    out)) {
 		metrics_count(STATS_CACHE_HITS, 1);
 		return LK_OK;
 	}
 	memset(out, 0, sizeof(*out));
 	out->status = AUTHCACHE_UNKNOWN;
-	if (authcache_unknown(env->cache, hash, env->mono_ms)) {
+	if (authcache_unknown(env->cache, key, env->mono_ms)) {
 		metrics_count(STATS_CACHE_HITS, 1);
 		return LK_OK;
 	}
@@ -233,21 +220,21 @@ lookup_key(const struct auth_env *env, const unsigned char *hash,
 	}
 	metrics_count(STATS_CACHE_MISSES, 1);
 	epoch = authcache_epoch(env->cache);
-	if ((e = db_exec(env->db, &key_identity, params, &res)) != LK_OK) {
+	if ((e = db_exec(env->db, st, params, &res)) != LK_OK) {
 		return e;
 	}
-	e = db_nrows(res) == 1 ? fill_key(res, NULL, out) : LK_OK;
+	e = db_nrows(res) == 1 ? fill(res, arg, out) : LK_OK;
 	db_res_free(res);
 	if (e != LK_OK) {
 		return e;
 	}
 	if (out->status == AUTHCACHE_UNKNOWN) {
-		authcache_put_unknown(env->cache, hash, epoch, env->mono_ms);
+		authcache_put_unknown(env->cache, key, epoch, env->mono_ms);
 		/* This answer is given; the next unknown one may not be. */
 		(void)authcache_addr_unknown(env->cache, addr,
 		    AUTH_UNKNOWN_PER_ADDR, env->mono_ms, 1, &spent);
 	} else {
-		authcache_put(env->cache, hash, epoch, env->mono_ms, out);
+		authcache_put(env->cache, key, epoch, env->mono_ms, out);
 	}
 	return LK_OK;
 }
@@ -542,8 +529,10 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 	}
 	db_hash_hex(parsed.hash, hex);
 	params[0] = hex;
-	if ((e = lookup_key(env, parsed.hash, params, &k, &retry_ms)) !=
-	    LK_OK) {
+	/* A key remembered unknown that is created meanwhile ends the
+	 * memory: creating a key notifies every host (sql/033). */
+	if ((e = auth_lookup_guarded(env, parsed.hash, &key_identity, params,
+	    fill_key, NULL, &k, &retry_ms)) != LK_OK) {
 		return e;
 	}
 	if (retry_ms > 0) {

@@ -36,8 +36,9 @@ struct auth_env {
 	const char		*org_header;	/* service keys: X-Org-Id */
 	const unsigned char	(*service_keys)[32];	/* SHA-256 each */
 	size_t			 nservice_keys;
-	/* The client, whose budget of unknown keys a key look-up spends
-	 * (netaddr_client()); read only when the cache cannot answer. */
+	/* The client, whose budget of unknown credentials a key or
+	 * session look-up spends (netaddr_client()); read only when the
+	 * cache cannot answer. */
 	const char		*remote_addr;
 	const char		*forwarded_for;
 	const struct netaddr_cidr *proxies;

@@ -30,6 +30,24 @@ enum lk_err	 auth_lookup(const struct auth_env *,
 		    const char *const *params, auth_fill_fn fill,
 		    const void *arg, struct authcache_ident *out)
 		    LK_MUST_CHECK;
+/*
+ * auth_lookup() for a credential anyone can mint in the right shape (an
+ * API key: its checksum is public; a session cookie: "lks_" and hex),
+ * with the unknown-credential memory in front: one the database did not
+ * know is answered unknown from memory for a while
+ * (AUTH_UNKNOWN_TTL_MS), kept out of the identity sets so that random
+ * ones cannot push valid identities out; every flush of the cache ends
+ * it.  Each distinct unknown one spends the client address's budget
+ * (AUTH_UNKNOWN_PER_ADDR a minute, shared by keys and sessions); once it
+ * is spent, a credential the cache cannot answer is not looked up and
+ * *retry_ms (> 0) says for how long.  Without a cache: auth_lookup().
+ * key must not collide with another kind's (sessions hash a prefix in).
+ */
+enum lk_err	 auth_lookup_guarded(const struct auth_env *,
+		    const unsigned char *key, const struct db_stmt *st,
+		    const char *const *params, auth_fill_fn fill,
+		    const void *arg, struct authcache_ident *out,
+		    int *retry_ms) LK_MUST_CHECK;
 /* ratelease_take() with the environment's database, cache and clock. */
 enum lk_err	 auth_take(const struct auth_env *, const char *cb, int cl,
 		    const char *ob, int ol, struct ratelimit_info *ri)

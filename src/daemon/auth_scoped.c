@@ -198,6 +198,7 @@ auth_resolve_session(const struct auth_env *env, const struct credential *cred,
 	const char *params[1];
 	struct authcache_ident s;
 	enum lk_err e;
+	int retry_ms;
 
 	if (!session_value_valid(cred->value, cred->len)) {
 		credential_refuse(fail, 401, "invalid_session",
@@ -214,9 +215,22 @@ auth_resolve_session(const struct auth_env *env, const struct credential *cred,
 	}
 	SHA256((const unsigned char *)ref, strlen(ref), key);
 	params[0] = hex;
-	if ((e = auth_lookup(env, key, &session_identity, params, fill_session,
-	    NULL, &s)) != LK_OK) {
+	/* Anyone can make a well-formed cookie: random ones are
+	 * remembered unknown and bounded per address as API keys are.  A
+	 * new session's value was never looked up before (32 random bytes
+	 * nobody could have guessed), so no "unknown" entry shadows it;
+	 * sign-out deletes the row and flushes the cache, and a session is
+	 * never remembered unknown while its row exists. */
+	if ((e = auth_lookup_guarded(env, key, &session_identity, params,
+	    fill_session, NULL, &s, &retry_ms)) != LK_OK) {
 		return e;
+	}
+	if (retry_ms > 0) {
+		credential_refuse(fail, 429, "rate_limited", "too many unknown "
+		    "session cookies from this client address; retry after "
+		    "Retry-After seconds");
+		fail->retry_after_s = (retry_ms + 999) / 1000;
+		return LK_EDENIED;
 	}
 	switch (s.status) {
 	case AUTHCACHE_VALID:

@@ -6,11 +6,11 @@
  *    hash / this user's token", kept for a short time (auth_cache_ttl_ms,
  *    a second by default) and dropped at once when the host learns of a
  *    change (its own handlers, or a NOTIFY from another host);
- *  - unknown keys: hashes of well-formed API keys the database did not
- *    know, in a bounded LRU (AUTH_UNKNOWN_MAX entries, each for at most
+ *  - unknown credentials: hashes of well-formed API keys and session
+ *    cookies the database did not know, in a bounded LRU (AUTH_UNKNOWN_MAX entries, each for at most
  *    AUTH_UNKNOWN_TTL_MS, lk_limits.h), kept apart from the identities so
  *    that random keys cannot push valid ones out; a flush ends them too;
- *    and per client address, how many distinct unknown keys it had
+ *    and per client address, how many distinct unknown ones it had
  *    looked up lately (AUTH_UNKNOWN_PER_ADDR a minute);
  *  - rate-limit leases: tokens a worker took from a PostgreSQL bucket in
  *    advance (011, 032), spent here without a round trip and owed back

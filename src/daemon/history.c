@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "netaddr.h"
 #include "redact.h"
 #include "reqlog.h"
 #include "sanitize.h"
@@ -93,6 +94,7 @@ history_record(struct lk_ctx *ctx)
 	struct lk_buf *rs = &w->scratch[2];
 	struct record_row r;
 	struct timespec ts;
+	char addr[NETADDR_STR_MAX];
 	char id[UUID_LEN + 1];
 	int known = ctx->identified || app_nonempty(ctx->id.org_id) != NULL;
 	enum lk_err e;
@@ -142,7 +144,8 @@ history_record(struct lk_ctx *ctx)
 	r.status = ctx->status;
 	r.error_code = ctx->err_code;
 	r.duration_us = http_now_us() - req->start_us;
-	r.client_ip = req->remote_addr;
+	/* The address the throttles count, not a trusted proxy's. */
+	r.client_ip = app_client_ip(ctx, addr);
 	r.user_agent = req->user_agent;
 	r.request_body = req->body.len > 0 && !buf_failed(rq) ?
 	    buf_cstr(rq) : NULL;

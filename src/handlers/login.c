@@ -72,9 +72,7 @@ ip_bucket(struct lk_ctx *ctx, const char *what, char out[IP_BUCKET_MAX])
 {
 	char addr[NETADDR_STR_MAX];
 
-	netaddr_client(ctx->req->remote_addr,
-	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR"),
-	    ctx->cfg->trusted_proxies, ctx->cfg->ntrusted_proxies, 1, addr);
+	app_client_addr(ctx, 1, addr);
 	return util_snprintf(out, IP_BUCKET_MAX, "%s:ip:%s", what, addr) ==
 	    LK_OK ? 0 : -1;
 }

@@ -40,9 +40,7 @@ client_allowed(struct lk_ctx *ctx)
 	if (ctx->cfg->nmetrics_allow == 0) {
 		return 0;
 	}
-	netaddr_client(ctx->req->remote_addr,
-	    http_param(ctx->req, "HTTP_X_FORWARDED_FOR"),
-	    ctx->cfg->trusted_proxies, ctx->cfg->ntrusted_proxies, 0, addr);
+	app_client_addr(ctx, 0, addr);
 	if (netaddr_parse_cidr(addr, strlen(addr), &a) != LK_OK) {
 		return 0;
 	}

@@ -220,7 +220,7 @@ refuse(struct lk_ctx *ctx, enum authority_user_rule rule,
 		return;
 	case AUTHORITY_USER_CURRENT_PASSWORD:
 		validate_field_error(ctx, "current_password",
-		    "is required to change your own password");
+		    "is required to change your own email or password");
 		if (validate_fields_check(ctx) == -1) {
 			return;
 		}
@@ -485,7 +485,7 @@ patch(struct lk_ctx *ctx)
 	    require_perm(ctx, "users.write") == -1) {
 		return;
 	}
-	if (password != NULL && current != NULL &&
+	if ((password != NULL || email != NULL) && current != NULL &&
 	    ctx->id.kind == CRED_JWT && strcmp(id, ctx->id.user_id) == 0 &&
 	    throttle_guess(ctx, id) == -1) {
 		return;
@@ -502,12 +502,13 @@ patch(struct lk_ctx *ctx)
 	act.disable = disabled == 1;
 	act.password = password != NULL;
 	act.current_password = current != NULL;
+	act.email = email != NULL;
 	if ((rule = authority_user_decide(&act)) != AUTHORITY_USER_OK) {
 		db_rollback(ctx->db);
 		refuse(ctx, rule, &act);
 		return;
 	}
-	if (password != NULL && act.self &&
+	if ((password != NULL || email != NULL) && act.self &&
 	    check_current(ctx, id, current) == -1) {
 		return;
 	}

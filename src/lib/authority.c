@@ -313,15 +313,16 @@ authority_user_decide(const struct authority_user_act *a)
 	if (a->target > a->caller) {
 		return AUTHORITY_USER_TARGET_TOO_HIGH;
 	}
-	if (a->password) {
-		if (a->self && a->kind == CRED_JWT) {
-			if (!a->current_password) {
-				return AUTHORITY_USER_CURRENT_PASSWORD;
-			}
-		} else if (a->kind != CRED_SERVICE &&
-		    a->target != ROLE_NONE && a->target >= a->caller) {
-			return AUTHORITY_USER_PASSWORD_RANK;
-		}
+	/* The email is the login name: moving it takes the account as
+	 * surely as a new password does. */
+	if ((a->password || a->email) && a->self && a->kind == CRED_JWT &&
+	    !a->current_password) {
+		return AUTHORITY_USER_CURRENT_PASSWORD;
+	}
+	if (a->password && !(a->self && a->kind == CRED_JWT) &&
+	    a->kind != CRED_SERVICE && a->target != ROLE_NONE &&
+	    a->target >= a->caller) {
+		return AUTHORITY_USER_PASSWORD_RANK;
 	}
 	if (removes_last_owner(a)) {
 		return AUTHORITY_USER_LAST_OWNER;

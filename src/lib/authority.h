@@ -174,8 +174,9 @@ enum authority_user_rule {
 	AUTHORITY_USER_OK = 0,
 	AUTHORITY_USER_ROLE_TOO_HIGH,	/* grants a role above the caller's */
 	AUTHORITY_USER_TARGET_TOO_HIGH,	/* the user ranks above the caller */
-	AUTHORITY_USER_CURRENT_PASSWORD,	/* own password: send the
-						 * current one */
+	AUTHORITY_USER_CURRENT_PASSWORD,	/* own password or email:
+						 * send the current
+						 * password */
 	AUTHORITY_USER_PASSWORD_RANK,	/* another's password: the caller
 					 * must rank strictly above */
 	AUTHORITY_USER_LAST_OWNER	/* would leave no active owner */
@@ -194,16 +195,19 @@ struct authority_user_act {
 	int		 remove;	/* 1: the user is deleted */
 	int		 password;	/* 1: the password changes */
 	int		 current_password;	/* 1: current_password sent */
+	int		 email;		/* 1: the email (login name)
+					 * changes */
 };
 
 /*
  * Decides whether a caller may make act.  The rules, in the order they
  * are checked: nobody grants a role above their own; nobody manages a
- * user ranked above them; a user changing their own password proves it
- * with the current one (a stolen token must not become a permanent
- * takeover); another user's password needs a rank strictly above
- * theirs (an admin cannot take over another admin), except for a
- * service key, the deployment's own; the org's last active owner is
+ * user ranked above them; a user changing their own password or email
+ * (the login name) proves it with the current password (a stolen token
+ * must not become a permanent takeover); another user's password needs
+ * a rank strictly above theirs (an admin cannot take over another
+ * admin), except for a service key, the deployment's own; another
+ * user's email needs no more than managing them; the org's last active owner is
  * neither demoted, disabled nor removed.  Never NULL; NULL act is
  * refused as AUTHORITY_USER_TARGET_TOO_HIGH.
  */

@@ -82,6 +82,122 @@ def test_own_password_with_the_right_current_password_kills_old_tokens(
     assert r.status == 200, r
 
 
+# --- one's own email (the login name) ------------------------------------
+
+def email_of(db, user_id):
+    return query(db, "SELECT email, password_hash, token_version FROM "
+                 "latchkey.users WHERE id = %s", user_id)[0]
+
+
+def audit_of(db, user_id, action):
+    return query(db, "SELECT detail FROM latchkey.audit_events WHERE "
+                 "target_id = %s AND action = %s", user_id, action)
+
+
+def test_own_email_without_current_password_is_422(client, db):
+    s = client.signup()
+    uid, t = s["user"]["id"], s["token"]
+    before = email_of(db, uid)
+    r = client.patch("/v1/users/" + uid, {"email": unique_email("moved")},
+                     token=t)
+    assert_error(r, 422, "validation_failed")
+    assert list(r.json["error"]["fields"]) == ["current_password"]
+    assert email_of(db, uid) == before
+    assert audit_of(db, uid, "user.changed") == []
+    assert client.post("/v1/auth/login", {
+        "email": s["user"]["email"], "password": s["password"]}).status == 200
+
+
+def test_own_email_by_session_cookie_without_current_password_is_422(
+        client, db):
+    """A stolen dashboard session is refused like a stolen token."""
+    s = client.signup()
+    uid = s["user"]["id"]
+    r = client.post("/v1/auth/session", {"email": s["user"]["email"],
+                                         "password": s["password"]})
+    assert r.status == 201, r
+    value = r.header("Set-Cookie").split(";")[0].split("=", 1)[1]
+    before = email_of(db, uid)
+    r = client.patch("/v1/users/" + uid, {"email": unique_email("moved")},
+                     headers={"Cookie": "lk_session=" + value,
+                              "Origin": "http://%s:%d" % (client.host,
+                                                          client.port),
+                              "X-Latchkey-CSRF": "1"})
+    assert_error(r, 422, "validation_failed")
+    assert list(r.json["error"]["fields"]) == ["current_password"]
+    assert email_of(db, uid) == before
+
+
+def test_own_email_with_a_wrong_current_password_is_403(client, db):
+    s = client.signup()
+    uid, t = s["user"]["id"], s["token"]
+    moved = unique_email("moved")
+    before = email_of(db, uid)
+    r = client.patch("/v1/users/" + uid, {"email": moved,
+                                          "current_password": "a guess!"},
+                     token=t)
+    assert_error(r, 403, "wrong_password")
+    assert "a guess!" not in r.raw
+    assert email_of(db, uid) == before
+    assert query(db, "SELECT count(*) FROM latchkey.users WHERE email = %s",
+                 moved) == [(0,)]
+    assert audit_of(db, uid, "user.changed") == []
+    assert eventually(lambda: audit_of(db, uid,
+                                       "user.password_change_refused"))
+    assert_error(client.post("/v1/auth/login", {
+        "email": moved, "password": s["password"]}),
+        401, "invalid_credentials")
+    assert client.get("/v1/me", token=t).status == 200
+
+
+def test_own_email_with_the_right_current_password_is_changed(client, db):
+    s = client.signup()
+    uid, t = s["user"]["id"], s["token"]
+    moved = unique_email("moved")
+    _, pw_hash, ver = email_of(db, uid)
+    r = client.patch("/v1/users/" + uid, {"email": moved,
+                                          "current_password": s["password"]},
+                     token=t)
+    assert r.status == 200, r
+    assert r.json["email"] == moved
+    assert s["password"] not in r.raw
+    assert email_of(db, uid) == (moved, pw_hash, ver)
+    assert audit_of(db, uid, "user.changed") == [({"email": moved},)]
+    assert client.post("/v1/auth/login", {
+        "email": moved, "password": s["password"]}).status == 200
+    assert_error(client.post("/v1/auth/login", {
+        "email": s["user"]["email"], "password": s["password"]}),
+        401, "invalid_credentials")
+
+
+def test_guessing_the_current_password_by_email_spends_the_login_budget(
+        client, db):
+    s = client.signup()
+    uid, t = s["user"]["id"], s["token"]
+    before = email_of(db, uid)
+    for i in range(login_rate_per_min()):
+        r = client.patch("/v1/users/" + uid, {
+            "email": unique_email("moved"), "current_password": "guess %d" % i},
+            token=t)
+        assert_error(r, 403, "wrong_password")
+    r = client.patch("/v1/users/" + uid, {
+        "email": unique_email("moved"), "current_password": s["password"]},
+        token=t)
+    assert_error(r, 429, "rate_limited")
+    assert email_of(db, uid) == before
+
+
+def test_an_admin_changes_a_members_email_without_a_password(client, db):
+    s = client.signup()
+    u, _ = add_user(client, s["token"], "member")
+    moved = unique_email("moved")
+    r = client.patch("/v1/users/" + u["id"], {"email": moved},
+                     token=s["token"])
+    assert r.status == 200, r
+    assert email_of(db, u["id"])[0] == moved
+    assert audit_of(db, u["id"], "user.changed") == [({"email": moved},)]
+
+
 # --- another user's password ------------------------------------------------
 
 def test_an_admin_cannot_change_an_owners_password(client, db):

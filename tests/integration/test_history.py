@@ -1,7 +1,9 @@
 """The request history: every answered request, redacted, queryable."""
 import secrets
 
-from helpers import assert_error, history_row, make_key, unique_email
+from helpers import (assert_error, history_row, history_rows, make_key, query,
+                     unique_email)
+from private_daemon import Daemon, random_address
 
 
 def rid():
@@ -187,3 +189,52 @@ def test_another_orgs_history_is_invisible(client, db):
                  404, "not_found")
     assert r_id not in [d["request_id"] for d in list_requests(
         client, a["token"])["data"]]
+
+
+# --- the client address ------------------------------------------------------
+
+def test_the_history_records_the_client_address_the_throttles_count(db):
+    """Behind a trusted proxy the client is the X-Forwarded-For address,
+    as for the throttles; from any other peer the header is anyone's
+    word and the peer's own address is recorded."""
+    proxy = "10.%d.%d.%d" % tuple(1 + secrets.randbelow(254)
+                                  for _ in range(3))
+    peer = random_address()
+    tag = secrets.token_hex(4)
+    via_proxy, forged, plain = ("xff-%s-%s" % (tag, w)
+                                for w in ("proxy", "forged", "plain"))
+    with Daemon({"trusted_proxies": "10.0.0.0/8"}) as d:
+        for rid, remote, xff in ((via_proxy, proxy, "203.0.113.7"),
+                                 (forged, peer, "203.0.113.7"),
+                                 (plain, peer, None)):
+            headers = {"X-Request-Id": rid}
+            if xff:
+                headers["X-Forwarded-For"] = xff
+            r = d.request("GET", "/health", remote=remote, headers=headers)
+            assert r.status == 200, r
+        rows = dict(history_rows(db, [via_proxy, forged, plain],
+                                 "client_ip"))
+    assert rows == {via_proxy: "203.0.113.7", forged: peer, plain: peer}
+
+
+def test_the_audit_trail_records_the_client_address_the_throttles_count(db):
+    proxy = "10.%d.%d.%d" % tuple(1 + secrets.randbelow(254)
+                                  for _ in range(3))
+    client, peer = random_address(), random_address()
+    with Daemon({"trusted_proxies": "10.0.0.0/8"}) as d:
+        r = d.request("POST", "/v1/auth/signup", {
+            "org_name": "proxied", "email": unique_email("xff"),
+            "password": "correct horse"}, remote=proxy,
+            headers={"X-Forwarded-For": client})
+        assert r.status == 201, r
+        org = r.json["org"]["id"]
+        r = d.request("POST", "/v1/auth/signup", {
+            "org_name": "forged", "email": unique_email("xff"),
+            "password": "correct horse"}, remote=peer,
+            headers={"X-Forwarded-For": client})
+        assert r.status == 201, r
+        forged = r.json["org"]["id"]
+    assert query(db, "SELECT client_ip FROM latchkey.audit_events WHERE "
+                 "org_id = %s AND action = 'org.created'", org) == [(client,)]
+    assert query(db, "SELECT client_ip FROM latchkey.audit_events WHERE "
+                 "org_id = %s AND action = 'org.created'", forged) == [(peer,)]

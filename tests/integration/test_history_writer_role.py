@@ -151,6 +151,41 @@ def test_writer_role_copies_history_rows_in(owner, writer):
                         (row_id,))
 
 
+# --- the runtime role writes no history ---------------------------------------
+
+OLD_HISTORY_FUNCTIONS = ("latchkey.append_requests(jsonb)",
+                         "latchkey.append_requests_replay(jsonb)")
+
+
+@pytest.fixture
+def app():
+    conn = connect(os.environ.get("LK_APP_ROLE", "latchkey_app"),
+                   autocommit=True)
+    yield conn
+    conn.close()
+
+
+@pytest.mark.parametrize("fn", OLD_HISTORY_FUNCTIONS)
+def test_the_runtime_role_cannot_execute_the_old_history_functions(
+        owner, app, fn):
+    """latchkeyd's writer COPYs as latchkey_writer since 029; the old
+    definer functions insert history past row-level security, so an
+    injection into the runtime role could forge rows with them (055)."""
+    role = os.environ.get("LK_APP_ROLE", "latchkey_app")
+    with owner.cursor() as cur:
+        cur.execute("SELECT pg_catalog.has_function_privilege(%s, %s, "
+                    "'EXECUTE')", (role, fn))
+        assert cur.fetchall() == [(False,)]
+    row = ('[{"id": "%s", "request_id": "forged", "method": "GET", '
+           '"path": "/", "status": 200, "duration_us": 1}]' % uuid.uuid4())
+    assert refused(app, "SELECT " + fn.replace("(jsonb)", "(%s::jsonb)"),
+                   (row,)) == PERMISSION_DENIED
+    with owner.cursor() as cur:
+        cur.execute("SELECT count(*) FROM latchkey.request_log WHERE "
+                    "request_id = 'forged'")
+        assert cur.fetchall() == [(0,)]
+
+
 # --- latchkeyd needs the writer's connection ---------------------------------
 
 CONFIG_WITHOUT_WRITER = ("database_url = dbname=unused\n"

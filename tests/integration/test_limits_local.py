@@ -1,4 +1,5 @@
-"""Exact limits, refusals and unknown keys answered from memory.
+"""Exact limits, refusals, unknown keys and session cookies answered from
+memory.
 
 A refusal and an unknown key cost no database round trip while the host
 remembers them: the tests take EXECUTE on the function that would be
@@ -13,6 +14,7 @@ the limit plus what the bucket refilled meanwhile.
 import hashlib
 import math
 import os
+import secrets
 import threading
 import time
 from contextlib import contextmanager
@@ -283,3 +285,95 @@ def test_a_burst_through_two_hosts_gets_the_whole_limit_through(lighttpd,
         first = burst(lighttpd, key, 600, other)
         assert set(first) <= {200, 429}, first
         assert first.count(200) >= 588, first.count(200)
+
+
+# --- unknown session cookies ---------------------------------------------------
+
+SESSION_IDENTITY = "latchkey.session_identity(bytea)"
+
+
+def well_formed_session():
+    """A session cookie value of the right shape that latchkey never
+    issued."""
+    return "lks_" + secrets.token_hex(32)
+
+
+def me_by_cookie(client, value):
+    return client.get("/v1/me", headers={"Cookie": "lk_session=" + value})
+
+
+def signed_in(client, s):
+    """A new session of s's user, signed in from client: the cookie's
+    value."""
+    r = client.post("/v1/auth/session", {"email": s["user"]["email"],
+                                         "password": s["password"]})
+    assert r.status == 201, r
+    return r.header("Set-Cookie").split(";")[0].split("=", 1)[1]
+
+
+def test_an_unknown_session_cookie_is_answered_from_memory(client, db):
+    settle(client, db)
+    values = [well_formed_session() for _ in range(20)]
+    for v in values:
+        assert_error(me_by_cookie(client, v), 401, "invalid_session")
+    with without_execute(db, SESSION_IDENTITY):
+        again = [me_by_cookie(client, v) for v in values]
+    for r in again:
+        assert_error(r, 401, "invalid_session")
+
+
+def test_random_session_cookies_cost_an_address_bounded_look_ups(
+        client, db):
+    s = client.signup()
+    valid = signed_in(client, s)
+    settle(client, db)
+    answers = []
+    for _ in range(BURST_MOST):
+        answers.append(me_by_cookie(client, well_formed_session()))
+        if answers[-1].status != 401:
+            break
+    codes = [r.code for r in answers]
+    # The budget unknown keys spend (AUTH_UNKNOWN_PER_ADDR), then 429.
+    assert 30 <= len(codes) - 1 <= 36, codes
+    assert codes[:-1] == ["invalid_session"] * (len(codes) - 1), codes
+    refused = answers[-1]
+    assert_error(refused, 429, "rate_limited")
+    assert 1 <= int(refused.header("Retry-After")) <= 2, refused.headers
+    # While refused, no cookie is looked up, nor an unknown key: the
+    # budget is one per address.
+    with without_execute(db, SESSION_IDENTITY), \
+            without_execute(db, KEY_IDENTITY):
+        for _ in range(5):
+            assert_error(me_by_cookie(client, well_formed_session()), 429,
+                         "rate_limited")
+        assert_error(me_by_cookie(client, valid), 429, "rate_limited")
+        assert_error(me_by(client, well_formed_key()), 429, "rate_limited")
+    # Another address is not refused.
+    other = Client(client.name, client.base)
+    assert me_by_cookie(other, valid).status == 200
+    assert_error(me_by_cookie(other, well_formed_session()), 401,
+                 "invalid_session")
+
+
+def test_a_new_session_works_at_once_and_signing_out_ends_it_at_once(
+        client, db):
+    s = client.signup()
+    settle(client, db)
+    for _ in range(5):
+        assert_error(me_by_cookie(client, well_formed_session()), 401,
+                     "invalid_session")
+    value = signed_in(client, s)
+    r = me_by_cookie(client, value)
+    assert r.status == 200, r
+    assert r.json["user_id"] == s["user"]["id"]
+    r = client.delete("/v1/auth/session", headers={
+        "Cookie": "lk_session=" + value, "X-Latchkey-CSRF": "1",
+        "Origin": "http://%s:%d" % (client.host, client.port)})
+    assert r.status == 204, r
+    assert_error(me_by_cookie(client, value), 401, "invalid_session")
+    # Once the sign-out's notice has come back, the ended session is
+    # remembered unknown like a random cookie: no look-up.
+    settle(client, db)
+    assert_error(me_by_cookie(client, value), 401, "invalid_session")
+    with without_execute(db, SESSION_IDENTITY):
+        assert_error(me_by_cookie(client, value), 401, "invalid_session")
