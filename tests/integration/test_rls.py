@@ -416,3 +416,46 @@ def test_rerunning_migrate_is_a_no_op(owner):
     assert "applied " not in out.stdout, out.stdout
     cur.execute(query)
     assert cur.fetchall() == before
+
+
+# The runtime role may execute exactly these functions of the schema: the
+# ones latchkeyd's workers call, and the policies' helpers.  A definer
+# function past this list would be a way around row-level security for an
+# SQL injection into the runtime role (055, 056): adding one to the grants
+# means adding it here, on purpose.
+APP_FUNCTIONS = {
+    "latchkey.current_org_id()",
+    "latchkey.current_mode()",
+    "latchkey.user_for_login(text)",
+    "latchkey.api_key_identity(bytea)",
+    "latchkey.org_state(uuid)",
+    "latchkey.session_identity(bytea)",
+    "latchkey.org_routes_count()",
+    "latchkey.rate_take(text,integer,integer)",
+    "latchkey.rate_take_login(text,integer,text)",
+    "latchkey.rate_spend(text,integer,integer,integer,text,integer,"
+    "integer,integer,integer)",
+    "latchkey.direct_identity(bytea,uuid)",
+    "latchkey.user_for_token(uuid,uuid)",
+    "latchkey.org_routes_all(integer)",
+    # Invoker's rights: runs under the caller's row-level security.
+    "latchkey.api_key_ancestors(uuid,integer)",
+    # Trigger functions (invoker's rights, callable only as triggers).
+    "latchkey.api_keys_check_rate_limit()",
+    "latchkey.notify_auth_change()",
+}
+
+
+def test_app_role_executes_only_the_functions_workers_call(owner):
+    cur = owner.cursor()
+    cur.execute("""
+        SELECT p.oid::regprocedure::text, p.prosecdef
+        FROM pg_catalog.pg_proc p
+        JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = %s
+            AND pg_catalog.has_function_privilege(%s, p.oid, 'EXECUTE')""",
+                (SCHEMA, APP))
+    got = {name.replace(" ", ""): definer for name, definer in cur.fetchall()}
+    want = {f.replace(" ", "") for f in APP_FUNCTIONS}
+    assert set(got) == want, "extra: %s; missing: %s" % (
+        sorted((f, got[f]) for f in set(got) - want), sorted(want - set(got)))
