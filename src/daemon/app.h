@@ -152,7 +152,8 @@ void		 app_client_addr(const struct lk_ctx *, int throttle_v6_64,
 /*
  * The client address a record (history row, audit event) keeps:
  * app_client_addr() in full, written into buf, or REMOTE_ADDR as the
- * web server gave it (NULL if absent) when that is no address.  Returns
+ * web server gave it (NULL if absent) when that is no address or when
+ * no proxy is trusted (the peer is then the client).  Returns
  * buf or the request's own string; neither needs freeing.
  */
 const char	*app_client_ip(const struct lk_ctx *, char buf[NETADDR_STR_MAX]);
