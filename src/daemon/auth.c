@@ -34,7 +34,6 @@
 #include "util.h"
 
 #define ROLES_TTL_S	60
-#define UUID_BIN_LEN	16	/* a UUID's bytes */
 
 _Static_assert(APIKEY_HASH_LEN == DB_HASH_LEN && SESSION_HASH_LEN ==
     DB_HASH_LEN, "a secret's hash is a bytea of DB_HASH_LEN bytes");
@@ -360,53 +359,6 @@ auth_user_identity(const struct auth_env *env, const char *org_id,
 	    &id->rate);
 }
 
-/*
- * util_hex_digit(), which the compiler can inline here: with 32 calls
- * into util.c per UUID, reading sub and org was 1.2k instructions of a
- * GET /v1/me by JWT, inlined 0.9k (callgrind).
- */
-static inline int
-hex_digit(unsigned char c)
-{
-	if ((unsigned)(c - '0') < 10) {
-		return c - '0';
-	}
-	c |= 0x20;	/* 'A'-'F' to 'a'-'f'; no other byte becomes one */
-	if ((unsigned)(c - 'a') < 6) {
-		return c - 'a' + 10;
-	}
-	return -1;
-}
-
-/* Reads a UUID's text (36 bytes: 8-4-4-4-12 hex digits of either case,
- * what util_uuid_valid() takes) into its 16 bytes.  Returns 0 or -1. */
-static int
-uuid_bytes(const char *s, size_t len, unsigned char out[UUID_BIN_LEN])
-{
-	size_t i, n = 0;
-	int hi, lo;
-
-	if (len != UUID_LEN) {
-		return -1;
-	}
-	for (i = 0; i < UUID_LEN; ) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-') {
-				return -1;
-			}
-			continue;
-		}
-		hi = hex_digit((unsigned char)s[i]);
-		lo = hex_digit((unsigned char)s[i + 1]);
-		if (hi < 0 || lo < 0) {
-			return -1;
-		}
-		out[n++] = (unsigned char)(hi << 4 | lo);
-		i += 2;
-	}
-	return 0;
-}
-
 _Static_assert(AUTHCACHE_ID_LEN == 2 * UUID_BIN_LEN,
     "a user's cache key is its sub and its org");
 
@@ -425,8 +377,8 @@ static int
 user_cache_key(const char *sub, const char *org,
     unsigned char key[AUTHCACHE_ID_LEN])
 {
-	if (uuid_bytes(sub, strlen(sub), key) == -1 ||
-	    uuid_bytes(org, strlen(org), key + UUID_BIN_LEN) == -1) {
+	if (util_uuid_bytes(sub, strlen(sub), key) != LK_OK ||
+	    util_uuid_bytes(org, strlen(org), key + UUID_BIN_LEN) != LK_OK) {
 		return -1;
 	}
 	return 0;

@@ -26,6 +26,7 @@
 /* Identifiers: a UUID in 8-4-4-4-12 text form, and its buffer with NUL. */
 #define UUID_LEN		36
 #define UUID_SIZE		(UUID_LEN + 1)
+#define UUID_BIN_LEN		16	/* a UUID's bytes */
 
 /* Email addresses (RFC 5321 path limit), in bytes. */
 #define EMAIL_MIN_LEN		3

@@ -14,7 +14,6 @@
 
 /* PostgreSQL's epoch (2000-01-01 UTC) in microseconds after Unix's. */
 #define PG_EPOCH_UNIX_US	INT64_C(946684800000000)
-#define UUID_BYTES		16
 
 static void
 put_be(struct lk_buf *b, uint64_t v, size_t n)
@@ -118,34 +117,18 @@ pgcopy_timestamptz(struct lk_buf *b, int64_t unix_us)
 	pgcopy_int8(b, unix_us - PG_EPOCH_UNIX_US);
 }
 
-/*
- * The dashes checked once, the 16 byte pairs at fixed offsets, and the
- * field in one append: a history record holds four uuids, and the
- * character-by-character loop took about 2.7k instructions of a GET
- * /v1/me by API key (callgrind, bench/callgrind); this takes about 1.9k.
- */
+/* The field in one append (util_uuid_bytes(): the dashes checked once,
+ * the 16 byte pairs at fixed offsets): a history record holds four
+ * uuids, and the character-by-character loop took about 2.7k
+ * instructions of a GET /v1/me by API key (bench/callgrind). */
 enum lk_err
 pgcopy_uuid(struct lk_buf *b, const char *text)
 {
-	static const unsigned char at[UUID_BYTES] = {
-		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
-	};
-	unsigned char o[4 + UUID_BYTES] = { 0, 0, 0, UUID_BYTES };
-	size_t k;
-	int hi, lo;
+	unsigned char o[4 + UUID_BIN_LEN] = { 0, 0, 0, UUID_BIN_LEN };
 
-	if (text == NULL || strnlen(text, PGCOPY_UUID_TEXT_LEN + 1) !=
-	    PGCOPY_UUID_TEXT_LEN || text[8] != '-' || text[13] != '-' ||
-	    text[18] != '-' || text[23] != '-') {
+	if (text == NULL || util_uuid_bytes(text, strnlen(text,
+	    PGCOPY_UUID_TEXT_LEN + 1), o + 4) != LK_OK) {
 		return LK_EINVAL;
-	}
-	for (k = 0; k < UUID_BYTES; k++) {
-		hi = util_hex_digit((unsigned char)text[at[k]]);
-		lo = util_hex_digit((unsigned char)text[at[k] + 1]);
-		if (hi < 0 || lo < 0) {
-			return LK_EINVAL;
-		}
-		o[4 + k] = (unsigned char)(hi << 4 | lo);
 	}
 	buf_append(b, o, sizeof(o));
 	return LK_OK;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "lk_limits.h"
 #include "pgcopy.h"
 #include "rollup.h"
 
@@ -23,7 +24,6 @@
 #define F_DURATION	13
 #define F_CREATED	18
 
-#define UUID_BYTES	16
 #define HOUR_US		INT64_C(3600000000)
 #define PG_EPOCH_UNIX_US	INT64_C(946684800000000)
 #define NSLOTS		(2 * ROLLUP_GROUPS_MAX)
@@ -85,8 +85,8 @@ same(const struct rollup_group *a, const struct rollup_group *b)
 {
 	return a->hour == b->hour && a->status == b->status &&
 	    a->has_cred == b->has_cred &&
-	    memcmp(a->org, b->org, UUID_BYTES) == 0 &&
-	    (!a->has_cred || memcmp(a->cred, b->cred, UUID_BYTES) == 0) &&
+	    memcmp(a->org, b->org, UUID_BIN_LEN) == 0 &&
+	    (!a->has_cred || memcmp(a->cred, b->cred, UUID_BIN_LEN) == 0) &&
 	    strcmp(a->mode, b->mode) == 0 && strcmp(a->kind, b->kind) == 0;
 }
 
@@ -102,9 +102,9 @@ hash(const struct rollup_group *g)
 		h = (h ^ ((const unsigned char *)(p))[i]) * 16777619u; \
 	} \
 } while (0)
-	MIX(g->org, UUID_BYTES);
+	MIX(g->org, UUID_BIN_LEN);
 	if (g->has_cred) {
-		MIX(g->cred, UUID_BYTES);
+		MIX(g->cred, UUID_BIN_LEN);
 	}
 	MIX(&g->hour, sizeof(g->hour));
 	MIX(&g->status, sizeof(g->status));
@@ -124,7 +124,7 @@ rollup_add_tuple(struct rollup *r, const char *t, size_t len)
 	uint32_t s;
 	size_t probe;
 
-	if (fixed(t, len, F_ORG, UUID_BYTES, 1, &org) == -1 ||
+	if (fixed(t, len, F_ORG, UUID_BIN_LEN, 1, &org) == -1 ||
 	    pgcopy_field(t, len, F_MODE, &mode, &mlen) != LK_OK) {
 		return LK_EINVAL;
 	}
@@ -134,15 +134,15 @@ rollup_add_tuple(struct rollup *r, const char *t, size_t len)
 	memset(&g, 0, sizeof(g));
 	if (label(t, len, F_MODE, g.mode) == -1 ||
 	    label(t, len, F_KIND, g.kind) == -1 ||
-	    fixed(t, len, F_CRED, UUID_BYTES, 1, &cred) == -1 ||
+	    fixed(t, len, F_CRED, UUID_BIN_LEN, 1, &cred) == -1 ||
 	    fixed(t, len, F_STATUS, 2, 0, &st) == -1 ||
 	    fixed(t, len, F_DURATION, 4, 0, &dur) == -1 ||
 	    fixed(t, len, F_CREATED, 8, 0, &created) == -1) {
 		return LK_EINVAL;
 	}
-	memcpy(g.org, org, UUID_BYTES);
+	memcpy(g.org, org, UUID_BIN_LEN);
 	if (cred != NULL) {
-		memcpy(g.cred, cred, UUID_BYTES);
+		memcpy(g.cred, cred, UUID_BIN_LEN);
 		g.has_cred = 1;
 	}
 	g.status = (int16_t)(uint16_t)get_be(st, 2);
@@ -181,13 +181,13 @@ rollup_add_tuple(struct rollup *r, const char *t, size_t len)
 }
 
 static void
-put_uuid(struct lk_buf *b, const unsigned char u[UUID_BYTES])
+put_uuid(struct lk_buf *b, const unsigned char u[UUID_BIN_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
 	char s[PGCOPY_UUID_TEXT_LEN];
 	size_t i, o = 0;
 
-	for (i = 0; i < UUID_BYTES; i++) {
+	for (i = 0; i < UUID_BIN_LEN; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10) {
 			s[o++] = '-';
 		}
@@ -253,7 +253,7 @@ rollup_key_append(const char *t, size_t len, int first, struct lk_buf *ids,
 	const char *id, *created;
 	int64_t us;
 
-	if (fixed(t, len, F_ID, UUID_BYTES, 0, &id) == -1 ||
+	if (fixed(t, len, F_ID, UUID_BIN_LEN, 0, &id) == -1 ||
 	    fixed(t, len, F_CREATED, 8, 0, &created) == -1) {
 		return LK_EINVAL;
 	}

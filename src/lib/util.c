@@ -43,17 +43,30 @@ util_parse_long(const char *s, size_t len, long min, long max, long *out)
 	return LK_OK;
 }
 
-int
-util_hex_digit(unsigned char c)
+enum lk_err
+util_uuid_bytes(const char *s, size_t len, unsigned char out[UUID_BIN_LEN])
 {
-	if ((unsigned)(c - '0') < 10) {
-		return c - '0';
+	static const unsigned char at[UUID_BIN_LEN] = {
+		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
+	};
+	unsigned char u[UUID_BIN_LEN];
+	size_t k;
+	int hi, lo;
+
+	if (len != UUID_LEN || s[8] != '-' || s[13] != '-' || s[18] != '-' ||
+	    s[23] != '-') {
+		return LK_EINVAL;
 	}
-	c |= 0x20;	/* 'A'-'F' to 'a'-'f'; no other byte becomes one */
-	if ((unsigned)(c - 'a') < 6) {
-		return c - 'a' + 10;
+	for (k = 0; k < UUID_BIN_LEN; k++) {
+		hi = util_hex_digit((unsigned char)s[at[k]]);
+		lo = util_hex_digit((unsigned char)s[at[k] + 1]);
+		if (hi < 0 || lo < 0) {
+			return LK_EINVAL;
+		}
+		u[k] = (unsigned char)(hi << 4 | lo);
 	}
-	return -1;
+	memcpy(out, u, UUID_BIN_LEN);
+	return LK_OK;
 }
 
 enum lk_err

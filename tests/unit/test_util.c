@@ -679,3 +679,35 @@ Test(util, join_puts_a_colon_between_the_parts_and_never_truncates)
 		}
 	}
 }
+
+Test(util, uuid_bytes_reads_the_16_bytes_of_either_case_and_nothing_else)
+{
+	static const unsigned char want[UUID_BIN_LEN] = {
+		0x0b, 0x9d, 0x6a, 0x52, 0x2b, 0x1c, 0x4f, 0x47,
+		0x9e, 0x0f, 0x5d, 0x0c, 0x4f, 0x6a, 0x1e, 0x11
+	};
+	static const char *const bad[] = {
+		"0b9d6a52-2b1c-4f47-9e0f-5d0c4f6a1e1",	/* short */
+		"0b9d6a52-2b1c-4f47-9e0f-5d0c4f6a1e111",	/* long */
+		"0b9d6a522-b1c-4f47-9e0f-5d0c4f6a1e11",	/* dash moved */
+		"0b9d6a52-2b1c-4f47-9e0f-5d0c4f6a1e1g",	/* not hex */
+		"0b9d6a52+2b1c-4f47-9e0f-5d0c4f6a1e11",	/* not a dash */
+		"0b9d6a52-2b1c-4f47-9e0f-5d0c4f6a1e\0" "1",	/* a NUL */
+	};
+	unsigned char out[UUID_BIN_LEN];
+	size_t i;
+
+	cr_assert_eq(util_uuid_bytes("0b9d6a52-2b1c-4f47-9e0f-5d0c4f6a1e11",
+	    UUID_LEN, out), LK_OK);
+	cr_expect_arr_eq(out, want, UUID_BIN_LEN);
+	memset(out, 0, sizeof(out));
+	cr_assert_eq(util_uuid_bytes("0B9D6A52-2B1C-4F47-9E0F-5D0C4F6A1E11",
+	    UUID_LEN, out), LK_OK);
+	cr_expect_arr_eq(out, want, UUID_BIN_LEN);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(out, 0x5a, sizeof(out));
+		cr_expect_eq(util_uuid_bytes(bad[i], i == 5 ? UUID_LEN :
+		    strlen(bad[i]), out), LK_EINVAL, "case %zu", i);
+		cr_expect_eq(out[0], 0x5a, "case %zu: out touched", i);
+	}
+}
