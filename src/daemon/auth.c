@@ -118,11 +118,16 @@ auth_flag(const struct db_res *res, int col)
 	return v != NULL && strcmp(v, "t") == 0;
 }
 
-/* ratelease_take() with the environment's database, cache and clock. */
 enum lk_err
 auth_take(const struct auth_env *env, const char *cb, int cl,
-    const char *ob, int ol, struct ratelimit_info *ri)
+    const char *org_id, const char *mode, int ol, struct ratelimit_info *ri)
 {
+	char ob[AUTHCACHE_BUCKET_MAX + 1];
+
+	if (util_join(ob, sizeof(ob), (const char *const[]){ "org", org_id,
+	    mode }, 3) != LK_OK) {
+		return LK_EINVAL;
+	}
 	return ratelease_take(env->db, env->cache, env->mono_ms, cb, cl, ob,
 	    ol, ri);
 }
@@ -330,7 +335,7 @@ auth_user_identity(const struct auth_env *env, const char *org_id,
     const char *user_id, const struct authcache_ident *who,
     struct lk_identity *id)
 {
-	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	char cb[AUTHCACHE_BUCKET_MAX + 1];
 	const char *mode = env->mode != NULL && strcmp(env->mode, "test") ==
 	    0 ? "test" : "live";
 
@@ -350,13 +355,11 @@ auth_user_identity(const struct auth_env *env, const char *org_id,
 	id->role = (enum lk_role)who->role;
 	perm_set_copy(&id->perms, &env->roles->sets[who->role]);
 	if (util_join(cb, sizeof(cb), (const char *const[]){ "user",
-	    user_id, mode }, 3) != LK_OK ||
-	    util_join(ob, sizeof(ob), (const char *const[]){ "org", org_id,
-	    mode }, 3) != LK_OK) {
+	    user_id, mode }, 3) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return auth_take(env, cb, who->cred_limit, ob, who->org_limit,
-	    &id->rate);
+	return auth_take(env, cb, who->cred_limit, org_id, mode,
+	    who->org_limit, &id->rate);
 }
 
 _Static_assert(AUTHCACHE_ID_LEN == 2 * UUID_BIN_LEN,
@@ -462,7 +465,7 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
     struct lk_identity *id, struct credential_fail *fail)
 {
 	char hex[DB_HASH_HEX_SIZE];
-	char cb[AUTHCACHE_BUCKET_MAX + 1], ob[AUTHCACHE_BUCKET_MAX + 1];
+	char cb[AUTHCACHE_BUCKET_MAX + 1];
 	const char *params[1];
 	struct perm_set own;
 	struct authcache_ident k;
@@ -553,12 +556,11 @@ resolve_key(const struct auth_env *env, const struct credential *cred,
 		return LK_EDB;
 	}
 	if (util_join(cb, sizeof(cb), (const char *const[]){ "key",
-	    k.key_id }, 2) != LK_OK ||
-	    util_join(ob, sizeof(ob), (const char *const[]){ "org",
-	    k.org_id, id->mode }, 3) != LK_OK) {
+	    k.key_id }, 2) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return auth_take(env, cb, k.cred_limit, ob, k.org_limit, &id->rate);
+	return auth_take(env, cb, k.cred_limit, k.org_id, id->mode,
+	    k.org_limit, &id->rate);
 }
 
 static const struct db_stmt org_state = {

@@ -48,10 +48,15 @@ enum lk_err	 auth_lookup_guarded(const struct auth_env *,
 		    const char *const *params, auth_fill_fn fill,
 		    const void *arg, struct authcache_ident *out,
 		    int *retry_ms) LK_MUST_CHECK;
-/* ratelease_take() with the environment's database, cache and clock. */
+/*
+ * ratelease_take() with the environment's database, cache and clock:
+ * one token of the credential's bucket cb (limit cl) and of the bucket
+ * of org_id in mode (limit ol), which this names ("org:<id>:<mode>").
+ * Errors: those of ratelease_take(); LK_EINVAL for an over-long name.
+ */
 enum lk_err	 auth_take(const struct auth_env *, const char *cb, int cl,
-		    const char *ob, int ol, struct ratelimit_info *ri)
-		    LK_MUST_CHECK;
+		    const char *org_id, const char *mode, int ol,
+		    struct ratelimit_info *ri) LK_MUST_CHECK;
 /* A boolean column of the one row: true only when it says so. */
 int		 auth_flag(const struct db_res *, int col);
 /* A column of the one row as a number; 0 when NULL or out of range. */

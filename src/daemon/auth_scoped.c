@@ -79,8 +79,7 @@ auth_resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
     struct lk_identity *id, struct credential_fail *fail)
 {
 	unsigned char key[AUTHCACHE_ID_LEN];
-	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1],
-	    ob[AUTHCACHE_BUCKET_MAX + 1];
+	char ref[48], cb[AUTHCACHE_BUCKET_MAX + 1];
 	const char *params[1], *code, *msg;
 	struct authority_direct_creator creator;
 	enum authority_direct_state state;
@@ -146,12 +145,12 @@ auth_resolve_direct(const struct auth_env *env, const struct jwt_claims *c,
 	    d.by_service, (enum lk_role)d.role), &id->creator_perms) != LK_OK) {
 		return LK_EDB;
 	}
-	if (util_snprintf(cb, sizeof(cb), "direct:%s", d.key_id) != LK_OK ||
-	    util_snprintf(ob, sizeof(ob), "org:%s:%s",
-	    d.org_id, d.mode) != LK_OK) {
+	if (util_join(cb, sizeof(cb), (const char *const[]){ "direct",
+	    d.key_id }, 2) != LK_OK) {
 		return LK_EINVAL;
 	}
-	return auth_take(env, cb, d.cred_limit, ob, d.org_limit, &id->rate);
+	return auth_take(env, cb, d.cred_limit, d.org_id, d.mode, d.org_limit,
+	    &id->rate);
 }
 
 static const struct db_stmt session_identity = {
